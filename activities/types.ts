@@ -1,0 +1,101 @@
+/**
+ * The contract between workflows and platforms. Workflows import these types only; each platform
+ * (activities/lambda, activities/ecs, activities/kubernetes) implements `Platform` behind them.
+ *
+ * Every operation is idempotent: a worker that crashes mid-call and runs it again leaves the same state.
+ */
+import type { Analysis, AnalysisOutcome } from '../plan/analysis';
+import type { Metadata } from '../plan/schema';
+import type { MigrationTask, Target } from '../plan/targets';
+import type { MeasurementRecord } from '../workflows/status';
+
+/** The new version deployed beside the stable one, as the platform names them. */
+export interface Candidate {
+  stableVersion: string;
+  candidateVersion: string;
+  /** Platform-specific names (services, target groups, Deployments) needed by later calls. */
+  data: Record<string, string>;
+}
+
+export interface DeployInput {
+  target: Target;
+  metadata: Metadata;
+  strategy: 'canary' | 'blueGreen';
+}
+
+export interface CandidateInput {
+  target: Target;
+  metadata: Metadata;
+  candidate: Candidate;
+}
+
+export interface RollbackInput {
+  target: Target;
+  metadata: Metadata;
+  candidate?: Candidate;
+}
+
+export interface TrafficInput extends CandidateInput {
+  /** Percent of traffic for the new version, 0-100. */
+  weight: number;
+}
+
+export interface MigrationInput {
+  task: MigrationTask;
+  /** Stable across retries and crashes: the platform runs a migration at most once per key. */
+  idempotencyKey: string;
+  metadata: Metadata;
+}
+
+export interface MigrationResult {
+  /** False when an earlier attempt already applied this key and nothing ran now. */
+  ran: boolean;
+  output?: string;
+}
+
+export interface AnalysisInput {
+  analysis: Analysis;
+  variables: Record<string, string>;
+}
+
+export interface AnalysisResult {
+  outcome: AnalysisOutcome;
+  measurements: MeasurementRecord[];
+  message: string;
+}
+
+/** What a platform adapter does; `activities/index.ts` turns it into Temporal activities. */
+export interface Platform {
+  /** Create the new version beside the stable one, with no traffic. Quick: it does not wait for readiness. */
+  deploy(input: DeployInput): Promise<Candidate>;
+  /** Wait until the new version can take traffic; heartbeats, and fails with the reason past its deadline. */
+  waitReady(input: CandidateInput): Promise<void>;
+  /** Blue-green: make the new version reachable on its preview endpoint. */
+  preview(input: CandidateInput): Promise<void>;
+  /** Canary: give the new version `weight`% of traffic (100 = all of it, the stable one still kept). */
+  setTraffic(input: TrafficInput): Promise<void>;
+  /** Make the new version the stable one with all traffic; the previous version is kept for a switch back. */
+  promote(input: CandidateInput): Promise<void>;
+  /**
+   * All traffic back on the previous version and the new version removed. Safe to run at any point, twice.
+   * Without a candidate (the deploy call never returned) it removes whatever this release created.
+   */
+  rollback(input: RollbackInput): Promise<void>;
+  /** After promotion and the scale-down delay: remove what remains of the previous version. */
+  retirePrevious(input: CandidateInput): Promise<void>;
+  /** Run a one-off migration task to completion; throws on failure. */
+  migrate(input: MigrationInput): Promise<MigrationResult>;
+}
+
+/** The activities workflows call. */
+export interface DeploymentActivities {
+  deployCandidate(input: DeployInput): Promise<Candidate>;
+  waitCandidateReady(input: CandidateInput): Promise<void>;
+  previewCandidate(input: CandidateInput): Promise<void>;
+  setTrafficWeight(input: TrafficInput): Promise<void>;
+  promoteCandidate(input: CandidateInput): Promise<void>;
+  rollBack(input: RollbackInput): Promise<void>;
+  retirePrevious(input: CandidateInput): Promise<void>;
+  runMigration(input: MigrationInput): Promise<MigrationResult>;
+  runAnalysis(input: AnalysisInput): Promise<AnalysisResult>;
+}

@@ -1,0 +1,48 @@
+/**
+ * Blue-green: the new version runs beside the old one and is checked on its preview endpoint; then all
+ * traffic switches at once. The old version is kept for the scale-down delay, so switching back is instant.
+ */
+import type { BlueGreenStrategy, Plan } from '../plan/schema';
+import { durationMs, formatDuration } from '../plan/duration';
+import { platform } from './activities';
+import { deployCandidate } from './candidate';
+import type { Compensations } from './compensations';
+import { describeStep } from './describe';
+import type { Rollout } from './rollout';
+import { runStep } from './steps';
+
+export async function runBlueGreen(plan: Plan, strategy: BlueGreenStrategy, rollout: Rollout, undo: Compensations): Promise<void> {
+  const { target, metadata } = plan;
+  const candidate = await deployCandidate(plan, rollout, undo);
+  const context = { plan, rollout, candidate };
+  const total = strategy.prePromotion.length + strategy.postPromotion.length;
+
+  rollout.setPhase('Deploying', `exposing ${candidate.candidateVersion} on its preview endpoint`);
+  await platform.previewCandidate.executeWithOptions({ summary: 'preview new version' }, [{ target, metadata, candidate }]);
+  for (const [index, step] of strategy.prePromotion.entries()) {
+    if (rollout.fullPromotion) break;
+    await rollout.holdWhilePaused();
+    rollout.enterStep(index, total, `before switch: ${describeStep(step)}`);
+    await runStep(context, step, index);
+  }
+
+  await rollout.holdWhilePaused();
+  rollout.setPhase('Promoting', `switching all traffic to ${candidate.candidateVersion}`);
+  await platform.promoteCandidate.executeWithOptions({ summary: `switch traffic to ${candidate.candidateVersion}` }, [
+    { target, metadata, candidate },
+  ]);
+  rollout.setWeight(100);
+
+  for (const [i, step] of strategy.postPromotion.entries()) {
+    if (rollout.fullPromotion) break;
+    const index = strategy.prePromotion.length + i;
+    await rollout.holdWhilePaused();
+    rollout.enterStep(index, total, `after switch: ${describeStep(step)}`);
+    await runStep(context, step, index);
+  }
+
+  const delay = durationMs(strategy.scaleDownDelay);
+  await rollout.soak(delay, `keep ${candidate.stableVersion} for ${formatDuration(delay)}`, 'KeepingPrevious');
+  undo.clear(); // past the scale-down delay the previous version goes away: no switching back from here
+  await platform.retirePrevious.executeWithOptions({ summary: `remove ${candidate.stableVersion}` }, [{ target, metadata, candidate }]);
+}

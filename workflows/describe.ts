@@ -1,0 +1,55 @@
+/** One-line descriptions of plans and steps, for summaries, status lines and the Web UI. Pure. */
+import { formatDuration, durationMs } from '../plan/duration';
+import type { Plan, Step } from '../plan/schema';
+import type { Target } from '../plan/targets';
+
+export function describeTarget(target: Target): string {
+  switch (target.type) {
+    case 'lambda':
+      return `lambda ${target.functionName}:${target.alias}`;
+  }
+}
+
+export function strategyLabel(plan: Plan): string {
+  return plan.migration ? `migration+${plan.strategy.type}` : plan.strategy.type;
+}
+
+export function describeStep(step: Step): string {
+  if (step.setWeight !== undefined) return `set traffic to ${step.setWeight}%`;
+  if (step.pause) return step.pause.duration ? `soak for ${formatDuration(durationMs(step.pause.duration))}` : 'pause until promoted';
+  if (step.approval) {
+    const who = step.approval.approvers?.length ? ` by ${step.approval.approvers.join(' or ')}` : '';
+    return `approval${step.approval.name ? ` "${step.approval.name}"` : ''}${who}`;
+  }
+  if (step.analysis) return `analysis${step.analysis.name ? ` "${step.analysis.name}"` : ''} (${step.analysis.metrics.map((m) => m.name).join(', ')})`;
+  return 'step';
+}
+
+/** The single-line summary shown in the Web UI's run list (≤ 200 bytes). */
+export function planSummary(plan: Plan): string {
+  const m = plan.metadata;
+  return `${strategyLabel(plan)} ${m.service} → ${m.environment} @ ${m.release} (${describeTarget(plan.target)})`.slice(0, 200);
+}
+
+/** Markdown with the whole plan, shown as the run's static details in the Web UI. */
+export function planDetails(plan: Plan): string {
+  const m = plan.metadata;
+  const lines = [
+    `**Service:** ${m.service} · **Environment:** ${m.environment} · **Release:** ${m.release}${m.requestedBy ? ` · **Requested by:** ${m.requestedBy}` : ''}`,
+    `**Target:** ${describeTarget(plan.target)}`,
+  ];
+  if (plan.migration) {
+    lines.push(`**Migration:** ${plan.migration.run.type} ${plan.migration.run.functionName}${plan.migration.down ? ' (with down-migration)' : ' (no down-migration: a rollback keeps it applied)'}`);
+  }
+  if (plan.strategy.type === 'canary') {
+    lines.push('**Canary steps:**', ...plan.strategy.steps.map((s, i) => `${i + 1}. ${describeStep(s)}`));
+  } else {
+    const bg = plan.strategy;
+    lines.push('**Blue-green:** deploy beside the current version, expose it on preview');
+    bg.prePromotion.forEach((s, i) => lines.push(`${i + 1}. before switch: ${describeStep(s)}`));
+    lines.push(`- switch all traffic`);
+    bg.postPromotion.forEach((s, i) => lines.push(`${i + 1}. after switch: ${describeStep(s)}`));
+    lines.push(`- keep the previous version for ${formatDuration(durationMs(bg.scaleDownDelay))}, then remove it`);
+  }
+  return lines.join('\n');
+}

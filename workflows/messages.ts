@@ -1,0 +1,55 @@
+/**
+ * How people talk to a running plan: from the CLI, CI, or the Temporal Web UI (which lists these with their
+ * descriptions, so each says the JSON it takes). Workflow-safe: shared by workflows, starters and tests.
+ *
+ * - abort, pause, resume are signals: always accepted, even with every worker down.
+ * - approve, reject, promote are updates: a validator refuses them (leaving no trace in history) when the plan
+ *   is not waiting for them or the sender may not give them, and the caller hears why at once.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
+import type { DeploymentStatus } from './status';
+
+export const ActionSchema = z.object({
+  by: z.string().min(1, 'say who you are: "by" is required'),
+  reason: z.string().default(''),
+});
+export type ActionInput = z.input<typeof ActionSchema>;
+export type Action = z.infer<typeof ActionSchema>;
+
+export const ApprovalInputSchema = ActionSchema.extend({
+  /** The gate being answered; when given it must be the one the plan waits at. */
+  gate: z.string().optional(),
+});
+export type ApprovalInput = z.input<typeof ApprovalInputSchema>;
+
+export const PromoteInputSchema = ActionSchema.extend({
+  /** Skip every remaining step and go straight to 100%. */
+  full: z.boolean().default(false),
+});
+export type PromoteInput = z.input<typeof PromoteInputSchema>;
+
+export interface Receipt {
+  accepted: string;
+  at: string;
+}
+
+const ACTION_JSON = '{"by": "<your name>", "reason": "<why>"}';
+
+export const abortSignal = defineSignal<[ActionInput]>('abort');
+export const pauseSignal = defineSignal<[ActionInput]>('pause');
+export const resumeSignal = defineSignal<[ActionInput]>('resume');
+export const approveUpdate = defineUpdate<Receipt, [ApprovalInput]>('approve');
+export const rejectUpdate = defineUpdate<Receipt, [ApprovalInput]>('reject');
+export const promoteUpdate = defineUpdate<Receipt, [PromoteInput]>('promote');
+export const statusQuery = defineQuery<DeploymentStatus>('status');
+
+export const descriptions = {
+  abort: `Abort the rollout and roll back: traffic returns 100% to the previous version and the new one is removed. Input: ${ACTION_JSON}`,
+  pause: `Hold the rollout at the current step (traffic stays where it is; a soak timer stops counting). Input: ${ACTION_JSON}`,
+  resume: `Continue a paused rollout. Input: ${ACTION_JSON}`,
+  approve: `Approve the approval gate the plan is waiting at. Input: {"by": "<approver>", "reason": "<why>", "gate": "<gate name, optional>"}`,
+  reject: `Reject the approval gate the plan is waiting at; the plan rolls back. Input: {"by": "<approver>", "reason": "<why>", "gate": "<gate name, optional>"}`,
+  promote: `Continue past a pause that waits for promotion or an inconclusive analysis; with "full": true skip all remaining steps to 100%. Input: {"by": "<name>", "reason": "<why>", "full": false}`,
+  status: 'Phase, step, traffic weight, the gate being waited at, and every action taken with who and why.',
+} as const;

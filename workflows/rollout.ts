@@ -1,0 +1,299 @@
+/**
+ * The live state of one deployment and the messages people send it. Strategies drive it through gates:
+ * soak, wait-for-promotion and approval. Workflow code: deterministic, no I/O.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { z } from 'zod';
+import { durationMs, formatDuration } from '../plan/duration';
+import type { Approval, Plan } from '../plan/schema';
+import {
+  type ActionInput,
+  ActionSchema,
+  ApprovalInputSchema,
+  PromoteInputSchema,
+  abortSignal,
+  approveUpdate,
+  descriptions,
+  pauseSignal,
+  promoteUpdate,
+  rejectUpdate,
+  resumeSignal,
+  statusQuery,
+} from './messages';
+import { DeployPhase, DeployWeight } from './search-attributes';
+import { type ActionRecord, type DeploymentStatus, type Gate, type Phase, initialStatus, renderDetails } from './status';
+
+const MAX_MEASUREMENTS = 50;
+const MAX_ACTIONS = 100;
+
+export class Rollout {
+  readonly status: DeploymentStatus;
+  /** Everything that moves the rollout forward runs in this scope; abort cancels it. */
+  readonly forward = new CancellationScope();
+  abortedBy?: ActionRecord;
+  /** Set by `promote --full`: every remaining step is skipped. */
+  fullPromotion = false;
+  private paused = false;
+  private promoted = false;
+  private answer?: { approved: boolean; record: ActionRecord };
+
+  constructor(readonly plan: Plan) {
+    this.status = initialStatus(plan);
+  }
+
+  /** Registers every handler; call before the first await so the UI and early messages find them. */
+  listen(): void {
+    setHandler(statusQuery, () => this.status, { description: descriptions.status });
+    setHandler(abortSignal, (input) => this.onAbort(input), { description: descriptions.abort });
+    setHandler(pauseSignal, (input) => this.onPause(input, true), { description: descriptions.pause });
+    setHandler(resumeSignal, (input) => this.onPause(input, false), { description: descriptions.resume });
+    setHandler(approveUpdate, (input) => this.answerGate(input, true), {
+      validator: (input) => this.validateAnswer(input),
+      description: descriptions.approve,
+    });
+    setHandler(rejectUpdate, (input) => this.answerGate(input, false), {
+      validator: (input) => this.validateAnswer(input),
+      description: descriptions.reject,
+    });
+    setHandler(
+      promoteUpdate,
+      (input) => {
+        const p = PromoteInputSchema.parse(input);
+        this.record('promote', p, this.status.gate?.name);
+        this.promoted = true;
+        if (p.full) this.fullPromotion = true;
+        return { accepted: p.full ? 'full promotion' : 'promotion', at: new Date().toISOString() };
+      },
+      { validator: (input) => this.validatePromote(input), description: descriptions.promote },
+    );
+    this.publish();
+  }
+
+  // ---- state ----------------------------------------------------------------------------------------
+
+  setPhase(phase: Phase, message: string): void {
+    const changed = phase !== this.status.phase;
+    this.status.phase = phase;
+    this.status.message = message;
+    if (changed) upsertSearchAttributes([{ key: DeployPhase, value: phase }]);
+    this.publish();
+  }
+
+  setWeight(weight: number): void {
+    this.status.weight = weight;
+    upsertSearchAttributes([{ key: DeployWeight, value: weight }]);
+    this.publish();
+  }
+
+  enterStep(index: number, total: number, description: string): void {
+    this.status.step = { index: index + 1, total, description };
+    this.publish();
+  }
+
+  update(change: Partial<DeploymentStatus>): void {
+    Object.assign(this.status, change);
+    this.publish();
+  }
+
+  addMeasurements(records: DeploymentStatus['measurements']): void {
+    this.status.measurements = [...this.status.measurements, ...records].slice(-MAX_MEASUREMENTS);
+    this.publish();
+  }
+
+  publish(): void {
+    setCurrentDetails(renderDetails(this.status, workflowInfo().workflowId));
+  }
+
+  // ---- gates --------------------------------------------------------------------------------------------
+
+  async holdWhilePaused(): Promise<void> {
+    if (!this.paused) return;
+    const previous = { phase: this.status.phase, message: this.status.message };
+    this.setPhase('Paused', 'paused; send resume to continue');
+    await condition(() => !this.paused);
+    this.setPhase(previous.phase, previous.message);
+  }
+
+  /** A durable soak timer. Pausing stops the clock; promote skips the rest. */
+  async soak(ms: number, name: string, phase: Phase = 'Soaking'): Promise<void> {
+    this.promoted = false;
+    let remaining = ms;
+    while (remaining > 0 && !this.promoted && !this.fullPromotion) {
+      await this.holdWhilePaused();
+      this.setPhase(phase, `${name}: ${formatDuration(remaining)} left`);
+      const started = Date.now();
+      await condition(() => this.paused || this.promoted || this.fullPromotion, remaining, {
+        summary: `${name} (${formatDuration(remaining)})`,
+      });
+      remaining -= Date.now() - started;
+    }
+  }
+
+  /** A pause without a duration: waits for `promote`. */
+  async waitForPromotion(name: string): Promise<void> {
+    if (this.fullPromotion) return;
+    this.promoted = false;
+    await this.openGate({ kind: 'promotion', name }, 'AwaitingPromotion', 'waiting for promote');
+    await condition(() => this.promoted || this.fullPromotion);
+    this.closeGate();
+  }
+
+  /** An analysis whose result is inconclusive: a person promotes or aborts, within the approval timeout rules. */
+  async waitForJudgement(name: string, timeout = '24h'): Promise<void> {
+    this.promoted = false;
+    const ms = durationMs(timeout);
+    await this.openGate(
+      { kind: 'inconclusive-analysis', name, deadline: new Date(Date.now() + ms).toISOString(), onTimeout: 'abort' },
+      'AwaitingPromotion',
+      `analysis "${name}" was inconclusive: promote to continue or abort to roll back`,
+    );
+    const decided = await condition(() => this.promoted || this.fullPromotion, ms, { summary: `judge ${name}` });
+    this.closeGate();
+    if (!decided) {
+      this.record('timeout', { by: 'glidepath', reason: `no decision on inconclusive analysis within ${timeout}` }, name);
+      throw ApplicationFailure.nonRetryable(`analysis "${name}" was inconclusive and nobody promoted it within ${timeout}`, 'JudgementTimedOut');
+    }
+  }
+
+  async approval(approval: Approval, name: string): Promise<void> {
+    if (this.fullPromotion) return; // `promote --full` was refused unless its sender could approve this gate
+    const ms = durationMs(approval.timeout);
+    this.answer = undefined;
+    await this.openGate(
+      {
+        kind: 'approval',
+        name,
+        approvers: approval.approvers,
+        deadline: new Date(Date.now() + ms).toISOString(),
+        onTimeout: approval.onTimeout,
+      },
+      'AwaitingApproval',
+      `waiting for approval "${name}"`,
+    );
+    const answered = await condition(() => this.answer !== undefined || this.fullPromotion, ms, { summary: `approval ${name}` });
+    this.closeGate();
+    if (!answered) {
+      this.record('timeout', { by: 'glidepath', reason: `no answer within ${approval.timeout}; ${approval.onTimeout}` }, name);
+      if (approval.onTimeout === 'promote') return;
+      throw ApplicationFailure.nonRetryable(`approval "${name}" timed out after ${approval.timeout}`, 'ApprovalTimedOut');
+    }
+    const answer = this.answer as Rollout['answer']; // set by the approve/reject handlers while we waited
+    if (answer && !answer.approved) {
+      const { by, reason } = answer.record;
+      throw ApplicationFailure.nonRetryable(`rejected at "${name}" by ${by}${reason ? `: ${reason}` : ''}`, 'Rejected');
+    }
+  }
+
+  private async openGate(gate: Gate, phase: Phase, message: string): Promise<void> {
+    await this.holdWhilePaused();
+    this.status.gate = gate;
+    this.setPhase(phase, message);
+  }
+
+  private closeGate(): void {
+    this.status.gate = undefined;
+    this.publish();
+  }
+
+  // ---- messages -----------------------------------------------------------------------------------------
+
+  private get finished(): boolean {
+    return this.status.outcome !== undefined || this.status.phase === 'RollingBack';
+  }
+
+  /** Signal handler: never throws; the first abort wins. */
+  private onAbort(input: ActionInput): void {
+    const record = this.record('abort', safeAction(input));
+    if (this.abortedBy || this.finished) return;
+    this.abortedBy = record;
+    this.forward.cancel();
+  }
+
+  private onPause(input: ActionInput, paused: boolean): void {
+    this.record(paused ? 'pause' : 'resume', safeAction(input));
+    if (this.finished) return;
+    this.paused = paused;
+    this.status.paused = paused;
+    this.publish();
+  }
+
+  /** Update validator: synchronous, and throwing refuses the update without a trace in history. */
+  private validateAnswer(input: unknown): void {
+    const a = parseOrExplain(ApprovalInputSchema, input);
+    const gate = this.status.gate;
+    if (this.finished || !gate || gate.kind !== 'approval') {
+      throw new Error(`not waiting for an approval (phase: ${this.status.phase})`);
+    }
+    if (a.gate !== undefined && a.gate !== gate.name) {
+      throw new Error(`the plan waits at approval "${gate.name}", not "${a.gate}"`);
+    }
+    if (gate.approvers?.length && !gate.approvers.includes(a.by)) {
+      throw new Error(`${a.by} may not answer approval "${gate.name}"; allowed approvers: ${gate.approvers.join(', ')}`);
+    }
+  }
+
+  private answerGate(input: unknown, approved: boolean) {
+    const a = ApprovalInputSchema.parse(input);
+    const gate = this.status.gate?.name;
+    this.answer = { approved, record: this.record(approved ? 'approve' : 'reject', a, gate) };
+    return { accepted: `${approved ? 'approved' : 'rejected'} ${gate}`, at: new Date().toISOString() };
+  }
+
+  private validatePromote(input: unknown): void {
+    const p = parseOrExplain(PromoteInputSchema, input);
+    if (this.finished) throw new Error(`nothing to promote (phase: ${this.status.phase})`);
+    if (p.full) {
+      const blocking = this.approvalsAhead().find((a) => a.approvers?.length && !a.approvers.includes(p.by));
+      if (blocking) {
+        throw new Error(`${p.by} cannot skip approval "${blocking.name}"; only ${blocking.approvers!.join(', ')} may approve it`);
+      }
+      return;
+    }
+    const waiting = this.status.gate?.kind === 'promotion' || this.status.gate?.kind === 'inconclusive-analysis';
+    if (!waiting && this.status.phase !== 'Soaking' && this.status.phase !== 'KeepingPrevious') {
+      throw new Error(`not waiting for promotion (phase: ${this.status.phase}); use "full": true to skip all remaining steps`);
+    }
+  }
+
+  /** Approval gates not yet passed (the current one included). */
+  private approvalsAhead(): Array<Approval & { name: string }> {
+    const strategy = this.plan.strategy;
+    const steps = strategy.type === 'canary' ? strategy.steps : [...strategy.prePromotion, ...strategy.postPromotion];
+    const from = strategy.type === 'canary' ? (this.status.step?.index ?? 1) - 1 : 0;
+    return steps
+      .map((step, i) => (step.approval ? { ...step.approval, name: gateName(step.approval.name, 'approval', i) } : undefined))
+      .filter((a, i): a is Approval & { name: string } => a !== undefined && i >= from);
+  }
+
+  record(action: ActionRecord['action'], input: { by: string; reason?: string }, gate?: string): ActionRecord {
+    const record: ActionRecord = { action, by: input.by, reason: input.reason ?? '', at: new Date().toISOString(), gate };
+    this.status.actions = [...this.status.actions, record].slice(-MAX_ACTIONS);
+    this.publish();
+    return record;
+  }
+}
+
+export function gateName(name: string | undefined, kind: string, index: number): string {
+  return name ?? `${kind}-${index + 1}`;
+}
+
+function safeAction(input: unknown): { by: string; reason: string } {
+  const parsed = ActionSchema.safeParse(input);
+  return parsed.success ? parsed.data : { by: 'unknown', reason: 'unreadable input' };
+}
+
+function parseOrExplain<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '));
+  }
+  return parsed.data;
+}

@@ -1,0 +1,117 @@
+/**
+ * What a run is doing, as the `status` query, the CLI and the UI's "current details" show it.
+ * Workflow-safe and pure.
+ */
+import type { Plan } from '../plan/schema';
+import { describeTarget, strategyLabel } from './describe';
+
+export type Phase =
+  | 'Starting'
+  | 'Migrating'
+  | 'Deploying'
+  | 'Progressing'
+  | 'Soaking'
+  | 'Analyzing'
+  | 'AwaitingApproval'
+  | 'AwaitingPromotion'
+  | 'Paused'
+  | 'Promoting'
+  | 'KeepingPrevious'
+  | 'Promoted'
+  | 'RollingBack'
+  | 'RolledBack';
+
+export type GateKind = 'approval' | 'promotion' | 'inconclusive-analysis';
+
+export interface Gate {
+  kind: GateKind;
+  name: string;
+  approvers?: string[];
+  /** ISO time at which the gate times out. */
+  deadline?: string;
+  onTimeout?: 'abort' | 'promote';
+}
+
+export interface ActionRecord {
+  action: 'abort' | 'pause' | 'resume' | 'approve' | 'reject' | 'promote' | 'timeout' | 'cancel';
+  by: string;
+  reason: string;
+  at: string;
+  gate?: string;
+}
+
+export interface MeasurementRecord {
+  analysis: string;
+  metric: string;
+  value?: number;
+  outcome: 'passed' | 'failed' | 'inconclusive' | 'error';
+  at: string;
+  message?: string;
+}
+
+export interface DeploymentStatus {
+  service: string;
+  environment: string;
+  release: string;
+  strategy: string;
+  target: string;
+  phase: Phase;
+  /** 1-based step being run, of `total`, with what it does. */
+  step?: { index: number; total: number; description: string };
+  /** Percent of traffic on the new version. */
+  weight: number;
+  paused: boolean;
+  gate?: Gate;
+  stableVersion?: string;
+  candidateVersion?: string;
+  migration?: 'running' | 'applied' | 'reverted' | 'kept (no down-migration)';
+  /** Latest measurements of analyses (bounded). */
+  measurements: MeasurementRecord[];
+  actions: ActionRecord[];
+  message: string;
+  outcome?: { result: 'promoted' | 'rolled-back' | 'cancelled'; reason: string };
+}
+
+export function initialStatus(plan: Plan): DeploymentStatus {
+  return {
+    service: plan.metadata.service,
+    environment: plan.metadata.environment,
+    release: plan.metadata.release,
+    strategy: strategyLabel(plan),
+    target: describeTarget(plan.target),
+    phase: 'Starting',
+    weight: 0,
+    paused: false,
+    measurements: [],
+    actions: [],
+    message: 'starting',
+  };
+}
+
+/** Markdown for the Web UI's "Current Details" panel: where the run is, and what a person can do now. */
+export function renderDetails(s: DeploymentStatus, workflowId: string): string {
+  const lines = [
+    `### ${s.service} → ${s.environment} @ ${s.release}`,
+    `**Phase:** ${s.phase}${s.paused ? ' (paused)' : ''} · **Traffic on new version:** ${s.weight}%`,
+    `**Strategy:** ${s.strategy} · **Target:** ${s.target}`,
+  ];
+  if (s.stableVersion || s.candidateVersion) lines.push(`**Versions:** stable \`${s.stableVersion ?? '?'}\` → new \`${s.candidateVersion ?? '?'}\``);
+  if (s.step) lines.push(`**Step ${s.step.index}/${s.step.total}:** ${s.step.description}`);
+  if (s.migration) lines.push(`**Migration:** ${s.migration}`);
+  lines.push(`**Now:** ${s.message}`);
+  if (s.gate) {
+    const who = s.gate.approvers?.length ? ` by one of ${s.gate.approvers.join(', ')}` : '';
+    const until = s.gate.deadline ? ` until ${s.gate.deadline} (then ${s.gate.onTimeout ?? 'abort'})` : '';
+    lines.push(`**Waiting for:** ${s.gate.kind} \`${s.gate.name}\`${who}${until}`);
+    const verb = s.gate.kind === 'approval' ? 'approve' : 'promote';
+    lines.push(`Send update \`${verb}\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`glidepath ${verb} ${workflowId} --reason "..."\`.`);
+  }
+  if (!s.outcome) lines.push('To stop: signal `abort` with `{"by": "<you>", "reason": "<why>"}` (or Cancel): traffic returns to the stable version.');
+  if (s.outcome) lines.push(`**Outcome:** ${s.outcome.result} — ${s.outcome.reason}`);
+  const recent = s.actions.slice(-5);
+  if (recent.length) {
+    lines.push('', '| when | action | by | reason |', '|---|---|---|---|');
+    for (const a of recent) lines.push(`| ${a.at} | ${a.action}${a.gate ? ` (${a.gate})` : ''} | ${a.by} | ${a.reason || '—'} |`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,54 @@
+/** Running one plan step (weight, soak, approval, analysis) against the platform and the rollout's gates. */
+import { ApplicationFailure } from '@temporalio/workflow';
+import { durationMs, formatDuration } from '../plan/duration';
+import type { Plan, Step } from '../plan/schema';
+import type { Candidate } from '../activities/types';
+import { platform, waits } from './activities';
+import { describeStep } from './describe';
+import { type Rollout, gateName } from './rollout';
+
+export interface StepContext {
+  plan: Plan;
+  rollout: Rollout;
+  candidate: Candidate;
+}
+
+export async function runStep(ctx: StepContext, step: Step, index: number): Promise<void> {
+  const { plan, rollout, candidate } = ctx;
+  const { target, metadata } = plan;
+  if (step.setWeight !== undefined) {
+    rollout.setPhase('Progressing', `moving ${step.setWeight}% of traffic to ${candidate.candidateVersion}`);
+    await platform.setTrafficWeight.executeWithOptions({ summary: `traffic → ${step.setWeight}%` }, [
+      { target, metadata, candidate, weight: step.setWeight },
+    ]);
+    rollout.setWeight(step.setWeight);
+  } else if (step.pause) {
+    const name = gateName(undefined, 'pause', index);
+    if (step.pause.duration) await rollout.soak(durationMs(step.pause.duration), `soak ${formatDuration(durationMs(step.pause.duration))}`);
+    else await rollout.waitForPromotion(name);
+  } else if (step.approval) {
+    await rollout.approval(step.approval, gateName(step.approval.name, 'approval', index));
+  } else if (step.analysis) {
+    const name = gateName(step.analysis.name, 'analysis', index);
+    rollout.setPhase('Analyzing', `running ${describeStep(step)}`);
+    const result = await waits.runAnalysis.executeWithOptions({ summary: `analysis ${name}` }, [
+      { analysis: step.analysis, variables: templateVariables(ctx) },
+    ]);
+    rollout.addMeasurements(result.measurements);
+    if (result.outcome === 'failed') {
+      throw ApplicationFailure.nonRetryable(`analysis "${name}" failed: ${result.message}`, 'AnalysisFailed', result.measurements);
+    }
+    if (result.outcome === 'inconclusive') await rollout.waitForJudgement(name);
+  }
+}
+
+/** What analysis query templates may use, e.g. `{{service}}` or `{{canaryVersion}}`. */
+export function templateVariables({ plan, candidate }: StepContext): Record<string, string> {
+  return {
+    service: plan.metadata.service,
+    environment: plan.metadata.environment,
+    release: plan.metadata.release,
+    stableVersion: candidate.stableVersion,
+    canaryVersion: candidate.candidateVersion,
+  };
+}
