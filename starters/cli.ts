@@ -1,0 +1,163 @@
+/**
+ * glidepath: validate, deploy and steer deployment plans.
+ *
+ *   glidepath validate plan.yaml                  check a plan; exit 2 if invalid
+ *   glidepath deploy plan.yaml [--set k=v] [--follow]
+ *   glidepath status|approve|reject|abort|pause|resume|promote <workflow-id | service/environment>
+ *   glidepath list                                running deployments
+ *   glidepath worker                              run a worker
+ *   glidepath schema                              the plan's JSON Schema, for editors
+ */
+import { Command, Option } from 'commander';
+import { z } from 'zod';
+import { PlanError, loadPlan } from '../plan/load';
+import { PlanSchema } from '../plan/schema';
+import { webUiLink } from '../workers/connection';
+import { ActionRefused, type SignalAction, type UpdateAction, formatStatus, getStatus, sendSignal, sendUpdate } from './actions';
+import { connectClient, defaultActor, resolveDeploymentId } from './client';
+import { startDeployment } from './deploy';
+import { EXIT } from './exit-codes';
+import { follow } from './follow';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function readPlan(file: string, overrides: string[], requestedBy?: string) {
+  const plan = loadPlan(file, overrides);
+  if (!plan.metadata.requestedBy) plan.metadata.requestedBy = requestedBy ?? defaultActor();
+  return plan;
+}
+
+export function buildCli(): Command {
+  const program = new Command('glidepath')
+    .description('Durable canary, blue-green and migration-then-deploy rollouts on Temporal')
+    .showHelpAfterError();
+
+  program
+    .command('validate')
+    .argument('<plan>', 'plan file (YAML)')
+    .option('--set <key=value>', 'override a field, e.g. release=v1.4.2', collect, [])
+    .description('check a plan against the schema; starts nothing')
+    .action((file: string, opts: { set: string[] }) => {
+      const plan = loadPlan(file, opts.set);
+      console.log(`${file}: valid ${plan.strategy.type} plan for ${plan.metadata.service} → ${plan.metadata.environment} @ ${plan.metadata.release}`);
+    });
+
+  program
+    .command('deploy')
+    .argument('<plan>', 'plan file (YAML)')
+    .option('--set <key=value>', 'override a field, e.g. release=v1.4.2', collect, [])
+    .option('--follow', 'print progress and exit 0 promoted, 1 rolled back/failed')
+    .option('--by <name>', 'who requests it (default: $GLIDEPATH_USER, $GITHUB_ACTOR, $USER)')
+    .description('start a plan (exit 2 invalid plan, 3 another release holds the target)')
+    .action(async (file: string, opts: { set: string[]; follow?: boolean; by?: string }) => {
+      const plan = readPlan(file, opts.set, opts.by);
+      const client = await connectClient();
+      const started = await startDeployment(client, plan);
+      if (started.kind === 'conflict') {
+        console.error(
+          `${plan.metadata.service}/${plan.metadata.environment} is already deploying release ${started.runningRelease} (phase ${started.phase}).\n` +
+            `Wait for it, or abort it: glidepath abort ${started.workflowId} --reason "..."\n${webUiLink(started.workflowId)}`,
+        );
+        process.exitCode = EXIT.conflict;
+        return;
+      }
+      const { handle } = started;
+      console.log(`${started.kind === 'attached' ? 'attached to running' : 'started'} ${handle.workflowId}`);
+      console.log(webUiLink(handle.workflowId));
+      if (opts.follow) process.exitCode = await follow(handle, handle.workflowId);
+    });
+
+  program
+    .command('status')
+    .argument('<deployment>', 'workflow ID or service/environment')
+    .option('--full', 'every action and measurement')
+    .option('--json', 'machine-readable')
+    .action(async (ref: string, opts: { full?: boolean; json?: boolean }) => {
+      const id = resolveDeploymentId(ref);
+      const status = await getStatus(await connectClient(), id);
+      console.log(opts.json ? JSON.stringify(status, null, 2) : `${formatStatus(status, opts.full)}\n${webUiLink(id)}`);
+    });
+
+  program
+    .command('list')
+    .option('--all', 'include finished runs')
+    .description('deployments, newest first')
+    .action(async (opts: { all?: boolean }) => {
+      const client = await connectClient();
+      const query = `WorkflowType = "deploymentWorkflow"${opts.all ? '' : ' AND ExecutionStatus = "Running"'}`;
+      for await (const run of client.workflow.list({ query, pageSize: 50 })) {
+        const sa = run.typedSearchAttributes;
+        const get = (name: string) => sa.getAll().find((p) => p.key.name === name)?.value;
+        console.log(`${run.workflowId.padEnd(32)} ${String(get('DeployRelease') ?? '').padEnd(16)} ${String(get('DeployPhase') ?? run.status.name).padEnd(18)} ${get('DeployWeight') ?? 0}%`);
+      }
+    });
+
+  const actions: Array<[SignalAction | UpdateAction, string]> = [
+    ['approve', 'approve the gate the plan waits at'],
+    ['reject', 'reject the gate the plan waits at; the plan rolls back'],
+    ['abort', 'roll back now: all traffic to the stable version, new version removed'],
+    ['pause', 'hold the rollout where it is'],
+    ['resume', 'continue a paused rollout'],
+    ['promote', 'continue past a pause (or --full: skip every remaining step)'],
+  ];
+  for (const [action, description] of actions) {
+    const cmd = program
+      .command(action)
+      .argument('<deployment>', 'workflow ID or service/environment')
+      .option('--by <name>', 'who acts (default: $GLIDEPATH_USER, $GITHUB_ACTOR, $USER)')
+      .option('--reason <text>', 'why', '')
+      .description(description);
+    if (action === 'approve' || action === 'reject') cmd.option('--gate <name>', 'the approval gate being answered');
+    if (action === 'promote') cmd.option('--full', 'skip all remaining steps and go to 100%');
+    cmd.action(async (ref: string, opts: { by?: string; reason: string; gate?: string; full?: boolean }) => {
+      const id = resolveDeploymentId(ref);
+      const input = { by: opts.by ?? defaultActor(), reason: opts.reason, gate: opts.gate, full: opts.full };
+      const client = await connectClient(`glidepath-cli:${input.by}`);
+      const message =
+        action === 'abort' || action === 'pause' || action === 'resume'
+          ? await sendSignal(client, id, action, input)
+          : await sendUpdate(client, id, action, input);
+      console.log(message);
+    });
+  }
+
+  program
+    .command('worker')
+    .description('run a worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_* from the environment)')
+    .action(async () => {
+      const { runWorker } = await import('../workers/worker');
+      await runWorker();
+    });
+
+  program
+    .command('schema')
+    .description('print the plan JSON Schema (for editor completion and validation)')
+    .addOption(new Option('--out <file>', 'write to a file instead'))
+    .action(async (opts: { out?: string }) => {
+      const text = `${JSON.stringify(z.toJSONSchema(PlanSchema, { io: 'input', unrepresentable: 'any' }), null, 2)}\n`;
+      if (opts.out) (await import('node:fs')).writeFileSync(opts.out, text);
+      else process.stdout.write(text);
+    });
+
+  return program;
+}
+
+export async function main(argv = process.argv): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof PlanError) {
+      console.error(err.message);
+      console.error('Nothing was started.');
+      process.exitCode = EXIT.invalidPlan;
+    } else if (err instanceof ActionRefused) {
+      console.error(err.message);
+      process.exitCode = EXIT.failed;
+    } else {
+      console.error(`glidepath: ${(err as Error).message}`);
+      process.exitCode = EXIT.failed;
+    }
+  }
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,28 @@
+/** A Temporal client for the CLI and CI, and how a deployment is named. */
+import os from 'node:os';
+import { Client, Connection } from '@temporalio/client';
+import type { Metadata } from '../plan/schema';
+import { temporalConfig } from '../workers/connection';
+
+export async function connectClient(identity = `glidepath-cli@${os.hostname()}`): Promise<Client> {
+  const { connectionOptions, namespace } = temporalConfig();
+  const connection = await Connection.connect(connectionOptions as Parameters<typeof Connection.connect>[0]);
+  return new Client({ connection, namespace, identity });
+}
+
+/** One running deployment per service and environment: the workflow ID is the lock. */
+export function deploymentId(metadata: Pick<Metadata, 'service' | 'environment'>): string {
+  return `deploy:${metadata.service}/${metadata.environment}`;
+}
+
+/** Accepts a workflow ID or the short `service/environment`. */
+export function resolveDeploymentId(ref: string): string {
+  if (ref.startsWith('deploy:')) return ref;
+  const match = /^([a-z0-9-]+)\/([a-z0-9-]+)$/.exec(ref);
+  return match ? deploymentId({ service: match[1], environment: match[2] }) : ref;
+}
+
+/** Who is acting: --by, else the CI or shell user. */
+export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {
+  return env.GLIDEPATH_USER ?? env.GITHUB_ACTOR ?? env.GITLAB_USER_LOGIN ?? env.BUILDKITE_BUILD_CREATOR ?? env.USER ?? os.userInfo().username;
+}

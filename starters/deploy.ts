@@ -1,0 +1,58 @@
+/**
+ * Starting a plan: one workflow per service/environment. A retried CI job for the same release attaches to
+ * the running plan; a different release is refused with exit code 3.
+ */
+import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import type { Plan } from '../plan/schema';
+import { describeTarget, planDetails, planSummary, strategyLabel } from '../workflows/describe';
+import type { deploymentWorkflow } from '../workflows/deployment';
+import {
+  DeployEnvironment,
+  DeployPhase,
+  DeployRelease,
+  DeployService,
+  DeployStrategy,
+  DeployTarget,
+  DeployWeight,
+} from '../workflows/search-attributes';
+import { TASK_QUEUE } from '../workers/connection';
+import { deploymentId } from './client';
+
+export type StartOutcome =
+  | { kind: 'started' | 'attached'; handle: WorkflowHandle<typeof deploymentWorkflow> }
+  | { kind: 'conflict'; workflowId: string; runningRelease: string; phase: string };
+
+export async function startDeployment(client: Client, plan: Plan, taskQueue = TASK_QUEUE): Promise<StartOutcome> {
+  const workflowId = deploymentId(plan.metadata);
+  try {
+    const handle = await client.workflow.start<typeof deploymentWorkflow>('deploymentWorkflow', {
+      taskQueue,
+      workflowId,
+      args: [plan],
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      typedSearchAttributes: [
+        { key: DeployService, value: plan.metadata.service },
+        { key: DeployEnvironment, value: plan.metadata.environment },
+        { key: DeployRelease, value: plan.metadata.release },
+        { key: DeployStrategy, value: strategyLabel(plan) },
+        { key: DeployTarget, value: describeTarget(plan.target) },
+        { key: DeployPhase, value: 'Starting' },
+        { key: DeployWeight, value: 0 },
+      ],
+      memo: { requestedBy: plan.metadata.requestedBy ?? 'unknown' },
+      staticSummary: planSummary(plan),
+      staticDetails: planDetails(plan),
+    });
+    return { kind: 'started', handle };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const handle = client.workflow.getHandle<typeof deploymentWorkflow>(workflowId);
+    const description = await handle.describe();
+    const runningRelease = description.typedSearchAttributes.get(DeployRelease) ?? 'unknown';
+    if (runningRelease === plan.metadata.release) {
+      return { kind: 'attached', handle: client.workflow.getHandle(workflowId, description.runId) };
+    }
+    return { kind: 'conflict', workflowId, runningRelease, phase: description.typedSearchAttributes.get(DeployPhase) ?? 'unknown' };
+  }
+}

@@ -1,0 +1,11 @@
+/** What CI reads from `glidepath deploy --follow` (and every other command). */
+export const EXIT = {
+  /** Promoted (or, without --follow, started). */
+  ok: 0,
+  /** Rolled back, aborted, rejected, cancelled, failed, or the action was refused. */
+  failed: 1,
+  /** The plan is invalid; nothing was started. */
+  invalidPlan: 2,
+  /** Another release is already deploying to the same service and environment. */
+  conflict: 3,
+} as const;

@@ -1,0 +1,73 @@
+/**
+ * `--follow`: live progress in a form that reads well in CI logs (one line per change, no cursor tricks),
+ * then the outcome as an exit code.
+ */
+import { type WorkflowHandle, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure, TerminatedFailure } from '@temporalio/common';
+import { statusQuery } from '../workflows/messages';
+import type { DeploymentStatus } from '../workflows/status';
+import { EXIT } from './exit-codes';
+
+/** One log line for a status: phase, step, traffic, and the gate with the command that answers it. */
+export function progressLine(s: DeploymentStatus, ref: string): string {
+  const parts = [s.phase.padEnd(17), s.step ? `step ${s.step.index}/${s.step.total}` : 'step -', `traffic ${s.weight}%`, s.message];
+  if (s.paused && s.phase !== 'Paused') parts.push('(paused)');
+  if (s.gate) {
+    const who = s.gate.approvers?.length ? ` by ${s.gate.approvers.join('/')}` : '';
+    const verb = s.gate.kind === 'approval' ? 'approve' : 'promote';
+    parts.push(`→ waiting for ${s.gate.kind}${who}: glidepath ${verb} ${ref}`);
+  }
+  return parts.join('  ');
+}
+
+export interface FollowOptions {
+  intervalMs?: number;
+  print?: (line: string) => void;
+}
+
+/** Prints progress until the run closes; returns the exit code. */
+export async function follow(handle: WorkflowHandle, ref: string, options: FollowOptions = {}): Promise<number> {
+  const print = options.print ?? ((line: string) => console.log(`${new Date().toISOString().slice(11, 19)}  ${line}`));
+  const intervalMs = options.intervalMs ?? 1_000;
+  let last = '';
+  let closed = false;
+  const result = handle.result().finally(() => (closed = true));
+  result.catch(() => undefined); // observed below
+
+  const show = async () => {
+    try {
+      const line = progressLine(await handle.query(statusQuery), ref);
+      if (line !== last) print((last = line));
+    } catch {
+      /* no worker answering right now, or the run just closed: the result says the rest */
+    }
+  };
+  while (!closed) {
+    await show();
+    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
+  }
+  await show();
+  return outcome(result, print);
+}
+
+async function outcome(result: Promise<unknown>, print: (line: string) => void): Promise<number> {
+  try {
+    await result;
+    print('PROMOTED');
+    return EXIT.ok;
+  } catch (err) {
+    print(describeEnd(err));
+    return EXIT.failed;
+  }
+}
+
+export function describeEnd(err: unknown): string {
+  if (!(err instanceof WorkflowFailedError)) return `FAILED: ${(err as Error).message}`;
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure && cause.type === 'RolledBack') return `ROLLED BACK: ${cause.message.replace(/^rolled back: /, '')}`;
+  if (cause instanceof CancelledFailure) return 'CANCELLED: rolled back to the stable version';
+  if (cause instanceof TerminatedFailure) {
+    return 'TERMINATED: no rollback ran; check the target and re-run the plan or roll back by hand';
+  }
+  return `FAILED: ${cause?.message ?? err.message}`;
+}

@@ -1,0 +1,54 @@
+/**
+ * Real servers for the whole test run: a Temporal dev server (with the search attributes registered),
+ * a moto server for the AWS APIs, and the workflow bundle built once.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { WORKFLOWS_PATH } from '../workers/worker';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { startMoto } from './support/moto';
+import { tool } from './support/tools';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    motoEndpoint: string;
+    workflowBundlePath: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const [temporal, moto, bundle] = await Promise.all([
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: tool('temporal') },
+        ip: '127.0.0.1',
+        searchAttributes: SEARCH_ATTRIBUTES,
+        log: { format: 'pretty', level: 'error' },
+      },
+    }),
+    startMoto(),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+  ]);
+  const bundlePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'glidepath-bundle-')), 'workflows.js');
+  writeFileSync(bundlePath, bundle.code);
+  project.provide('temporalAddress', temporal.address);
+  project.provide('motoEndpoint', moto.endpoint);
+  project.provide('workflowBundlePath', bundlePath);
+  return async () => {
+    await Promise.allSettled([temporal.teardown(), moto.stop()]);
+  };
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};

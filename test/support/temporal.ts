@@ -1,0 +1,81 @@
+/**
+ * Running deployment workflows in tests on the real Temporal server: a client, and an in-process worker on a
+ * task queue of its own with the given platforms.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { inject } from 'vitest';
+import type { ActivityDependencies } from '../../activities';
+import { createWorker } from '../../workers/worker';
+import { statusQuery } from '../../workflows/messages';
+import type { DeploymentStatus, Phase } from '../../workflows/status';
+
+// Workers log at WARN in tests, so failures stand out.
+Runtime.install({ logger: new DefaultLogger(process.env.GLIDEPATH_TEST_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
+
+export interface Harness {
+  client: Client;
+  taskQueue: string;
+  /** Runs a worker (a new one each time: a worker that stopped cannot run again) while `fn` runs. */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(dependencies: ActivityDependencies, address = inject('temporalAddress')): Promise<Harness> {
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const taskQueue = `test-${randomUUID()}`;
+  const workflowBundle = { codePath: inject('workflowBundlePath') };
+  return {
+    client,
+    taskQueue,
+    run: async (fn) => {
+      const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, dependencies, workflowBundle });
+      return worker.runUntil(fn);
+    },
+    close: async () => {
+      await nativeConnection.close();
+      await connection.close();
+    },
+  };
+}
+
+/** Polls the status query until `predicate` holds (the run is driven by the worker meanwhile). */
+export async function waitForStatus(
+  handle: WorkflowHandle,
+  predicate: (s: DeploymentStatus) => boolean,
+  timeoutMs = 30_000,
+): Promise<DeploymentStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let last: DeploymentStatus | undefined;
+  for (;;) {
+    try {
+      last = await handle.query(statusQuery);
+      if (predicate(last)) return last;
+    } catch {
+      /* not started yet */
+    }
+    if (Date.now() > deadline) throw new Error(`status never matched; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export const inPhase = (phase: Phase) => (s: DeploymentStatus) => s.phase === phase;
+
+/** The failure a rolled-back run ends with, or throws if it did not end rolled back. */
+export async function rolledBack(handle: WorkflowHandle): Promise<{ message: string; status: DeploymentStatus }> {
+  try {
+    await handle.result();
+  } catch (err) {
+    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'RolledBack') {
+      return { message: err.cause.message, status: err.cause.details?.[0] as DeploymentStatus };
+    }
+    throw err;
+  }
+  throw new Error('the run was promoted, not rolled back');
+}
+
+export const uniqueName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
