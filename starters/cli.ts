@@ -8,6 +8,7 @@
  *   glidepath worker                              run a worker
  *   glidepath schema                              the plan's JSON Schema, for editors
  */
+import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { PlanError, loadPlan } from '../plan/load';
@@ -125,7 +126,8 @@ export function buildCli(): Command {
     .command('worker')
     .description('run a worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_* from the environment)')
     .action(async () => {
-      const { runWorker } = await import('../workers/worker');
+      // Loaded on demand: only this command needs the worker's native runtime.
+      const { runWorker } = require('../workers/worker') as typeof import('../workers/worker');
       await runWorker();
     });
 
@@ -135,7 +137,7 @@ export function buildCli(): Command {
     .addOption(new Option('--out <file>', 'write to a file instead'))
     .action(async (opts: { out?: string }) => {
       const text = `${JSON.stringify(z.toJSONSchema(PlanSchema, { io: 'input', unrepresentable: 'any' }), null, 2)}\n`;
-      if (opts.out) (await import('node:fs')).writeFileSync(opts.out, text);
+      if (opts.out) writeFileSync(opts.out, text);
       else process.stdout.write(text);
     });
 

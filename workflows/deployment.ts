@@ -52,7 +52,8 @@ export async function deploymentWorkflow(input: Plan): Promise<DeploymentResult>
       await condition(allHandlersFinished);
     });
     if (cancelled) throw err;
-    throw ApplicationFailure.create({ message: `rolled back: ${reason}`, type: 'RolledBack', nonRetryable: true, details: [rollout.status] });
+    // BENIGN: a rollback is the plan working as designed, not a worker error; the run still closes as Failed.
+    throw ApplicationFailure.create({ message: `rolled back: ${reason}`, type: 'RolledBack', nonRetryable: true, category: 'BENIGN', details: [rollout.status] });
   }
 
   rollout.update({ outcome: { result: 'promoted', reason: `${plan.metadata.release} is live` }, gate: undefined });

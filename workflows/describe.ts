@@ -1,12 +1,24 @@
 /** One-line descriptions of plans and steps, for summaries, status lines and the Web UI. Pure. */
 import { formatDuration, durationMs } from '../plan/duration';
 import type { Plan, Step } from '../plan/schema';
-import type { Target } from '../plan/targets';
+import type { MigrationTask, Target } from '../plan/targets';
 
 export function describeTarget(target: Target): string {
   switch (target.type) {
     case 'lambda':
       return `lambda ${target.functionName}:${target.alias}`;
+    case 'ecs':
+      return `ecs ${target.cluster}/${target.service}${target.deployment === 'rolling' ? ' (rolling)' : ''}`;
+  }
+}
+
+/** What a migration runs, e.g. `lambda db-migrate` or `ecs task payments-migrate`. */
+export function describeMigrationTask(task: MigrationTask): string {
+  switch (task.type) {
+    case 'lambda':
+      return `lambda ${task.functionName}`;
+    case 'ecs':
+      return `ecs task ${task.taskDefinition}`;
   }
 }
 
@@ -39,7 +51,7 @@ export function planDetails(plan: Plan): string {
     `**Target:** ${describeTarget(plan.target)}`,
   ];
   if (plan.migration) {
-    lines.push(`**Migration:** ${plan.migration.run.type} ${plan.migration.run.functionName}${plan.migration.down ? ' (with down-migration)' : ' (no down-migration: a rollback keeps it applied)'}`);
+    lines.push(`**Migration:** ${describeMigrationTask(plan.migration.run)}${plan.migration.down ? ' (with down-migration)' : ' (no down-migration: a rollback keeps it applied)'}`);
   }
   if (plan.strategy.type === 'canary') {
     lines.push('**Canary steps:**', ...plan.strategy.steps.map((s, i) => `${i + 1}. ${describeStep(s)}`));

@@ -7,16 +7,17 @@ import { CancellationScope, workflowInfo } from '@temporalio/workflow';
 import type { Migration, Plan } from '../plan/schema';
 import { rescue, waits } from './activities';
 import type { Compensations } from './compensations';
+import { describeMigrationTask } from './describe';
 import type { Rollout } from './rollout';
 
 export async function runMigration(plan: Plan, migration: Migration, rollout: Rollout, undo: Compensations): Promise<void> {
   const { metadata } = plan;
   // The key is fixed for this run, so a retry after a crash finds the migration already applied.
   const idempotencyKey = `${workflowInfo().workflowId}/${workflowInfo().firstExecutionRunId}/up`;
-  rollout.setPhase('Migrating', `running migration ${migration.run.functionName}`);
+  rollout.setPhase('Migrating', `running migration ${describeMigrationTask(migration.run)}`);
   rollout.update({ migration: 'running' });
   await CancellationScope.nonCancellable(() =>
-    waits.runMigration.executeWithOptions({ summary: `migrate (${migration.run.functionName})` }, [
+    waits.runMigration.executeWithOptions({ summary: `migrate (${describeMigrationTask(migration.run)})` }, [
       { task: migration.run, idempotencyKey, metadata },
     ]),
   );
@@ -25,7 +26,7 @@ export async function runMigration(plan: Plan, migration: Migration, rollout: Ro
   const down = migration.down;
   if (down) {
     undo.push('down-migration', async () => {
-      await rescue.runMigration.executeWithOptions({ summary: `down-migrate (${down.functionName})` }, [
+      await rescue.runMigration.executeWithOptions({ summary: `down-migrate (${describeMigrationTask(down)})` }, [
         { task: down, idempotencyKey: idempotencyKey.replace(/\/up$/, '/down'), metadata },
       ]);
       rollout.update({ migration: 'reverted' });

@@ -1,0 +1,62 @@
+/**
+ * Approval timeouts of an hour, on the time-skipping test server: the server jumps the timer while the
+ * Lambda calls still go to the real moto server.
+ */
+import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
+import { startDeployment } from '../../starters/deploy';
+import { registerSearchAttributes } from '../../starters/register-search-attributes';
+import { createWorker } from '../../workers/worker';
+import { createLambdaService } from '../support/lambda-fixture';
+import { awsConfig } from '../support/moto';
+import { canary, lambdaPlan } from '../support/plans';
+import { rolledBack, uniqueName } from '../support/temporal';
+import { tool } from '../support/tools';
+
+const endpoint = inject('motoEndpoint');
+let env: TestWorkflowEnvironment;
+
+beforeAll(async () => {
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: tool('temporal-test-server') } },
+  });
+  await registerSearchAttributes(env.connection, 'default');
+});
+afterAll(async () => env?.teardown());
+
+/** Deploys a canary whose approval nobody answers within its hour; returns how the run ended and the alias. */
+async function unansweredApproval(onTimeout: 'abort' | 'promote') {
+  const name = uniqueName('slow');
+  const lambda = await createLambdaService(endpoint, name);
+  const taskQueue = uniqueName('tq');
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    dependencies: { platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) } },
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  const plan = lambdaPlan(name, canary({ setWeight: 10 }, { approval: { approvers: ['alice'], timeout: '1h', onTimeout } }, { setWeight: 100 }));
+  const ended = await worker.runUntil(async () => {
+    const started = await startDeployment(env.client, plan, taskQueue);
+    if (started.kind === 'conflict') throw new Error('conflict');
+    return onTimeout === 'abort' ? rolledBack(started.handle) : started.handle.result();
+  });
+  const alias = await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }));
+  return { ended, alias: { version: alias.FunctionVersion, weights: alias.RoutingConfig?.AdditionalVersionWeights ?? {} } };
+}
+
+it('an approval that times out with onTimeout: abort rolls back', async () => {
+  const { ended, alias } = await unansweredApproval('abort');
+  expect(ended).toMatchObject({ message: expect.stringContaining('approval "approval-2" timed out after 1h') });
+  expect(alias).toEqual({ version: '1', weights: {} });
+});
+
+it('an approval that times out with onTimeout: promote continues to 100%', async () => {
+  const { ended, alias } = await unansweredApproval('promote');
+  expect(ended).toMatchObject({ outcome: 'promoted' });
+  expect(alias.version).not.toBe('1');
+  expect(alias.weights).toEqual({});
+});

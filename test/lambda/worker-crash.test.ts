@@ -1,0 +1,69 @@
+/**
+ * A worker process killed with SIGKILL in the middle of a soak: a new worker picks the plan up where it was,
+ * and nothing ran twice (one published version, each traffic step applied once).
+ */
+import { GetAliasCommand, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
+import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { startDeployment } from '../../starters/deploy';
+import { createLambdaService } from '../support/lambda-fixture';
+import { canary, lambdaPlan } from '../support/plans';
+import { inPhase, uniqueName, waitForStatus } from '../support/temporal';
+import { type WorkerProcess, spawnWorker } from '../support/worker-process';
+
+const endpoint = inject('motoEndpoint');
+const address = inject('temporalAddress');
+let connection: Connection;
+const workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  connection = await Connection.connect({ address });
+});
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.kill('SIGTERM')));
+  await connection?.close();
+});
+
+it('a worker killed during a soak: a new worker resumes the plan and it promotes, with no step run twice', async () => {
+  const name = uniqueName('crash');
+  const lambda = await createLambdaService(endpoint, name);
+  const taskQueue = uniqueName('crash-tq');
+  const env = {
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: 'default',
+    GLIDEPATH_TASK_QUEUE: taskQueue,
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+  };
+  const client = new Client({ connection, namespace: 'default' });
+  const plan = lambdaPlan(name, canary({ setWeight: 10 }, { pause: { duration: '6s' } }, { setWeight: 50 }, { setWeight: 100 }));
+
+  const first = await spawnWorker(env);
+  workers.push(first);
+  const started = await startDeployment(client, plan, taskQueue);
+  if (started.kind === 'conflict') throw new Error('conflict');
+  const handle = started.handle;
+  const soaking = await waitForStatus(handle, inPhase('Soaking'));
+  await first.kill('SIGKILL');
+  expect(first.child.signalCode).toBe('SIGKILL');
+
+  const second = await spawnWorker(env);
+  workers.push(second);
+  const result = await handle.result();
+  expect(result.outcome).toBe('promoted');
+
+  const alias = await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }));
+  expect(alias.FunctionVersion).toBe(soaking.candidateVersion);
+  const versions = (await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: name }))).Versions!.map((v) => v.Version);
+  expect(versions).toEqual(['$LATEST', '1', soaking.candidateVersion]);
+
+  // Each step's activity was scheduled exactly once across both workers.
+  const { EVENT_TYPE_ACTIVITY_TASK_SCHEDULED } = temporal.api.enums.v1.EventType;
+  const scheduled = (await handle.fetchHistory()).events!
+    .filter((e) => e.eventType === EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+    .map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
+  expect(scheduled).toEqual(['deployCandidate', 'waitCandidateReady', 'setTrafficWeight', 'setTrafficWeight', 'setTrafficWeight', 'promoteCandidate']);
+});
