@@ -16,11 +16,16 @@ export async function runMigration(plan: Plan, migration: Migration, rollout: Ro
   const idempotencyKey = `${workflowInfo().workflowId}/${workflowInfo().firstExecutionRunId}/up`;
   rollout.setPhase('Migrating', `running migration ${describeMigrationTask(migration.run)}`);
   rollout.update({ migration: 'running' });
-  await CancellationScope.nonCancellable(() =>
-    waits.runMigration.executeWithOptions({ summary: `migrate (${describeMigrationTask(migration.run)})` }, [
-      { task: migration.run, idempotencyKey, metadata },
-    ]),
-  );
+  try {
+    await CancellationScope.nonCancellable(() =>
+      waits.runMigration.executeWithOptions({ summary: `migrate (${describeMigrationTask(migration.run)})` }, [
+        { task: migration.run, idempotencyKey, metadata },
+      ]),
+    );
+  } catch (err) {
+    rollout.update({ migration: 'failed' });
+    throw err;
+  }
   rollout.update({ migration: 'applied' });
 
   const down = migration.down;

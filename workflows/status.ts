@@ -64,7 +64,7 @@ export interface DeploymentStatus {
   gate?: Gate;
   stableVersion?: string;
   candidateVersion?: string;
-  migration?: 'running' | 'applied' | 'reverted' | 'kept (no down-migration)';
+  migration?: 'running' | 'failed' | 'applied' | 'reverted' | 'kept (no down-migration)';
   /** Latest measurements of analyses (bounded). */
   measurements: MeasurementRecord[];
   actions: ActionRecord[];

@@ -37,6 +37,8 @@ function lambdaTarget(target: Target): LambdaTarget {
   return target;
 }
 
+const previewAliasName = (t: LambdaTarget) => t.previewAlias ?? `${t.alias}-preview`;
+
 export function lambdaPlatform(clients: LambdaClients, options: { readyTimeoutMs?: number } = {}): Platform {
   const readyTimeoutMs = options.readyTimeoutMs ?? 5 * 60_000;
 
@@ -73,6 +75,14 @@ export function lambdaPlatform(clients: LambdaClients, options: { readyTimeoutMs
         );
       }
       throw err;
+    }
+  }
+
+  async function deletePreviewAlias(client: LambdaClient, t: LambdaTarget) {
+    try {
+      await client.send(new DeleteAliasCommand({ FunctionName: t.functionName, Name: previewAliasName(t) }));
+    } catch (err) {
+      if ((err as Error).name !== 'ResourceNotFoundException') throw err;
     }
   }
 
@@ -134,7 +144,7 @@ export function lambdaPlatform(clients: LambdaClients, options: { readyTimeoutMs
     async preview({ target, candidate }) {
       const t = lambdaTarget(target);
       const client = clients(t.region);
-      const name = t.previewAlias ?? `${t.alias}-preview`;
+      const name = previewAliasName(t);
       try {
         await client.send(new UpdateAliasCommand({ FunctionName: t.functionName, Name: name, FunctionVersion: candidate.candidateVersion }));
       } catch (err) {
@@ -162,6 +172,7 @@ export function lambdaPlatform(clients: LambdaClients, options: { readyTimeoutMs
       if (candidate) {
         if (candidate.candidateVersion === candidate.stableVersion) return;
         await pointAlias(client, t, candidate.stableVersion);
+        await deletePreviewAlias(client, t);
         await removeVersion(client, t.functionName, candidate.candidateVersion);
         return;
       }
@@ -173,11 +184,7 @@ export function lambdaPlatform(clients: LambdaClients, options: { readyTimeoutMs
     async retirePrevious({ target }: CandidateInput) {
       // Published versions are immutable history and cost nothing idle; only the preview alias goes away.
       const t = lambdaTarget(target);
-      try {
-        await clients(t.region).send(new DeleteAliasCommand({ FunctionName: t.functionName, Name: t.previewAlias ?? `${t.alias}-preview` }));
-      } catch (err) {
-        if ((err as Error).name !== 'ResourceNotFoundException') throw err;
-      }
+      await deletePreviewAlias(clients(t.region), t);
     },
 
     async migrate({ task, idempotencyKey, metadata }: MigrationInput) {
