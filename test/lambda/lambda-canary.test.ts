@@ -15,7 +15,7 @@ import { abortSignal, approveUpdate, rejectUpdate, statusQuery } from '../../wor
 import { createLambdaService } from '../support/lambda-fixture';
 import { awsConfig } from '../support/moto';
 import { canary, lambdaPlan } from '../support/plans';
-import { type Harness, inPhase, rolledBack, startHarness, uniqueName, waitForStatus } from '../support/temporal';
+import { type Harness, inPhase, recordHistory, rolledBack, startHarness, uniqueName, waitForStatus } from '../support/temporal';
 
 const endpoint = inject('motoEndpoint');
 let harness: Harness;
@@ -71,6 +71,7 @@ describe('lambda canary', () => {
       expect(result.status.actions).toContainEqual(expect.objectContaining({ action: 'approve', by: 'alice', reason: 'dashboards green', gate: 'half' }));
       const described = await handle.describe();
       expect(described.typedSearchAttributes.getAll().find((p) => p.key.name === 'DeployPhase')?.value).toBe('Promoted');
+      await recordHistory(handle, 'canary-promoted');
     });
   });
 
@@ -88,6 +89,7 @@ describe('lambda canary', () => {
       expect(status).toMatchObject({ phase: 'RolledBack', weight: 0, outcome: { result: 'rolled-back' } });
       expect(await alias(lambda, name)).toEqual({ version: '1', weights: {} });
       expect(await versions(lambda, name)).toEqual(['1']);
+      await recordHistory(handle, 'canary-aborted-in-soak');
     });
   });
 
@@ -102,6 +104,7 @@ describe('lambda canary', () => {
       expect(message).toContain('rejected at "approval-2" by carol: latency up');
       expect(await alias(lambda, name)).toEqual({ version: '1', weights: {} });
       expect(await versions(lambda, name)).toEqual(['1']);
+      await recordHistory(handle, 'canary-rejected');
     });
   });
 
@@ -119,6 +122,7 @@ describe('lambda canary', () => {
       expect(await alias(lambda, name)).toEqual({ version: '1', weights: {} });
       expect(await versions(lambda, name)).toEqual(['1']);
       expect((await handle.query(statusQuery)).outcome?.result).toBe('cancelled');
+      await recordHistory(handle, 'canary-cancelled');
     });
   });
 

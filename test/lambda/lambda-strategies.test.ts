@@ -18,7 +18,7 @@ import { approveUpdate, pauseSignal, promoteUpdate, rejectUpdate, resumeSignal, 
 import { createLambdaService } from '../support/lambda-fixture';
 import { awsConfig, queueLambdaResponse } from '../support/moto';
 import { canary, lambdaPlan } from '../support/plans';
-import { type Harness, inPhase, rolledBack, startHarness, uniqueName, waitForStatus } from '../support/temporal';
+import { type Harness, inPhase, recordHistory, rolledBack, startHarness, uniqueName, waitForStatus } from '../support/temporal';
 
 const endpoint = inject('motoEndpoint');
 let harness: Harness;
@@ -70,6 +70,7 @@ describe('lambda blue-green', () => {
       expect(result.outcome).toBe('promoted');
       expect(await aliasOf(name, 'live-preview')).toBeUndefined();
       expect(await aliasOf(name)).toEqual({ version: waiting.candidateVersion, weights: {} });
+      await recordHistory(handle, 'blue-green-promoted');
     });
   });
 
@@ -121,6 +122,7 @@ describe('lambda migration-then-deploy', () => {
       const after = (await lambda.send(new ListTagsCommand({ Resource: arn }))).Tags!;
       expect(after[`glidepath:migration:${name}.test`]).not.toBe(applied[`glidepath:migration:${name}.test`]);
       expect(await aliasOf(name)).toEqual({ version: '1', weights: {} });
+      await recordHistory(handle, 'migration-then-canary-rejected');
     });
   });
 
@@ -186,6 +188,7 @@ describe('pause, resume and promote', () => {
         'promote:lead',
       ]);
       expect((await aliasOf(name))?.weights).toEqual({});
+      await recordHistory(handle, 'canary-paused-resumed-promoted');
     });
   });
 });

@@ -79,3 +79,15 @@ export async function rolledBack(handle: WorkflowHandle): Promise<{ message: str
 }
 
 export const uniqueName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+/**
+ * With GLIDEPATH_RECORD_HISTORIES=1, saves a finished run's history under test/histories/ for the replay
+ * test, which then fails CI if a workflow change would break runs already in flight.
+ */
+export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
+  if (process.env.GLIDEPATH_RECORD_HISTORIES !== '1') return;
+  const { writeFileSync, mkdirSync } = await import('node:fs');
+  const dir = `${__dirname}/../histories`;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}/${name}.json`, JSON.stringify(await handle.fetchHistory(), null, 1));
+}
