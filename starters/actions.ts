@@ -1,5 +1,8 @@
 /** What on-call and approvers do to a running plan: every action records who and why. */
-import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
+import { type Client, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { deploymentWorkflow } from '../workflows/deployment';
+import { describeEnd } from './follow';
 import {
   type ActionInput,
   abortSignal,
@@ -53,8 +56,21 @@ export async function sendUpdate(
   }
 }
 
+/**
+ * A running plan answers the status query; a finished one carries its final status in its result (or in
+ * its RolledBack failure), so no worker is needed to read it.
+ */
 export async function getStatus(client: Client, workflowId: string): Promise<DeploymentStatus> {
-  return client.workflow.getHandle(workflowId).query(statusQuery);
+  const handle = client.workflow.getHandle<typeof deploymentWorkflow>(workflowId);
+  const { status } = await handle.describe();
+  if (status.name === 'RUNNING') return handle.query(statusQuery);
+  try {
+    return (await handle.result()).status;
+  } catch (err) {
+    const details = err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure ? err.cause.details?.[0] : undefined;
+    if (details) return details as DeploymentStatus;
+    throw new Error(`${workflowId} ended ${status.name.toLowerCase()} without a status: ${describeEnd(err)}`);
+  }
 }
 
 export function formatStatus(s: DeploymentStatus, full = false): string {

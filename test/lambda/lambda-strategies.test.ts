@@ -155,7 +155,7 @@ describe('lambda migration-then-deploy', () => {
       metadata: { service: 'x', environment: 'test', release: 'v2' },
     };
     const activity = new MockActivityEnvironment();
-    expect((await activity.run(platform.migrate, input)).ran).toBe(true);
+    expect(await activity.run(platform.migrate, input)).toMatchObject({ ran: true });
     expect(await activity.run(platform.migrate, input)).toEqual({ ran: false, output: 'already applied' });
   });
 });

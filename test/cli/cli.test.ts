@@ -1,0 +1,133 @@
+/**
+ * The CLI as CI and on-call use it: the real `glidepath` binary against the real Temporal dev server, with a
+ * worker driving Lambda on moto. Exit codes: 0 promoted, 1 rolled back, 2 invalid plan, 3 target busy.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
+import { EXIT } from '../../starters/exit-codes';
+import { createLambdaService, BUCKET } from '../support/lambda-fixture';
+import { awsConfig } from '../support/moto';
+import { type Harness, inPhase, startHarness, uniqueName, waitForStatus } from '../support/temporal';
+
+const endpoint = inject('motoEndpoint');
+const address = inject('temporalAddress');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'glidepath-cli-'));
+let harness: Harness;
+
+beforeAll(async () => {
+  harness = await startHarness({ platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) } });
+});
+afterAll(async () => harness?.close());
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `glidepath <args>`; `onOutput` sees stdout as it arrives (to act while --follow runs). */
+function glidepath(args: string[], onOutput?: (text: string) => void): Promise<Run> {
+  const bin = path.join(__dirname, '..', '..', 'bin', 'glidepath');
+  const child = spawn(bin, args, {
+    env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', GLIDEPATH_TASK_QUEUE: harness.taskQueue, GLIDEPATH_USER: 'ci-bot' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    onOutput?.(stdout);
+  });
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+}
+
+function planFile(service: string, steps: unknown[], release = 'v2', extra: Record<string, unknown> = {}): string {
+  const file = path.join(dir, `${service}-${release}.yaml`);
+  writeFileSync(
+    file,
+    stringify({
+      apiVersion: 'glidepath/v1',
+      metadata: { service, environment: 'test', release },
+      target: { type: 'lambda', functionName: service, alias: 'live', code: { s3Bucket: BUCKET, s3Key: `${service}/${release}.zip` } },
+      strategy: { type: 'canary', steps },
+      ...extra,
+    }),
+  );
+  return file;
+}
+
+describe('glidepath CLI', () => {
+  it('validate: exit 0 for a good plan, 2 with the field named for a bad one', async () => {
+    const good = await glidepath(['validate', planFile('valid', [{ setWeight: 10 }])]);
+    expect(good.code).toBe(EXIT.ok);
+    const bad = await glidepath(['validate', planFile('invalid', [{ setWeight: 10 }, { setWeight: 5 }])]);
+    expect(bad.code).toBe(EXIT.invalidPlan);
+    expect(bad.stderr).toContain('strategy.steps[1].setWeight: weights must increase: 5 comes after 10');
+  });
+
+  it('deploy of an invalid plan exits 2 and starts nothing', async () => {
+    const service = uniqueName('bad');
+    const result = await glidepath(['deploy', planFile(service, [{ setWeight: 150 }]), '--follow']);
+    expect(result.code).toBe(EXIT.invalidPlan);
+    expect(result.stderr).toContain('Nothing was started.');
+    await expect(harness.client.workflow.getHandle(`deploy:${service}/test`).describe()).rejects.toThrow(/not found/i);
+  });
+
+  it('deploy --follow: approve from the CLI while following; exit 0 when promoted', async () => {
+    const service = uniqueName('cli');
+    await createLambdaService(endpoint, service);
+    const file = planFile(service, [{ setWeight: 25 }, { approval: { name: 'go', approvers: ['alice'] } }, { setWeight: 100 }]);
+    let approved: Promise<Run> | undefined;
+    const result = await harness.run(() =>
+      glidepath(['deploy', file, '--follow'], (out) => {
+        if (!approved && out.includes('waiting for approval')) {
+          approved = glidepath(['approve', `${service}/test`, '--by', 'alice', '--reason', 'canary healthy']);
+        }
+      }),
+    );
+    expect(result.stdout).toContain(`started deploy:${service}/test`);
+    expect(result.stdout).toMatch(/AwaitingApproval\s+step 2\/3\s+traffic 25%/);
+    expect(result.stdout).toContain(`glidepath approve deploy:${service}/test`);
+    expect(result.stdout).toContain('PROMOTED');
+    expect(result.code).toBe(EXIT.ok);
+    expect((await approved!).stdout).toContain('approved go');
+
+    const status = await glidepath(['status', `${service}/test`, '--full']);
+    expect(status.stdout).toMatch(/approve \(go\) by alice: canary healthy/);
+    expect(status.stdout).toContain('outcome:  promoted');
+  });
+
+  it('a second release for a busy target exits 3; abort from the CLI makes the first exit 1', async () => {
+    const service = uniqueName('busy');
+    await createLambdaService(endpoint, service);
+    await harness.run(async () => {
+      const first = glidepath(['deploy', planFile(service, [{ setWeight: 10 }, { pause: {} }]), '--follow']);
+      const handle = harness.client.workflow.getHandle(`deploy:${service}/test`);
+      await waitForStatus(handle, inPhase('AwaitingPromotion'));
+
+      const other = await glidepath(['deploy', planFile(service, [{ setWeight: 10 }], 'v3')]);
+      expect(other.code).toBe(EXIT.conflict);
+      expect(other.stderr).toContain(`already deploying release v2`);
+
+      const same = await glidepath(['deploy', planFile(service, [{ setWeight: 10 }, { pause: {} }])]);
+      expect(same.code).toBe(EXIT.ok);
+      expect(same.stdout).toContain('attached to running');
+
+      const refused = await glidepath(['approve', `${service}/test`, '--by', 'alice']);
+      expect(refused.code).toBe(EXIT.failed);
+      expect(refused.stderr).toContain('approve refused: not waiting for an approval');
+
+      const abort = await glidepath(['abort', `${service}/test`, '--reason', 'wrong build']);
+      expect(abort.code).toBe(EXIT.ok);
+      const followed = await first;
+      expect(followed.code).toBe(EXIT.failed);
+      expect(followed.stdout).toContain('ROLLED BACK: aborted by ci-bot: wrong build');
+    });
+  });
+});
