@@ -131,7 +131,7 @@ export class Rollout {
       this.setPhase(phase, `${name}: ${formatDuration(remaining)} left`);
       const started = Date.now();
       await condition(() => this.paused || this.promoted || this.fullPromotion, remaining, {
-        summary: `${name} (${formatDuration(remaining)})`,
+        summary: remaining === ms ? name : `${name} (${formatDuration(remaining)} left)`,
       });
       remaining -= Date.now() - started;
     }

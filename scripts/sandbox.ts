@@ -1,0 +1,81 @@
+/**
+ * Runs everything a newcomer needs to see Glidepath work, on this machine:
+ * Temporal dev server + Web UI (http://localhost:8233), moto, a worker, and examples/lambda-canary.yaml started.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/search-attributes';
+import { createLambdaService } from '../test/support/lambda-fixture';
+import { startMoto } from '../test/support/moto';
+import { tool } from '../test/support/tools';
+
+const root = path.join(__dirname, '..');
+const TEMPORAL_PORT = Number(process.env.SANDBOX_TEMPORAL_PORT ?? 7233);
+const UI_PORT = Number(process.env.SANDBOX_UI_PORT ?? 8233);
+const children: ChildProcess[] = [];
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}, label = path.basename(command)): ChildProcess {
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = (d: Buffer) => d.toString().split('\n').filter(Boolean).map((l) => `[${label}] ${l}`).join('\n');
+  child.stdout!.on('data', (d) => console.log(prefix(d)));
+  child.stderr!.on('data', (d) => console.error(prefix(d)));
+  children.push(child);
+  return child;
+}
+
+async function waitForPort(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await fetch(url).then(() => true, () => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function main() {
+  const searchAttributes = SEARCH_ATTRIBUTE_FLAGS.flatMap((flag) => ['--search-attribute', flag]);
+  run(tool('temporal'), ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(TEMPORAL_PORT), '--ui-port', String(UI_PORT), '--log-level', 'error', ...searchAttributes], {}, 'temporal');
+  const moto = await startMoto();
+  await waitForPort(`http://127.0.0.1:${UI_PORT}`);
+  await createLambdaService(moto.endpoint, 'payments-api');
+
+  const env = {
+    TEMPORAL_ADDRESS: `127.0.0.1:${TEMPORAL_PORT}`,
+    TEMPORAL_UI_URL: `http://localhost:${UI_PORT}`,
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'sandbox',
+    AWS_SECRET_ACCESS_KEY: 'sandbox',
+  };
+  const bin = path.join(root, 'bin', 'glidepath');
+  run(bin, ['worker'], env, 'worker');
+  const deploy = run(bin, ['deploy', 'examples/lambda-canary.yaml', '--by', 'sandbox'], env, 'deploy');
+  await new Promise((r) => deploy.once('exit', r));
+
+  console.log(`
+Glidepath sandbox is up.
+  Web UI:   http://localhost:${UI_PORT}   (filter: DeployService="payments")
+  Temporal: 127.0.0.1:${TEMPORAL_PORT}    AWS (moto): ${moto.endpoint}
+
+The example canary (examples/lambda-canary.yaml) moves 10% of traffic to v2, soaks 30s, then waits for
+approval by alice or bob. In another terminal:
+  export TEMPORAL_ADDRESS=127.0.0.1:${TEMPORAL_PORT}
+  ./bin/glidepath status payments/sandbox
+  ./bin/glidepath approve payments/sandbox --by alice --reason "looks good"
+  ./bin/glidepath abort payments/sandbox --reason "changed my mind"
+or in the Web UI: open the run → "Send an Update" → approve, with {"by": "alice", "reason": "looks good"}.
+Ctrl-C stops the sandbox.`);
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  for (const child of children) child.kill('SIGTERM');
+  await moto.stop();
+}
+
+main().catch((err) => {
+  console.error(err);
+  for (const child of children) child.kill('SIGTERM');
+  process.exit(1);
+});

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The test command (README, CI): installs what it needs, type-checks, and runs every test against real servers:
+# a Temporal dev server and the time-skipping test server, moto for AWS, and the servers later suites add.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+GLIDEPATH_TOOLS_BIN="$(scripts/tools.sh | tail -n 1)"
+export GLIDEPATH_TOOLS_BIN
+echo "== type check" >&2
+npx tsc -p .
+echo "== tests" >&2
+exec npx vitest run "$@"
