@@ -5,6 +5,7 @@
  * Every operation is idempotent: a worker that crashes mid-call and runs it again leaves the same state.
  */
 import type { Analysis, AnalysisOutcome } from '../plan/analysis';
+import type { AnalysisProgress } from './analysis';
 import type { Metadata } from '../plan/schema';
 import type { MigrationTask, Target } from '../plan/targets';
 import type { MeasurementRecord } from '../workflows/status';
@@ -56,12 +57,22 @@ export interface MigrationResult {
 export interface AnalysisInput {
   analysis: Analysis;
   variables: Record<string, string>;
+  /** The name measurements carry (the workflow's gate name). */
+  name?: string;
+  /** Continue from an earlier call's `progress` (analyses run in chunks). */
+  progress?: AnalysisProgress;
+  /** Return with `done: false` once this long has passed and the outcome is not decided yet. */
+  returnAfterMs?: number;
 }
 
 export interface AnalysisResult {
   outcome: AnalysisOutcome;
+  /** The measurements taken in this call. */
   measurements: MeasurementRecord[];
   message: string;
+  /** False when the call returned at `returnAfterMs` with metrics still measuring. */
+  done: boolean;
+  progress: AnalysisProgress;
 }
 
 /** What a platform adapter does; `activities/index.ts` turns it into Temporal activities. */

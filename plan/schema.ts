@@ -74,6 +74,9 @@ const GateStepSchema = StepSchema.superRefine((step, ctx) => {
   if (step.setWeight !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['setWeight'], message: 'blue-green switches all traffic at once; use a canary strategy for setWeight' });
   }
+  if (step.analysis?.background) {
+    ctx.addIssue({ code: 'custom', path: ['analysis', 'background'], message: 'background analyses run in canary steps; use a blocking analysis here' });
+  }
 });
 
 export const CanarySchema = z.strictObject({
@@ -128,6 +131,17 @@ export const PlanSchema = z
     strategy: StrategySchema,
   })
   .superRefine((plan, ctx) => {
+    if (plan.target.type === 'ecs' && plan.target.deployment === 'rolling') {
+      if (plan.strategy.type === 'blueGreen') {
+        ctx.addIssue({ code: 'custom', path: ['strategy', 'type'], message: 'a rolling ECS update has no second service to switch to; use a canary without setWeight, or deployment: servicePair' });
+      } else {
+        plan.strategy.steps.forEach((step, i) => {
+          if (step.setWeight !== undefined && step.setWeight < 100) {
+            ctx.addIssue({ code: 'custom', path: ['strategy', 'steps', i, 'setWeight'], message: 'a rolling ECS update cannot split traffic; remove setWeight or use deployment: servicePair' });
+          }
+        });
+      }
+    }
     for (const path of inlineSecretPaths(plan)) {
       ctx.addIssue({
         code: 'custom',

@@ -39,8 +39,85 @@ export const LambdaTargetSchema = z.strictObject({
 });
 export type LambdaTarget = z.infer<typeof LambdaTargetSchema>;
 
-export const TargetSchema = z.discriminatedUnion('type', [LambdaTargetSchema], {
-  error: (issue) => (issue.code === 'invalid_union' ? 'unknown target type; use "lambda"' : undefined),
+// ---- Amazon ECS ----------------------------------------------------------------------------------------------
+
+const ecsName = (what: string) =>
+  z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, `${what} must be 1-255 letters, digits, "-" or "_"`);
+const ecsCluster = z
+  .string()
+  .regex(/^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255})$/, 'cluster must be a cluster name or ARN');
+const elbArn = (kind: 'listener' | 'listener-rule' | 'targetgroup') =>
+  z.string().regex(new RegExp(`^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\\d{12}:${kind}/.+`), `must be the ARN of an ELBv2 ${kind}`);
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as "LOG_LEVEL"');
+
+/** Plain values by name. Anything secret goes in `secrets` as a reference (the plan check refuses inline secrets). */
+const EcsEnvironment = z.record(envName, z.string());
+
+/** ECS resolves these when the task starts; the plan and the workflow history only ever hold the reference. */
+const EcsSecretRef = z.strictObject({
+  name: envName,
+  /** A Secrets Manager secret or SSM parameter: ARN, or parameter name. */
+  valueFrom: z.string().regex(/^(arn:aws[a-z-]*:(secretsmanager|ssm):.+|[A-Za-z0-9_.\/-]+)$/, 'valueFrom must be a secret or parameter ARN or name'),
+});
+
+/** The new release's task definition: the stable one's current revision with this container changed. */
+const EcsTaskSettingsSchema = z.strictObject({
+  containerName: ecsName('containerName'),
+  image: z.string().min(1),
+  /** Set or replace these variables of the container (others are kept). */
+  environment: EcsEnvironment.optional(),
+  secrets: z.array(EcsSecretRef).optional(),
+});
+
+/** The ALB pair that carries traffic between the stable and the new service. */
+const EcsLoadBalancerSchema = z
+  .strictObject({
+    /** Production listener whose default action forwards (weighted) to the two target groups. */
+    listenerArn: elbArn('listener'),
+    /** Blue-green: a listener that reaches the new service before the switch. */
+    testListenerArn: elbArn('listener').optional(),
+    /** Where the stable service is registered today. The two groups alternate: each release takes the idle one. */
+    stableTargetGroupArn: elbArn('targetgroup'),
+    canaryTargetGroupArn: elbArn('targetgroup'),
+    /** Move traffic on this listener rule's forward action instead of the listener's default action. */
+    ruleArn: elbArn('listener-rule').optional(),
+  })
+  .refine((lb) => lb.stableTargetGroupArn !== lb.canaryTargetGroupArn, {
+    path: ['canaryTargetGroupArn'],
+    message: 'the canary target group must differ from the stable one',
+  });
+
+export const EcsTargetSchema = z
+  .strictObject({
+    type: z.literal('ecs'),
+    cluster: ecsCluster,
+    /** The ECS service serving the stable version today (after a service-pair release: its name prefix). */
+    service: ecsName('service'),
+    /**
+     * servicePair (default): the release runs as its own service `<service>-<release>` on the idle target group,
+     * and the strategy moves traffic between the two. rolling: ECS's own rolling update of `service`.
+     */
+    deployment: z.enum(['servicePair', 'rolling']).default('servicePair'),
+    taskDefinition: EcsTaskSettingsSchema,
+    /** Tasks of the new service (default: the stable service's desired count). */
+    desiredCount: z.number().int().min(1).optional(),
+    loadBalancer: EcsLoadBalancerSchema.optional(),
+    /** How long the new tasks may take to run and pass target health checks. */
+    readyTimeout: Duration.default('10m'),
+    region,
+  })
+  .superRefine((t, ctx) => {
+    if (t.deployment === 'servicePair' && !t.loadBalancer) {
+      ctx.addIssue({ code: 'custom', path: ['loadBalancer'], message: 'a servicePair deployment needs loadBalancer (listener and two target groups); or use deployment: rolling' });
+    }
+    if (t.deployment === 'rolling' && t.loadBalancer) {
+      ctx.addIssue({ code: 'custom', path: ['loadBalancer'], message: 'a rolling update keeps the service on its own target group; remove loadBalancer' });
+    }
+  });
+export type EcsTarget = z.infer<typeof EcsTargetSchema>;
+
+export const TargetSchema = z.discriminatedUnion('type', [LambdaTargetSchema, EcsTargetSchema], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'unknown target type; use "lambda" or "ecs"' : undefined),
 });
 export type Target = z.infer<typeof TargetSchema>;
 export type TargetType = Target['type'];
@@ -55,7 +132,37 @@ export const LambdaMigrationSchema = z.strictObject({
 });
 export type LambdaMigration = z.infer<typeof LambdaMigrationSchema>;
 
-export const MigrationTaskSchema = z.discriminatedUnion('type', [LambdaMigrationSchema], {
-  error: (issue) => (issue.code === 'invalid_union' ? 'unknown migration type; use "lambda"' : undefined),
+export const EcsMigrationSchema = z.strictObject({
+  type: z.literal('ecs'),
+  cluster: ecsCluster,
+  /** A one-off task definition: family, family:revision or ARN. */
+  taskDefinition: z.string().regex(/^([A-Za-z0-9_-]{1,255}(:\d+)?|arn:aws[a-z-]*:ecs:.+:task-definition\/.+)$/, 'taskDefinition must be family, family:revision or ARN'),
+  overrides: z
+    .strictObject({
+      /** The container the overrides apply to (default: the task definition's first container). */
+      containerName: ecsName('containerName').optional(),
+      command: z.array(z.string()).min(1).optional(),
+      environment: EcsEnvironment.optional(),
+      /** Added to the container as a derived task definition revision: RunTask cannot override secrets. */
+      secrets: z.array(EcsSecretRef).optional(),
+    })
+    .default({}),
+  /** Default: the cluster's default capacity provider strategy. */
+  launchType: z.enum(['FARGATE', 'EC2', 'EXTERNAL']).optional(),
+  /** For awsvpc tasks (all Fargate tasks). */
+  network: z
+    .strictObject({
+      subnets: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'a subnet id such as "subnet-0abc"')).min(1),
+      securityGroups: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'a security group id such as "sg-0abc"')).optional(),
+      assignPublicIp: z.boolean().default(false),
+    })
+    .optional(),
+  timeout: Duration.default('15m'),
+  region,
+});
+export type EcsMigration = z.infer<typeof EcsMigrationSchema>;
+
+export const MigrationTaskSchema = z.discriminatedUnion('type', [LambdaMigrationSchema, EcsMigrationSchema], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'unknown migration type; use "lambda" or "ecs"' : undefined),
 });
 export type MigrationTask = z.infer<typeof MigrationTaskSchema>;

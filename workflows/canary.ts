@@ -1,20 +1,32 @@
 /** Canary: traffic moves to the new version step by step, through soaks, approvals and analyses. */
 import type { CanaryStrategy, Plan } from '../plan/schema';
 import { platform } from './activities';
+import { BackgroundAnalyses } from './analysis';
 import { deployCandidate } from './candidate';
 import type { Compensations } from './compensations';
 import { describeStep } from './describe';
-import type { Rollout } from './rollout';
-import { runStep } from './steps';
+import { type Rollout, gateName } from './rollout';
+import { runStep, templateVariables } from './steps';
 
 export async function runCanary(plan: Plan, strategy: CanaryStrategy, rollout: Rollout, undo: Compensations): Promise<void> {
   const candidate = await deployCandidate(plan, rollout, undo);
+  const context = { plan, rollout, candidate };
+  const background = new BackgroundAnalyses(
+    (err) => rollout.fail(err),
+    (name, timeout) => rollout.waitForJudgement(name, timeout),
+  );
   for (const [index, step] of strategy.steps.entries()) {
     if (rollout.fullPromotion) break;
+    await background.checkpoint();
     await rollout.holdWhilePaused();
     rollout.enterStep(index, strategy.steps.length, describeStep(step));
-    await runStep({ plan, rollout, candidate }, step, index);
+    if (step.analysis?.background) {
+      background.start(step.analysis, gateName(step.analysis.name, 'analysis', index), templateVariables(context));
+    } else {
+      await runStep(context, step, index);
+    }
   }
+  await background.finish();
   await rollout.holdWhilePaused();
   rollout.setPhase('Promoting', `making ${candidate.candidateVersion} the stable version`);
   await platform.promoteCandidate.executeWithOptions({ summary: `promote ${candidate.candidateVersion}` }, [
@@ -22,4 +34,7 @@ export async function runCanary(plan: Plan, strategy: CanaryStrategy, rollout: R
   ]);
   rollout.setWeight(100);
   undo.clear();
+  await platform.retirePrevious.executeWithOptions({ summary: `clean up after ${candidate.stableVersion}` }, [
+    { target: plan.target, metadata: plan.metadata, candidate },
+  ]);
 }

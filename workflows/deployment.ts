@@ -36,12 +36,14 @@ export async function deploymentWorkflow(input: Plan): Promise<DeploymentResult>
       else await runBlueGreen(plan, plan.strategy, rollout, undo);
     });
   } catch (err) {
-    const cancelled = CancellationScope.current().consideredCancelled && !rollout.abortedBy;
+    const cancelled = CancellationScope.current().consideredCancelled && !rollout.abortedBy && !rollout.failure;
     const reason = rollout.abortedBy
       ? `aborted by ${rollout.abortedBy.by}${rollout.abortedBy.reason ? `: ${rollout.abortedBy.reason}` : ''}`
-      : cancelled
-        ? 'workflow cancelled'
-        : describeFailure(err);
+      : rollout.failure
+        ? describeFailure(rollout.failure)
+        : cancelled
+          ? 'workflow cancelled'
+          : describeFailure(err);
     if (cancelled) rollout.record('cancel', { by: 'temporal', reason: 'cancel requested' });
     await CancellationScope.nonCancellable(async () => {
       rollout.setPhase('RollingBack', `rolling back: ${reason}`);

@@ -33,7 +33,10 @@ export function describeStep(step: Step): string {
     const who = step.approval.approvers?.length ? ` by ${step.approval.approvers.join(' or ')}` : '';
     return `approval${step.approval.name ? ` "${step.approval.name}"` : ''}${who}`;
   }
-  if (step.analysis) return `analysis${step.analysis.name ? ` "${step.analysis.name}"` : ''} (${step.analysis.metrics.map((m) => m.name).join(', ')})`;
+  if (step.analysis) {
+    const what = `analysis${step.analysis.name ? ` "${step.analysis.name}"` : ''} (${step.analysis.metrics.map((m) => m.name).join(', ')})`;
+    return step.analysis.background ? `start ${what} in the background` : what;
+  }
   return 'step';
 }
 

@@ -1,1 +1,2 @@
+export { analysisWorkflow } from './analysis';
 export { deploymentWorkflow } from './deployment';

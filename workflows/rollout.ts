@@ -28,6 +28,7 @@ import {
   resumeSignal,
   statusQuery,
 } from './messages';
+import { measurementsSignal } from './analysis';
 import { DeployPhase, DeployWeight } from './search-attributes';
 import { type ActionRecord, type DeploymentStatus, type Gate, type Phase, initialStatus, renderDetails } from './status';
 
@@ -39,6 +40,8 @@ export class Rollout {
   /** Everything that moves the rollout forward runs in this scope; abort cancels it. */
   readonly forward = new CancellationScope();
   abortedBy?: ActionRecord;
+  /** A failure raised outside the forward path (a background analysis); it stops the rollout like an abort. */
+  failure?: unknown;
   /** Set by `promote --full`: every remaining step is skipped. */
   fullPromotion = false;
   private paused = false;
@@ -55,6 +58,9 @@ export class Rollout {
     setHandler(abortSignal, (input) => this.onAbort(input), { description: descriptions.abort });
     setHandler(pauseSignal, (input) => this.onPause(input, true), { description: descriptions.pause });
     setHandler(resumeSignal, (input) => this.onPause(input, false), { description: descriptions.resume });
+    setHandler(measurementsSignal, (input) => this.addMeasurements(Array.isArray(input?.records) ? input.records : []), {
+      description: 'Measurements reported by this deployment\'s analysis child workflows (sent by Glidepath, not by people).',
+    });
     setHandler(approveUpdate, (input) => this.answerGate(input, true), {
       validator: (input) => this.validateAnswer(input),
       description: descriptions.approve,
@@ -207,6 +213,13 @@ export class Rollout {
 
   private get finished(): boolean {
     return this.status.outcome !== undefined || this.status.phase === 'RollingBack';
+  }
+
+  /** Stops the rollout with this failure (first one wins); it ends rolled back. */
+  fail(err: unknown): void {
+    if (this.failure || this.abortedBy || this.finished) return;
+    this.failure = err;
+    this.forward.cancel();
   }
 
   /** Signal handler: never throws; the first abort wins. */

@@ -1,9 +1,9 @@
 /** Running one plan step (weight, soak, approval, analysis) against the platform and the rollout's gates. */
-import { ApplicationFailure } from '@temporalio/workflow';
 import { durationMs, formatDuration } from '../plan/duration';
 import type { Plan, Step } from '../plan/schema';
 import type { Candidate } from '../activities/types';
-import { platform, waits } from './activities';
+import { platform } from './activities';
+import { analysisFailed, runAnalysisChild } from './analysis';
 import { describeStep } from './describe';
 import { type Rollout, gateName } from './rollout';
 
@@ -31,14 +31,9 @@ export async function runStep(ctx: StepContext, step: Step, index: number): Prom
   } else if (step.analysis) {
     const name = gateName(step.analysis.name, 'analysis', index);
     rollout.setPhase('Analyzing', `running ${describeStep(step)}`);
-    const result = await waits.runAnalysis.executeWithOptions({ summary: `analysis ${name}` }, [
-      { analysis: step.analysis, variables: templateVariables(ctx) },
-    ]);
-    rollout.addMeasurements(result.measurements);
-    if (result.outcome === 'failed') {
-      throw ApplicationFailure.nonRetryable(`analysis "${name}" failed: ${result.message}`, 'AnalysisFailed', result.measurements);
-    }
-    if (result.outcome === 'inconclusive') await rollout.waitForJudgement(name);
+    const result = await runAnalysisChild(step.analysis, name, templateVariables(ctx));
+    if (result.outcome === 'failed') throw analysisFailed(name, result);
+    if (result.outcome === 'inconclusive') await rollout.waitForJudgement(name, step.analysis.inconclusiveTimeout);
   }
 }
 

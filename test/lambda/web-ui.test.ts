@@ -37,9 +37,10 @@ it('a run is easy to find, read and signal in the Web UI', async () => {
     // The UI lists handlers from the metadata query, with their descriptions.
     const metadata = await handle.query<temporal.api.sdk.v1.IWorkflowMetadata>('__temporal_workflow_metadata');
     const names = (defs?: temporal.api.sdk.v1.IWorkflowInteractionDefinition[] | null) => (defs ?? []).map((d) => d.name).sort();
-    expect(names(metadata.definition?.signalDefinitions)).toEqual(['abort', 'pause', 'resume']);
+    expect(names(metadata.definition?.signalDefinitions)).toEqual(['abort', 'measurements', 'pause', 'resume']);
     expect(names(metadata.definition?.updateDefinitions)).toEqual(['approve', 'promote', 'reject']);
-    for (const def of [...metadata.definition!.signalDefinitions!, ...metadata.definition!.updateDefinitions!]) {
+    const forPeople = metadata.definition!.signalDefinitions!.filter((d) => d.name !== 'measurements');
+    for (const def of [...forPeople, ...metadata.definition!.updateDefinitions!]) {
       expect(def.description).toMatch(/Input: \{"by": /);
     }
     expect(metadata.currentDetails).toContain('**Waiting for:** approval `go` by one of alice');

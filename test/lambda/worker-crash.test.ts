@@ -65,5 +65,5 @@ it('a worker killed during a soak: a new worker resumes the plan and it promotes
   const scheduled = (await handle.fetchHistory()).events!
     .filter((e) => e.eventType === EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
     .map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
-  expect(scheduled).toEqual(['deployCandidate', 'waitCandidateReady', 'setTrafficWeight', 'setTrafficWeight', 'setTrafficWeight', 'promoteCandidate']);
+  expect(scheduled).toEqual(['deployCandidate', 'waitCandidateReady', 'setTrafficWeight', 'setTrafficWeight', 'setTrafficWeight', 'promoteCandidate', 'retirePrevious']);
 });

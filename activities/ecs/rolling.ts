@@ -1,0 +1,85 @@
+/**
+ * `deployment: rolling`: ECS's own rolling update of the service to the new task definition revision. There
+ * is no second service and no traffic split: the deploy is the whole change, readiness is the deployment
+ * completing, and rollback is an update back to the previous revision (unless ECS's circuit breaker already
+ * did it). The previous revision is recorded as a tag on the new one, so a rollback finds it even without a
+ * candidate.
+ */
+import { type ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { ApplicationFailure } from '@temporalio/common';
+import { durationMs } from '../../plan/duration';
+import type { Metadata } from '../../plan/schema';
+import type { EcsTarget } from '../../plan/targets';
+import type { Candidate, DeployInput } from '../types';
+import { rollingDone, waitFor } from './readiness';
+import { describeService } from './services';
+import { TAG_PREVIOUS, TAG_RELEASE, describeTaskDefinition, registerDerived, releaseMarker, shortTaskDefinition, tagValue } from './task-definitions';
+
+async function liveService(ecs: ECSClient, t: EcsTarget) {
+  const service = await describeService(ecs, t.cluster, t.service);
+  if (!service) throw ApplicationFailure.nonRetryable(`service ${t.service} not found in cluster ${t.cluster}`, 'NotFound');
+  return service;
+}
+
+export async function deployRolling(ecs: ECSClient, t: EcsTarget, metadata: Metadata, strategy: DeployInput['strategy']): Promise<Candidate> {
+  if (strategy === 'blueGreen') {
+    throw ApplicationFailure.nonRetryable(
+      'blue-green needs two services to switch between; use deployment: servicePair, or a canary strategy without setWeight for a rolling update',
+      'InvalidPlan',
+    );
+  }
+  const service = await liveService(ecs, t);
+  const current = service.taskDefinition!;
+  const { tags } = await describeTaskDefinition(ecs, current);
+  let previous = current;
+  let next = current;
+  if (tagValue(tags, TAG_RELEASE) === releaseMarker(metadata)) {
+    // An earlier attempt already started this update.
+    previous = tagValue(tags, TAG_PREVIOUS) ?? current;
+  } else {
+    next = await registerDerived(ecs, current, t.taskDefinition, { [TAG_RELEASE]: releaseMarker(metadata), [TAG_PREVIOUS]: current });
+    await ecs.send(new UpdateServiceCommand({ cluster: t.cluster, service: t.service, taskDefinition: next, desiredCount: t.desiredCount }));
+  }
+  return {
+    stableVersion: shortTaskDefinition(previous),
+    candidateVersion: shortTaskDefinition(next),
+    data: { mode: 'rolling', cluster: t.cluster, service: t.service, taskDefinitionArn: next, previousTaskDefinitionArn: previous },
+  };
+}
+
+export async function waitRolling(ecs: ECSClient, t: EcsTarget, candidate: Candidate, intervalMs?: number): Promise<void> {
+  const { taskDefinitionArn } = candidate.data;
+  await waitFor(
+    `rolling update of ${t.service} to ${candidate.candidateVersion}`,
+    async () => rollingDone(await liveService(ecs, t), taskDefinitionArn),
+    durationMs(t.readyTimeout),
+    intervalMs,
+  );
+}
+
+/** Back to the previous revision, if the service still runs this release's one (ECS may have rolled back itself). */
+export async function rollbackRolling(ecs: ECSClient, t: EcsTarget, metadata: Metadata, candidate?: Candidate): Promise<void> {
+  const service = await describeService(ecs, t.cluster, t.service);
+  if (!service) return;
+  const current = service.taskDefinition!;
+  let previous = candidate?.data.previousTaskDefinitionArn;
+  if (!candidate) {
+    const { tags } = await describeTaskDefinition(ecs, current);
+    if (tagValue(tags, TAG_RELEASE) !== releaseMarker(metadata)) return; // the update never started
+    previous = tagValue(tags, TAG_PREVIOUS);
+  } else if (current !== candidate.data.taskDefinitionArn) {
+    return; // already back (circuit breaker or an earlier attempt), or someone deployed since: leave it
+  }
+  if (!previous || previous === current) return;
+  await ecs.send(new UpdateServiceCommand({ cluster: t.cluster, service: t.service, taskDefinition: previous }));
+}
+
+/** A rolling update cannot split traffic: the only weight it can honour is all of it. */
+export function rollingTraffic(weight: number): void {
+  if (weight < 100) {
+    throw ApplicationFailure.nonRetryable(
+      `a rolling update cannot send ${weight}% of traffic to the new version; remove setWeight steps or use deployment: servicePair`,
+      'InvalidPlan',
+    );
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * moto with a simulated ECS scheduler (test/support/ecs_sim.py): the real moto server, run in-process by
+ * a small Python harness that makes deployments progress, registers one healthy target per running task,
+ * and lets a test declare what moto cannot produce by itself: unhealthy targets, a service that never
+ * starts, a failing image (circuit breaker), a task exiting non-zero.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { type Moto, freePort } from './moto';
+import { toolsBin } from './tools';
+
+export interface EcsSim extends Moto {
+  /** Scheduler ticks (DescribeServices calls) before a deployment completes or fails. */
+  config(config: { ticks?: number }): Promise<void>;
+  /** The service's targets report unhealthy (Target.ResponseCodeMismatch), or it never starts (hold). */
+  service(name: string, behaviour: { health?: 'healthy' | 'unhealthy'; reason?: string; hold?: boolean }): Promise<void>;
+  /** Deployments of this image fail like ECS's circuit breaker does (and roll back when the service enables it). */
+  failingImage(image: string, reason?: string): Promise<void>;
+  /** Tasks of this task-definition family stop with this exit code (and container reason). */
+  taskExit(family: string, exitCode: number, reason?: string): Promise<void>;
+  /**
+   * How tasks move through their lifecycle (moto's own state manager; 4 steps from RUNNING to STOPPED):
+   * each step after `describes` DescribeTasks calls (default 1), or after `seconds`.
+   */
+  taskRunsFor(describes: number): Promise<void>;
+  taskStepsEvery(seconds: number): Promise<void>;
+  tick(times?: number): Promise<void>;
+  reset(): Promise<void>;
+}
+
+export async function startEcsSim(): Promise<EcsSim> {
+  const port = await freePort();
+  const script = path.join(__dirname, 'ecs_sim.py');
+  const child: ChildProcess = spawn(path.join(toolsBin(), 'python'), [script, '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${endpoint}/moto-api/`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`ecs_sim.py did not start: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  const post = async (route: string, body: unknown) => {
+    const res = await fetch(`${endpoint}${route}`, { method: 'POST', body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${route} failed: ${res.status} ${await res.text()}`);
+  };
+  return {
+    endpoint,
+    config: (config) => post('/_sim/config', config),
+    service: (name, behaviour) => post('/_sim/ecs/service', { service: name, ...behaviour }),
+    failingImage: (image, reason) => post('/_sim/ecs/failing-image', { image, reason }),
+    taskExit: (family, exitCode, reason) => post('/_sim/ecs/task-exit', { family, exitCode, reason }),
+    taskRunsFor: (describes) =>
+      post('/moto-api/state-manager/set-transition', { model_name: 'ecs::task', transition: { progression: 'manual', times: describes } }),
+    taskStepsEvery: (seconds) =>
+      post('/moto-api/state-manager/set-transition', { model_name: 'ecs::task', transition: { progression: 'time', seconds } }),
+    tick: (times = 1) => post('/_sim/ecs/tick', { times }),
+    reset: () => post('/_sim/reset', {}),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+    },
+  };
+}
