@@ -4,7 +4,7 @@
  * retried elsewhere; running plans continue on any other worker, or on this one when it is back).
  */
 import path from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities';
 import { TASK_QUEUE, temporalConfig } from './connection';
 import { dependenciesFromEnvironment } from './platforms';
@@ -34,11 +34,19 @@ export async function createWorker(options: GlidepathWorkerOptions): Promise<Wor
 }
 
 export async function runWorker(): Promise<void> {
+  const metricsAddress = process.env.GLIDEPATH_METRICS_ADDRESS;
+  if (metricsAddress) {
+    // Deployment metrics (workflows/metrics.ts) and the SDK's own, for Prometheus at http://<address>/metrics.
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } });
+  }
   const { connectionOptions, namespace } = temporalConfig();
   const connection = await NativeConnection.connect(connectionOptions);
   try {
     const worker = await createWorker({ connection, namespace, dependencies: dependenciesFromEnvironment() });
-    console.error(`glidepath worker: task queue "${worker.options.taskQueue}" on ${connectionOptions.address} (namespace ${namespace})`);
+    console.error(
+      `glidepath worker: task queue "${worker.options.taskQueue}" on ${connectionOptions.address} (namespace ${namespace})` +
+        (metricsAddress ? `, metrics on http://${metricsAddress}/metrics` : ''),
+    );
     await worker.run(); // returns after SIGINT/SIGTERM once in-flight work drained
   } finally {
     await connection.close();

@@ -5,11 +5,12 @@
  * change is undone in a scope nothing can cancel, and the workflow fails with type "RolledBack" (or closes as
  * Canceled when it was cancelled from the UI or client). Terminate skips rollback; see the README.
  */
-import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, workflowInfo } from '@temporalio/workflow';
 import { type Plan, PlanSchema } from '../plan/schema';
 import { runBlueGreen } from './blue-green';
 import { runCanary } from './canary';
 import { Compensations } from './compensations';
+import { recordOutcome, recordRollback } from './metrics';
 import { runMigration } from './migration';
 import { Rollout } from './rollout';
 import type { DeploymentStatus } from './status';
@@ -46,11 +47,15 @@ export async function deploymentWorkflow(input: Plan): Promise<DeploymentResult>
           : describeFailure(err);
     if (cancelled) rollout.record('cancel', { by: 'temporal', reason: 'cancel requested' });
     await CancellationScope.nonCancellable(async () => {
+      const rollbackStarted = Date.now();
       rollout.setPhase('RollingBack', `rolling back: ${reason}`);
       await undo.unwind((step) => rollout.update({ message: `rolling back: ${step}` }));
       rollout.setWeight(0);
-      rollout.update({ outcome: { result: cancelled ? 'cancelled' : 'rolled-back', reason } });
+      const result = cancelled ? 'cancelled' : 'rolled-back';
+      rollout.update({ outcome: { result, reason }, endedAt: new Date().toISOString() });
       rollout.setPhase('RolledBack', `rolled back: ${reason}`);
+      recordRollback(plan, Date.now() - rollbackStarted);
+      recordOutcome(plan, result, Date.now() - workflowInfo().startTime.getTime());
       await condition(allHandlersFinished);
     });
     if (cancelled) throw err;
@@ -58,7 +63,8 @@ export async function deploymentWorkflow(input: Plan): Promise<DeploymentResult>
     throw ApplicationFailure.create({ message: `rolled back: ${reason}`, type: 'RolledBack', nonRetryable: true, category: 'BENIGN', details: [rollout.status] });
   }
 
-  rollout.update({ outcome: { result: 'promoted', reason: `${plan.metadata.release} is live` }, gate: undefined });
+  rollout.update({ outcome: { result: 'promoted', reason: `${plan.metadata.release} is live` }, gate: undefined, endedAt: new Date().toISOString() });
+  recordOutcome(plan, 'promoted', Date.now() - workflowInfo().startTime.getTime());
   rollout.setPhase('Promoted', `${plan.metadata.release} is live on ${rollout.status.target}`);
   await condition(allHandlersFinished);
   return { outcome: 'promoted', status: rollout.status };

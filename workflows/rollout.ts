@@ -29,6 +29,7 @@ import {
   statusQuery,
 } from './messages';
 import { measurementsSignal } from './analysis';
+import { recordAction } from './metrics';
 import { DeployPhase, DeployWeight } from './search-attributes';
 import { type ActionRecord, type DeploymentStatus, type Gate, type Phase, initialStatus, renderDetails } from './status';
 
@@ -49,7 +50,7 @@ export class Rollout {
   private answer?: { approved: boolean; record: ActionRecord };
 
   constructor(readonly plan: Plan) {
-    this.status = initialStatus(plan);
+    this.status = initialStatus(plan, workflowInfo().startTime);
   }
 
   /** Registers every handler; call before the first await so the UI and early messages find them. */
@@ -288,6 +289,7 @@ export class Rollout {
 
   record(action: ActionRecord['action'], input: { by: string; reason?: string }, gate?: string): ActionRecord {
     const record: ActionRecord = { action, by: input.by, reason: input.reason ?? '', at: new Date().toISOString(), gate };
+    recordAction(this.plan, action);
     this.status.actions = [...this.status.actions, record].slice(-MAX_ACTIONS);
     this.publish();
     return record;

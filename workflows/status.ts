@@ -70,9 +70,11 @@ export interface DeploymentStatus {
   actions: ActionRecord[];
   message: string;
   outcome?: { result: 'promoted' | 'rolled-back' | 'cancelled'; reason: string };
+  startedAt: string;
+  endedAt?: string;
 }
 
-export function initialStatus(plan: Plan): DeploymentStatus {
+export function initialStatus(plan: Plan, startedAt: Date): DeploymentStatus {
   return {
     service: plan.metadata.service,
     environment: plan.metadata.environment,
@@ -85,6 +87,7 @@ export function initialStatus(plan: Plan): DeploymentStatus {
     measurements: [],
     actions: [],
     message: 'starting',
+    startedAt: startedAt.toISOString(),
   };
 }
 

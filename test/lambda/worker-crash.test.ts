@@ -8,6 +8,7 @@ import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { startDeployment } from '../../starters/deploy';
 import { createLambdaService } from '../support/lambda-fixture';
+import { freePort } from '../support/moto';
 import { canary, lambdaPlan } from '../support/plans';
 import { inPhase, uniqueName, waitForStatus } from '../support/temporal';
 import { type WorkerProcess, spawnWorker } from '../support/worker-process';
@@ -50,7 +51,8 @@ it('a worker killed during a soak: a new worker resumes the plan and it promotes
   await first.kill('SIGKILL');
   expect(first.child.signalCode).toBe('SIGKILL');
 
-  const second = await spawnWorker(env);
+  const metricsPort = await freePort();
+  const second = await spawnWorker({ ...env, GLIDEPATH_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` });
   workers.push(second);
   const result = await handle.result();
   expect(result.outcome).toBe('promoted');
@@ -59,6 +61,11 @@ it('a worker killed during a soak: a new worker resumes the plan and it promotes
   expect(alias.FunctionVersion).toBe(soaking.candidateVersion);
   const versions = (await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: name }))).Versions!.map((v) => v.Version);
   expect(versions).toEqual(['$LATEST', '1', soaking.candidateVersion]);
+
+  // The worker that finished the plan counted it, for Prometheus.
+  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  expect(metrics).toMatch(new RegExp(`glidepath_deployments\\{[^}]*outcome="promoted"[^}]*service="${name}"[^}]*\\} 1`));
+  expect(metrics).toMatch(new RegExp(`glidepath_deployment_duration_bucket\\{[^}]*service="${name}"`));
 
   // Each step's activity was scheduled exactly once across both workers.
   const { EVENT_TYPE_ACTIVITY_TASK_SCHEDULED } = temporal.api.enums.v1.EventType;

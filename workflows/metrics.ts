@@ -1,0 +1,34 @@
+/**
+ * Deployment metrics, emitted from workflow code through the worker's metric meter (never on replay), so a
+ * worker started with GLIDEPATH_METRICS_ADDRESS exposes them to Prometheus:
+ *   glidepath_deployments{outcome}          success rate, canary pass rate (promoted / all)
+ *   glidepath_deployment_duration{outcome}  time to deploy, trigger to promoted or rolled back (ms)
+ *   glidepath_rollback_duration             time from the decision to roll back to traffic restored (ms)
+ *   glidepath_actions{action}               pauses, aborts, approvals, promotions and timeouts by people or rules
+ * Every series carries service, environment and strategy.
+ */
+import { metricMeter } from '@temporalio/workflow';
+import type { Plan } from '../plan/schema';
+import { strategyLabel } from './describe';
+
+function meter(plan: Plan) {
+  return metricMeter.withTags({
+    service: plan.metadata.service,
+    environment: plan.metadata.environment,
+    strategy: strategyLabel(plan),
+  });
+}
+
+export function recordOutcome(plan: Plan, outcome: 'promoted' | 'rolled-back' | 'cancelled', durationMs: number): void {
+  const m = meter(plan);
+  m.createCounter('glidepath_deployments', '1', 'Deployments by outcome').add(1, { outcome });
+  m.createHistogram('glidepath_deployment_duration', 'int', 'ms', 'From start to promoted or rolled back').record(durationMs, { outcome });
+}
+
+export function recordRollback(plan: Plan, durationMs: number): void {
+  meter(plan).createHistogram('glidepath_rollback_duration', 'int', 'ms', 'From the decision to roll back to traffic restored').record(durationMs);
+}
+
+export function recordAction(plan: Plan, action: string): void {
+  meter(plan).createCounter('glidepath_actions', '1', 'Actions on deployments by kind').add(1, { action });
+}
