@@ -5,6 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { TargetType } from '../plan/targets';
 import { classifyErrors } from './errors';
+import { withHeartbeat } from './poll';
 import type { AnalysisInput, AnalysisResult, DeploymentActivities, Platform } from './types';
 
 export type Platforms = Partial<Record<TargetType, Platform>>;
@@ -23,15 +24,21 @@ export function createActivities({ platforms, analyze }: ActivityDependencies): 
     }
     return platform;
   };
+  // Platform calls heartbeat while they run, so a worker that dies mid-call is noticed within the heartbeat
+  // timeout, however long the platform takes. (Analyses heartbeat their own progress instead.)
+  const beating =
+    <I, O>(name: string, call: (input: I) => Promise<O>) =>
+    (input: I) =>
+      withHeartbeat(name, () => call(input));
   return classifyErrors({
-    deployCandidate: async (input) => on(input.target).deploy(input),
-    waitCandidateReady: async (input) => on(input.target).waitReady(input),
-    previewCandidate: async (input) => on(input.target).preview(input),
-    setTrafficWeight: async (input) => on(input.target).setTraffic(input),
-    promoteCandidate: async (input) => on(input.target).promote(input),
-    rollBack: async (input) => on(input.target).rollback(input),
-    retirePrevious: async (input) => on(input.target).retirePrevious(input),
-    runMigration: async (input) => on(input.task).migrate(input),
+    deployCandidate: beating('deploy', (input) => on(input.target).deploy(input)),
+    waitCandidateReady: beating('wait ready', (input) => on(input.target).waitReady(input)),
+    previewCandidate: beating('preview', (input) => on(input.target).preview(input)),
+    setTrafficWeight: beating('set traffic', (input) => on(input.target).setTraffic(input)),
+    promoteCandidate: beating('promote', (input) => on(input.target).promote(input)),
+    rollBack: beating('roll back', (input) => on(input.target).rollback(input)),
+    retirePrevious: beating('retire previous', (input) => on(input.target).retirePrevious(input)),
+    runMigration: beating('migration', (input) => on(input.task).migrate(input)),
     runAnalysis: async (input) => {
       if (!analyze) throw ApplicationFailure.nonRetryable('this worker has no analysis providers configured', 'InvalidPlan');
       return analyze(input);

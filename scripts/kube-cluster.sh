@@ -33,6 +33,8 @@ NODES="${GLIDEPATH_KUBE_NODES:-2}"
 CACHE_ROOT="${GLIDEPATH_CACHE:-$HOME/.cache/glidepath}"
 export KWOK_WORKDIR="${GLIDEPATH_KWOK_WORKDIR:-$CACHE_ROOT/kwok}"
 CLUSTER_DIR="$KWOK_WORKDIR/clusters/$NAME"
+# Keep kubectl's discovery cache out of ~/.kube.
+export KUBECACHEDIR="${KUBECACHEDIR:-$KWOK_WORKDIR/kubectl-cache}"
 KUBECONFIG_PATH="$CLUSTER_DIR/glidepath.kubeconfig"
 # Unroutable proxy: any HTTP(S) download kwokctl attempts fails immediately.
 # Loopback is exempt (Go never proxies localhost anyway) so the components work.
@@ -46,12 +48,14 @@ ms() { date +%s%3N; }
 usage() { echo "usage: $0 up|down|kubeconfig" >&2; exit 2; }
 
 # kwokctl with the network walled off and isolated from ~/.kube/config and ~/.kwok.
+# fd 8 (our flock) is closed for it: the control-plane daemons it spawns would
+# otherwise inherit the lock and hold it for the cluster's lifetime.
 kwokctl_offline() {
   env HTTPS_PROXY="$BLACKHOLE_PROXY" HTTP_PROXY="$BLACKHOLE_PROXY" \
       https_proxy="$BLACKHOLE_PROXY" http_proxy="$BLACKHOLE_PROXY" \
       NO_PROXY="127.0.0.1,localhost,::1" no_proxy="127.0.0.1,localhost,::1" \
       KWOK_WORKDIR="$KWOK_WORKDIR" \
-      kwokctl "$@"
+      kwokctl "$@" 8>&-
 }
 
 kc() { kubectl --kubeconfig "$KUBECONFIG_PATH" "$@"; }
@@ -66,9 +70,9 @@ cluster_healthy() {
   [[ "$ready" -ge "$NODES" ]]
 }
 
-resolve_bin() {
+resolve_bin() { # resolve_bin [--cached-only]
   local out
-  out="$("$SCRIPT_DIR/kube-tools.sh")" || die "scripts/kube-tools.sh failed"
+  out="$("$SCRIPT_DIR/kube-tools.sh" "$@")" || return 1
   BIN="$(tail -n 1 <<<"$out")"
   [[ -x "$BIN/kwokctl" ]] || die "kube-tools.sh returned '$BIN' without kwokctl"
   export PATH="$BIN:$PATH"   # kwokctl looks up kubectl on PATH
@@ -118,8 +122,17 @@ apply_stages() {
   kc apply "${args[@]}" >&2
 }
 
+lock_cluster() {
+  mkdir -p "$KWOK_WORKDIR"
+  if command -v flock >/dev/null 2>&1; then
+    exec 8>"$KWOK_WORKDIR/.lock-$NAME"
+    flock 8
+  fi
+}
+
 cmd_up() {
-  resolve_bin
+  resolve_bin || die "scripts/kube-tools.sh failed"
+  lock_cluster
   if cluster_exists; then
     if cluster_healthy; then
       log "cluster '$NAME' already up"
@@ -179,7 +192,16 @@ cmd_down() {
     log "cluster '$NAME' not present"
     return 0
   fi
-  if [[ -z "${BIN:-}" ]]; then resolve_bin; fi
+  if [[ -z "${BIN:-}" ]] && ! resolve_bin --cached-only; then
+    # No kwokctl available (cache wiped): stop the recorded processes ourselves.
+    log "kwokctl not cached; stopping cluster '$NAME' from its pid files"
+    local pidf
+    for pidf in "$CLUSTER_DIR"/pids/*.pid; do
+      [[ -f "$pidf" ]] && kill "$(cat "$pidf")" 2>/dev/null || true
+    done
+    rm -rf "$CLUSTER_DIR"
+    return 0
+  fi
   log "deleting cluster '$NAME'"
   kwokctl_offline delete cluster --name "$NAME" --kubeconfig "$KUBECONFIG_PATH" >&2
 }
@@ -191,7 +213,7 @@ cmd_kubeconfig() {
 
 case "${1:-}" in
   up) cmd_up ;;
-  down) cmd_down ;;
+  down) lock_cluster; cmd_down ;;
   kubeconfig) cmd_kubeconfig ;;
   *) usage ;;
 esac

@@ -10,7 +10,8 @@
 # under a temporary name and renamed into place only when complete, so an
 # interrupted build is never mistaken for a cached one.
 #
-# Usage: scripts/kube-tools.sh            # prints the bin dir on the last stdout line
+# Usage: scripts/kube-tools.sh                # prints the bin dir on the last stdout line
+#        scripts/kube-tools.sh --cached-only  # same, but exit 1 instead of building
 # All progress/log output goes to stderr.
 #
 # Pinned versions (override only deliberately; the cache key changes with them):
@@ -43,6 +44,10 @@ if is_complete "$DEST"; then
   log "cached: $DEST/bin"
   printf '%s\n' "$DEST/bin"
   exit 0
+fi
+if [[ "${1:-}" == "--cached-only" ]]; then
+  log "not cached: $DEST (run scripts/kube-tools.sh to build)"
+  exit 1
 fi
 
 command -v go >/dev/null 2>&1 || die "go is not on PATH (need Go >= 1.26)"
@@ -162,6 +167,8 @@ ELAPSED=$(( $(date +%s) - START ))
   echo "k8s=v$K8S_VERSION etcd=v$ETCD_VERSION kwok=v$KWOK_VERSION"
   echo "go=$(go env GOVERSION) built=$(date -u +%Y-%m-%dT%H:%M:%SZ) cold_build_seconds=$ELAPSED"
 } > "$TMP/BUILD-INFO"
+rm -rf "$TMP/work"
+chmod 755 "$TMP"
 touch "$TMP/.complete"
 
 # Atomic publish: rename the finished temp dir into place.

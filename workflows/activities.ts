@@ -3,7 +3,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { DeploymentActivities } from '../activities/types';
 
 /** Errors that no retry can fix: the plan or the platform state must change first. */
-export const NON_RETRYABLE = ['InvalidPlan', 'NotFound', 'AccessDenied', 'NotReady', 'MigrationFailed', 'Conflict'];
+export const NON_RETRYABLE = ['InvalidPlan', 'NotFound', 'AccessDenied', 'NotReady', 'MigrationFailed'];
 
 /** Quick platform calls: retried with backoff on throttling, 5xx and lost workers. */
 export const platform = proxyActivities<DeploymentActivities>({

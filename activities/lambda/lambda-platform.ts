@@ -24,7 +24,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { Metadata } from '../../plan/schema';
 import type { LambdaMigration, LambdaTarget, Target } from '../../plan/targets';
-import { pollUntil, withHeartbeat } from '../poll';
+import { pollUntil } from '../poll';
 import type { Candidate, CandidateInput, MigrationInput, Platform, RollbackInput } from '../types';
 
 export type LambdaClients = (region?: string) => LambdaClient;
@@ -207,14 +207,12 @@ async function runLambdaMigration(client: LambdaClient, task: LambdaMigration, k
   const tags = await client.send(new ListTagsCommand({ Resource: arn }));
   if (tags.Tags?.[tagKey] === marker) return { ran: false, output: 'already applied' };
 
-  const response = await withHeartbeat(`migration ${task.functionName}`, () =>
-    client.send(
-      new InvokeCommand({
-        FunctionName: task.functionName,
-        InvocationType: 'RequestResponse',
-        Payload: Buffer.from(JSON.stringify({ ...task.payload, idempotencyKey: key })),
-      }),
-    ),
+  const response = await client.send(
+    new InvokeCommand({
+      FunctionName: task.functionName,
+      InvocationType: 'RequestResponse',
+      Payload: Buffer.from(JSON.stringify({ ...task.payload, idempotencyKey: key })),
+    }),
   );
   const output = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
   const body = safeJson(output);
