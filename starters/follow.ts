@@ -20,6 +20,9 @@ export function progressLine(s: DeploymentStatus, ref: string): string {
   return parts.join('  ');
 }
 
+const QUERY_PATIENCE_MS = 3_000;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 export interface FollowOptions {
   intervalMs?: number;
   print?: (line: string) => void;
@@ -31,20 +34,26 @@ export async function follow(handle: WorkflowHandle, ref: string, options: Follo
   const intervalMs = options.intervalMs ?? 1_000;
   let last = '';
   let closed = false;
+  let unanswered = 0;
   const result = handle.result().finally(() => (closed = true));
   result.catch(() => undefined); // observed below
 
   const show = async () => {
     try {
-      const line = progressLine(await handle.query(statusQuery), ref);
+      // A query waits for a worker to answer it; with none running it would wait silently for a long time.
+      const status = await Promise.race([handle.query(statusQuery), sleep(QUERY_PATIENCE_MS).then(() => undefined)]);
+      if (!status) throw new Error('no answer');
+      unanswered = 0;
+      const line = progressLine(status, ref);
       if (line !== last) print((last = line));
     } catch {
-      /* no worker answering right now, or the run just closed: the result says the rest */
+      // No worker answering right now, or the run just closed (then the result says the rest).
+      if (++unanswered === 3 && !closed) print('no worker is answering yet: is `glidepath worker` running on this task queue?');
     }
   };
   while (!closed) {
     await show();
-    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
+    await Promise.race([result.catch(() => undefined), sleep(intervalMs)]);
   }
   await show();
   return outcome(result, print);

@@ -131,3 +131,21 @@ describe('glidepath CLI', () => {
     });
   });
 });
+
+describe('glidepath deploy --follow without a worker', () => {
+  it('says no worker is answering, instead of printing nothing', async () => {
+    const service = uniqueName('idle');
+    const bin = path.join(__dirname, '..', '..', 'bin', 'glidepath');
+    const child = spawn(bin, ['deploy', planFile(service, [{ setWeight: 10 }]), '--follow'], {
+      env: { ...process.env, TEMPORAL_ADDRESS: address, GLIDEPATH_TASK_QUEUE: uniqueName('nobody-polls'), GLIDEPATH_USER: 'ci-bot' },
+    });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const deadline = Date.now() + 60_000;
+    while (!stdout.includes('no worker is answering yet') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    child.kill('SIGTERM');
+    expect(stdout).toContain(`started deploy:${service}/test`);
+    expect(stdout).toContain('no worker is answering yet: is `glidepath worker` running on this task queue?');
+    await harness.client.workflow.getHandle(`deploy:${service}/test`).terminate('test cleanup: no worker ever ran it');
+  });
+});
