@@ -10,9 +10,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { z } from 'zod';
 import { PlanError, loadPlan } from '../plan/load';
-import { PlanSchema } from '../plan/schema';
+import { planJsonSchema } from '../plan/json-schema';
 import { webUiLink } from '../workers/connection';
 import { ActionRefused, type SignalAction, type UpdateAction, formatStatus, getStatus, sendSignal, sendUpdate } from './actions';
 import { connectClient, defaultActor, resolveDeploymentId } from './client';
@@ -136,7 +135,7 @@ export function buildCli(): Command {
     .description('print the plan JSON Schema (for editor completion and validation)')
     .addOption(new Option('--out <file>', 'write to a file instead'))
     .action(async (opts: { out?: string }) => {
-      const text = `${JSON.stringify(z.toJSONSchema(PlanSchema, { io: 'input', unrepresentable: 'any' }), null, 2)}\n`;
+      const text = planJsonSchema();
       if (opts.out) writeFileSync(opts.out, text);
       else process.stdout.write(text);
     });

@@ -1,0 +1,8 @@
+/** The plan's JSON Schema, for editors (YAML language server) and other tools. */
+import { z } from 'zod';
+import { PlanSchema } from './schema';
+
+export function planJsonSchema(): string {
+  const schema = z.toJSONSchema(PlanSchema, { io: 'input', unrepresentable: 'any' });
+  return `${JSON.stringify({ ...schema, title: 'Glidepath deployment plan' }, null, 2)}\n`;
+}
