@@ -104,9 +104,20 @@ export function lambdaPlatform(clients: LambdaClients, options: { readyTimeoutMs
     async deploy({ target, metadata }) {
       const t = lambdaTarget(target);
       const client = clients(t.region);
-      const stableVersion = (await getAlias(client, t)).FunctionVersion!;
+      const alias = await getAlias(client, t);
+      const stableVersion = alias.FunctionVersion!;
       const description = releaseTag(metadata);
       let candidateVersion = await findVersion(client, t.functionName, description);
+      // Another rollout is half-way on this alias (another plan, or a terminated run): never take it over.
+      const split = Object.entries(alias.RoutingConfig?.AdditionalVersionWeights ?? {}).filter(([v]) => v !== candidateVersion);
+      if (split.length > 0) {
+        const [[version, weight]] = split;
+        throw ApplicationFailure.nonRetryable(
+          `alias "${t.alias}" of "${t.functionName}" already sends ${Math.round(weight * 100)}% to version ${version}: another rollout is half-way; ` +
+            'finish or roll it back first (point the alias at one version)',
+          'Conflict',
+        );
+      }
       if (!candidateVersion) {
         const updated = await client.send(
           new UpdateFunctionCodeCommand({

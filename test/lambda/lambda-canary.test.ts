@@ -2,7 +2,7 @@
  * Lambda canaries on a real Temporal dev server and a real moto server: the alias's weighted routing is
  * checked at each step, and every way a rollout can end badly leaves the alias 100% on the old version.
  */
-import { GetAliasCommand, type LambdaClient, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
+import { GetAliasCommand, type LambdaClient, ListVersionsByFunctionCommand, PublishVersionCommand, UpdateAliasCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { LambdaClient as Client } from '@aws-sdk/client-lambda';
 import { deploymentId } from '../../starters/client';
 import { startDeployment } from '../../starters/deploy';
 import { abortSignal, approveUpdate, rejectUpdate, statusQuery } from '../../workflows/messages';
-import { createLambdaService } from '../support/lambda-fixture';
+import { BUCKET, createLambdaService } from '../support/lambda-fixture';
 import { awsConfig } from '../support/moto';
 import { canary, lambdaPlan } from '../support/plans';
 import { type Harness, inPhase, recordHistory, rolledBack, startHarness, uniqueName, waitForStatus } from '../support/temporal';
@@ -42,6 +42,20 @@ async function start(plan: ReturnType<typeof lambdaPlan>) {
 }
 
 describe('lambda canary', () => {
+  it('refuses to take over an alias another rollout left half-way, and changes nothing', async () => {
+    const name = uniqueName('pay');
+    const lambda = await createLambdaService(endpoint, name);
+    await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, S3Bucket: BUCKET, S3Key: `${name}/v4.zip` }));
+    const other = await lambda.send(new PublishVersionCommand({ FunctionName: name, Description: 'someone else' }));
+    await lambda.send(new UpdateAliasCommand({ FunctionName: name, Name: 'live', FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { [other.Version!]: 0.25 } } }));
+    await harness.run(async () => {
+      const { message } = await rolledBack(await start(lambdaPlan(name, canary({ setWeight: 10 }))));
+      expect(message).toContain(`already sends 25% to version ${other.Version}: another rollout is half-way`);
+    });
+    expect(await alias(lambda, name)).toEqual({ version: '1', weights: { [other.Version!]: 0.25 } });
+    expect(await versions(lambda, name)).toEqual(['1', other.Version]);
+  });
+
   it('10% → soak → approval → 50% → 100% promotes; the alias ends on the new version', async () => {
     const name = uniqueName('pay');
     const lambda = await createLambdaService(endpoint, name);
