@@ -142,6 +142,9 @@ export const PlanSchema = z
         });
       }
     }
+    if (plan.target.type === 'kubernetes' && plan.strategy.type === 'blueGreen' && !plan.target.blueGreen) {
+      ctx.addIssue({ code: 'custom', path: ['target', 'blueGreen'], message: 'a blue-green plan on Kubernetes needs blueGreen: { activeService, previewService }' });
+    }
     for (const path of inlineSecretPaths(plan)) {
       ctx.addIssue({
         code: 'custom',

@@ -116,8 +116,70 @@ export const EcsTargetSchema = z
   });
 export type EcsTarget = z.infer<typeof EcsTargetSchema>;
 
-export const TargetSchema = z.discriminatedUnion('type', [LambdaTargetSchema, EcsTargetSchema], {
-  error: (issue) => (issue.code === 'invalid_union' ? 'unknown target type; use "lambda" or "ecs"' : undefined),
+// ---- Kubernetes ----------------------------------------------------------------------------------------------
+
+const k8sLabel = (what: string) =>
+  z
+    .string()
+    .max(63, `${what} must be at most 63 characters`)
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, `${what} must be lowercase letters, digits and '-' (a DNS label), e.g. "payments"`);
+/** Deployments get "-canary" or "-<release>" appended, and Pod names a hash more: keep room for both. */
+const k8sDeploymentName = k8sLabel('deployment').refine((n) => n.length <= 47, 'deployment must be at most 47 characters (release suffixes are appended)');
+const k8sConnection = {
+  /** A kubeconfig file on the worker (default: the worker's KUBECONFIG, ~/.kube/config, or its in-cluster service account). */
+  kubeconfig: z.string().min(1).optional(),
+  /** A context of that kubeconfig (default: its current context). */
+  context: z.string().min(1).optional(),
+};
+
+/** Canary traffic by Gateway API: the weights of an HTTPRoute's backendRefs to the two Services. */
+const KubernetesGatewayRouteSchema = z
+  .strictObject({
+    /** The HTTPRoute whose rules send traffic to `stableService`. */
+    name: k8sLabel('gatewayRoute.name'),
+    /** Default: the target's namespace. */
+    namespace: k8sLabel('gatewayRoute.namespace').optional(),
+    /** Selects the stable pods (Glidepath pins its selector to the stable ReplicaSet). */
+    stableService: k8sLabel('stableService'),
+    /** Selects the canary pods (Glidepath sets its selector). */
+    canaryService: k8sLabel('canaryService'),
+  })
+  .refine((r) => r.stableService !== r.canaryService, { path: ['canaryService'], message: 'the canary Service must differ from the stable one' });
+
+const KubernetesTrafficSchema = z.union(
+  [
+    z.strictObject({ gatewayRoute: KubernetesGatewayRouteSchema }),
+    /** The shared Service selects stable and canary pods alike; traffic follows the replica count. */
+    z.strictObject({ replicaRatio: z.strictObject({ service: k8sLabel('replicaRatio.service').optional() }) }),
+  ],
+  { error: (issue) => (issue.code === 'invalid_union' ? 'traffic needs either gatewayRoute (Gateway API weights) or replicaRatio' : undefined) },
+);
+
+export const KubernetesTargetSchema = z.strictObject({
+  type: z.literal('kubernetes'),
+  namespace: k8sLabel('namespace'),
+  /** The stable Deployment (canary); blue-green: the name the first release starts from and later ones extend. */
+  deployment: k8sDeploymentName,
+  /** The container of the pod template that runs the release. */
+  container: k8sLabel('container'),
+  image: z.string().min(1).regex(/^\S+$/, 'image must be an image reference such as "registry.example.com/web:1.4.2"'),
+  /** Pods of the release (default: the stable Deployment's replicas). */
+  replicas: z.number().int().min(1).optional(),
+  /** Canary traffic (default: replica ratio behind the shared Service). */
+  traffic: KubernetesTrafficSchema.optional(),
+  /** Blue-green: the Service that takes production traffic, and the one that reaches the new version first. */
+  blueGreen: z
+    .strictObject({ activeService: k8sLabel('activeService'), previewService: k8sLabel('previewService') })
+    .refine((b) => b.activeService !== b.previewService, { path: ['previewService'], message: 'the preview Service must differ from the active one' })
+    .optional(),
+  /** The Deployment's progressDeadlineSeconds: a rollout that makes no progress this long fails. */
+  progressDeadline: Duration.default('10m'),
+  ...k8sConnection,
+});
+export type KubernetesTarget = z.infer<typeof KubernetesTargetSchema>;
+
+export const TargetSchema = z.discriminatedUnion('type', [LambdaTargetSchema, EcsTargetSchema, KubernetesTargetSchema], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'unknown target type; use "lambda", "ecs" or "kubernetes"' : undefined),
 });
 export type Target = z.infer<typeof TargetSchema>;
 export type TargetType = Target['type'];
@@ -162,7 +224,34 @@ export const EcsMigrationSchema = z.strictObject({
 });
 export type EcsMigration = z.infer<typeof EcsMigrationSchema>;
 
-export const MigrationTaskSchema = z.discriminatedUnion('type', [LambdaMigrationSchema, EcsMigrationSchema], {
-  error: (issue) => (issue.code === 'invalid_union' ? 'unknown migration type; use "lambda" or "ecs"' : undefined),
+/** A Kubernetes Job, named after the idempotency key so that a retry finds the Job the first attempt created. */
+export const KubernetesMigrationSchema = z.strictObject({
+  type: z.literal('kubernetes'),
+  namespace: k8sLabel('namespace'),
+  image: z.string().min(1).regex(/^\S+$/, 'image must be an image reference'),
+  command: z.array(z.string()).min(1),
+  /** Plain values by name. Anything secret goes in `secretEnv` as a reference (the plan check refuses inline secrets). */
+  env: z.record(envName, z.string()).optional(),
+  /** Variables read from Secrets by name when the Pod starts; the plan and the workflow history hold only the reference. */
+  secretEnv: z
+    .array(
+      z.strictObject({
+        name: envName,
+        secretName: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'secretName must be the name of a Secret').max(253),
+        key: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'key must be a key of the Secret').max(253),
+      }),
+    )
+    .optional(),
+  serviceAccountName: k8sLabel('serviceAccountName').optional(),
+  /** The Job's activeDeadlineSeconds: past it Kubernetes stops the Job and it fails. */
+  timeout: Duration.default('15m'),
+  /** Retries of a failed Pod before the Job fails (default 0: a migration runs once). */
+  backoffLimit: z.number().int().min(0).max(10).default(0),
+  ...k8sConnection,
+});
+export type KubernetesMigration = z.infer<typeof KubernetesMigrationSchema>;
+
+export const MigrationTaskSchema = z.discriminatedUnion('type', [LambdaMigrationSchema, EcsMigrationSchema, KubernetesMigrationSchema], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'unknown migration type; use "lambda", "ecs" or "kubernetes"' : undefined),
 });
 export type MigrationTask = z.infer<typeof MigrationTaskSchema>;

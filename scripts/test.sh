@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh
 GLIDEPATH_TOOLS_BIN="$(scripts/tools.sh | tail -n 1)"
 export GLIDEPATH_TOOLS_BIN
+scripts/prometheus.sh >/dev/null          # Debian's Prometheus, for analysis tests
+scripts/kube-tools.sh >/dev/null          # Kubernetes control plane + KWOK (a cold build takes ~8 min, then cached)
 echo "== type check" >&2
 npx tsc -p .
 echo "== tests" >&2

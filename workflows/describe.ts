@@ -9,7 +9,17 @@ export function describeTarget(target: Target): string {
       return `lambda ${target.functionName}:${target.alias}`;
     case 'ecs':
       return `ecs ${target.cluster}/${target.service}${target.deployment === 'rolling' ? ' (rolling)' : ''}`;
+    case 'kubernetes':
+      return `kubernetes ${target.namespace}/${target.deployment} ${kubernetesTraffic(target)}`;
   }
+}
+
+/** How traffic moves on a Kubernetes target, as the status says it. */
+function kubernetesTraffic(target: Extract<Target, { type: 'kubernetes' }>): string {
+  const route = target.traffic && 'gatewayRoute' in target.traffic ? target.traffic.gatewayRoute : undefined;
+  if (route) return `(HTTPRoute ${route.namespace ?? target.namespace}/${route.name} weights)`;
+  if (target.blueGreen && !target.traffic) return `(Service ${target.blueGreen.activeService} selector)`;
+  return '(replica ratio)';
 }
 
 /** What a migration runs, e.g. `lambda db-migrate` or `ecs task payments-migrate`. */
@@ -19,6 +29,8 @@ export function describeMigrationTask(task: MigrationTask): string {
       return `lambda ${task.functionName}`;
     case 'ecs':
       return `ecs task ${task.taskDefinition}`;
+    case 'kubernetes':
+      return `kubernetes job in ${task.namespace} (${task.image})`;
   }
 }
 

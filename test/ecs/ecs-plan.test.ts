@@ -65,8 +65,8 @@ describe('ECS plans', () => {
   });
 
   it('unknown target and migration types name both choices', () => {
-    expect(issues(plan({ type: 'k8s' }))).toEqual(['target.type: unknown target type; use "lambda" or "ecs"']);
+    expect(issues(plan({ type: 'k8s' }))).toEqual(['target.type: unknown target type; use "lambda", "ecs" or "kubernetes"']);
     const migration = { run: { type: 'batch', cluster: 'prod', taskDefinition: 'm' } };
-    expect(issues(plan({ loadBalancer: lb }, { migration }))).toEqual(['migration.run.type: unknown migration type; use "lambda" or "ecs"']);
+    expect(issues(plan({ loadBalancer: lb }, { migration }))).toEqual(['migration.run.type: unknown migration type; use "lambda", "ecs" or "kubernetes"']);
   });
 });
