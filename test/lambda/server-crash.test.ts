@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { GetAliasCommand, LambdaClient, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
 import { Client, Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
 import { expect, inject, it } from 'vitest';
 import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
@@ -18,7 +17,7 @@ import { SEARCH_ATTRIBUTE_FLAGS } from '../../workflows/search-attributes';
 import { createLambdaService } from '../support/lambda-fixture';
 import { awsConfig, freePort } from '../support/moto';
 import { canary, lambdaPlan } from '../support/plans';
-import { inPhase, uniqueName, waitForStatus } from '../support/temporal';
+import { activityLog, inPhase, uniqueName, waitForStatus } from '../support/temporal';
 import { tool } from '../support/tools';
 
 const endpoint = inject('motoEndpoint');
@@ -80,10 +79,7 @@ it('the Temporal server killed during a soak: after its restart the plan resumes
     const versions = (await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: name }))).Versions!.map((v) => v.Version);
     expect(versions).toEqual(['$LATEST', '1', result.status.candidateVersion]);
 
-    const { EVENT_TYPE_ACTIVITY_TASK_SCHEDULED } = temporal.api.enums.v1.EventType;
-    const scheduled = (await client.workflow.getHandle(`deploy:${name}/test`).fetchHistory()).events!
-      .filter((e) => e.eventType === EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
-      .map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
+    const { scheduled } = await activityLog(client.workflow.getHandle(`deploy:${name}/test`));
     expect(scheduled).toEqual(['deployCandidate', 'waitCandidateReady', 'setTrafficWeight', 'setTrafficWeight', 'promoteCandidate', 'retirePrevious']);
   } finally {
     await nativeConnection.close();

@@ -4,13 +4,12 @@
  */
 import { GetAliasCommand, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
 import { Client, Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { startDeployment } from '../../starters/deploy';
 import { createLambdaService } from '../support/lambda-fixture';
 import { freePort } from '../support/moto';
 import { canary, lambdaPlan } from '../support/plans';
-import { inPhase, uniqueName, waitForStatus } from '../support/temporal';
+import { activityLog, inPhase, uniqueName, waitForStatus } from '../support/temporal';
 import { type WorkerProcess, spawnWorker } from '../support/worker-process';
 
 const endpoint = inject('motoEndpoint');
@@ -68,9 +67,6 @@ it('a worker killed during a soak: a new worker resumes the plan and it promotes
   expect(metrics).toMatch(new RegExp(`glidepath_deployment_duration_bucket\\{[^}]*service="${name}"`));
 
   // Each step's activity was scheduled exactly once across both workers.
-  const { EVENT_TYPE_ACTIVITY_TASK_SCHEDULED } = temporal.api.enums.v1.EventType;
-  const scheduled = (await handle.fetchHistory()).events!
-    .filter((e) => e.eventType === EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
-    .map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
+  const { scheduled } = await activityLog(handle);
   expect(scheduled).toEqual(['deployCandidate', 'waitCandidateReady', 'setTrafficWeight', 'setTrafficWeight', 'setTrafficWeight', 'promoteCandidate', 'retirePrevious']);
 });

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { ActivityDependencies } from '../../activities';
@@ -90,4 +91,16 @@ export async function recordHistory(handle: WorkflowHandle, name: string): Promi
   const dir = `${__dirname}/../histories`;
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}/${name}.json`, JSON.stringify(await handle.fetchHistory(), null, 1));
+}
+
+/** The activity types a run scheduled, in order, with the attempt each first started on. */
+export async function activityLog(handle: WorkflowHandle): Promise<{ scheduled: string[]; firstStartAttempt?: number }> {
+  const { EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, EVENT_TYPE_ACTIVITY_TASK_STARTED } = temporal.api.enums.v1.EventType;
+  const events = (await handle.fetchHistory()).events ?? [];
+  return {
+    scheduled: events
+      .filter((e) => e.eventType === EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+      .map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name!),
+    firstStartAttempt: events.find((e) => e.eventType === EVENT_TYPE_ACTIVITY_TASK_STARTED)?.activityTaskStartedEventAttributes?.attempt ?? undefined,
+  };
 }
