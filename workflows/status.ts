@@ -111,6 +111,14 @@ export function renderDetails(s: DeploymentStatus, workflowId: string): string {
   }
   if (!s.outcome) lines.push('To stop: signal `abort` with `{"by": "<you>", "reason": "<why>"}` (or Cancel): traffic returns to the stable version.');
   if (s.outcome) lines.push(`**Outcome:** ${s.outcome.result} — ${s.outcome.reason}`);
+  const measured = s.measurements.slice(-5);
+  if (measured.length) {
+    lines.push('', '| measured | analysis / metric | value | outcome |', '|---|---|---|---|');
+    for (const m of measured) {
+      const value = m.value === undefined ? '—' : String(Number(m.value.toPrecision(4)));
+      lines.push(`| ${m.at} | ${m.analysis} / ${m.metric} | ${value} | ${m.outcome}${m.message && m.outcome !== 'passed' ? `: ${m.message}` : ''} |`);
+    }
+  }
   const recent = s.actions.slice(-5);
   if (recent.length) {
     lines.push('', '| when | action | by | reason |', '|---|---|---|---|');

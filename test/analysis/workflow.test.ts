@@ -68,6 +68,8 @@ describe('analysis steps in a canary', () => {
       expect(result.outcome).toBe('promoted');
       expect(result.status.measurements).toEqual([1, 2, 3].map(() => expect.objectContaining({ analysis: 'health', metric: 'error-rate', outcome: 'passed' })));
       expect(result.status.measurements.every((m) => m.value! < 0.01)).toBe(true);
+      const details = (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails;
+      expect(details).toMatch(/\| health \/ error-rate \| [0-9.e-]+ \| passed \|/); // the UI's current details
       expect(await alias(lambda, name)).toEqual({ version: '2', weights: {} });
     });
   });
