@@ -119,6 +119,11 @@ describe('glidepath CLI', () => {
       expect(same.code).toBe(EXIT.ok);
       expect(same.stdout).toContain('attached to running');
 
+      // list is read from visibility, which the server indexes a moment after each change.
+      let listed = '';
+      for (let i = 0; i < 50 && !listed.includes('AwaitingPromotion'); i++) listed = (await glidepath(['list'])).stdout;
+      expect(listed).toMatch(new RegExp(`deploy:${service}/test\\s+v2\\s+AwaitingPromotion\\s+10%`));
+
       const refused = await glidepath(['approve', `${service}/test`, '--by', 'alice']);
       expect(refused.code).toBe(EXIT.failed);
       expect(refused.stderr).toContain('approve refused: not waiting for an approval');
