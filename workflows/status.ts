@@ -107,7 +107,7 @@ export function renderDetails(s: DeploymentStatus, workflowId: string): string {
     const until = s.gate.deadline ? ` until ${s.gate.deadline} (then ${s.gate.onTimeout ?? 'abort'})` : '';
     lines.push(`**Waiting for:** ${s.gate.kind} \`${s.gate.name}\`${who}${until}`);
     const verb = s.gate.kind === 'approval' ? 'approve' : 'promote';
-    lines.push(`Send update \`${verb}\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`glidepath ${verb} ${workflowId} --reason "..."\`.`);
+    lines.push(`Send update \`${verb}\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`glidepath ${verb} ${workflowId} --by <you> --reason "..."\`.`);
   }
   if (!s.outcome) lines.push('To stop: signal `abort` with `{"by": "<you>", "reason": "<why>"}` (or Cancel): traffic returns to the stable version.');
   if (s.outcome) lines.push(`**Outcome:** ${s.outcome.result} — ${s.outcome.reason}`);
