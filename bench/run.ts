@@ -44,12 +44,13 @@ async function validation() {
 
 async function replay(codePath: string) {
   const dir = path.join(root, 'test', 'histories');
-  const histories = readdirSync(dir).map((f) => temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(path.join(dir, f), 'utf8'))));
+  const recorded = readdirSync(dir).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { workflowId: string; history: object });
+  const histories = recorded.map((r) => temporal.api.history.v1.History.fromObject(r.history));
   const events = histories.reduce((sum, h) => sum + (h.events?.length ?? 0), 0);
   const rounds = 5;
   const start = Date.now();
   for (let r = 0; r < rounds; r++) {
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath } }, histories.map((history, i) => ({ workflowId: `h${i}`, history })))) {
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath } }, histories.map((history, i) => ({ workflowId: recorded[i].workflowId, history })))) {
       if (result.error) throw result.error;
     }
   }

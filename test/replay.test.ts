@@ -1,7 +1,7 @@
 /**
  * Replays recorded histories of every strategy and ending against today's workflow code: a change that would
  * break runs already in flight (non-determinism) fails here. Re-record after an intended, patched change with
- *   GLIDEPATH_RECORD_HISTORIES=1 npx vitest run test/lambda
+ *   GLIDEPATH_RECORD_HISTORIES=1 npx vitest run test/lambda test/analysis/workflow.test.ts
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,12 +14,23 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
 it('has recorded histories for each strategy and ending', () => {
   expect(files.map((f) => f.replace(/\.json$/, '')).sort()).toEqual(
-    expect.arrayContaining(['canary-promoted', 'canary-aborted-in-soak', 'canary-rejected', 'canary-cancelled', 'blue-green-promoted', 'migration-then-canary-rejected']),
+    expect.arrayContaining([
+      'canary-promoted',
+      'canary-aborted-in-soak',
+      'canary-rejected',
+      'canary-cancelled',
+      'blue-green-promoted',
+      'migration-then-canary-rejected',
+      'canary-analysis-failed',
+      'analysis-child-failed',
+      'canary-background-analysis-failed',
+    ]),
   );
 });
 
 it.each(files)('replays %s deterministically', async (file) => {
   // Decoded with @temporalio/proto directly (the saved form is protobufjs's own JSON of the History message).
-  const history = temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
-  await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, file);
+  const { workflowId, history } = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
+  const decoded = temporal.api.history.v1.History.fromObject(history);
+  await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, decoded, workflowId);
 });

@@ -14,7 +14,7 @@ import { createLambdaService } from '../support/lambda-fixture';
 import { awsConfig } from '../support/moto';
 import { canary, lambdaPlan } from '../support/plans';
 import { type PrometheusFixture, startPrometheus } from '../support/prometheus';
-import { type Harness, inPhase, rolledBack, startHarness, uniqueName, waitForStatus } from '../support/temporal';
+import { type Harness, inPhase, recordHistory, rolledBack, startHarness, uniqueName, waitForStatus } from '../support/temporal';
 
 const endpoint = inject('motoEndpoint');
 let harness: Harness;
@@ -93,6 +93,8 @@ describe('analysis steps in a canary', () => {
       expect(await alias(lambda, name)).toEqual({ version: '1', weights: {} });
       // one interval (2s) + one scrape (1s) + the rollback and the test's polling
       expect(took).toBeLessThan(2_000 + 1_000 + 4_000);
+      await recordHistory(handle, 'canary-analysis-failed');
+      await recordHistory(harness.client.workflow.getHandle(`${handle.workflowId}/analysis/health`), 'analysis-child-failed');
     });
   });
 
@@ -143,6 +145,7 @@ describe('analysis steps in a canary', () => {
       expect(message).toContain('analysis "watch" failed');
       expect(status.measurements.at(-1)).toMatchObject({ analysis: 'watch', outcome: 'failed' });
       expect(await alias(lambda, name)).toEqual({ version: '1', weights: {} });
+      await recordHistory(handle, 'canary-background-analysis-failed');
     });
   });
 

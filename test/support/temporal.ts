@@ -90,7 +90,8 @@ export async function recordHistory(handle: WorkflowHandle, name: string): Promi
   const { writeFileSync, mkdirSync } = await import('node:fs');
   const dir = `${__dirname}/../histories`;
   mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}/${name}.json`, JSON.stringify(await handle.fetchHistory(), null, 1));
+  // The workflow ID is kept with the history: child workflow IDs derive from it, so replay needs it.
+  writeFileSync(`${dir}/${name}.json`, JSON.stringify({ workflowId: handle.workflowId, history: await handle.fetchHistory() }, null, 1));
 }
 
 /** The activity types a run scheduled, in order, with the attempt each first started on. */
