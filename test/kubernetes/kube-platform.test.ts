@@ -7,7 +7,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { defaultKubernetesClients, fixedKubernetesClients } from '../../activities/kubernetes/clients';
@@ -45,6 +45,19 @@ afterAll(async () => {
 
 const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const call = <T>(fn: (p: Platform) => Promise<T>): Promise<T> => new MockActivityEnvironment(undefined, { logger: quiet }).run(() => fn(platform)) as Promise<T>;
+
+/** Like the activity's retry policy: calls again while the platform answers with a retryable failure. */
+async function callRetrying<T>(fn: (p: Platform) => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await call(fn);
+    } catch (err) {
+      if (!(err instanceof ApplicationFailure) || err.nonRetryable || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
 
 async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
   try {
@@ -163,7 +176,8 @@ describe('Kubernetes canary', () => {
     await call((p) => p.rollback({ target: t, metadata, candidate }));
 
     // The deploy call "never returned": the rollback finds the canary by name and release label.
-    await call((p) => p.deploy({ target: t, metadata, strategy: 'canary' }));
+    // (The stable Deployment may still be settling from the rollback: deploy then asks to be retried.)
+    await callRetrying((p) => p.deploy({ target: t, metadata, strategy: 'canary' }));
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web', 'web-canary']);
     await call((p) => p.rollback({ target: t, metadata }));
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);

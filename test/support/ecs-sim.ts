@@ -4,9 +4,8 @@
  * and lets a test declare what moto cannot produce by itself: unhealthy targets, a service that never
  * starts, a failing image (circuit breaker), a task exiting non-zero.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { type Moto, freePort } from './moto';
+import { type Moto, spawnMoto } from './moto';
 import { toolsBin } from './tools';
 
 export interface EcsSim extends Moto {
@@ -29,24 +28,8 @@ export interface EcsSim extends Moto {
 }
 
 export async function startEcsSim(): Promise<EcsSim> {
-  const port = await freePort();
   const script = path.join(__dirname, 'ecs_sim.py');
-  const child: ChildProcess = spawn(path.join(toolsBin(), 'python'), [script, '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-  const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${endpoint}/moto-api/`)).ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`ecs_sim.py did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const { child, endpoint } = await spawnMoto(path.join(toolsBin(), 'python'), (port) => [script, '-p', String(port)], 'ecs_sim.py');
 
   const post = async (route: string, body: unknown) => {
     const res = await fetch(`${endpoint}${route}`, { method: 'POST', body: JSON.stringify(body) });

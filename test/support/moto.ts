@@ -20,25 +20,27 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startMoto(): Promise<Moto> {
+/** Starts a moto server (moto_server, or a script that embeds it) on a free port and waits until it answers. */
+export async function spawnMoto(command: string, args: (port: number) => string[], label: string): Promise<{ child: ChildProcess; endpoint: string }> {
   const port = await freePort();
-  const child: ChildProcess = spawn(tool('moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child: ChildProcess = spawn(command, args(port), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      const res = await fetch(`${endpoint}/moto-api/`);
-      if (res.ok) break;
+      if ((await fetch(`${endpoint}/moto-api/`)).ok) return { child, endpoint };
     } catch {
       /* not up yet */
     }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`moto_server did not start: ${stderr}`);
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${label} did not start: ${stderr}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+export async function startMoto(): Promise<Moto> {
+  const { child, endpoint } = await spawnMoto(tool('moto_server'), (port) => ['-H', '127.0.0.1', '-p', String(port)], 'moto_server');
   // Lambda without Docker: set before any function exists (it switches moto to its simple Lambda backend).
   await configureMoto(endpoint, { lambda: { use_docker: false } });
   return {
