@@ -24,13 +24,18 @@ export async function pollUntil<T>(check: () => Promise<T | undefined>, { what, 
   }
 }
 
-/** Heartbeats while one long call (e.g. a synchronous invocation) runs. */
-export async function withHeartbeat<T>(what: string, run: () => Promise<T>, everyMs = 5_000): Promise<T> {
-  const ctx = Context.current();
-  const timer = setInterval(() => ctx.heartbeat({ running: what }), everyMs);
+/** Calls `beat` every `everyMs` while `run` runs. */
+export async function beatingWhile<T>(beat: () => void, everyMs: number, run: () => Promise<T>): Promise<T> {
+  const timer = setInterval(beat, everyMs);
   try {
     return await run();
   } finally {
     clearInterval(timer);
   }
+}
+
+/** Heartbeats while one long call (e.g. a synchronous invocation) runs. */
+export function withHeartbeat<T>(what: string, run: () => Promise<T>, everyMs = 5_000): Promise<T> {
+  const ctx = Context.current();
+  return beatingWhile(() => ctx.heartbeat({ running: what }), everyMs, run);
 }

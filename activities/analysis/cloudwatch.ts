@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { durationMs } from '../../plan/duration';
 import type { CloudWatchProvider, MetricDataQuery } from '../../plan/analysis';
+import { perRegion } from '../aws-clients';
 import { renderTemplate } from './evaluate';
 import type { ProviderIO, Reading } from './reading';
 
@@ -20,12 +21,7 @@ export type CloudWatchClients = (region?: string) => CloudWatchClient;
 
 /** Clients from the worker's environment (credentials, region, AWS_ENDPOINT_URL), one per region. */
 export function defaultCloudWatchClients(): CloudWatchClients {
-  const cache = new Map<string, CloudWatchClient>();
-  return (region) => {
-    const key = region ?? '';
-    if (!cache.has(key)) cache.set(key, new CloudWatchClient(region ? { region } : {}));
-    return cache.get(key)!;
-  };
+  return perRegion((config) => new CloudWatchClient(config));
 }
 
 export interface CloudWatchIO extends ProviderIO {

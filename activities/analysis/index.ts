@@ -13,6 +13,7 @@ import type { MeasurementRecord } from '../../workflows/status';
 import type { AnalysisInput, AnalysisResult } from '../types';
 import { type CloudWatchClients, measureCloudWatch } from './cloudwatch';
 import { type MetricTally, emptyTally, explain, judge, limitsOf, overall, tally } from './evaluate';
+import { beatingWhile } from '../poll';
 import { measureHttp } from './http';
 import { measurePrometheus } from './prometheus';
 import type { ProviderIO, Reading } from './reading';
@@ -99,7 +100,7 @@ export function createAnalyzer(deps: AnalyzerDependencies = {}): (input: Analysi
       }
       if (Date.now() < due) continue;
       const dueNow = running.filter((m) => progress.metrics[m.name].nextAt <= Date.now());
-      const taken = await withHeartbeats(beat, heartbeatEveryMs, () =>
+      const taken = await beatingWhile(beat, heartbeatEveryMs, () =>
         Promise.all(dueNow.map((m) => measure(name, m, variables, ctx.cancellationSignal))),
       );
       for (const [i, m] of dueNow.entries()) {
@@ -148,12 +149,3 @@ function describe(metric: Metric, value: number | undefined, outcome: Measuremen
 }
 
 const finite = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
-
-async function withHeartbeats<T>(beat: () => void, everyMs: number, run: () => Promise<T>): Promise<T> {
-  const timer = setInterval(beat, everyMs);
-  try {
-    return await run();
-  } finally {
-    clearInterval(timer);
-  }
-}

@@ -24,6 +24,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { Metadata } from '../../plan/schema';
 import type { LambdaMigration, LambdaTarget, Target } from '../../plan/targets';
+import { perRegion } from '../aws-clients';
 import { pollUntil } from '../poll';
 import type { Candidate, CandidateInput, MigrationInput, Platform, RollbackInput } from '../types';
 
@@ -244,10 +245,5 @@ function safeJson(text: string): unknown {
 }
 
 export function defaultLambdaClients(): LambdaClients {
-  const cache = new Map<string, LambdaClient>();
-  return (region) => {
-    const key = region ?? '';
-    if (!cache.has(key)) cache.set(key, new LambdaClient(region ? { region } : {}));
-    return cache.get(key)!;
-  };
+  return perRegion((config) => new LambdaClient(config));
 }
