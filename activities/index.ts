@@ -30,7 +30,7 @@ export function createActivities({ platforms, analyze }: ActivityDependencies): 
     <I, O>(name: string, call: (input: I) => Promise<O>) =>
     (input: I) =>
       withHeartbeat(name, () => call(input));
-  return classifyErrors({
+  const activities = classifyErrors({
     deployCandidate: beating('deploy', (input) => on(input.target).deploy(input)),
     waitCandidateReady: beating('wait ready', (input) => on(input.target).waitReady(input)),
     previewCandidate: beating('preview', (input) => on(input.target).preview(input)),
@@ -44,4 +44,20 @@ export function createActivities({ platforms, analyze }: ActivityDependencies): 
       return analyze(input);
     },
   } satisfies DeploymentActivities);
+  // Undo calls run under a retry-until-done policy: an error marked "non-retryable" must not end the unwind
+  // half-way, so they report every failure as retryable and the workflow's retry policy decides.
+  // (The forward path still stops at once on these: its policy lists the types in NON_RETRYABLE.)
+  return { ...activities, rollBack: retriedByPolicy(activities.rollBack), runMigration: retriedByPolicy(activities.runMigration) };
+}
+
+/** Re-raises a failure flagged non-retryable as a retryable one of the same type, message and details. */
+export function retriedByPolicy<I, O>(call: (input: I) => Promise<O>): (input: I) => Promise<O> {
+  return async (input: I) => {
+    try {
+      return await call(input);
+    } catch (err) {
+      if (!(err instanceof ApplicationFailure) || !err.nonRetryable) throw err;
+      throw ApplicationFailure.create({ message: err.message, type: err.type ?? undefined, details: err.details as unknown[] | undefined, cause: err.cause });
+    }
+  };
 }

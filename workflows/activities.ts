@@ -1,14 +1,20 @@
 /** Activity stubs with the timeouts and retries each kind of call needs. */
-import { proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { DeploymentActivities } from '../activities/types';
 
 /** Errors that no retry can fix: the plan or the platform state must change first. */
 export const NON_RETRYABLE = ['InvalidPlan', 'NotFound', 'AccessDenied', 'NotReady', 'MigrationFailed'];
 
-/** Quick platform calls: retried with backoff on throttling, 5xx and lost workers. */
+/**
+ * Quick platform calls: retried with backoff on throttling, 5xx and lost workers.
+ *
+ * An abort waits for the call in flight to stop (the call hears the cancel on its next heartbeat, or runs to
+ * its end) before any rollback call starts, so a slow traffic change can never land after the rollback.
+ */
 export const platform = proxyActivities<DeploymentActivities>({
   startToCloseTimeout: '2m',
   heartbeatTimeout: '30s',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
@@ -16,12 +22,27 @@ export const platform = proxyActivities<DeploymentActivities>({
 export const waits = proxyActivities<DeploymentActivities>({
   startToCloseTimeout: '1h',
   heartbeatTimeout: '30s',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
-/** Rollback must reach a known state: it retries until it succeeds, visibly, in the UI's pending activities. */
+/**
+ * Undo calls (rollback, down-migration) must reach a known state. Every error is retried with backoff (the
+ * activities report even "access denied" as retryable for these); after ~4 minutes of failures the rollout shows
+ * RollbackStuck with the reason, and the same step is tried again every few minutes or when a person resumes it.
+ */
 export const rescue = proxyActivities<DeploymentActivities>({
   startToCloseTimeout: '2m',
   heartbeatTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
+});
+
+/**
+ * After promotion: removing what is left of the previous version. A failure here never undoes the promotion;
+ * it is reported on the promoted run as a cleanup to finish by hand.
+ */
+export const cleanup = proxyActivities<DeploymentActivities>({
+  startToCloseTimeout: '2m',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
 });

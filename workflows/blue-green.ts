@@ -8,6 +8,7 @@ import { platform } from './activities';
 import { deployCandidate } from './candidate';
 import type { Compensations } from './compensations';
 import { describeStep } from './describe';
+import { commitBlueGreen } from './promotion';
 import type { Rollout } from './rollout';
 import { runStep } from './steps';
 
@@ -43,6 +44,5 @@ export async function runBlueGreen(plan: Plan, strategy: BlueGreenStrategy, roll
 
   const delay = durationMs(strategy.scaleDownDelay);
   await rollout.soak(delay, `keep ${candidate.stableVersion} for ${formatDuration(delay)}`, 'KeepingPrevious');
-  undo.clear(); // past the scale-down delay the previous version goes away: no switching back from here
-  await platform.retirePrevious.executeWithOptions({ summary: `remove ${candidate.stableVersion}` }, [{ target, metadata, candidate }]);
+  await commitBlueGreen(plan, rollout, undo, candidate); // past the delay the previous version goes away
 }

@@ -1,10 +1,10 @@
 /** Canary: traffic moves to the new version step by step, through soaks, approvals and analyses. */
 import type { CanaryStrategy, Plan } from '../plan/schema';
-import { platform } from './activities';
 import { BackgroundAnalyses } from './analysis';
 import { deployCandidate } from './candidate';
 import type { Compensations } from './compensations';
 import { describeStep } from './describe';
+import { promoteCanary } from './promotion';
 import { type Rollout, gateName } from './rollout';
 import { runStep, templateVariables } from './steps';
 
@@ -28,13 +28,5 @@ export async function runCanary(plan: Plan, strategy: CanaryStrategy, rollout: R
   }
   await background.finish();
   await rollout.holdWhilePaused();
-  rollout.setPhase('Promoting', `making ${candidate.candidateVersion} the stable version`);
-  await platform.promoteCandidate.executeWithOptions({ summary: `promote ${candidate.candidateVersion}` }, [
-    { target: plan.target, metadata: plan.metadata, candidate },
-  ]);
-  rollout.setWeight(100);
-  undo.clear();
-  await platform.retirePrevious.executeWithOptions({ summary: `clean up after ${candidate.stableVersion}` }, [
-    { target: plan.target, metadata: plan.metadata, candidate },
-  ]);
+  await promoteCanary(plan, rollout, undo, candidate);
 }

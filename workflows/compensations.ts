@@ -6,6 +6,13 @@ export interface Compensation {
   run: () => Promise<void>;
 }
 
+export interface UnwindHooks {
+  /** Called before each undo step runs (again on each retry). */
+  onEach: (description: string) => void;
+  /** Called when a step failed past its retries; the step runs again once this returns. */
+  whenStuck: (description: string, err: unknown) => Promise<void>;
+}
+
 export class Compensations {
   private stack: Compensation[] = [];
 
@@ -18,17 +25,21 @@ export class Compensations {
     this.stack = [];
   }
 
-  get size(): number {
-    return this.stack.length;
-  }
-
-  /** Runs the undo actions newest first. Each is an activity that retries until it succeeds. */
-  async unwind(onEach: (description: string) => void): Promise<void> {
+  /**
+   * Runs the undo actions newest first. A step leaves the stack only once it succeeded, so a failure never skips
+   * it or the steps below it (e.g. the down-migration): the unwind ends only when everything was undone.
+   */
+  async unwind({ onEach, whenStuck }: UnwindHooks): Promise<void> {
     while (this.stack.length > 0) {
-      const next = this.stack.pop()!;
+      const next = this.stack[this.stack.length - 1];
       onEach(next.description);
       log.info('compensating', { step: next.description });
-      await next.run();
+      try {
+        await next.run();
+        this.stack.pop();
+      } catch (err) {
+        await whenStuck(next.description, err);
+      }
     }
   }
 }

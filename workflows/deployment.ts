@@ -1,16 +1,21 @@
 /**
  * One deployment plan, start to finish: migration (optional), then canary or blue-green.
  *
- * It ends in one of two known states. Promoted: the workflow completes with the result. Rolled back: every
- * change is undone in a scope nothing can cancel, and the workflow fails with type "RolledBack" (or closes as
- * Canceled when it was cancelled from the UI or client). Terminate skips rollback; see the README.
+ * It ends in one of two known states, and the status says which one is true:
+ * - Promoted: the workflow completes with the result. Past the point of no return (see promotion.ts) nothing
+ *   turns the run back: a late abort or cancel is recorded as too late, a failed cleanup becomes a warning.
+ * - Rolled back: every change is undone in a scope nothing can cancel, and the workflow fails with type
+ *   "RolledBack" (or closes as Canceled when it was cancelled from the UI or client). An undo step that keeps
+ *   failing holds the run in RollbackStuck until it succeeds; it is never reported rolled back half-way.
+ * Any error, including an unexpected one in workflow code, takes one of these two paths. Terminate skips both.
  */
-import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, patched, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import { type Plan, PlanSchema } from '../plan/schema';
 import { runBlueGreen } from './blue-green';
 import { runCanary } from './canary';
 import { Compensations } from './compensations';
-import { recordOutcome, recordRollback } from './metrics';
+import { describeFailure } from './failures';
+import { recordOutcome, recordRollback, recordRollbackStuck } from './metrics';
 import { runMigration } from './migration';
 import { Rollout } from './rollout';
 import type { DeploymentStatus } from './status';
@@ -19,6 +24,9 @@ export interface DeploymentResult {
   outcome: 'promoted';
   status: DeploymentStatus;
 }
+
+/** How often a stuck rollback step is tried again without anyone asking. */
+const STUCK_RETRY_EVERY_MS = 10 * 60_000;
 
 export async function deploymentWorkflow(input: Plan): Promise<DeploymentResult> {
   const parsed = PlanSchema.safeParse(input);
@@ -37,43 +45,55 @@ export async function deploymentWorkflow(input: Plan): Promise<DeploymentResult>
       else await runBlueGreen(plan, plan.strategy, rollout, undo);
     });
   } catch (err) {
-    const cancelled = CancellationScope.current().consideredCancelled && !rollout.abortedBy && !rollout.failure;
-    const reason = rollout.abortedBy
-      ? `aborted by ${rollout.abortedBy.by}${rollout.abortedBy.reason ? `: ${rollout.abortedBy.reason}` : ''}`
-      : rollout.failure
-        ? describeFailure(rollout.failure)
-        : cancelled
-          ? 'workflow cancelled'
-          : describeFailure(err);
-    if (cancelled) rollout.record('cancel', { by: 'temporal', reason: 'cancel requested' });
-    await CancellationScope.nonCancellable(async () => {
-      const rollbackStarted = Date.now();
-      rollout.setPhase('RollingBack', `rolling back: ${reason}`);
-      await undo.unwind((step) => rollout.update({ message: `rolling back: ${step}` }));
-      rollout.setWeight(0);
-      const result = cancelled ? 'cancelled' : 'rolled-back';
-      rollout.update({ outcome: { result, reason }, endedAt: new Date().toISOString() });
-      rollout.setPhase('RolledBack', `rolled back: ${reason}`);
-      recordRollback(plan, Date.now() - rollbackStarted);
-      recordOutcome(plan, result, Date.now() - workflowInfo().startTime.getTime());
-      await condition(allHandlersFinished);
-    });
-    if (cancelled) throw err;
-    // BENIGN: a rollback is the plan working as designed, not a worker error; the run still closes as Failed.
-    throw ApplicationFailure.create({ message: `rolled back: ${reason}`, type: 'RolledBack', nonRetryable: true, category: 'BENIGN', details: [rollout.status] });
+    if (!rollout.promoted) return rollBack(plan, rollout, undo, err);
+    rollout.warn(`after promotion: ${describeFailure(err)}`);
   }
 
-  rollout.update({ outcome: { result: 'promoted', reason: `${plan.metadata.release} is live` }, gate: undefined, endedAt: new Date().toISOString() });
-  recordOutcome(plan, 'promoted', Date.now() - workflowInfo().startTime.getTime());
-  rollout.setPhase('Promoted', `${plan.metadata.release} is live on ${rollout.status.target}`);
-  await condition(allHandlersFinished);
-  return { outcome: 'promoted', status: rollout.status };
+  if (CancellationScope.current().consideredCancelled) {
+    rollout.record('cancel', { by: 'temporal', reason: 'cancel requested' }, undefined, 'too late: past the point of no return');
+  }
+  return CancellationScope.nonCancellable(async () => {
+    rollout.update({ outcome: { result: 'promoted', reason: `${plan.metadata.release} is live` }, gate: undefined, endedAt: new Date().toISOString() });
+    recordOutcome(plan, 'promoted', Date.now() - workflowInfo().startTime.getTime());
+    rollout.setPhase('Promoted', `${plan.metadata.release} is live on ${rollout.status.target}`);
+    await condition(allHandlersFinished);
+    return { outcome: 'promoted' as const, status: rollout.status };
+  });
 }
 
-function describeFailure(err: unknown): string {
-  if (isCancellation(err)) return 'cancelled';
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  // Activity failures wrap the platform's error: report the innermost message, which says what went wrong.
-  while (e && typeof e === 'object' && e.cause && (e.cause as { message?: string }).message) e = e.cause as typeof e;
-  return e?.message ?? String(err);
+/** Undoes every change newest first, then ends the run as rolled back (or cancelled). Always throws. */
+async function rollBack(plan: Plan, rollout: Rollout, undo: Compensations, err: unknown): Promise<never> {
+  const cancelled = CancellationScope.current().consideredCancelled && !rollout.abortedBy && !rollout.failure;
+  const reason = rollout.abortedBy
+    ? `aborted by ${rollout.abortedBy.by}${rollout.abortedBy.reason ? `: ${rollout.abortedBy.reason}` : ''}`
+    : rollout.failure
+      ? describeFailure(rollout.failure)
+      : cancelled
+        ? 'workflow cancelled'
+        : describeFailure(err);
+  if (cancelled) rollout.record('cancel', { by: 'temporal', reason: 'cancel requested' });
+  await CancellationScope.nonCancellable(async () => {
+    const rollbackStarted = Date.now();
+    rollout.setPhase('RollingBack', `rolling back: ${reason}`);
+    await undo.unwind({
+      onEach: (step) => rollout.update({ message: `rolling back: ${step}` }),
+      whenStuck: async (step, failure) => {
+        recordRollbackStuck(plan);
+        await rollout.waitOutStuckRollback(step, describeFailure(failure), STUCK_RETRY_EVERY_MS);
+      },
+    });
+    if (rollout.status.stuck) rollout.clearStuck();
+    rollout.setWeight(0);
+    const result = cancelled ? 'cancelled' : 'rolled-back';
+    rollout.update({ outcome: { result, reason }, endedAt: new Date().toISOString() });
+    rollout.setPhase('RolledBack', `rolled back: ${reason}`);
+    recordRollback(plan, Date.now() - rollbackStarted);
+    recordOutcome(plan, result, Date.now() - workflowInfo().startTime.getTime());
+    // A run closed as Canceled carries no result: its final status goes in the memo, readable without a worker.
+    if (cancelled && patched('cancelled-status-in-memo')) upsertMemo({ status: rollout.status });
+    await condition(allHandlersFinished);
+  });
+  if (cancelled) throw err;
+  // BENIGN: a rollback is the plan working as designed, not a worker error; the run still closes as Failed.
+  throw ApplicationFailure.create({ message: `rolled back: ${reason}`, type: 'RolledBack', nonRetryable: true, category: 'BENIGN', details: [rollout.status] });
 }

@@ -5,6 +5,7 @@
  *   glidepath_deployment_duration{outcome}  time to deploy, trigger to promoted or rolled back (ms)
  *   glidepath_rollback_duration             time from the decision to roll back to traffic restored (ms)
  *   glidepath_actions{action}               pauses, aborts, approvals, promotions and timeouts by people or rules
+ *   glidepath_rollbacks_stuck               rollback steps that failed past their retries (the run shows RollbackStuck)
  * Every series carries service, environment and strategy.
  */
 import { metricMeter } from '@temporalio/workflow';
@@ -31,4 +32,8 @@ export function recordRollback(plan: Plan, durationMs: number): void {
 
 export function recordAction(plan: Plan, action: string): void {
   meter(plan).createCounter('glidepath_actions', '1', 'Actions on deployments by kind').add(1, { action });
+}
+
+export function recordRollbackStuck(plan: Plan): void {
+  meter(plan).createCounter('glidepath_rollbacks_stuck', '1', 'Rollback steps that failed past their retries and wait for a person').add(1);
 }

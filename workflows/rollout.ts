@@ -5,6 +5,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   condition,
   setCurrentDetails,
   setHandler,
@@ -45,8 +46,11 @@ export class Rollout {
   failure?: unknown;
   /** Set by `promote --full`: every remaining step is skipped. */
   fullPromotion = false;
+  /** The new version is live and will stay: whatever fails from here, the run ends promoted. */
+  promoted = false;
   private paused = false;
-  private promoted = false;
+  private retryRollbackNow = false;
+  private promoteRequested = false;
   private answer?: { approved: boolean; record: ActionRecord };
 
   constructor(readonly plan: Plan) {
@@ -75,7 +79,7 @@ export class Rollout {
       (input) => {
         const p = PromoteInputSchema.parse(input);
         this.record('promote', p, this.status.gate?.name);
-        this.promoted = true;
+        this.promoteRequested = true;
         if (p.full) this.fullPromotion = true;
         return { accepted: p.full ? 'full promotion' : 'promotion', at: new Date().toISOString() };
       },
@@ -131,13 +135,13 @@ export class Rollout {
 
   /** A durable soak timer. Pausing stops the clock; promote skips the rest. */
   async soak(ms: number, name: string, phase: Phase = 'Soaking'): Promise<void> {
-    this.promoted = false;
+    this.promoteRequested = false;
     let remaining = ms;
-    while (remaining > 0 && !this.promoted && !this.fullPromotion) {
+    while (remaining > 0 && !this.promoteRequested && !this.fullPromotion) {
       await this.holdWhilePaused();
       this.setPhase(phase, `${name}: ${formatDuration(remaining)} left`);
       const started = Date.now();
-      await condition(() => this.paused || this.promoted || this.fullPromotion, remaining, {
+      await condition(() => this.paused || this.promoteRequested || this.fullPromotion, remaining, {
         summary: remaining === ms ? name : `${name} (${formatDuration(remaining)} left)`,
       });
       remaining -= Date.now() - started;
@@ -147,22 +151,22 @@ export class Rollout {
   /** A pause without a duration: waits for `promote`. */
   async waitForPromotion(name: string): Promise<void> {
     if (this.fullPromotion) return;
-    this.promoted = false;
+    this.promoteRequested = false;
     await this.openGate({ kind: 'promotion', name }, 'AwaitingPromotion', 'waiting for promote');
-    await condition(() => this.promoted || this.fullPromotion);
+    await condition(() => this.promoteRequested || this.fullPromotion);
     this.closeGate();
   }
 
   /** An analysis whose result is inconclusive: a person promotes or aborts, within the approval timeout rules. */
   async waitForJudgement(name: string, timeout = '24h'): Promise<void> {
-    this.promoted = false;
+    this.promoteRequested = false;
     const ms = durationMs(timeout);
     await this.openGate(
       { kind: 'inconclusive-analysis', name, deadline: new Date(Date.now() + ms).toISOString(), onTimeout: 'abort' },
       'AwaitingPromotion',
       `analysis "${name}" was inconclusive: promote to continue or abort to roll back`,
     );
-    const decided = await condition(() => this.promoted || this.fullPromotion, ms, { summary: `judge ${name}` });
+    const decided = await condition(() => this.promoteRequested || this.fullPromotion, ms, { summary: `judge ${name}` });
     this.closeGate();
     if (!decided) {
       this.record('timeout', { by: 'glidepath', reason: `no decision on inconclusive analysis within ${timeout}` }, name);
@@ -210,30 +214,82 @@ export class Rollout {
     this.publish();
   }
 
+  // ---- the end -------------------------------------------------------------------------------------------
+
+  /**
+   * The point of no return: from here the run ends promoted. An abort that was accepted before this moment still
+   * wins (this throws, and the run rolls back); one that arrives after it is recorded and answered "too late".
+   */
+  commit(): void {
+    if (this.abortedBy || this.failure || this.forward.consideredCancelled) throw new CancelledFailure('stopped before the point of no return');
+    this.status.committedAt = new Date().toISOString();
+    this.publish();
+  }
+
+  /** The new version is live to stay: from here nothing rolls it back. */
+  markPromoted(): void {
+    this.promoted = true;
+  }
+
+  /** Something to finish by hand that does not change the outcome. */
+  warn(message: string): void {
+    this.status.warnings = [...(this.status.warnings ?? []), message];
+    this.publish();
+  }
+
+  /**
+   * A rollback step failed past its retries: show it loudly and wait for a person (resume) or the next automatic
+   * try. Never reports RolledBack while a step is undone only half-way.
+   */
+  async waitOutStuckRollback(step: string, reason: string, retryEveryMs: number): Promise<void> {
+    const since = this.status.stuck?.step === step ? this.status.stuck.since : new Date().toISOString();
+    this.status.stuck = {
+      step,
+      reason,
+      since,
+      remedy:
+        `fix the cause (permissions, the platform object), then \`glidepath resume ${workflowInfo().workflowId}\` to retry now; ` +
+        `it also retries by itself every ${formatDuration(retryEveryMs)}`,
+    };
+    this.setPhase('RollbackStuck', `rollback stuck at "${step}": ${reason}`);
+    this.retryRollbackNow = false;
+    await condition(() => this.retryRollbackNow, retryEveryMs, { summary: `rollback stuck at ${step}: retry` });
+    this.setPhase('RollingBack', `rolling back: retrying "${step}"`);
+  }
+
+  /** The rollback finished: clears what `waitOutStuckRollback` showed. */
+  clearStuck(): void {
+    this.status.stuck = undefined;
+    this.publish();
+  }
+
   // ---- messages -----------------------------------------------------------------------------------------
 
   private get finished(): boolean {
-    return this.status.outcome !== undefined || this.status.phase === 'RollingBack';
+    return this.status.outcome !== undefined || this.status.phase === 'RollingBack' || this.status.phase === 'RollbackStuck';
   }
 
   /** Stops the rollout with this failure (first one wins); it ends rolled back. */
   fail(err: unknown): void {
-    if (this.failure || this.abortedBy || this.finished) return;
+    if (this.failure || this.abortedBy || this.finished || this.status.committedAt) return;
     this.failure = err;
     this.forward.cancel();
   }
 
   /** Signal handler: never throws; the first abort wins. */
   private onAbort(input: ActionInput): void {
-    const record = this.record('abort', safeAction(input));
-    if (this.abortedBy || this.finished) return;
+    const note = this.status.committedAt && !this.finished ? `too late: past the point of no return, ${this.plan.metadata.release} stays live` : undefined;
+    const record = this.record('abort', safeAction(input), undefined, note);
+    if (this.abortedBy || this.finished || note) return;
     this.abortedBy = record;
     this.forward.cancel();
   }
 
   private onPause(input: ActionInput, paused: boolean): void {
-    this.record(paused ? 'pause' : 'resume', safeAction(input));
-    if (this.finished) return;
+    const late = paused && this.status.committedAt && !this.finished ? 'too late: past the point of no return' : undefined;
+    this.record(paused ? 'pause' : 'resume', safeAction(input), undefined, late);
+    if (!paused && this.status.phase === 'RollbackStuck') this.retryRollbackNow = true;
+    if (this.finished || late) return;
     this.paused = paused;
     this.status.paused = paused;
     this.publish();
@@ -264,6 +320,7 @@ export class Rollout {
   private validatePromote(input: unknown): void {
     const p = parseOrExplain(PromoteInputSchema, input);
     if (this.finished) throw new Error(`nothing to promote (phase: ${this.status.phase})`);
+    if (this.status.committedAt) throw new Error('already promoting: past the point of no return');
     if (p.full) {
       const blocking = this.approvalsAhead().find((a) => a.approvers?.length && !a.approvers.includes(p.by));
       if (blocking) {
@@ -287,8 +344,8 @@ export class Rollout {
       .filter((a, i): a is Approval & { name: string } => a !== undefined && i >= from);
   }
 
-  record(action: ActionRecord['action'], input: { by: string; reason?: string }, gate?: string): ActionRecord {
-    const record: ActionRecord = { action, by: input.by, reason: input.reason ?? '', at: new Date().toISOString(), gate };
+  record(action: ActionRecord['action'], input: { by: string; reason?: string }, gate?: string, note?: string): ActionRecord {
+    const record: ActionRecord = { action, by: input.by, reason: input.reason ?? '', at: new Date().toISOString(), gate, ...(note ? { note } : {}) };
     recordAction(this.plan, action);
     this.status.actions = [...this.status.actions, record].slice(-MAX_ACTIONS);
     this.publish();

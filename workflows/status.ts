@@ -19,6 +19,7 @@ export type Phase =
   | 'KeepingPrevious'
   | 'Promoted'
   | 'RollingBack'
+  | 'RollbackStuck'
   | 'RolledBack';
 
 export type GateKind = 'approval' | 'promotion' | 'inconclusive-analysis';
@@ -38,6 +39,8 @@ export interface ActionRecord {
   reason: string;
   at: string;
   gate?: string;
+  /** What became of the action when it could not do what it asks, e.g. an abort after the point of no return. */
+  note?: string;
 }
 
 export interface MeasurementRecord {
@@ -72,6 +75,12 @@ export interface DeploymentStatus {
   outcome?: { result: 'promoted' | 'rolled-back' | 'cancelled'; reason: string };
   startedAt: string;
   endedAt?: string;
+  /** When the rollout passed its point of no return: from then on it ends promoted, and aborts are too late. */
+  committedAt?: string;
+  /** A rollback step that keeps failing: the rollout retries it and waits for a person to fix the cause. */
+  stuck?: { step: string; reason: string; since: string; remedy: string };
+  /** Things a person should finish by hand that do not change the outcome (e.g. a cleanup after promotion). */
+  warnings?: string[];
 }
 
 export function initialStatus(plan: Plan, startedAt: Date): DeploymentStatus {
@@ -109,8 +118,11 @@ export function renderDetails(s: DeploymentStatus, workflowId: string): string {
     const verb = s.gate.kind === 'approval' ? 'approve' : 'promote';
     lines.push(`Send update \`${verb}\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`glidepath ${verb} ${workflowId} --by <you> --reason "..."\`.`);
   }
-  if (!s.outcome) lines.push('To stop: signal `abort` with `{"by": "<you>", "reason": "<why>"}` (or Cancel): traffic returns to the stable version.');
+  if (s.committedAt && !s.outcome) lines.push(`Past the point of no return since ${s.committedAt}: this run ends promoted; an abort now is too late.`);
+  else if (!s.outcome) lines.push('To stop: signal `abort` with `{"by": "<you>", "reason": "<why>"}` (or Cancel): traffic returns to the stable version.');
+  if (s.stuck) lines.push(`**Rollback stuck** at \`${s.stuck.step}\` since ${s.stuck.since}: ${s.stuck.reason}`, `**To do:** ${s.stuck.remedy}`);
   if (s.outcome) lines.push(`**Outcome:** ${s.outcome.result} — ${s.outcome.reason}`);
+  for (const w of s.warnings ?? []) lines.push(`**Warning:** ${w}`);
   const measured = s.measurements.slice(-5);
   if (measured.length) {
     lines.push('', '| measured | analysis / metric | value | outcome |', '|---|---|---|---|');
@@ -122,7 +134,7 @@ export function renderDetails(s: DeploymentStatus, workflowId: string): string {
   const recent = s.actions.slice(-5);
   if (recent.length) {
     lines.push('', '| when | action | by | reason |', '|---|---|---|---|');
-    for (const a of recent) lines.push(`| ${a.at} | ${a.action}${a.gate ? ` (${a.gate})` : ''} | ${a.by} | ${a.reason || '—'} |`);
+    for (const a of recent) lines.push(`| ${a.at} | ${a.action}${a.gate ? ` (${a.gate})` : ''} | ${a.by} | ${a.reason || '—'}${a.note ? ` (${a.note})` : ''} |`);
   }
   return lines.join('\n');
 }
