@@ -1,5 +1,6 @@
 /** What on-call and approvers do to a running plan: every action records who and why. */
-import { type Client, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { type Client, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { deploymentWorkflow } from '../workflows/deployment';
 import { describeEnd } from './follow';
@@ -20,16 +21,34 @@ export type UpdateAction = 'approve' | 'reject' | 'promote';
 
 const SIGNALS = { abort: abortSignal, pause: pauseSignal, resume: resumeSignal };
 
-export async function sendSignal(client: Client, workflowId: string, action: SignalAction, input: ActionInput): Promise<string> {
-  await client.workflow.getHandle(workflowId).signal(SIGNALS[action], input);
-  return `${action} sent to ${workflowId}`;
-}
-
 export class ActionRefused extends Error {}
 
 /**
- * Approve, reject or promote. The update ID names the gate and the person, so a retried command
- * is answered once. A refusal (wrong approver, nothing waiting) comes back as ActionRefused.
+ * Abort, pause or resume: signals, accepted even while no worker runs. A run that already ended, or an abort or
+ * pause that arrives past the point of no return, is refused with what is true instead.
+ */
+export async function sendSignal(client: Client, workflowId: string, action: SignalAction, input: ActionInput): Promise<string> {
+  const handle = client.workflow.getHandle(workflowId);
+  try {
+    await handle.signal(SIGNALS[action], input);
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    const ended = await getStatus(client, workflowId).catch(() => undefined);
+    throw new ActionRefused(`${action} refused: ${workflowId} ${ended ? `already ended ${ended.phase}: ${ended.message}` : 'is not running'}`);
+  }
+  if (action !== 'resume') {
+    const status = await handle.query(statusQuery).catch(() => undefined); // no worker: the signal waits, unanswered
+    if (status?.committedAt) {
+      throw new ActionRefused(`${action} too late: ${workflowId} is past its point of no return (since ${status.committedAt}); ${status.release} stays live`);
+    }
+  }
+  return `${action} sent to ${workflowId}`;
+}
+
+/**
+ * Approve, reject or promote. Each sending gets its own update ID (the client's own retries of one command
+ * reuse it), so the receipt is the one for this action. A refusal (wrong approver, nothing waiting) comes back
+ * as ActionRefused.
  */
 export async function sendUpdate(
   client: Client,
@@ -40,7 +59,7 @@ export async function sendUpdate(
   const handle = client.workflow.getHandle(workflowId);
   const status = await handle.query(statusQuery);
   const gate = input.gate ?? status.gate?.name ?? status.phase;
-  const updateId = `${action}:${gate}:${input.by}${input.full ? ':full' : ''}`;
+  const updateId = `${action}:${gate}:${input.by}:${randomUUID()}`;
   try {
     const receipt =
       action === 'promote'
@@ -62,8 +81,10 @@ export async function sendUpdate(
  */
 export async function getStatus(client: Client, workflowId: string): Promise<DeploymentStatus> {
   const handle = client.workflow.getHandle<typeof deploymentWorkflow>(workflowId);
-  const { status } = await handle.describe();
+  const { status, memo } = await handle.describe();
   if (status.name === 'RUNNING') return handle.query(statusQuery);
+  // A cancelled run carries its final status in its memo (a Canceled close has no result to hold it).
+  if (memo?.status) return memo.status as DeploymentStatus;
   try {
     return (await handle.result()).status;
   } catch (err) {
@@ -85,11 +106,14 @@ export function formatStatus(s: DeploymentStatus, full = false): string {
   }
   if (s.migration) lines.push(`migration: ${s.migration}`);
   lines.push(`now:      ${s.message}`);
+  if (s.committedAt && !s.outcome) lines.push(`committed: past the point of no return since ${s.committedAt}; this run ends promoted`);
+  if (s.stuck) lines.push(`STUCK:    rollback step "${s.stuck.step}" failing since ${s.stuck.since}: ${s.stuck.reason}`, `to do:    ${s.stuck.remedy}`);
   if (s.outcome) lines.push(`outcome:  ${s.outcome.result}: ${s.outcome.reason}`);
+  for (const w of s.warnings ?? []) lines.push(`warning:  ${w}`);
   const actions = full ? s.actions : s.actions.slice(-5);
   if (actions.length) {
     lines.push('actions:');
-    for (const a of actions) lines.push(`  ${a.at}  ${a.action}${a.gate ? ` (${a.gate})` : ''} by ${a.by}${a.reason ? `: ${a.reason}` : ''}`);
+    for (const a of actions) lines.push(`  ${a.at}  ${a.action}${a.gate ? ` (${a.gate})` : ''} by ${a.by}${a.reason ? `: ${a.reason}` : ''}${a.note ? ` [${a.note}]` : ''}`);
   }
   const measurements = full ? s.measurements : s.measurements.slice(-5);
   if (measurements.length) {

@@ -12,6 +12,7 @@ import { EXIT } from './exit-codes';
 export function progressLine(s: DeploymentStatus, ref: string): string {
   const parts = [s.phase.padEnd(17), s.step ? `step ${s.step.index}/${s.step.total}` : 'step -', `traffic ${s.weight}%`, s.message];
   if (s.paused && s.phase !== 'Paused') parts.push('(paused)');
+  if (s.stuck) parts.push(`→ ${s.stuck.remedy}`);
   if (s.gate) {
     const who = s.gate.approvers?.length ? ` by ${s.gate.approvers.join('/')}` : '';
     const verb = s.gate.kind === 'approval' ? 'approve' : 'promote';

@@ -4,10 +4,11 @@
  * retried elsewhere; running plans continue on any other worker, or on this one when it is back).
  */
 import path from 'node:path';
-import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities';
 import { TASK_QUEUE, temporalConfig } from './connection';
 import { dependenciesFromEnvironment } from './platforms';
+import { connectWhenReachable } from './wait-for-temporal';
 
 export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
 
@@ -30,6 +31,9 @@ export async function createWorker(options: GlidepathWorkerOptions): Promise<Wor
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(options.identity ? { identity: options.identity } : {}),
     shutdownGraceTime: '30s',
+    // Heartbeats carry cancellations to activities: send them at least every second, so an abort reaches a
+    // call in flight quickly (the default throttle is 80% of the heartbeat timeout, 24s here).
+    maxHeartbeatThrottleInterval: '1s',
   });
 }
 
@@ -40,7 +44,7 @@ export async function runWorker(): Promise<void> {
     Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } });
   }
   const { connectionOptions, namespace } = temporalConfig();
-  const connection = await NativeConnection.connect(connectionOptions);
+  const connection = await connectWhenReachable(connectionOptions);
   try {
     const worker = await createWorker({ connection, namespace, dependencies: dependenciesFromEnvironment() });
     console.error(
