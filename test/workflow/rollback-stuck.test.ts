@@ -1,0 +1,122 @@
+/**
+ * A rollback that meets errors, on the time-skipping server: an undo step is retried until it succeeds and the
+ * steps below it still run; one that keeps failing shows RollbackStuck (never RolledBack) until a person fixes the
+ * cause and resumes; and an unexpected error in workflow code still ends rolled back. The platform is a
+ * recording double: these are the workflow's rules, the real platforms are covered against their servers.
+ */
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Candidate, Platform } from '../../activities/types';
+import { startDeployment } from '../../starters/deploy';
+import { registerSearchAttributes } from '../../starters/register-search-attributes';
+import { WORKFLOWS_PATH, createWorker } from '../../workers/worker';
+import { resumeSignal, statusQuery } from '../../workflows/messages';
+import { canary, lambdaPlan } from '../support/plans';
+import { rolledBack, uniqueName } from '../support/temporal';
+import { tool } from '../support/tools';
+
+let env: TestWorkflowEnvironment;
+
+beforeAll(async () => {
+  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: tool('temporal-test-server') } } });
+  await registerSearchAttributes(env.connection, 'default');
+});
+afterAll(async () => env?.teardown());
+
+const denied = () => Object.assign(new Error('User is not authorized to perform: lambda:UpdateAlias'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
+
+/** Records calls; traffic at 50% fails (the reason to roll back); the rollback fails while `rollbackFails()` says so. */
+function platformWithFailingUndo(rollbackFails: () => boolean): { platform: Platform; calls: string[] } {
+  const calls: string[] = [];
+  const candidate: Candidate = { stableVersion: '1', candidateVersion: '2', data: {} };
+  const ok = (name: string) => async () => void calls.push(name);
+  return {
+    calls,
+    platform: {
+      deploy: async () => (calls.push('deploy'), candidate),
+      waitReady: ok('waitReady'),
+      preview: ok('preview'),
+      setTraffic: async ({ weight }) => {
+        calls.push(`setTraffic ${weight}`);
+        if (weight === 50) throw Object.assign(new Error('listener rule not found'), { name: 'RuleNotFoundException', $metadata: { httpStatusCode: 404 } });
+      },
+      promote: ok('promote'),
+      rollback: async () => {
+        calls.push('rollback');
+        if (rollbackFails()) throw denied();
+      },
+      retirePrevious: ok('retirePrevious'),
+      migrate: async ({ idempotencyKey }) => (calls.push(`migrate ${idempotencyKey.split('/').at(-1)}`), { ran: true }),
+    },
+  };
+}
+
+const MIGRATION = {
+  migration: {
+    run: { type: 'lambda', functionName: 'migrate', payload: { to: 2 } },
+    down: { type: 'lambda', functionName: 'migrate', payload: { to: 1 } },
+  },
+};
+
+async function withWorker<T>(platform: Platform, fn: (taskQueue: string) => Promise<T>, workflowBundle = { codePath: inject('workflowBundlePath') }): Promise<T> {
+  const taskQueue = uniqueName('undo');
+  const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle, dependencies: { platforms: { lambda: platform } } });
+  return worker.runUntil(() => fn(taskQueue));
+}
+
+async function start(taskQueue: string, extra: Record<string, unknown> = MIGRATION) {
+  const started = await startDeployment(env.client, lambdaPlan(uniqueName('svc'), canary({ setWeight: 10 }, { setWeight: 50 }), extra), taskQueue);
+  if (started.kind === 'conflict') throw new Error('conflict');
+  return started.handle;
+}
+
+describe('rollback under errors', () => {
+  it('an undo step denied a few times is retried until it succeeds, and the down-migration below it still runs', async () => {
+    let failures = 3;
+    const { platform, calls } = platformWithFailingUndo(() => failures-- > 0);
+    const { status } = await withWorker(platform, async (taskQueue) => rolledBack(await start(taskQueue)));
+    expect(calls.filter((c) => c === 'rollback')).toHaveLength(4);
+    expect(calls.slice(-2)).toEqual(['rollback', 'migrate down']);
+    expect(status).toMatchObject({ phase: 'RolledBack', weight: 0, migration: 'reverted' });
+    expect(status.outcome!.reason).toContain('listener rule not found');
+    expect(status.stuck).toBeUndefined();
+  });
+
+  it('an undo step that never succeeds shows RollbackStuck, never RolledBack, until the cause is fixed and a person resumes', async () => {
+    let fixed = false;
+    const { platform, calls } = platformWithFailingUndo(() => !fixed);
+    await withWorker(platform, async (taskQueue) => {
+      const handle = await start(taskQueue);
+      await env.sleep('5m'); // past the undo retry policy (10 attempts, ~4 minutes of backoff)
+      const stuck = await handle.query(statusQuery);
+      expect(stuck.phase).toBe('RollbackStuck');
+      expect(stuck.outcome).toBeUndefined();
+      expect(stuck.stuck).toMatchObject({ step: 'roll back v2', reason: expect.stringContaining('not authorized') });
+      expect(stuck.stuck!.remedy).toContain(`glidepath resume ${handle.workflowId}`);
+      expect(calls).not.toContain('migrate down'); // the step below waits for the stuck one
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+
+      fixed = true;
+      await handle.signal(resumeSignal, { by: 'oncall', reason: 'granted lambda:UpdateAlias' });
+      const { status } = await rolledBack(handle);
+      expect(status).toMatchObject({ phase: 'RolledBack', migration: 'reverted' });
+      expect(status.stuck).toBeUndefined();
+      expect(calls.slice(-2)).toEqual(['rollback', 'migrate down']);
+    });
+  });
+
+  it('an unexpected error in workflow code ends rolled back, not in a stuck workflow task', async () => {
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      workflowInterceptorModules: [path.join(__dirname, '..', 'support', 'faulty-workflow-interceptor.ts')],
+      logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+    const { platform, calls } = platformWithFailingUndo(() => false);
+    const { message, status } = await withWorker(platform, async (taskQueue) => rolledBack(await start(taskQueue, {})), { code } as never);
+    expect(message).toContain("Cannot read properties of undefined (reading 'weight')");
+    expect(calls).toEqual(['deploy', 'waitReady', 'setTraffic 10', 'rollback']);
+    expect(status).toMatchObject({ phase: 'RolledBack', weight: 0 });
+  });
+});
