@@ -3,6 +3,7 @@
  * tests can pass clients pointed at local servers.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { PlanError, validatePlan } from '../plan/load';
 import type { TargetType } from '../plan/targets';
 import { classifyErrors } from './errors';
 import { withHeartbeat } from './poll';
@@ -31,6 +32,14 @@ export function createActivities({ platforms, analyze }: ActivityDependencies): 
     (input: I) =>
       withHeartbeat(name, () => call(input));
   const activities = classifyErrors({
+    checkPlan: async (input) => {
+      try {
+        return validatePlan(input, 'workflow input');
+      } catch (err) {
+        if (err instanceof PlanError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidPlan');
+        throw err;
+      }
+    },
     deployCandidate: beating('deploy', (input) => on(input.target).deploy(input)),
     waitCandidateReady: beating('wait ready', (input) => on(input.target).waitReady(input)),
     previewCandidate: beating('preview', (input) => on(input.target).preview(input)),

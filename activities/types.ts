@@ -6,7 +6,7 @@
  */
 import type { Analysis, AnalysisOutcome } from '../plan/analysis';
 import type { AnalysisProgress } from './analysis';
-import type { Metadata } from '../plan/schema';
+import type { Metadata, Plan } from '../plan/schema';
 import type { MigrationTask, Target } from '../plan/targets';
 import type { MeasurementRecord } from '../workflows/status';
 
@@ -100,6 +100,8 @@ export interface Platform {
 
 /** The activities workflows call. */
 export interface DeploymentActivities {
+  /** The plan with every rule checked and defaults filled in; InvalidPlan (non-retryable) names what is wrong. */
+  checkPlan(input: unknown): Promise<Plan>;
   deployCandidate(input: DeployInput): Promise<Candidate>;
   waitCandidateReady(input: CandidateInput): Promise<void>;
   previewCandidate(input: CandidateInput): Promise<void>;

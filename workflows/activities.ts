@@ -18,6 +18,12 @@ export const platform = proxyActivities<DeploymentActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
+/** Checking the plan's rules where zod may run (outside workflow code). */
+export const checks = proxyActivities<DeploymentActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
 /** Long waits (readiness, migrations, analyses): they heartbeat, so a lost worker is noticed in 30s. */
 export const waits = proxyActivities<DeploymentActivities>({
   startToCloseTimeout: '1h',

@@ -10,13 +10,14 @@
  * Any error, including an unexpected one in workflow code, takes one of these two paths. Terminate skips both.
  */
 import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, patched, upsertMemo, workflowInfo } from '@temporalio/workflow';
-import { type Plan, PlanSchema } from '../plan/schema';
+import type { Plan } from '../plan/schema';
 import { runBlueGreen } from './blue-green';
 import { runCanary } from './canary';
 import { Compensations } from './compensations';
 import { describeFailure } from './failures';
 import { recordOutcome, recordRollback, recordRollbackStuck } from './metrics';
 import { runMigration } from './migration';
+import { assertPlanShape, validatedPlan } from './plan-input';
 import { Rollout } from './rollout';
 import type { DeploymentStatus } from './status';
 
@@ -29,13 +30,10 @@ export interface DeploymentResult {
 const STUCK_RETRY_EVERY_MS = 10 * 60_000;
 
 export async function deploymentWorkflow(input: Plan): Promise<DeploymentResult> {
-  const parsed = PlanSchema.safeParse(input);
-  if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(`invalid plan: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidPlan');
-  }
-  const plan = parsed.data;
-  const rollout = new Rollout(plan);
+  assertPlanShape(input);
+  const rollout = new Rollout(input);
   rollout.listen();
+  const plan = await validatedPlan(input); // an invalid plan fails here: nothing was changed, nothing to undo
   const undo = new Compensations();
 
   try {

@@ -94,14 +94,20 @@ export async function recordHistory(handle: WorkflowHandle, name: string): Promi
   writeFileSync(`${dir}/${name}.json`, JSON.stringify({ workflowId: handle.workflowId, history: await handle.fetchHistory() }, null, 1));
 }
 
-/** The activity types a run scheduled, in order, with the attempt each first started on. */
+/** The platform activities a run scheduled, in order, with the attempt the first one started on (the plan check is left out). */
 export async function activityLog(handle: WorkflowHandle): Promise<{ scheduled: string[]; firstStartAttempt?: number }> {
   const { EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, EVENT_TYPE_ACTIVITY_TASK_STARTED } = temporal.api.enums.v1.EventType;
   const events = (await handle.fetchHistory()).events ?? [];
+  const types = new Map<string, string>();
+  for (const e of events) {
+    if (e.eventType === EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) types.set(String(e.eventId), e.activityTaskScheduledEventAttributes!.activityType!.name!);
+  }
+  const isPlatformCall = (type: string | undefined) => type !== undefined && type !== 'checkPlan';
   return {
-    scheduled: events
-      .filter((e) => e.eventType === EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
-      .map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name!),
-    firstStartAttempt: events.find((e) => e.eventType === EVENT_TYPE_ACTIVITY_TASK_STARTED)?.activityTaskStartedEventAttributes?.attempt ?? undefined,
+    scheduled: [...types.values()].filter(isPlatformCall),
+    firstStartAttempt:
+      events.find(
+        (e) => e.eventType === EVENT_TYPE_ACTIVITY_TASK_STARTED && isPlatformCall(types.get(String(e.activityTaskStartedEventAttributes?.scheduledEventId))),
+      )?.activityTaskStartedEventAttributes?.attempt ?? undefined,
   };
 }
