@@ -37,11 +37,18 @@ function unknownKey(path: readonly PropertyKey[], key: string): string {
   return `unknown field "${key}"; remove it or check its spelling`;
 }
 
+/** Fields that hold a duration, where a bare number needs a unit rather than quotes. */
+const DURATION_FIELDS = new Set(['duration', 'timeout', 'interval', 'initialDelay', 'scaleDownDelay', 'readyTimeout', 'progressDeadline', 'lookback', 'window', 'inconclusiveTimeout']);
+
 function wrongType(issue: z.core.$ZodIssueInvalidType, source: string | undefined): string | undefined {
   const received = issue.input;
+  const field = issue.path[issue.path.length - 1];
+  if (issue.expected === 'string' && typeof received === 'number' && typeof field === 'string' && DURATION_FIELDS.has(field)) {
+    return `expected a duration, got the number ${source ?? received}: a duration is text with a unit, e.g. ${field}: ${received}s (or 5m, 1h30m, 2d)`;
+  }
   if (issue.expected === 'string' && (typeof received === 'number' || typeof received === 'boolean')) {
     const written = source ?? String(received);
-    return `is the ${typeof received} ${written}, but must be text: quote it, "${written}"`;
+    return `expected string, got the ${typeof received} ${written}: quote it, "${written}"`;
   }
   return undefined;
 }

@@ -19,7 +19,7 @@ type SourceAt = (path: readonly PropertyKey[]) => string | undefined;
 
 /** A plan value (from YAML, JSON or code) checked as the CLI checks it. */
 export function validatePlan(doc: unknown, source = 'plan', sourceAt?: SourceAt): Plan {
-  const result = PlanSchema.safeParse(doc);
+  const result = PlanSchema.safeParse(doc, { reportInput: true });
   if (!result.success) throw new PlanError(source, result.error.issues.flatMap((issue) => describeIssue(issue, sourceAt)));
   const issues = checksBeforeStart(result.data);
   if (issues.length > 0) throw new PlanError(source, issues);

@@ -34,7 +34,9 @@ const Weight = z
     error: (issue) =>
       typeof issue.input === 'string'
         ? `expected number, got the text ${JSON.stringify(issue.input)}: write a whole percent without quotes or "%", e.g. setWeight: ${/^\s*\d+\s*%?\s*$/.test(issue.input) ? parseInt(issue.input, 10) : 10}`
-        : undefined,
+        : typeof issue.input === 'number'
+          ? `setWeight is a whole percent from 1 to 100, not ${issue.input}`
+          : undefined,
   })
   .int({
     error: (issue) =>
@@ -51,7 +53,7 @@ export const PauseSchema = z.strictObject(
   {
     error: (issue) =>
       issue.code === 'invalid_type' && (typeof issue.input === 'string' || typeof issue.input === 'number')
-        ? `a pause is a mapping: write pause: { duration: ${issue.input} } to soak, or pause: {} to wait for promote`
+        ? `a pause is a mapping: write pause: { duration: ${typeof issue.input === 'number' ? `${issue.input}s` : issue.input} } to soak, or pause: {} to wait for promote`
         : undefined,
   },
 );

@@ -35,7 +35,7 @@ const SECRET_VALUES: Array<[RegExp, string]> = [
   [/\b(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/, 'an AWS access key id'],
   [/\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/, 'a JSON Web Token'],
   [/\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:[^\s/?#@]+@/i, 'a URL with a password in it'],
-  [/(?:^|[\s;,&?"'])(?:password|passwd|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key)\s*(?:=|:\s)\s*(?!\{\{)[^\s;,&"']+/i, 'a password or token written as key=value'],
+  [/(?:^|[\s;,&?"'-])(?:password|passwd|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key)\s*(?:=|:\s)\s*(?!\{\{)[^\s;,&"']+/i, 'a password or token written as key=value'],
   [/\b(?:client-key-data|client-certificate-data|certificate-authority-data)\s*:|\bkind\s*:\s*Config\b/, 'kubeconfig content'],
   [/\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}|xox[abprs]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35})\b/, 'an API token'],
 ];
