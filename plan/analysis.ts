@@ -12,7 +12,8 @@
  * Pure zod: imported by workflow code, so no Node built-ins here.
  */
 import { z } from 'zod';
-import { Duration } from './duration-schema';
+import { DurationRanges } from './duration-schema';
+import { MAX_MEASUREMENTS, MAX_METRICS } from './limits';
 import { expandPreset } from './analysis-presets';
 
 // ---- templates ---------------------------------------------------------------------------------------------
@@ -21,11 +22,13 @@ import { expandPreset } from './analysis-presets';
 export const TEMPLATE_VARIABLES = ['service', 'environment', 'release', 'stableVersion', 'canaryVersion'] as const;
 export const TEMPLATE_PATTERN = /\{\{\s*([^}\s]*)\s*\}\}/g;
 
-/** A string that may contain `{{service}}`-style variables; an unknown variable is an error naming the fix. */
-export const Templated = z
-  .string()
-  .min(1, 'must not be empty')
-  .superRefine((text, ctx) => {
+/** A string that may contain `{{service}}`-style variables; blank, or an unknown variable, is an error naming the fix. */
+export const templated = (whenBlank = 'must not be empty') =>
+  z.string().superRefine((text, ctx) => {
+    if (text.trim() === '') {
+      ctx.addIssue({ code: 'custom', message: whenBlank });
+      return;
+    }
     for (const [, name] of text.matchAll(TEMPLATE_PATTERN)) {
       if (!(TEMPLATE_VARIABLES as readonly string[]).includes(name)) {
         ctx.addIssue({
@@ -35,6 +38,7 @@ export const Templated = z
       }
     }
   });
+export const Templated = templated();
 
 // ---- conditions -----------------------------------------------------------------------------------------------
 
@@ -66,8 +70,9 @@ export const PrometheusProviderSchema = z.strictObject({
   type: z.literal('prometheus'),
   /** Base URL of the Prometheus HTTP API, e.g. `http://prometheus.monitoring:9090`. */
   address: HttpUrl,
-  query: Templated,
-  timeout: Duration.default('10s'),
+  query: templated('an empty query measures nothing; write a PromQL query that returns one number, e.g. sum(rate(http_requests_total{service="{{service}}",code=~"5.."}[1m]))'),
+  /** 100ms... at most 5m. */
+  timeout: DurationRanges.requestTimeout.default('10s'),
 });
 
 const CloudWatchId = z
@@ -92,7 +97,7 @@ export const MetricDataQuerySchema = z
     id: CloudWatchId,
     metricStat: MetricStatSchema.optional(),
     /** Metric math over the other queries' ids, e.g. `errors / invocations`. */
-    expression: Templated.optional(),
+    expression: templated('an empty expression computes nothing; write metric math over the other ids, e.g. "errors / requests"').optional(),
     label: z.string().optional(),
     period: z.number().int().min(1).optional(),
     /** The one query whose latest value is the result; by default the last query. */
@@ -111,9 +116,9 @@ export const CloudWatchProviderSchema = z
     region: AwsRegion.optional(),
     metricDataQueries: z.array(MetricDataQuerySchema).min(1, 'give at least one metric data query').optional(),
     /** The alarm's state is the verdict: OK passes, ALARM fails, INSUFFICIENT_DATA is an error (no data). */
-    alarmName: Templated.optional(),
-    /** How far back GetMetricData looks for datapoints; the latest one is the result. */
-    lookback: Duration.default('5m'),
+    alarmName: templated('alarmName must name a CloudWatch alarm').optional(),
+    /** How far back GetMetricData looks for datapoints; the latest one is the result (1s to 15d). */
+    lookback: DurationRanges.lookback.default('5m'),
   })
   .superRefine((p, ctx) => {
     if ((p.metricDataQueries === undefined) === (p.alarmName === undefined)) {
@@ -141,7 +146,7 @@ export const HttpProviderSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_$-]+(\[\d+\])*(\.[A-Za-z0-9_$-]+(\[\d+\])*)*$/, 'jsonPath is a dotted path such as "checks.errorRate" or "items[0].value"')
     .optional(),
-  timeout: Duration.default('10s'),
+  timeout: DurationRanges.requestTimeout.default('10s'),
 });
 
 export const ProviderSchema = z.discriminatedUnion('type', [PrometheusProviderSchema, CloudWatchProviderSchema, HttpProviderSchema], {
@@ -154,10 +159,11 @@ const Limit = (what: string) => z.number().int(`${what} is a whole number`).min(
 
 /** Timing and limits shared by written-out metrics and presets. */
 export const MetricTiming = {
-  interval: Duration.default('1m'),
+  /** Time between measurements: more than 0, at most 24h (the glidepath CLI asks for at least 1s). */
+  interval: DurationRanges.interval.default('1m'),
   /** Measurements to take. Omitted: 1 in a blocking analysis; until the rollout ends in a background one. */
-  count: z.number().int('count is a whole number').min(1, 'count must be at least 1').optional(),
-  initialDelay: Duration.optional(),
+  count: z.number().int('count is a whole number').min(1, 'count must be at least 1').max(MAX_MEASUREMENTS, `count is at most ${MAX_MEASUREMENTS}`).optional(),
+  initialDelay: DurationRanges.initialDelay.optional(),
   failureLimit: Limit('failureLimit').default(0),
   consecutiveErrorLimit: Limit('consecutiveErrorLimit').default(4),
   inconclusiveLimit: Limit('inconclusiveLimit').default(0),
@@ -222,8 +228,8 @@ export const CloudWatchPresetArgsSchema = z.strictObject({
 const PresetProviderSchema = z.discriminatedUnion(
   'type',
   [
-    z.strictObject({ type: z.literal('prometheus'), address: HttpUrl, timeout: Duration.default('10s') }),
-    z.strictObject({ type: z.literal('cloudwatch'), region: AwsRegion.optional(), lookback: Duration.default('5m') }),
+    z.strictObject({ type: z.literal('prometheus'), address: HttpUrl, timeout: DurationRanges.requestTimeout.default('10s') }),
+    z.strictObject({ type: z.literal('cloudwatch'), region: AwsRegion.optional(), lookback: DurationRanges.lookback.default('5m') }),
   ],
   { error: (issue) => (issue.code === 'invalid_union' ? 'presets run on "prometheus" or "cloudwatch"; for other checks write the metric out' : undefined) },
 );
@@ -233,7 +239,7 @@ const presetFields = {
   /** Where the preset's query runs: `{type: prometheus, address}` or `{type: cloudwatch, region}`; no query. */
   provider: PresetProviderSchema,
   /** The window each measurement looks at (PromQL rate window; CloudWatch period). */
-  window: Duration.default('1m'),
+  window: DurationRanges.window.default('1m'),
   args: z.record(z.string(), z.unknown()).default({}),
   ...MetricTiming,
 };
@@ -259,7 +265,7 @@ function withArgs<T extends { provider: { type: 'prometheus' | 'cloudwatch' }; a
 
 /** `preset: error-rate`: the canary's error ratio; above `threshold` (a fraction: 0.01 = 1%) fails. */
 export const ErrorRatePresetSchema = z
-  .strictObject({ preset: z.literal('error-rate'), threshold: z.number().min(0).max(1).default(0.01), ...presetFields })
+  .strictObject({ preset: z.literal('error-rate'), threshold: z.number().min(0, 'threshold is a fraction from 0 to 1').max(1, 'threshold is a fraction, not a percentage: 0.05 means 5%').default(0.01), ...presetFields })
   .transform(withArgs);
 
 /** `preset: latency-p99`: canary p99 latency divided by stable p99; `factor` (2 = doubled) or more fails. */
@@ -288,8 +294,11 @@ export const AnalysisSchema = z
      */
     background: z.boolean().default(false),
     /** How long an inconclusive result waits for a person to promote or abort; then the rollout aborts. */
-    inconclusiveTimeout: Duration.default('24h'),
-    metrics: z.array(MetricEntrySchema).min(1, 'an analysis needs at least one metric, e.g. "- preset: error-rate"'),
+    inconclusiveTimeout: DurationRanges.inconclusiveTimeout.default('24h'),
+    metrics: z
+      .array(MetricEntrySchema)
+      .min(1, 'an analysis needs at least one metric, e.g. "- preset: error-rate"')
+      .max(MAX_METRICS, `an analysis has at most ${MAX_METRICS} metrics; split it into several analysis steps`),
   })
   .transform((a) => ({
     ...a,

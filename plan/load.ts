@@ -1,99 +1,75 @@
 /**
- * Reading a plan file: YAML → overrides from `--set` → zod validation → a Plan, or a PlanError whose every
- * line names the field and what to write instead. Nothing here talks to Temporal or a platform.
+ * Reading a plan file, the path `glidepath validate` and `deploy` take: bytes (size, encoding) → YAML (core
+ * schema, alias limit) → overrides from `--set` → zod validation → checks before start → a Plan, or a
+ * PlanError whose every line names the field (or line), the cause and the fix. Nothing here talks to
+ * Temporal or a platform.
  */
-import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
-import type { z } from 'zod';
+import { checksBeforeStart } from './checks-before-start';
+import { describeIssue, formatPath } from './issue-text';
+import { type Override, applyOverrides, parseOverride, typedValue } from './overrides';
+import { PlanError, type PlanIssue } from './plan-error';
+import { decodePlanText, readPlanBytes } from './plan-text';
 import { type Plan, PlanSchema } from './schema';
+import { parsePlanDocument } from './yaml-document';
 
-export interface PlanIssue {
-  path: string;
-  message: string;
+export { PlanError, type PlanIssue } from './plan-error';
+export { formatPath } from './issue-text';
+
+type SourceAt = (path: readonly PropertyKey[]) => string | undefined;
+
+/** A plan value (from YAML, JSON or code) checked as the CLI checks it. */
+export function validatePlan(doc: unknown, source = 'plan', sourceAt?: SourceAt): Plan {
+  const result = PlanSchema.safeParse(doc, { reportInput: true });
+  if (!result.success) throw new PlanError(source, result.error.issues.flatMap((issue) => describeIssue(issue, sourceAt)));
+  const issues = checksBeforeStart(result.data);
+  if (issues.length > 0) throw new PlanError(source, issues);
+  return result.data;
 }
 
-export class PlanError extends Error {
-  constructor(
-    readonly source: string,
-    readonly issues: PlanIssue[],
-  ) {
-    super(`${source}: invalid plan\n${issues.map((i) => `  - ${i.path || '(plan)'}: ${i.message}`).join('\n')}`);
-    this.name = 'PlanError';
+const kindOf = (value: unknown) => (value === null || value === undefined ? 'nothing' : Array.isArray(value) ? 'a list' : `the ${typeof value} ${JSON.stringify(value).slice(0, 40)}`);
+
+/**
+ * `--set` values are text; where the schema wants a number or true/false at a set path, the text is read as
+ * one and the plan checked again. So `--set release=1.10` stays "1.10" and `--set strategy.steps[0].setWeight=5` is 5.
+ */
+function withOverrides(value: unknown, overrides: Override[], source: string): unknown {
+  const asText = applyOverrides(value, overrides, source);
+  const result = PlanSchema.safeParse(asText);
+  if (result.success || overrides.length === 0) return asText;
+  const typed = new Map<string, unknown>();
+  for (const issue of result.error.issues) {
+    if (issue.code !== 'invalid_type') continue;
+    const o = overrides.find((o) => formatPath(o.path) === formatPath(issue.path));
+    const v = o && typedValue(o.text, issue.expected);
+    if (o && v !== undefined) typed.set(o.key, v);
   }
+  return typed.size > 0 ? applyOverrides(value, overrides, source, typed) : asText;
 }
 
-/** `--set release=v2` and `--set strategy.steps[0].setWeight=5`; the metadata fields also by their short name. */
-const SHORT_NAMES: Record<string, string> = {
-  service: 'metadata.service',
-  environment: 'metadata.environment',
-  release: 'metadata.release',
-  requestedBy: 'metadata.requestedBy',
-};
-
-export function applyOverrides(doc: unknown, assignments: string[], source = 'plan'): unknown {
-  const root = structuredClone(doc ?? {}) as Record<string, unknown>;
-  for (const assignment of assignments) {
-    const eq = assignment.indexOf('=');
-    if (eq <= 0) throw new PlanError(source, [{ path: assignment, message: 'a --set value is written key=value, e.g. --set release=v1.4.2' }]);
-    const key = assignment.slice(0, eq);
-    const path = (SHORT_NAMES[key] ?? key).split(/\.|\[(\d+)\]/).filter((p) => p !== undefined && p !== '');
-    let node: Record<string, unknown> = root;
-    for (const part of path.slice(0, -1)) {
-      if (typeof node[part] !== 'object' || node[part] === null) node[part] = {};
-      node = node[part] as Record<string, unknown>;
+export function parsePlan(text: string, source = 'plan', assignments: string[] = []): Plan {
+  const parsed = assignments.map(parseOverride);
+  const bad = parsed.filter((o): o is PlanIssue => !('key' in o));
+  if (bad.length > 0) throw new PlanError(source, bad);
+  const overrides = parsed as Override[];
+  try {
+    const doc = parsePlanDocument(text, source);
+    if (doc.value === null || doc.value === undefined || typeof doc.value !== 'object' || Array.isArray(doc.value)) {
+      throw new PlanError(source, [{
+        path: '',
+        message: `a plan is a mapping of apiVersion, metadata, target and strategy, but the file holds ${kindOf(doc.value)}; start from one of examples/*.yaml`,
+      }]);
     }
-    node[path[path.length - 1]] = parseScalar(assignment.slice(eq + 1));
+    const overridden = new Set(overrides.map((o) => formatPath(o.path)));
+    const sourceAt: SourceAt = (path) => (overridden.has(formatPath(path)) ? undefined : doc.sourceAt(path));
+    return validatePlan(withOverrides(doc.value, overrides, source), source, sourceAt);
+  } catch (err) {
+    if (err instanceof RangeError) {
+      throw new PlanError(source, [{ path: '', message: 'the plan nests too deeply to read (lists or mappings inside each other thousands of levels down); a plan needs a few levels' }]);
+    }
+    throw err;
   }
-  return root;
-}
-
-function parseScalar(text: string): unknown {
-  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
-  if (text === 'true' || text === 'false') return text === 'true';
-  return text;
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
-    '',
-  );
-}
-
-function describeIssue(issue: z.core.$ZodIssue): PlanIssue[] {
-  const path = formatPath(issue.path);
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({
-      path: formatPath([...issue.path, key]),
-      message: `unknown field "${key}"; remove it or check its spelling`,
-    }));
-  }
-  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
-    return [{ path, message: `is required (expected ${issue.expected})` }];
-  }
-  return [{ path, message: issue.message.replace(/^Invalid input: /, '') }];
-}
-
-export function validatePlan(doc: unknown, source = 'plan'): Plan {
-  const result = PlanSchema.safeParse(doc);
-  if (result.success) return result.data;
-  throw new PlanError(source, result.error.issues.flatMap(describeIssue));
-}
-
-export function parsePlan(text: string, source = 'plan', overrides: string[] = []): Plan {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new PlanError(source, doc.errors.map((e) => ({ path: `line ${e.linePos?.[0].line ?? '?'}`, message: `YAML: ${e.message.split('\n')[0]}` })));
-  }
-  return validatePlan(applyOverrides(doc.toJS(), overrides, source), source);
 }
 
 export function loadPlan(file: string, overrides: string[] = []): Plan {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new PlanError(file, [{ path: '', message: `cannot read the plan file: ${(err as Error).message}` }]);
-  }
-  return parsePlan(text, file, overrides);
+  return parsePlan(decodePlanText(readPlanBytes(file), file), file, overrides);
 }

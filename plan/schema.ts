@@ -3,8 +3,12 @@
  * Pure zod: imported by the CLI (to validate before anything starts) and by workflows (to re-check their input).
  */
 import { z } from 'zod';
-import { Duration } from './duration-schema';
+import { DurationRanges } from './duration-schema';
 import { AnalysisSchema } from './analysis';
+import { refuseDuplicateGateNames } from './gates';
+import { MAX_APPROVERS, MAX_NAME_LENGTH, MAX_STEPS } from './limits';
+import { checkPlanConsistency } from './plan-consistency';
+import { readableText } from './readable-text';
 import { MigrationTaskSchema, TargetSchema } from './targets';
 
 export const API_VERSION = 'glidepath/v1';
@@ -21,21 +25,49 @@ export const MetadataSchema = z.strictObject({
   release: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, 'release must be a version or build id such as "v1.4.2" or "2026.11.23-1"'),
-  requestedBy: z.string().min(1).optional(),
+  /** Who started it (default: the CLI user); shown in status lines and the UI. */
+  requestedBy: readableText('requestedBy', MAX_NAME_LENGTH).min(1).optional(),
 });
 
-const Weight = z.number().int('setWeight must be a whole percentage').min(1, 'setWeight must be at least 1').max(100, 'setWeight cannot exceed 100');
+const Weight = z
+  .number({
+    error: (issue) =>
+      typeof issue.input === 'string'
+        ? `expected number, got the text ${JSON.stringify(issue.input)}: write a whole percent without quotes or "%", e.g. setWeight: ${/^\s*\d+\s*%?\s*$/.test(issue.input) ? parseInt(issue.input, 10) : 10}`
+        : typeof issue.input === 'number'
+          ? `setWeight is a whole percent from 1 to 100, not ${issue.input}`
+          : undefined,
+  })
+  .int({
+    error: (issue) =>
+      `setWeight must be a whole percentage (whole percent): write ${Math.floor(Number(issue.input))} or ${Math.ceil(Number(issue.input))}, not ${String(issue.input)}`,
+  })
+  .min(1, 'setWeight must be at least 1')
+  .max(100, 'setWeight cannot exceed 100');
 
-export const PauseSchema = z.strictObject({
-  /** Soak for this long. Without it the plan waits until someone promotes it. */
-  duration: Duration.optional(),
-});
+export const PauseSchema = z.strictObject(
+  {
+    /** Soak for this long (more than 0, at most 30d). Without it the plan waits until someone promotes it. */
+    duration: DurationRanges.pause.optional(),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'invalid_type' && (typeof issue.input === 'string' || typeof issue.input === 'number')
+        ? `a pause is a mapping: write pause: { duration: ${typeof issue.input === 'number' ? `${issue.input}s` : issue.input} } to soak, or pause: {} to wait for promote`
+        : undefined,
+  },
+);
 
 export const ApprovalSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'approval name must be a simple word such as "prod-gate"').optional(),
-  /** Who may approve or reject. Empty or absent: anyone. */
-  approvers: z.array(z.string().min(1)).optional(),
-  timeout: Duration.default('24h'),
+  /** Who may approve or reject. Absent: anyone. An empty list is refused: leave it out, or name someone. */
+  approvers: z
+    .array(readableText('an approver', MAX_NAME_LENGTH).min(1, 'an approver is a name, not ""'))
+    .min(1, 'approvers: [] would be read as "anyone"; leave approvers out to let anyone approve, or name who may, e.g. approvers: [alice]')
+    .max(MAX_APPROVERS, `at most ${MAX_APPROVERS} approvers; use a group name the team shares`)
+    .optional(),
+  /** How long the gate waits (1s to 30d); then onTimeout. */
+  timeout: DurationRanges.approvalTimeout.default('24h'),
   onTimeout: z.enum(['abort', 'promote']).default('abort'),
 });
 
@@ -84,7 +116,9 @@ export const CanarySchema = z.strictObject({
   steps: z
     .array(StepSchema)
     .min(1, 'a canary needs at least one step, e.g. "- setWeight: 10"')
+    .max(MAX_STEPS, `a plan has at most ${MAX_STEPS} steps, so its history stays far from Temporal's limit; split the rollout into several releases`)
     .superRefine((steps, ctx) => {
+      refuseDuplicateGateNames(steps, (i) => [i], ctx);
       let previous = 0;
       steps.forEach((step, i) => {
         if (step.setWeight === undefined) return;
@@ -100,15 +134,24 @@ export const CanarySchema = z.strictObject({
     }),
 });
 
-export const BlueGreenSchema = z.strictObject({
-  type: z.literal('blueGreen'),
-  /** Checks and approvals while the new version is reachable only through its preview endpoint. */
-  prePromotion: z.array(GateStepSchema).default([]),
-  /** Checks after the switch; a failure switches back at once, while the old version is still kept. */
-  postPromotion: z.array(GateStepSchema).default([]),
-  /** How long the old version stays ready for an instant switch back after promotion. */
-  scaleDownDelay: Duration.default('30s'),
-});
+export const BlueGreenSchema = z
+  .strictObject({
+    type: z.literal('blueGreen'),
+    /** Checks and approvals while the new version is reachable only through its preview endpoint. */
+    prePromotion: z.array(GateStepSchema).default([]),
+    /** Checks after the switch; a failure switches back at once, while the old version is still kept. */
+    postPromotion: z.array(GateStepSchema).default([]),
+    /** How long the old version stays ready for an instant switch back after promotion (0s to 7d). */
+    scaleDownDelay: DurationRanges.scaleDownDelay.default('30s'),
+  })
+  .superRefine((s, ctx) => {
+    const steps = [...s.prePromotion, ...s.postPromotion];
+    if (steps.length > MAX_STEPS) {
+      ctx.addIssue({ code: 'custom', path: ['postPromotion'], message: `prePromotion and postPromotion have ${steps.length} steps together; at most ${MAX_STEPS}, so the history stays far from Temporal's limit` });
+    }
+    const pre = s.prePromotion.length;
+    refuseDuplicateGateNames(steps, (i) => (i < pre ? ['prePromotion', i] : ['postPromotion', i - pre]), ctx);
+  });
 
 export const StrategySchema = z.discriminatedUnion('type', [CanarySchema, BlueGreenSchema], {
   error: (issue) =>
@@ -130,29 +173,7 @@ export const PlanSchema = z
     migration: MigrationSchema.optional(),
     strategy: StrategySchema,
   })
-  .superRefine((plan, ctx) => {
-    if (plan.target.type === 'ecs' && plan.target.deployment === 'rolling') {
-      if (plan.strategy.type === 'blueGreen') {
-        ctx.addIssue({ code: 'custom', path: ['strategy', 'type'], message: 'a rolling ECS update has no second service to switch to; use a canary without setWeight, or deployment: servicePair' });
-      } else {
-        plan.strategy.steps.forEach((step, i) => {
-          if (step.setWeight !== undefined && step.setWeight < 100) {
-            ctx.addIssue({ code: 'custom', path: ['strategy', 'steps', i, 'setWeight'], message: 'a rolling ECS update cannot split traffic; remove setWeight or use deployment: servicePair' });
-          }
-        });
-      }
-    }
-    if (plan.target.type === 'kubernetes' && plan.strategy.type === 'blueGreen' && !plan.target.blueGreen) {
-      ctx.addIssue({ code: 'custom', path: ['target', 'blueGreen'], message: 'a blue-green plan on Kubernetes needs blueGreen: { activeService, previewService }' });
-    }
-    for (const path of inlineSecretPaths(plan)) {
-      ctx.addIssue({
-        code: 'custom',
-        path,
-        message: 'looks like a secret written into the plan; store it in a secret store and reference it by name (e.g. "secretName")',
-      });
-    }
-  });
+  .superRefine(checkPlanConsistency);
 
 export type Plan = z.infer<typeof PlanSchema>;
 export type PlanInput = z.input<typeof PlanSchema>;
@@ -163,20 +184,6 @@ export type BlueGreenStrategy = z.infer<typeof BlueGreenSchema>;
 export type Step = z.infer<typeof StepSchema>;
 export type Approval = z.infer<typeof ApprovalSchema>;
 export type Migration = z.infer<typeof MigrationSchema>;
-
-const SECRET_KEY = /(password|passwd|secret|token|api[-_]?key|private[-_]?key|credentials?)$/i;
-const REFERENCE_KEY = /(secretName|secretRef|secretArn|fromSecret|name|key)$/;
-
-/** Paths of string values under secret-looking keys: secrets belong in a store, never in workflow histories. */
-export function inlineSecretPaths(value: unknown, path: (string | number)[] = []): (string | number)[][] {
-  if (Array.isArray(value)) return value.flatMap((v, i) => inlineSecretPaths(v, [...path, i]));
-  if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([key, v]) =>
-    typeof v === 'string' && v !== '' && SECRET_KEY.test(key) && !REFERENCE_KEY.test(key)
-      ? [[...path, key]]
-      : inlineSecretPaths(v, [...path, key]),
-  );
-}
 
 /** The kind of a step, for status lines and switch statements. */
 export function stepKind(step: Step): StepKind {

@@ -3,7 +3,8 @@
  * lives in `activities/<platform>/`.
  */
 import { z } from 'zod';
-import { Duration } from './duration-schema';
+import { DurationRanges } from './duration-schema';
+import { ImageReference } from './image-reference';
 
 const awsName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "-" or "_"');
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like "us-east-1"').optional();
@@ -63,7 +64,8 @@ const EcsSecretRef = z.strictObject({
 /** The new release's task definition: the stable one's current revision with this container changed. */
 const EcsTaskSettingsSchema = z.strictObject({
   containerName: ecsName('containerName'),
-  image: z.string().min(1),
+  /** The release's image, e.g. `123456789012.dkr.ecr.eu-west-1.amazonaws.com/payments:v2`. */
+  image: ImageReference,
   /** Set or replace these variables of the container (others are kept). */
   environment: EcsEnvironment.optional(),
   secrets: z.array(EcsSecretRef).optional(),
@@ -102,8 +104,8 @@ export const EcsTargetSchema = z
     /** Tasks of the new service (default: the stable service's desired count). */
     desiredCount: z.number().int().min(1).optional(),
     loadBalancer: EcsLoadBalancerSchema.optional(),
-    /** How long the new tasks may take to run and pass target health checks. */
-    readyTimeout: Duration.default('10m'),
+    /** How long the new tasks may take to run and pass target health checks (1s to 24h). */
+    readyTimeout: DurationRanges.readyTimeout.default('10m'),
     region,
   })
   .superRefine((t, ctx) => {
@@ -125,9 +127,17 @@ const k8sLabel = (what: string) =>
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, `${what} must be lowercase letters, digits and '-' (a DNS label), e.g. "payments"`);
 /** Deployments get "-canary" or "-<release>" appended, and Pod names a hash more: keep room for both. */
 const k8sDeploymentName = k8sLabel('deployment').refine((n) => n.length <= 47, 'deployment must be at most 47 characters (release suffixes are appended)');
+/** The path of a kubeconfig file, never its content: content would be stored in the workflow history. */
+const KubeconfigPath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !/[\r\n]/.test(p) && !/^\s*[{[]/.test(p) && !/:\s/.test(p), {
+    message: 'kubeconfig is the path of a kubeconfig file on the worker, e.g. /etc/glidepath/kubeconfig, never the file\'s content (the plan is stored in the workflow history)',
+  });
 const k8sConnection = {
   /** A kubeconfig file on the worker (default: the worker's KUBECONFIG, ~/.kube/config, or its in-cluster service account). */
-  kubeconfig: z.string().min(1).optional(),
+  kubeconfig: KubeconfigPath.optional(),
   /** A context of that kubeconfig (default: its current context). */
   context: z.string().min(1).optional(),
 };
@@ -162,7 +172,7 @@ export const KubernetesTargetSchema = z.strictObject({
   deployment: k8sDeploymentName,
   /** The container of the pod template that runs the release. */
   container: k8sLabel('container'),
-  image: z.string().min(1).regex(/^\S+$/, 'image must be an image reference such as "registry.example.com/web:1.4.2"'),
+  image: ImageReference,
   /** Pods of the release (default: the stable Deployment's replicas). */
   replicas: z.number().int().min(1).optional(),
   /** Canary traffic (default: replica ratio behind the shared Service). */
@@ -172,8 +182,8 @@ export const KubernetesTargetSchema = z.strictObject({
     .strictObject({ activeService: k8sLabel('activeService'), previewService: k8sLabel('previewService') })
     .refine((b) => b.activeService !== b.previewService, { path: ['previewService'], message: 'the preview Service must differ from the active one' })
     .optional(),
-  /** The Deployment's progressDeadlineSeconds: a rollout that makes no progress this long fails. */
-  progressDeadline: Duration.default('10m'),
+  /** The Deployment's progressDeadlineSeconds: a rollout that makes no progress this long fails (1s to 24h). */
+  progressDeadline: DurationRanges.progressDeadline.default('10m'),
   ...k8sConnection,
 });
 export type KubernetesTarget = z.infer<typeof KubernetesTargetSchema>;
@@ -189,7 +199,7 @@ export const LambdaMigrationSchema = z.strictObject({
   /** A function that applies the migration. It receives `payload` plus `idempotencyKey`. */
   functionName: awsName,
   payload: z.record(z.string(), z.unknown()).default({}),
-  timeout: Duration.default('15m'),
+  timeout: DurationRanges.migrationTimeout.default('15m'),
   region,
 });
 export type LambdaMigration = z.infer<typeof LambdaMigrationSchema>;
@@ -219,7 +229,7 @@ export const EcsMigrationSchema = z.strictObject({
       assignPublicIp: z.boolean().default(false),
     })
     .optional(),
-  timeout: Duration.default('15m'),
+  timeout: DurationRanges.migrationTimeout.default('15m'),
   region,
 });
 export type EcsMigration = z.infer<typeof EcsMigrationSchema>;
@@ -228,7 +238,7 @@ export type EcsMigration = z.infer<typeof EcsMigrationSchema>;
 export const KubernetesMigrationSchema = z.strictObject({
   type: z.literal('kubernetes'),
   namespace: k8sLabel('namespace'),
-  image: z.string().min(1).regex(/^\S+$/, 'image must be an image reference'),
+  image: ImageReference,
   command: z.array(z.string()).min(1),
   /** Plain values by name. Anything secret goes in `secretEnv` as a reference (the plan check refuses inline secrets). */
   env: z.record(envName, z.string()).optional(),
@@ -244,7 +254,7 @@ export const KubernetesMigrationSchema = z.strictObject({
     .optional(),
   serviceAccountName: k8sLabel('serviceAccountName').optional(),
   /** The Job's activeDeadlineSeconds: past it Kubernetes stops the Job and it fails. */
-  timeout: Duration.default('15m'),
+  timeout: DurationRanges.migrationTimeout.default('15m'),
   /** Retries of a failed Pod before the Job fails (default 0: a migration runs once). */
   backoffLimit: z.number().int().min(0).max(10).default(0),
   ...k8sConnection,

@@ -12,6 +12,8 @@ import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { PlanError, loadPlan } from '../plan/load';
 import { planJsonSchema } from '../plan/json-schema';
+import { unreadableCharacter } from '../plan/readable-text';
+import type { Plan } from '../plan/schema';
 import { webUiLink } from '../workers/connection';
 import { ActionRefused, type SignalAction, type UpdateAction, formatStatus, getStatus, sendSignal, sendUpdate } from './actions';
 import { connectClient, defaultActor, resolveDeploymentId } from './client';
@@ -23,8 +25,25 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 function readPlan(file: string, overrides: string[], requestedBy?: string) {
   const plan = loadPlan(file, overrides);
-  if (!plan.metadata.requestedBy) plan.metadata.requestedBy = requestedBy ?? defaultActor();
+  if (!plan.metadata.requestedBy) {
+    const actor = requestedBy ?? defaultActor();
+    const problem = unreadableCharacter(actor);
+    if (problem) throw new PlanError(file, [{ path: 'metadata.requestedBy (from --by, $GLIDEPATH_USER, $GITHUB_ACTOR or $USER)', message: `requestedBy ${problem}` }]);
+    plan.metadata.requestedBy = actor;
+  }
   return plan;
+}
+
+/** What a valid plan will do where the plan leaves it implicit. */
+function planNotes(plan: Plan): string[] {
+  if (plan.strategy.type === 'canary' && !plan.strategy.steps.some((s) => s.setWeight !== undefined)) {
+    return [
+      plan.target.type === 'ecs' && plan.target.deployment === 'rolling'
+        ? 'note: no step sets a weight: the rolling update moves all traffic as ECS replaces the tasks; the steps then run before the release is final'
+        : 'note: no step sets a weight: the new version runs beside the current one with no traffic while the steps run, then takes all traffic at once when they pass',
+    ];
+  }
+  return [];
 }
 
 export function buildCli(): Command {
@@ -40,6 +59,7 @@ export function buildCli(): Command {
     .action((file: string, opts: { set: string[] }) => {
       const plan = loadPlan(file, opts.set);
       console.log(`${file}: valid ${plan.strategy.type} plan for ${plan.metadata.service} → ${plan.metadata.environment} @ ${plan.metadata.release}`);
+      for (const note of planNotes(plan)) console.log(note);
     });
 
   program

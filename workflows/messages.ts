@@ -8,11 +8,14 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import { MAX_NAME_LENGTH, MAX_REASON_LENGTH } from '../plan/limits';
+import { readableText } from '../plan/readable-text';
 import type { DeploymentStatus } from './status';
 
+/** `by` and `reason` are shown in status lines and the UI: plain text only (plan/readable-text.ts). */
 export const ActionSchema = z.object({
-  by: z.string().min(1, 'say who you are: "by" is required'),
-  reason: z.string().default(''),
+  by: readableText('"by"', MAX_NAME_LENGTH).min(1, 'say who you are: "by" is required'),
+  reason: readableText('"reason"', MAX_REASON_LENGTH).default(''),
 });
 export type ActionInput = z.input<typeof ActionSchema>;
 export type Action = z.infer<typeof ActionSchema>;

@@ -1,0 +1,58 @@
+/**
+ * Names and reasons people read: `requestedBy`, approvers, and the `by` and `reason` of every action. They are
+ * printed in status lines, CI logs and the Web UI, so a character that moves the cursor, recolours the
+ * terminal, hides itself or flips the reading direction could make one line pretend to be another. Such
+ * characters are refused, never stripped: the sender retypes the text.
+ *
+ * Pure and deterministic (no Node built-ins): imported by workflow code through workflows/messages.ts.
+ */
+import { z } from 'zod';
+
+/** Control (C0, DEL, C1: ESC starts ANSI escapes), format (zero-width, bidi, soft hyphen, tags), line and paragraph separators, lone surrogates. */
+const UNREADABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+
+const NAMES: Record<number, string> = {
+  0x09: 'a tab',
+  0x0a: 'a line break',
+  0x0d: 'a carriage return',
+  0x1b: 'an escape character (ANSI colour or cursor codes)',
+  0x9b: 'an escape character (ANSI colour or cursor codes)',
+  0xad: 'a soft hyphen (invisible)',
+  0x200b: 'a zero-width space',
+  0x200c: 'a zero-width non-joiner',
+  0x200d: 'a zero-width joiner',
+  0x2060: 'a word joiner (invisible)',
+  0xfeff: 'a zero-width no-break space',
+  0x2028: 'a line separator',
+  0x2029: 'a paragraph separator',
+};
+
+function describeCharacter(code: number): string {
+  const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  const name = NAMES[code];
+  if (name) return `${name} (${hex})`;
+  if ((code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069) || code === 0x200e || code === 0x200f || code === 0x061c) {
+    return `a text-direction control (${hex})`;
+  }
+  if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return `a control character (${hex})`;
+  return `an invisible formatting character (${hex})`;
+}
+
+/** Why `text` cannot be shown as it is, or undefined when it can. */
+export function unreadableCharacter(text: string): string | undefined {
+  const match = UNREADABLE.exec(text);
+  if (!match) return undefined;
+  const code = match[0].codePointAt(0)!;
+  return `contains ${describeCharacter(code)} at character ${match.index + 1}; names and reasons are shown in status lines and the UI, so control, escape, zero-width and text-direction characters are refused: retype it as plain text`;
+}
+
+/** A string people read, at most `max` characters, with no character that could disguise it. */
+export function readableText(what: string, max: number) {
+  return z
+    .string()
+    .max(max, `${what} is at most ${max} characters`)
+    .superRefine((text, ctx) => {
+      const problem = unreadableCharacter(text);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${what} ${problem}` });
+    });
+}
