@@ -8,14 +8,15 @@ import { type Server, createServer } from 'node:http';
 import path from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Client, type WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { createAnalyzer } from '../../activities/analysis';
 import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
-import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../encryption/codec';
+import { ENCRYPTED_ENCODING, EncryptionCodec, KEY_ID_METADATA } from '../../encryption/codec';
 import { glidepathDataConverter } from '../../encryption/data-converter';
 import { startDeployment } from '../../starters/deploy';
-import { approveUpdate, rejectUpdate } from '../../workflows/messages';
+import { approveUpdate, rejectUpdate, resumeSignal } from '../../workflows/messages';
 import { encryptingWorkflowBundle, keyringOf, newKeys } from '../support/encryption';
 import { createLambdaService } from '../support/lambda-fixture';
 import { awsConfig, freePort } from '../support/moto';
@@ -157,6 +158,17 @@ it('a run started with key k1 reads and completes after k2 becomes the newest ke
 
   const rotated = new Client({ connection: harness.client.connection, namespace: 'default', dataConverter: k2Newest });
   const after = rotated.workflow.getHandle(handle.workflowId);
+
+  // A worker without k1 cannot replay the run: it fails the workflow task, names the key, and keeps running.
+  const k2Only = glidepathDataConverter(keyringOf(keys.k2));
+  await harness.run(async () => {
+    await after.signal(resumeSignal, { by: 'oncall', reason: 'nudge' });
+    const deadline = Date.now() + 20_000;
+    while (!(await taskFailures(handle)).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  }, { dataConverter: k2Only });
+  const failures = await taskFailures(handle);
+  expect(failures.length).toBeGreaterThan(0);
+  expect(failures[0]).toContain('payload encrypted with key "k1", which is not configured (configured: k2)');
   await harness.run(
     async () => {
       await after.executeUpdate(approveUpdate, { args: [{ by: SECRET.approver, reason: 'after rotation' }] });
@@ -174,6 +186,19 @@ it('a run started with key k1 reads and completes after k2 becomes the newest ke
   expect(done.stderr).toBe('');
   expect(done.stdout).toContain(`approve (go) by ${SECRET.approver}: after rotation`);
 });
+
+/** The messages of the run's failed workflow tasks, decrypted (they are encrypted, as all failure messages). */
+async function taskFailures(handle: WorkflowHandle): Promise<string[]> {
+  const codec = new EncryptionCodec(keyringOf(keys.k2, keys.k1));
+  const failures = (await rawHistory(handle)).events!.map((e) => e.workflowTaskFailedEventAttributes?.failure).filter((f) => !!f);
+  return Promise.all(
+    failures.map(async (f) => {
+      if (!f.encodedAttributes) return f.message ?? '';
+      const [attributes] = await codec.decode([f.encodedAttributes]);
+      return defaultPayloadConverter.fromPayload<{ message: string }>(attributes).message;
+    }),
+  );
+}
 
 function glidepathStatus(id: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   const bin = path.join(__dirname, '..', '..', 'bin', 'glidepath');
