@@ -8,6 +8,7 @@ COPY workflows workflows
 COPY activities activities
 COPY workers workers
 COPY starters starters
+COPY encryption encryption
 COPY bin bin
 COPY tsconfig.json ./
 USER node

@@ -1,8 +1,12 @@
 /**
  * Runs everything a newcomer needs to see Glidepath work, on this machine:
  * Temporal dev server + Web UI (http://localhost:8233), moto, a worker, and examples/lambda-canary.yaml started.
+ * Encryption is on: payloads are encrypted with the key in .sandbox/encryption-keys, and the Web UI decrypts
+ * them through `glidepath codec-server`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/search-attributes';
 import { createLambdaService } from '../test/support/lambda-fixture';
@@ -12,6 +16,7 @@ import { tool } from '../test/support/tools';
 const root = path.join(__dirname, '..');
 const TEMPORAL_PORT = Number(process.env.SANDBOX_TEMPORAL_PORT ?? 7233);
 const UI_PORT = Number(process.env.SANDBOX_UI_PORT ?? 8233);
+const CODEC_PORT = Number(process.env.SANDBOX_CODEC_PORT ?? 8081);
 const children: ChildProcess[] = [];
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}, label = path.basename(command)): ChildProcess {
@@ -32,9 +37,29 @@ async function waitForPort(url: string, timeoutMs = 30_000): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
+/** The sandbox's key and codec-server token, made once and kept in .sandbox/ (git-ignored). */
+function sandboxSecret(name: string, make: () => string): string {
+  const file = path.join(root, '.sandbox', name);
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, make(), { mode: 0o600 });
+  }
+  return file;
+}
+
 async function main() {
+  const keyFile = sandboxSecret('encryption-keys', () => `# newest first; see README "Encryption"\nsandbox-1=${randomBytes(32).toString('base64')}\n`);
+  const codecToken = readFileSync(sandboxSecret('codec-token', () => randomBytes(24).toString('hex')), 'utf8').trim();
+  const uiOrigins = [`http://localhost:${UI_PORT}`, `http://127.0.0.1:${UI_PORT}`];
+  // The UI has no login here, so the codec endpoint carries the token as its path (README "Codec server").
+  const codecEndpoint = `http://localhost:${CODEC_PORT}/${codecToken}`;
   const searchAttributes = SEARCH_ATTRIBUTE_FLAGS.flatMap((flag) => ['--search-attribute', flag]);
-  run(tool('temporal'), ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(TEMPORAL_PORT), '--ui-port', String(UI_PORT), '--log-level', 'error', ...searchAttributes], {}, 'temporal');
+  run(
+    tool('temporal'),
+    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(TEMPORAL_PORT), '--ui-port', String(UI_PORT), '--ui-codec-endpoint', codecEndpoint, '--log-level', 'error', ...searchAttributes],
+    {},
+    'temporal',
+  );
   const moto = await startMoto();
   await waitForPort(`http://127.0.0.1:${UI_PORT}`);
   await createLambdaService(moto.endpoint, 'payments-api');
@@ -46,8 +71,11 @@ async function main() {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'sandbox',
     AWS_SECRET_ACCESS_KEY: 'sandbox',
+    GLIDEPATH_ENCRYPTION_KEY_FILE: keyFile,
   };
   const bin = path.join(root, 'bin', 'glidepath');
+  const allowed = uiOrigins.flatMap((origin) => ['--allowed-origin', origin]);
+  run(bin, ['codec-server', '--port', String(CODEC_PORT), ...allowed], { ...env, GLIDEPATH_CODEC_TOKEN: codecToken }, 'codec-server');
   run(bin, ['worker'], env, 'worker');
   const deploy = run(bin, ['deploy', 'examples/lambda-canary.yaml', '--by', 'sandbox'], env, 'deploy');
   await new Promise((r) => deploy.once('exit', r));
@@ -56,10 +84,12 @@ async function main() {
 Glidepath sandbox is up.
   Web UI:   http://localhost:${UI_PORT}   (filter: DeployService="payments")
   Temporal: 127.0.0.1:${TEMPORAL_PORT}    AWS (moto): ${moto.endpoint}
+  Encrypted: payloads use the key in ${path.relative(root, keyFile)}; the UI decrypts them through the
+             codec server on port ${CODEC_PORT}. Without a key, the CLI says which key it needs.
 
 The example canary (examples/lambda-canary.yaml) moves 10% of traffic to v2, soaks 30s, then waits for
 approval by alice or bob. In another terminal:
-  export TEMPORAL_ADDRESS=127.0.0.1:${TEMPORAL_PORT}
+  export TEMPORAL_ADDRESS=127.0.0.1:${TEMPORAL_PORT} GLIDEPATH_ENCRYPTION_KEY_FILE=${keyFile}
   ./bin/glidepath status payments/sandbox
   ./bin/glidepath approve payments/sandbox --by alice --reason "looks good"
   ./bin/glidepath abort payments/sandbox --reason "changed my mind"

@@ -6,6 +6,7 @@
  *   glidepath status|approve|reject|abort|pause|resume|promote <workflow-id | service/environment>
  *   glidepath list                                running deployments
  *   glidepath worker                              run a worker
+ *   glidepath codec-server                        decrypt payloads for the Web UI and the Temporal CLI
  *   glidepath schema                              the plan's JSON Schema, for editors
  */
 import { writeFileSync } from 'node:fs';
@@ -148,6 +149,17 @@ export function buildCli(): Command {
       // Loaded on demand: only this command needs the worker's native runtime.
       const { runWorker } = require('../workers/worker') as typeof import('../workers/worker');
       await runWorker();
+    });
+
+  program
+    .command('codec-server')
+    .description('serve /encode and /decode for the Web UI and the Temporal CLI (keys: GLIDEPATH_ENCRYPTION_KEYS or GLIDEPATH_ENCRYPTION_KEY_FILE; access token: GLIDEPATH_CODEC_TOKEN)')
+    .option('--port <port>', 'port to listen on', '8081')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--allowed-origin <origin>', 'the Web UI origin that may call it, repeatable (default: the origin of $TEMPORAL_UI_URL, else http://localhost:8233)', collect, [])
+    .action(async (opts: { port: string; host: string; allowedOrigin: string[] }) => {
+      const { runCodecServer } = require('./codec-server') as typeof import('./codec-server');
+      await runCodecServer(opts);
     });
 
   program

@@ -2,12 +2,13 @@
 import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import type { Metadata } from '../plan/schema';
+import { glidepathDataConverter } from '../encryption/data-converter';
 import { temporalConfig } from '../workers/connection';
 
 export async function connectClient(identity = `glidepath-cli@${os.hostname()}`): Promise<Client> {
   const { connectionOptions, namespace } = temporalConfig();
   const connection = await Connection.connect(connectionOptions as Parameters<typeof Connection.connect>[0]);
-  return new Client({ connection, namespace, identity });
+  return new Client({ connection, namespace, identity, dataConverter: glidepathDataConverter() });
 }
 
 /** One running deployment per service and environment: the workflow ID is the lock. */

@@ -4,7 +4,7 @@
  */
 import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import type { Plan } from '../plan/schema';
-import { describeTarget, planDetails, planSummary, strategyLabel } from '../workflows/describe';
+import { planDetails, planSummary, strategyLabel } from '../workflows/describe';
 import type { deploymentWorkflow } from '../workflows/deployment';
 import {
   DeployEnvironment,
@@ -17,6 +17,7 @@ import {
 } from '../workflows/search-attributes';
 import { TASK_QUEUE } from '../workers/connection';
 import { deploymentId } from './client';
+import { searchableTarget } from './searchable';
 
 export type StartOutcome =
   | { kind: 'started' | 'attached'; handle: WorkflowHandle<typeof deploymentWorkflow> }
@@ -36,7 +37,7 @@ export async function startDeployment(client: Client, plan: Plan, taskQueue = TA
         { key: DeployEnvironment, value: plan.metadata.environment },
         { key: DeployRelease, value: plan.metadata.release },
         { key: DeployStrategy, value: strategyLabel(plan) },
-        { key: DeployTarget, value: describeTarget(plan.target) },
+        { key: DeployTarget, value: searchableTarget(plan.target) },
         { key: DeployPhase, value: 'Starting' },
         { key: DeployWeight, value: 0 },
       ],

@@ -5,11 +5,19 @@ import { expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../workflows/search-attributes';
 
-it('docker-compose.yml is a valid Compose project with Temporal, PostgreSQL, the UI and the worker', () => {
+it('docker-compose.yml is a valid Compose project with Temporal, PostgreSQL, the UI, the worker and the codec server', () => {
   const script = path.join(__dirname, '..', 'scripts', 'compose-check.sh');
   const project = parse(execFileSync(script, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
-  expect(Object.keys(project.services).sort()).toEqual(['postgresql', 'temporal', 'temporal-setup', 'temporal-ui', 'worker']);
+  expect(Object.keys(project.services).sort()).toEqual(['codec-server', 'postgresql', 'temporal', 'temporal-setup', 'temporal-ui', 'worker']);
   const setup = project.services['temporal-setup'].command.join(' ');
   for (const flag of SEARCH_ATTRIBUTE_FLAGS) expect(setup).toContain(flag);
   expect(project.services['temporal-ui'].environment.TEMPORAL_WORKFLOW_TERMINATE_DISABLED).toBe('true');
+  // The UI decrypts through the codec server, which answers the UI's origin; it and the worker share the keys.
+  const codec = project.services['codec-server'];
+  expect(project.services['temporal-ui'].environment.TEMPORAL_CODEC_ENDPOINT).toMatch(/^http:\/\/localhost:8081\//);
+  expect(codec.command).toEqual(expect.arrayContaining(['codec-server', '--allowed-origin', 'http://localhost:8080']));
+  expect(codec.ports.map((p: { published: string; target: number }) => `${p.published}:${p.target}`)).toEqual(['8081:8081']);
+  expect(codec.environment).toHaveProperty('GLIDEPATH_CODEC_TOKEN');
+  expect(Object.keys(project.services.worker.environment)).toContain('GLIDEPATH_ENCRYPTION_KEYS');
+  expect(Object.keys(codec.environment)).toContain('GLIDEPATH_ENCRYPTION_KEYS');
 }, 300_000);

@@ -4,8 +4,10 @@
  * retried elsewhere; running plans continue on any other worker, or on this one when it is back).
  */
 import path from 'node:path';
+import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities';
+import { encryptionSummary, glidepathDataConverter } from '../encryption/data-converter';
 import { TASK_QUEUE, temporalConfig } from './connection';
 import { dependenciesFromEnvironment } from './platforms';
 import { connectWhenReachable } from './wait-for-temporal';
@@ -20,6 +22,8 @@ export interface GlidepathWorkerOptions {
   /** A prebuilt workflow bundle (tests build it once); by default workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
+  /** Default: the keys the environment configures (encryption/keys.ts); a prebuilt bundle must match it. */
+  dataConverter?: DataConverter;
 }
 
 export async function createWorker(options: GlidepathWorkerOptions): Promise<Worker> {
@@ -28,6 +32,7 @@ export async function createWorker(options: GlidepathWorkerOptions): Promise<Wor
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     activities: createActivities(options.dependencies),
+    dataConverter: options.dataConverter ?? glidepathDataConverter(),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(options.identity ? { identity: options.identity } : {}),
     shutdownGraceTime: '30s',
@@ -49,7 +54,8 @@ export async function runWorker(): Promise<void> {
     const worker = await createWorker({ connection, namespace, dependencies: dependenciesFromEnvironment() });
     console.error(
       `glidepath worker: task queue "${worker.options.taskQueue}" on ${connectionOptions.address} (namespace ${namespace})` +
-        (metricsAddress ? `, metrics on http://${metricsAddress}/metrics` : ''),
+        (metricsAddress ? `, metrics on http://${metricsAddress}/metrics` : '') +
+        `; ${encryptionSummary()}`,
     );
     await worker.run(); // returns after SIGINT/SIGTERM once in-flight work drained
   } finally {

@@ -4,11 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type DataConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { ActivityDependencies } from '../../activities';
+import { glidepathDataConverter } from '../../encryption/data-converter';
 import { createWorker } from '../../workers/worker';
 import { statusQuery } from '../../workflows/messages';
 import type { DeploymentStatus, Phase } from '../../workflows/status';
@@ -19,22 +20,44 @@ Runtime.install({ logger: new DefaultLogger(process.env.GLIDEPATH_TEST_LOG_LEVEL
 export interface Harness {
   client: Client;
   taskQueue: string;
-  /** Runs a worker (a new one each time: a worker that stopped cannot run again) while `fn` runs. */
-  run<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs a worker (a new one each time: a worker that stopped cannot run again) while `fn` runs; with a
+   * data converter of its own, e.g. after a key rotation.
+   */
+  run<T>(fn: () => Promise<T>, options?: { dataConverter?: DataConverter }): Promise<T>;
   close(): Promise<void>;
 }
 
-export async function startHarness(dependencies: ActivityDependencies, address = inject('temporalAddress')): Promise<Harness> {
+export interface HarnessOptions {
+  /** The same converter the worker and the CLI build (encryption/data-converter.ts); default: from the environment. */
+  dataConverter?: DataConverter;
+  /** A workflow bundle built for that converter (with its failure converter); default: the shared one. */
+  workflowBundlePath?: string;
+}
+
+export async function startHarness(
+  dependencies: ActivityDependencies,
+  address = inject('temporalAddress'),
+  options: HarnessOptions = {},
+): Promise<Harness> {
+  const dataConverter = options.dataConverter ?? glidepathDataConverter();
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', dataConverter });
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomUUID()}`;
-  const workflowBundle = { codePath: inject('workflowBundlePath') };
+  const workflowBundle = { codePath: options.workflowBundlePath ?? inject('workflowBundlePath') };
   return {
     client,
     taskQueue,
-    run: async (fn) => {
-      const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, dependencies, workflowBundle });
+    run: async (fn, runOptions) => {
+      const worker = await createWorker({
+        connection: nativeConnection,
+        namespace: 'default',
+        taskQueue,
+        dependencies,
+        workflowBundle,
+        dataConverter: runOptions?.dataConverter ?? dataConverter,
+      });
       return worker.runUntil(fn);
     },
     close: async () => {

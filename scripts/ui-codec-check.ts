@@ -1,0 +1,114 @@
+/**
+ * Run by scripts/ui-codec-check.sh: the sandbox (encryption on) on spare ports, then the example run in the
+ * Web UI through headless Chromium. Passes when the UI shows the run's input and Current Details decrypted.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
+import { freePort } from '../test/support/moto';
+
+const root = path.join(__dirname, '..');
+
+/** The little of playwright-core this uses (it is installed by the .sh script, not a project dependency). */
+interface Frame {
+  evaluate(expression: string): Promise<unknown>;
+}
+interface Page {
+  on(event: 'response', listener: (response: { url(): string; status(): number }) => void): void;
+  goto(url: string, options: { waitUntil: 'load' }): Promise<unknown>;
+  getByText(text: string, options?: { exact: boolean }): { first(): { waitFor(o: { timeout: number }): Promise<void> }; click(): Promise<void> };
+  screenshot(options: { path: string; fullPage: boolean }): Promise<unknown>;
+  frames(): Frame[];
+  waitForTimeout(ms: number): Promise<void>;
+}
+interface Chromium {
+  launch(options: { executablePath: string; args: string[] }): Promise<{ newPage(o: { viewport: { width: number; height: number } }): Promise<Page>; close(): Promise<void> }>;
+}
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+async function main() {
+  const [temporalPort, uiPort, codecPort] = [await freePort(), await freePort(), await freePort()];
+  const sandbox = spawn('npx', ['tsx', 'scripts/sandbox.ts'], {
+    cwd: root,
+    env: { ...process.env, SANDBOX_TEMPORAL_PORT: String(temporalPort), SANDBOX_UI_PORT: String(uiPort), SANDBOX_CODEC_PORT: String(codecPort) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  try {
+    await untilOutput(sandbox, /Glidepath sandbox is up/, 120_000);
+    await untilAwaitingApproval(temporalPort);
+    await checkUi(`http://localhost:${uiPort}/namespaces/default/workflows/${encodeURIComponent('deploy:payments/sandbox')}`);
+  } finally {
+    const stopped = new Promise((r) => sandbox.once('exit', r));
+    process.kill(-sandbox.pid!, 'SIGTERM');
+    await Promise.race([stopped, new Promise((r) => setTimeout(r, 20_000))]);
+  }
+}
+
+async function checkUi(url: string) {
+  const { chromium } = require(process.env.PLAYWRIGHT_CORE ?? 'playwright-core') as { chromium: Chromium };
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
+    const decodes: number[] = [];
+    page.on('response', (r) => r.url().includes('/decode') && decodes.push(r.status()));
+    await page.goto(url, { waitUntil: 'load' });
+    // "glidepath/v1" is the plan's apiVersion: in the Input panel only once the codec server decrypted it.
+    await page.getByText('"glidepath/v1"').first().waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(root, '.sandbox', 'ui-codec-input.png'), fullPage: true });
+    await page.getByText('User Metadata', { exact: true }).click();
+    const details = await waitForFrameText(page, 'Waiting for:', 30_000);
+    await page.screenshot({ path: path.join(root, '.sandbox', 'ui-codec-current-details.png'), fullPage: true });
+    if (!decodes.length || decodes.some((s) => s !== 200)) throw new Error(`codec server answers: ${decodes.join(', ')}`);
+    console.log(`Web UI decrypted the input and Current Details through the codec server (${decodes.length} decode calls, all 200):\n${details}`);
+    console.log('screenshots: .sandbox/ui-codec-input.png, .sandbox/ui-codec-current-details.png');
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Current Details is rendered in a frame of its own. */
+async function waitForFrameText(page: Page, needle: string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      const text = String(await frame.evaluate('document.body ? document.body.innerText : ""').catch(() => ''));
+      if (text.includes(needle)) return text;
+    }
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`the Web UI never showed "${needle}"`);
+}
+
+function untilOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sandbox did not start:\n${output}`)), timeoutMs);
+    const onData = (d: Buffer) => {
+      output += d;
+      if (pattern.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', () => reject(new Error(`sandbox exited:\n${output}`)));
+  });
+}
+
+async function untilAwaitingApproval(temporalPort: number) {
+  const env = { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`, GLIDEPATH_ENCRYPTION_KEY_FILE: path.join(root, '.sandbox', 'encryption-keys') };
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 2_000))) {
+    const status = execFileSync(path.join(root, 'bin', 'glidepath'), ['status', 'payments/sandbox', '--json'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    if (JSON.parse(status).phase === 'AwaitingApproval') return;
+  }
+  throw new Error('the example run never reached its approval');
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,211 @@
+/**
+ * Encrypted histories on the real Temporal server: what the server stores (read raw through its API, without
+ * the codec) holds no plaintext of the plan, status, approvals or measurements; a run started with key k1
+ * completes after k2 becomes the newest key; and a reader without the key gets an error naming it.
+ */
+import { spawn } from 'node:child_process';
+import { type Server, createServer } from 'node:http';
+import path from 'node:path';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { Client, type WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { createAnalyzer } from '../../activities/analysis';
+import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
+import { ENCRYPTED_ENCODING, EncryptionCodec, KEY_ID_METADATA } from '../../encryption/codec';
+import { glidepathDataConverter } from '../../encryption/data-converter';
+import { startDeployment } from '../../starters/deploy';
+import { approveUpdate, rejectUpdate, resumeSignal } from '../../workflows/messages';
+import { encryptingWorkflowBundle, keyringOf, newKeys } from '../support/encryption';
+import { createLambdaService } from '../support/lambda-fixture';
+import { awsConfig, freePort } from '../support/moto';
+import { canary, lambdaPlan } from '../support/plans';
+import { type Harness, inPhase, rolledBack, startHarness, uniqueName, waitForStatus } from '../support/temporal';
+
+const endpoint = inject('motoEndpoint');
+const address = inject('temporalAddress');
+const keys = newKeys('k1', 'k2');
+const k1Only = glidepathDataConverter(keyringOf(keys.k1));
+const k2Newest = glidepathDataConverter(keyringOf(keys.k2, keys.k1));
+
+/** Values that must never reach the server in plain text. */
+const SECRET = {
+  url: '/internal/health-7f3a9c',
+  approver: 'approver-5b81e2',
+  reason: 'reason-c0ffee-checked-dashboards',
+  measurement: 0.0314159,
+  requestedBy: 'requester-9d4e17',
+};
+
+let harness: Harness;
+let checks: Server;
+let checksUrl: string;
+
+beforeAll(async () => {
+  checks = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ errorRate: SECRET.measurement })));
+  const port = await freePort();
+  await new Promise<void>((r) => checks.listen(port, '127.0.0.1', r));
+  checksUrl = `http://127.0.0.1:${port}${SECRET.url}`;
+  harness = await startHarness(
+    { platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) }, analyze: createAnalyzer({ heartbeatEveryMs: 1_000 }) },
+    address,
+    { dataConverter: k1Only, workflowBundlePath: await encryptingWorkflowBundle() },
+  );
+}, 120_000);
+afterAll(async () => {
+  await harness?.close();
+  checks?.closeAllConnections();
+  await new Promise((r) => checks?.close(r));
+});
+
+function plan(name: string) {
+  const steps = canary(
+    { setWeight: 10 },
+    { analysis: { name: 'smoke', metrics: [{ name: 'error-rate', provider: { type: 'http', url: checksUrl, jsonPath: 'errorRate' }, failureCondition: 'result > 0.5', interval: '100ms', count: 2 }] } },
+    { approval: { name: 'go', approvers: [SECRET.approver] } },
+    { setWeight: 100 },
+  );
+  const p = lambdaPlan(name, steps);
+  p.metadata.requestedBy = SECRET.requestedBy;
+  return p;
+}
+
+async function start(client: Client, name: string): Promise<WorkflowHandle> {
+  await createLambdaService(endpoint, name);
+  const started = await startDeployment(client, plan(name), harness.taskQueue);
+  if (started.kind === 'conflict') throw new Error('conflict');
+  return started.handle;
+}
+
+/** The history as the server stores it: fetched with the raw gRPC API, no data converter involved. */
+async function rawHistory(handle: WorkflowHandle): Promise<temporal.api.history.v1.IHistory> {
+  const events: temporal.api.history.v1.IHistoryEvent[] = [];
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await harness.client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: handle.workflowId }, nextPageToken });
+    events.push(...(page.history?.events ?? []));
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+  return { events };
+}
+
+/** Every payload in the history, with where it is; search attributes are left out (they stay readable). */
+function payloadsOf(value: unknown, at = '', found: Array<{ at: string; payload: temporal.api.common.v1.IPayload }> = []) {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return found;
+  const object = value as Record<string, unknown>;
+  if (object.metadata && typeof object.metadata === 'object' && 'encoding' in (object.metadata as object)) {
+    found.push({ at, payload: object as temporal.api.common.v1.IPayload });
+    return found;
+  }
+  for (const [key, child] of Object.entries(object)) {
+    if (key === 'searchAttributes') continue;
+    payloadsOf(child, `${at}.${key}`, found);
+  }
+  return found;
+}
+
+const metadataText = (p: temporal.api.common.v1.IPayload, key: string) => Buffer.from(p.metadata?.[key] ?? []).toString();
+
+it('the history on the server holds only ciphertext: no plan, status, approval or measurement in plain text', async () => {
+  const name = uniqueName('sealed');
+  await harness.run(async () => {
+    const handle = await start(harness.client, name);
+    await waitForStatus(handle, inPhase('AwaitingApproval'));
+    await handle.executeUpdate(rejectUpdate, { args: [{ by: SECRET.approver, reason: SECRET.reason }] });
+    const { message, status } = await rolledBack(handle);
+    // Read through the codec, everything is there.
+    expect(message).toContain(SECRET.reason);
+    expect(status.actions).toContainEqual(expect.objectContaining({ action: 'reject', by: SECRET.approver, reason: SECRET.reason }));
+    expect(status.measurements.map((m) => m.value)).toContain(SECRET.measurement);
+    expect(await (await handle.describe()).staticDetails()).toContain('**Requested by:** ' + SECRET.requestedBy);
+
+    const history = await rawHistory(handle);
+    const bytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
+    for (const secret of [...Object.values(SECRET).map(String), 'canary steps', 'Canary steps', 'rolled back', 'error-rate']) {
+      expect(bytes.includes(secret), `"${secret}" in the stored history`).toBe(false);
+    }
+    const payloads = payloadsOf(history.events);
+    expect(payloads.length).toBeGreaterThan(10);
+    for (const { at, payload } of payloads) {
+      expect({ at, encoding: metadataText(payload, 'encoding'), key: metadataText(payload, KEY_ID_METADATA) }).toEqual({ at, encoding: ENCRYPTED_ENCODING, key: 'k1' });
+    }
+    // Failures carry no message of their own: it is in their encrypted attributes.
+    const failures = (history.events ?? []).map((e) => e.workflowExecutionFailedEventAttributes?.failure).filter(Boolean);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.message).toBe('Encoded failure');
+
+    // The search attributes stay readable, so runs are still found.
+    const found = [];
+    for await (const run of harness.client.workflow.list({ query: `DeployService = "${name}"` })) found.push(run.workflowId);
+    expect(found).toEqual([handle.workflowId]);
+  });
+});
+
+it('a run started with key k1 reads and completes after k2 becomes the newest key; without k1, readers name it', async () => {
+  const name = uniqueName('rotate');
+  const handle = await harness.run(async () => {
+    const h = await start(harness.client, name);
+    await waitForStatus(h, inPhase('AwaitingApproval'));
+    return h;
+  });
+
+  // The CLI without k1 says which key it needs, instead of garbage or a crash.
+  const status = await glidepathStatus(handle.workflowId, { GLIDEPATH_ENCRYPTION_KEYS: keys.k2 });
+  expect(status.code).toBe(1);
+  expect(status.stderr).toContain('payload encrypted with key "k1", which is not configured (configured: k2)');
+  expect(status.stdout).toBe('');
+
+  const rotated = new Client({ connection: harness.client.connection, namespace: 'default', dataConverter: k2Newest });
+  const after = rotated.workflow.getHandle(handle.workflowId);
+
+  // A worker without k1 cannot replay the run: it fails the workflow task, names the key, and keeps running.
+  const k2Only = glidepathDataConverter(keyringOf(keys.k2));
+  await harness.run(async () => {
+    await after.signal(resumeSignal, { by: 'oncall', reason: 'nudge' });
+    const deadline = Date.now() + 20_000;
+    while (!(await taskFailures(handle)).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  }, { dataConverter: k2Only });
+  const failures = await taskFailures(handle);
+  expect(failures.length).toBeGreaterThan(0);
+  expect(failures[0]).toContain('payload encrypted with key "k1", which is not configured (configured: k2)');
+  await harness.run(
+    async () => {
+      await after.executeUpdate(approveUpdate, { args: [{ by: SECRET.approver, reason: 'after rotation' }] });
+      const result = await after.result();
+      expect(result.status.outcome?.result).toBe('promoted');
+      expect(result.status.measurements.length).toBeGreaterThan(0);
+    },
+    { dataConverter: k2Newest },
+  );
+  const keyIds = new Set(payloadsOf((await rawHistory(handle)).events).map(({ payload }) => metadataText(payload, KEY_ID_METADATA)));
+  expect([...keyIds].sort()).toEqual(['k1', 'k2']);
+
+  // And with both keys, the CLI reads the whole run.
+  const done = await glidepathStatus(handle.workflowId, { GLIDEPATH_ENCRYPTION_KEYS: `${keys.k2},${keys.k1}` });
+  expect(done.stderr).toBe('');
+  expect(done.stdout).toContain(`approve (go) by ${SECRET.approver}: after rotation`);
+});
+
+/** The messages of the run's failed workflow tasks, decrypted (they are encrypted, as all failure messages). */
+async function taskFailures(handle: WorkflowHandle): Promise<string[]> {
+  const codec = new EncryptionCodec(keyringOf(keys.k2, keys.k1));
+  const failures = (await rawHistory(handle)).events!.map((e) => e.workflowTaskFailedEventAttributes?.failure).filter((f) => !!f);
+  return Promise.all(
+    failures.map(async (f) => {
+      if (!f.encodedAttributes) return f.message ?? '';
+      const [attributes] = await codec.decode([f.encodedAttributes]);
+      return defaultPayloadConverter.fromPayload<{ message: string }>(attributes).message;
+    }),
+  );
+}
+
+function glidepathStatus(id: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  const bin = path.join(__dirname, '..', '..', 'bin', 'glidepath');
+  const child = spawn(bin, ['status', id, '--full'], { env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+}
