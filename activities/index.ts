@@ -3,7 +3,7 @@
  * tests can pass clients pointed at local servers.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { PlanError, validatePlan } from '../plan/load';
+import { PlanError, validatePlanSchema } from '../plan/load';
 import type { TargetType } from '../plan/targets';
 import { classifyErrors } from './errors';
 import { withHeartbeat } from './poll';
@@ -34,7 +34,7 @@ export function createActivities({ platforms, analyze }: ActivityDependencies): 
   const activities = classifyErrors({
     checkPlan: async (input) => {
       try {
-        return validatePlan(input, 'workflow input');
+        return validatePlanSchema(input, 'workflow input');
       } catch (err) {
         if (err instanceof PlanError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidPlan');
         throw err;

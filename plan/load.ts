@@ -26,6 +26,16 @@ export function validatePlan(doc: unknown, source = 'plan', sourceAt?: SourceAt)
   return result.data;
 }
 
+/**
+ * The schema's rules only, as the engine applies them to a run's input (the `checkPlan` activity): the checks
+ * before start (interval floor, input size, link-local addresses) belong to the CLI and the workers' requests.
+ */
+export function validatePlanSchema(doc: unknown, source = 'plan'): Plan {
+  const result = PlanSchema.safeParse(doc, { reportInput: true });
+  if (!result.success) throw new PlanError(source, result.error.issues.flatMap((issue) => describeIssue(issue)));
+  return result.data;
+}
+
 const kindOf = (value: unknown) => (value === null || value === undefined ? 'nothing' : Array.isArray(value) ? 'a list' : `the ${typeof value} ${JSON.stringify(value).slice(0, 40)}`);
 
 /**
