@@ -1,7 +1,7 @@
 /**
  * glidepath: validate, deploy and steer deployment plans.
  *
- *   glidepath validate plan.yaml                  check a plan; exit 2 if invalid
+ *   glidepath validate plan.yaml|release.yaml     check a plan or a release file; exit 2 if invalid
  *   glidepath deploy plan.yaml [--set k=v] [--follow]
  *   glidepath status|approve|reject|abort|pause|resume|promote <workflow-id | service/environment>
  *   glidepath list                                running deployments
@@ -11,7 +11,9 @@
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { PlanError, loadPlan } from '../plan/load';
-import { planJsonSchema } from '../plan/json-schema';
+import { planJsonSchema, releaseJsonSchema } from '../plan/json-schema';
+import { describeStages } from '../plan/release-expand';
+import { isReleaseDocument, loadRelease, readFile, readYaml } from '../plan/release-load';
 import { webUiLink } from '../workers/connection';
 import { ActionRefused, type SignalAction, type UpdateAction, formatStatus, getStatus, sendSignal, sendUpdate } from './actions';
 import { connectClient, defaultActor, resolveDeploymentId } from './client';
@@ -38,6 +40,11 @@ export function buildCli(): Command {
     .option('--set <key=value>', 'override a field, e.g. release=v1.4.2', collect, [])
     .description('check a plan against the schema; starts nothing')
     .action((file: string, opts: { set: string[] }) => {
+      if (isReleaseDocument(readYaml(readFile(file), file))) {
+        const { release, stages } = loadRelease(file, opts.set);
+        console.log(`${file}: valid release of ${release.metadata.system} @ ${release.metadata.version}: ${describeStages(stages)}`);
+        return;
+      }
       const plan = loadPlan(file, opts.set);
       console.log(`${file}: valid ${plan.strategy.type} plan for ${plan.metadata.service} → ${plan.metadata.environment} @ ${plan.metadata.release}`);
     });
@@ -134,8 +141,9 @@ export function buildCli(): Command {
     .command('schema')
     .description('print the plan JSON Schema (for editor completion and validation)')
     .addOption(new Option('--out <file>', 'write to a file instead'))
-    .action(async (opts: { out?: string }) => {
-      const text = planJsonSchema();
+    .option('--release', 'the release file\'s schema instead of the plan\'s')
+    .action(async (opts: { out?: string; release?: boolean }) => {
+      const text = opts.release ? releaseJsonSchema() : planJsonSchema();
       if (opts.out) writeFileSync(opts.out, text);
       else process.stdout.write(text);
     });
