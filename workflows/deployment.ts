@@ -17,6 +17,8 @@ import { Compensations } from './compensations';
 import { describeFailure } from './failures';
 import { recordOutcome, recordRollback, recordRollbackStuck } from './metrics';
 import { runMigration } from './migration';
+import type { ReleaseLink } from './release-messages';
+import { ReleaseHold } from './release-hold';
 import { Rollout } from './rollout';
 import type { DeploymentStatus } from './status';
 
@@ -28,7 +30,8 @@ export interface DeploymentResult {
 /** How often a stuck rollback step is tried again without anyone asking. */
 const STUCK_RETRY_EVERY_MS = 10 * 60_000;
 
-export async function deploymentWorkflow(input: Plan): Promise<DeploymentResult> {
+/** `release` is given when a release runs this deployment as its child (see release-hold.ts). */
+export async function deploymentWorkflow(input: Plan, release?: ReleaseLink): Promise<DeploymentResult> {
   const parsed = PlanSchema.safeParse(input);
   if (!parsed.success) {
     throw ApplicationFailure.nonRetryable(`invalid plan: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidPlan');
@@ -36,6 +39,10 @@ export async function deploymentWorkflow(input: Plan): Promise<DeploymentResult>
   const plan = parsed.data;
   const rollout = new Rollout(plan);
   rollout.listen();
+  if (release && patched('held-by-release')) {
+    rollout.releaseHold = new ReleaseHold(release, rollout);
+    rollout.releaseHold.listen();
+  }
   const undo = new Compensations();
 
   try {
