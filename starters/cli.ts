@@ -4,7 +4,9 @@
  *   glidepath validate plan.yaml|release.yaml     check a plan or a release file; exit 2 if invalid
  *   glidepath deploy plan.yaml [--set k=v] [--follow]
  *   glidepath status|approve|reject|abort|pause|resume|promote <workflow-id | service/environment>
- *   glidepath list                                running deployments
+ *   glidepath list                                running releases and deployments
+ *   glidepath release release.yaml [--set version=v2] [--follow]
+ *   glidepath where <service | system>            what is live where, from Temporal visibility
  *   glidepath worker                              run a worker
  *   glidepath schema                              the plan's JSON Schema, for editors
  */
@@ -18,6 +20,7 @@ import { webUiLink } from '../workers/connection';
 import { ActionRefused, type SignalAction, type UpdateAction, formatStatus, getStatus, sendSignal, sendUpdate } from './actions';
 import { connectClient, defaultActor, resolveDeploymentId } from './client';
 import { startDeployment } from './deploy';
+import { addReleaseCommands, formatReleaseStatus } from './release-cli';
 import { EXIT } from './exit-codes';
 import { follow } from './follow';
 
@@ -76,11 +79,16 @@ export function buildCli(): Command {
 
   program
     .command('status')
-    .argument('<deployment>', 'workflow ID or service/environment')
+    .argument('<deployment>', 'workflow ID, service/environment, or release:<system>')
     .option('--full', 'every action and measurement')
     .option('--json', 'machine-readable')
     .action(async (ref: string, opts: { full?: boolean; json?: boolean }) => {
       const id = resolveDeploymentId(ref);
+      if (id.startsWith('release:')) {
+        const release = await formatReleaseStatus(await connectClient(), id);
+        console.log(opts.json ? JSON.stringify(release.status, null, 2) : `${release.text}\n${webUiLink(id)}`);
+        return;
+      }
       const status = await getStatus(await connectClient(), id);
       console.log(opts.json ? JSON.stringify(status, null, 2) : `${formatStatus(status, opts.full)}\n${webUiLink(id)}`);
     });
@@ -88,9 +96,14 @@ export function buildCli(): Command {
   program
     .command('list')
     .option('--all', 'include finished runs')
-    .description('deployments, newest first')
+    .description('releases and deployments, newest first')
     .action(async (opts: { all?: boolean }) => {
       const client = await connectClient();
+      const releases = `WorkflowType = "releaseWorkflow"${opts.all ? '' : ' AND ExecutionStatus = "Running"'}`;
+      for await (const run of client.workflow.list({ query: releases, pageSize: 50 })) {
+        const get = (name: string) => run.typedSearchAttributes.getAll().find((p) => p.key.name === name)?.value;
+        console.log(`${run.workflowId.padEnd(32)} ${String(get('DeployRelease') ?? '').padEnd(16)} ${String(get('DeployPhase') ?? run.status.name).padEnd(18)} release`);
+      }
       const query = `WorkflowType = "deploymentWorkflow"${opts.all ? '' : ' AND ExecutionStatus = "Running"'}`;
       for await (const run of client.workflow.list({ query, pageSize: 50 })) {
         const sa = run.typedSearchAttributes;
@@ -127,6 +140,8 @@ export function buildCli(): Command {
       console.log(message);
     });
   }
+
+  addReleaseCommands(program);
 
   program
     .command('worker')
