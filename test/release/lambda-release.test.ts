@@ -138,4 +138,22 @@ describe('lambda release', () => {
       expect(await aliasOf(f.lambda, f.fns.stagingApi)).toEqual({ version: '2', weights: {} });
     });
   });
+
+  it('abort of one target mid-prod fails its stage: the other moved prod targets switch back', async () => {
+    const f = await createReleaseFixture(endpoint);
+    const release = lambdaRelease(f, (d) => (d.stages[1].targets[1].strategy = { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] }));
+    await harness.run(async () => {
+      const handle = await start(release);
+      const us = `deploy:${f.system}-api/prod-us`;
+      await waitForRelease(handle, (s) => targetState(s, `deploy:${f.system}-api/prod-eu`) === 'held' && targetState(s, us) === 'running');
+      await harness.client.workflow.getHandle(us).signal(abortSignal, { by: 'bob', reason: 'us latency' });
+      const { type, message, status } = await failure(handle);
+      expect(type).toBe('RolledBack');
+      expect(message).toContain(`prod: us (${us}) failed: rolled back: aborted by bob: us latency`);
+      expect(status.stages.map((s) => s.state)).toEqual(['promoted', 'rolled-back']);
+      expect(await aliasOf(f.lambda, f.fns.eu)).toEqual({ version: '1', weights: {} });
+      expect(await aliasOf(f.lambda, f.fns.us)).toEqual({ version: '1', weights: {} });
+      expect(await aliasOf(f.lambda, f.fns.stagingApi)).toEqual({ version: '2', weights: {} });
+    });
+  });
 });
