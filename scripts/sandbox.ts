@@ -1,6 +1,7 @@
 /**
  * Runs everything a newcomer needs to see Glidepath work, on this machine:
- * Temporal dev server + Web UI (http://localhost:8233), moto, a worker, and examples/lambda-canary.yaml started.
+ * Temporal dev server + Web UI (http://localhost:8233), moto, a worker, and examples/lambda-canary.yaml started
+ * (with --release: examples/lambda-release.yaml, staging → prod across five Lambda functions).
  * Encryption is on: payloads are encrypted with the key in .sandbox/encryption-keys, and the Web UI decrypts
  * them through `glidepath codec-server`.
  */
@@ -18,6 +19,16 @@ const TEMPORAL_PORT = Number(process.env.SANDBOX_TEMPORAL_PORT ?? 7233);
 const UI_PORT = Number(process.env.SANDBOX_UI_PORT ?? 8233);
 const CODEC_PORT = Number(process.env.SANDBOX_CODEC_PORT ?? 8081);
 const children: ChildProcess[] = [];
+const RELEASE_FUNCTIONS = ['shop-api-staging', 'shop-worker-staging', 'shop-api-eu', 'shop-api-us', 'shop-worker-prod'];
+const RELEASE_HELP = (port: number, ui: number) => `
+The example release (examples/lambda-release.yaml) takes shop v2 through staging (API, then worker), soaks 30s,
+and waits for alice or bob to approve prod, which goes one API region first, then the rest. In another terminal:
+  export TEMPORAL_ADDRESS=127.0.0.1:${port}
+  ./bin/glidepath status release:shop
+  ./bin/glidepath approve release:shop --by alice --reason "staging is quiet"
+  ./bin/glidepath where shop
+  ./bin/glidepath abort release:shop --reason "changed my mind"      # rolls back the running stage
+Web UI: http://localhost:${ui}  (filter: DeploySystem="shop")`;
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}, label = path.basename(command)): ChildProcess {
   const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -62,7 +73,8 @@ async function main() {
   );
   const moto = await startMoto();
   await waitForPort(`http://127.0.0.1:${UI_PORT}`);
-  await createLambdaService(moto.endpoint, 'payments-api');
+  const release = process.argv.includes('--release');
+  for (const fn of release ? RELEASE_FUNCTIONS : ['payments-api']) await createLambdaService(moto.endpoint, fn);
 
   const env = {
     TEMPORAL_ADDRESS: `127.0.0.1:${TEMPORAL_PORT}`,
@@ -77,8 +89,11 @@ async function main() {
   const allowed = uiOrigins.flatMap((origin) => ['--allowed-origin', origin]);
   run(bin, ['codec-server', '--port', String(CODEC_PORT), ...allowed], { ...env, GLIDEPATH_CODEC_TOKEN: codecToken }, 'codec-server');
   run(bin, ['worker'], env, 'worker');
-  const deploy = run(bin, ['deploy', 'examples/lambda-canary.yaml', '--by', 'sandbox'], env, 'deploy');
+  const deploy = release
+    ? run(bin, ['release', 'examples/lambda-release.yaml', '--by', 'sandbox'], env, 'release')
+    : run(bin, ['deploy', 'examples/lambda-canary.yaml', '--by', 'sandbox'], env, 'deploy');
   await new Promise((r) => deploy.once('exit', r));
+  if (release) console.log(RELEASE_HELP(TEMPORAL_PORT, UI_PORT));
 
   console.log(`
 Glidepath sandbox is up.

@@ -1,10 +1,12 @@
 /**
  * glidepath: validate, deploy and steer deployment plans.
  *
- *   glidepath validate plan.yaml                  check a plan; exit 2 if invalid
+ *   glidepath validate plan.yaml|release.yaml     check a plan or a release file; exit 2 if invalid
  *   glidepath deploy plan.yaml [--set k=v] [--follow]
  *   glidepath status|approve|reject|abort|pause|resume|promote <workflow-id | service/environment>
- *   glidepath list                                running deployments
+ *   glidepath list                                running releases and deployments
+ *   glidepath release release.yaml [--set version=v2] [--follow]
+ *   glidepath where <service | system>            what is live where, from Temporal visibility
  *   glidepath worker                              run a worker
  *   glidepath codec-server                        decrypt payloads for the Web UI and the Temporal CLI
  *   glidepath schema                              the plan's JSON Schema, for editors
@@ -12,13 +14,16 @@
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { PlanError, loadPlan } from '../plan/load';
-import { planJsonSchema } from '../plan/json-schema';
+import { planJsonSchema, releaseJsonSchema } from '../plan/json-schema';
 import { unreadableCharacter } from '../plan/readable-text';
+import { describeStages } from '../plan/release-expand';
+import { isReleaseDocument, loadRelease, readFile, readYaml } from '../plan/release-load';
 import type { Plan } from '../plan/schema';
 import { webUiLink } from '../workers/connection';
 import { ActionRefused, type SignalAction, type UpdateAction, formatStatus, getStatus, sendSignal, sendUpdate } from './actions';
 import { connectClient, defaultActor, resolveDeploymentId } from './client';
 import { startDeployment } from './deploy';
+import { addReleaseCommands, formatReleaseStatus } from './release-cli';
 import { EXIT } from './exit-codes';
 import { follow } from './follow';
 
@@ -58,6 +63,11 @@ export function buildCli(): Command {
     .option('--set <key=value>', 'override a field, e.g. release=v1.4.2', collect, [])
     .description('check a plan against the schema; starts nothing')
     .action((file: string, opts: { set: string[] }) => {
+      if (isReleaseDocument(readYaml(readFile(file), file))) {
+        const { release, stages } = loadRelease(file, opts.set);
+        console.log(`${file}: valid release of ${release.metadata.system} @ ${release.metadata.version}: ${describeStages(stages)}`);
+        return;
+      }
       const plan = loadPlan(file, opts.set);
       console.log(`${file}: valid ${plan.strategy.type} plan for ${plan.metadata.service} → ${plan.metadata.environment} @ ${plan.metadata.release}`);
       for (const note of planNotes(plan)) console.log(note);
@@ -90,11 +100,16 @@ export function buildCli(): Command {
 
   program
     .command('status')
-    .argument('<deployment>', 'workflow ID or service/environment')
+    .argument('<deployment>', 'workflow ID, service/environment, or release:<system>')
     .option('--full', 'every action and measurement')
     .option('--json', 'machine-readable')
     .action(async (ref: string, opts: { full?: boolean; json?: boolean }) => {
       const id = resolveDeploymentId(ref);
+      if (id.startsWith('release:')) {
+        const release = await formatReleaseStatus(await connectClient(), id);
+        console.log(opts.json ? JSON.stringify(release.status, null, 2) : `${release.text}\n${webUiLink(id)}`);
+        return;
+      }
       const status = await getStatus(await connectClient(), id);
       console.log(opts.json ? JSON.stringify(status, null, 2) : `${formatStatus(status, opts.full)}\n${webUiLink(id)}`);
     });
@@ -102,9 +117,14 @@ export function buildCli(): Command {
   program
     .command('list')
     .option('--all', 'include finished runs')
-    .description('deployments, newest first')
+    .description('releases and deployments, newest first')
     .action(async (opts: { all?: boolean }) => {
       const client = await connectClient();
+      const releases = `WorkflowType = "releaseWorkflow"${opts.all ? '' : ' AND ExecutionStatus = "Running"'}`;
+      for await (const run of client.workflow.list({ query: releases, pageSize: 50 })) {
+        const get = (name: string) => run.typedSearchAttributes.getAll().find((p) => p.key.name === name)?.value;
+        console.log(`${run.workflowId.padEnd(32)} ${String(get('DeployRelease') ?? '').padEnd(16)} ${String(get('DeployPhase') ?? run.status.name).padEnd(18)} release`);
+      }
       const query = `WorkflowType = "deploymentWorkflow"${opts.all ? '' : ' AND ExecutionStatus = "Running"'}`;
       for await (const run of client.workflow.list({ query, pageSize: 50 })) {
         const sa = run.typedSearchAttributes;
@@ -142,6 +162,8 @@ export function buildCli(): Command {
     });
   }
 
+  addReleaseCommands(program);
+
   program
     .command('worker')
     .description('run a worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_* from the environment)')
@@ -166,8 +188,9 @@ export function buildCli(): Command {
     .command('schema')
     .description('print the plan JSON Schema (for editor completion and validation)')
     .addOption(new Option('--out <file>', 'write to a file instead'))
-    .action(async (opts: { out?: string }) => {
-      const text = planJsonSchema();
+    .option('--release', 'the release file\'s schema instead of the plan\'s')
+    .action(async (opts: { out?: string; release?: boolean }) => {
+      const text = opts.release ? releaseJsonSchema() : planJsonSchema();
       if (opts.out) writeFileSync(opts.out, text);
       else process.stdout.write(text);
     });

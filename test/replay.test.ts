@@ -1,7 +1,7 @@
 /**
  * Replays recorded histories of every strategy and ending against today's workflow code: a change that would
  * break runs already in flight (non-determinism) fails here. Re-record after an intended, patched change with
- *   GLIDEPATH_RECORD_HISTORIES=1 npx vitest run test/lambda test/analysis/workflow.test.ts
+ *   GLIDEPATH_RECORD_HISTORIES=1 npx vitest run test/lambda test/analysis/workflow.test.ts test/release
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,6 +24,11 @@ it('has recorded histories for each strategy and ending', () => {
       'canary-analysis-failed',
       'analysis-child-failed',
       'canary-background-analysis-failed',
+      'release-promoted',
+      'release-second-wave-failed',
+      'canary-held-by-release-promoted',
+      'blue-green-held-by-release-promoted',
+      'canary-held-by-release-rolled-back',
     ]),
   );
 });

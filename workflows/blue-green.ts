@@ -43,6 +43,8 @@ export async function runBlueGreen(plan: Plan, strategy: BlueGreenStrategy, roll
   }
 
   const delay = durationMs(strategy.scaleDownDelay);
+  if (rollout.releaseHold) await rollout.releaseHold.report(candidate); // moved; the previous version is kept until confirmed
   await rollout.soak(delay, `keep ${candidate.stableVersion} for ${formatDuration(delay)}`, 'KeepingPrevious');
+  if (rollout.releaseHold) await rollout.releaseHold.awaitConfirmation(candidate);
   await commitBlueGreen(plan, rollout, undo, candidate); // past the delay the previous version goes away
 }

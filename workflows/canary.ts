@@ -28,5 +28,6 @@ export async function runCanary(plan: Plan, strategy: CanaryStrategy, rollout: R
   }
   await background.finish();
   await rollout.holdWhilePaused();
+  if (rollout.releaseHold) await rollout.releaseHold.holdCanary(plan, candidate); // the release confirms the stage first
   await promoteCanary(plan, rollout, undo, candidate);
 }

@@ -18,6 +18,8 @@ import { describeFailure } from './failures';
 import { recordOutcome, recordRollback, recordRollbackStuck } from './metrics';
 import { runMigration } from './migration';
 import { assertPlanShape, validatedPlan } from './plan-input';
+import type { ReleaseLink } from './release-messages';
+import { ReleaseHold } from './release-hold';
 import { Rollout } from './rollout';
 import type { DeploymentStatus } from './status';
 
@@ -29,10 +31,15 @@ export interface DeploymentResult {
 /** How often a stuck rollback step is tried again without anyone asking. */
 const STUCK_RETRY_EVERY_MS = 10 * 60_000;
 
-export async function deploymentWorkflow(input: Plan): Promise<DeploymentResult> {
+/** `release` is given when a release runs this deployment as its child (see release-hold.ts). */
+export async function deploymentWorkflow(input: Plan, release?: ReleaseLink): Promise<DeploymentResult> {
   assertPlanShape(input);
   const rollout = new Rollout(input);
   rollout.listen();
+  if (release && patched('held-by-release')) {
+    rollout.releaseHold = new ReleaseHold(release, rollout);
+    rollout.releaseHold.listen();
+  }
   const plan = await validatedPlan(input); // an invalid plan fails here: nothing was changed, nothing to undo
   const undo = new Compensations();
 

@@ -1,2 +1,3 @@
 export { analysisWorkflow } from './analysis';
 export { deploymentWorkflow } from './deployment';
+export { releaseWorkflow } from './release';

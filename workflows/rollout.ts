@@ -31,6 +31,7 @@ import {
 } from './messages';
 import { measurementsSignal } from './analysis';
 import { recordAction } from './metrics';
+import type { ReleaseHold } from './release-hold';
 import { DeployPhase, DeployWeight } from './search-attributes';
 import { type ActionRecord, type DeploymentStatus, type Gate, type Phase, initialStatus, renderDetails } from './status';
 
@@ -48,6 +49,8 @@ export class Rollout {
   fullPromotion = false;
   /** The new version is live and will stay: whatever fails from here, the run ends promoted. */
   promoted = false;
+  /** Set when a release runs this deployment: it waits for the release before its point of no return. */
+  releaseHold?: ReleaseHold;
   private paused = false;
   private retryRollbackNow = false;
   private promoteRequested = false;

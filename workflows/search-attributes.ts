@@ -13,6 +13,10 @@ export const DeployStrategy = defineSearchAttributeKey('DeployStrategy', SearchA
 export const DeployTarget = defineSearchAttributeKey('DeployTarget', SearchAttributeType.KEYWORD);
 export const DeployPhase = defineSearchAttributeKey('DeployPhase', SearchAttributeType.KEYWORD);
 export const DeployWeight = defineSearchAttributeKey('DeployWeight', SearchAttributeType.INT);
+/** Releases: the system released, on the release and on every deployment it runs. */
+export const DeploySystem = defineSearchAttributeKey('DeploySystem', SearchAttributeType.KEYWORD);
+/** Releases: `<system>@<version>`, on the release and its deployments: one query lists every target of a release. */
+export const DeployReleaseId = defineSearchAttributeKey('DeployReleaseId', SearchAttributeType.KEYWORD);
 
 export const SEARCH_ATTRIBUTES = [
   DeployService,
@@ -22,6 +26,8 @@ export const SEARCH_ATTRIBUTES = [
   DeployTarget,
   DeployPhase,
   DeployWeight,
+  DeploySystem,
+  DeployReleaseId,
 ];
 
 /** As `temporal server start-dev --search-attribute` and `temporal operator search-attribute create` spell them. */

@@ -17,6 +17,7 @@ export type Phase =
   | 'Paused'
   | 'Promoting'
   | 'KeepingPrevious'
+  | 'AwaitingConfirmation'
   | 'Promoted'
   | 'RollingBack'
   | 'RollbackStuck'

@@ -1,0 +1,159 @@
+/**
+ * The rules of a release file that span fields: every message names what is wrong and what to write instead.
+ * Pure; runs inside the release schema's refinement.
+ */
+
+export interface RuleIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** The shape the rules read (the release schema's output, before its own refinement). */
+interface ReleaseShape {
+  components: Record<string, { service: string; target: Record<string, unknown> & { type: string }; migration?: unknown; after: string[] }>;
+  stages: Array<{
+    name: string;
+    environment?: string;
+    targets: Array<{ component: string; name?: string; environment?: string; target?: Record<string, unknown> }>;
+    waves: Array<{ targets: string[] } | { percent: number }>;
+    gate?: unknown;
+  }>;
+}
+
+export function checkReleaseRules(release: ReleaseShape): RuleIssue[] {
+  return [...checkDependencies(release), ...release.stages.flatMap((stage, i) => checkStage(release, i)), ...checkUniqueness(release)];
+}
+
+function checkDependencies({ components }: ReleaseShape): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const names = Object.keys(components);
+  for (const [component, { after }] of Object.entries(components)) {
+    after.forEach((dep, i) => {
+      if (dep === component) issues.push({ path: ['components', component, 'after', i], message: `${component} cannot wait for itself; remove it from after` });
+      else if (!components[dep]) issues.push({ path: ['components', component, 'after', i], message: `unknown component "${dep}"; components are: ${names.join(', ')}` });
+    });
+  }
+  const cycle = findCycle(components);
+  if (cycle) {
+    issues.push({
+      path: ['components', cycle[0], 'after'],
+      message: `dependency cycle: ${cycle.join(' → ')}; remove one of these after: entries so one component can go first`,
+    });
+  }
+  return issues;
+}
+
+/** The first cycle in the `after:` graph, as a path that starts and ends with the same component. */
+export function findCycle(components: ReleaseShape['components']): string[] | undefined {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (node: string, path: string[]): string[] | undefined => {
+    if (state.get(node) === 'done') return undefined;
+    if (state.get(node) === 'visiting') return [...path.slice(path.indexOf(node)), node];
+    state.set(node, 'visiting');
+    for (const dep of components[node]?.after ?? []) {
+      if (dep === node || !components[dep]) continue;
+      const found = visit(dep, [...path, node]);
+      if (found) return found;
+    }
+    state.set(node, 'done');
+    return undefined;
+  };
+  for (const node of Object.keys(components)) {
+    const found = visit(node, []);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function checkStage(release: ReleaseShape, index: number): RuleIssue[] {
+  const stage = release.stages[index];
+  const at = (...rest: (string | number)[]) => ['stages', index, ...rest];
+  const issues: RuleIssue[] = [];
+  const known = Object.keys(release.components);
+  const targetNames = new Map<string, number>();
+  stage.targets.forEach((t, j) => {
+    if (!release.components[t.component]) {
+      issues.push({ path: at('targets', j, 'component'), message: `unknown component "${t.component}"; components are: ${known.join(', ')}` });
+    }
+    const targetName = t.name ?? t.component;
+    if (targetNames.has(targetName)) {
+      issues.push({
+        path: at('targets', j, 'name'),
+        message: `target "${targetName}" is already targets[${targetNames.get(targetName)}] of stage ${stage.name}; give each target its own name (and environment)`,
+      });
+    } else targetNames.set(targetName, j);
+  });
+
+  const inWave = new Map<string, number>();
+  let percent = 0;
+  stage.waves.forEach((wave, w) => {
+    if ('percent' in wave) {
+      if (wave.percent <= percent) issues.push({ path: at('waves', w, 'percent'), message: `wave percentages are cumulative and must increase: ${wave.percent} comes after ${percent}` });
+      percent = Math.max(percent, wave.percent);
+      return;
+    }
+    wave.targets.forEach((t, k) => {
+      if (!targetNames.has(t)) issues.push({ path: at('waves', w, 'targets', k), message: `stage ${stage.name} has no target "${t}"; its targets are: ${[...targetNames.keys()].join(', ')}` });
+      else if (inWave.has(t)) issues.push({ path: at('waves', w, 'targets', k), message: `target "${t}" is already in wave ${inWave.get(t)! + 1}; a target runs in one wave` });
+      else inWave.set(t, w);
+    });
+  });
+
+  const migrating = [...new Set(stage.targets.map((t) => t.component))].filter((c) => release.components[c]?.migration);
+  if (migrating.length > 1) {
+    issues.push({
+      path: at('targets'),
+      message: `more than one migration in stage ${stage.name} (${migrating.join(', ')}); at most one runs before the stage's traffic: combine them into one migration task, or deploy one component in another stage`,
+    });
+  }
+  if (stage.gate && index === release.stages.length - 1) {
+    issues.push({ path: at('gate'), message: 'the last stage has no next stage to gate; remove gate (or add the stage it should hold back)' });
+  }
+  return issues;
+}
+
+/** One deployment per service and environment; one stage per target and environment. */
+function checkUniqueness(release: ReleaseShape): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const deployments = new Map<string, string>();
+  const places = new Map<string, { stage: string; where: string }>();
+  const stageNames = new Map<string, number>();
+  release.stages.forEach((stage, i) => {
+    if (stageNames.has(stage.name)) issues.push({ path: ['stages', i, 'name'], message: `stage "${stage.name}" is already stages[${stageNames.get(stage.name)}]; stage names are unique` });
+    else stageNames.set(stage.name, i);
+    const stageEnvironment = stage.environment ?? stage.name;
+    stage.targets.forEach((t, j) => {
+      const component = release.components[t.component];
+      if (!component) return;
+      const where = `stages[${i}].targets[${j}]`;
+      const environment = t.environment ?? stageEnvironment;
+      const id = `${component.service}/${environment}`;
+      const seen = deployments.get(id);
+      if (seen) {
+        issues.push({
+          path: ['stages', i, 'targets', j, 'environment'],
+          message: `${id} is already deployed by ${seen}; one deployment per service and environment: give this target its own environment, e.g. environment: ${environment}-2`,
+        });
+      } else deployments.set(id, where);
+      const key = `${stageEnvironment} ${physicalTarget({ ...component.target, ...(t.target ?? {}) })}`;
+      const other = places.get(key);
+      if (other && other.stage !== stage.name) {
+        issues.push({
+          path: ['stages', i, 'targets', j],
+          message: `the same target is already deployed by ${other.where} (stage ${other.stage}) in environment ${stageEnvironment}; a target belongs to one stage per environment: remove one, or point this one at another target`,
+        });
+      } else if (!other) places.set(key, { stage: stage.name, where });
+    });
+  });
+  return issues;
+}
+
+/** What identifies the thing a target changes on its platform (not the version it receives). */
+function physicalTarget(t: Record<string, unknown>): string {
+  const fields: Record<string, string[]> = {
+    lambda: ['functionName', 'alias', 'region'],
+    ecs: ['cluster', 'service', 'region'],
+    kubernetes: ['namespace', 'deployment', 'context'],
+  };
+  return JSON.stringify([t.type, ...(fields[String(t.type)] ?? []).map((f) => t[f] ?? null)]);
+}

@@ -1,0 +1,48 @@
+/**
+ * `glidepath where <service | system>`: what version is live on each environment and target, since when and who
+ * asked for it, answered from Temporal visibility (the runs' search attributes and memos; no side database).
+ */
+import type { Client } from '@temporalio/client';
+import { DeployEnvironment, DeployPhase, DeployRelease, DeployReleaseId, DeployService, DeployTarget } from '../workflows/search-attributes';
+
+export interface WhereRow {
+  service: string;
+  environment: string;
+  target?: string;
+  /** The version of the newest promoted run, if any. */
+  live?: { version: string; since?: Date; by?: string; releaseId?: string };
+  /** A run in flight on this service/environment. */
+  moving?: { version: string; phase: string };
+}
+
+export async function where(client: Client, name: string): Promise<WhereRow[]> {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw new Error(`"${name}" is not a service or system name (lowercase letters, digits and '-')`);
+  const query = `WorkflowType = "deploymentWorkflow" AND (DeployService = "${name}" OR DeploySystem = "${name}")`;
+  const rows = new Map<string, WhereRow>();
+  for await (const run of client.workflow.list({ query, pageSize: 100 })) {
+    const sa = run.typedSearchAttributes;
+    const service = sa.get(DeployService) ?? '?';
+    const environment = sa.get(DeployEnvironment) ?? '?';
+    const key = `${service}/${environment}`;
+    const row = rows.get(key) ?? { service, environment, target: sa.get(DeployTarget) };
+    rows.set(key, row);
+    const version = sa.get(DeployRelease) ?? '?';
+    if (run.status.name === 'RUNNING' && !row.moving) row.moving = { version, phase: sa.get(DeployPhase) ?? 'Running' };
+    if (!row.live && run.status.name === 'COMPLETED' && sa.get(DeployPhase) === 'Promoted') {
+      const memo = (run.memo ?? {}) as { requestedBy?: string };
+      row.live = { version, since: run.closeTime, by: memo.requestedBy, releaseId: sa.get(DeployReleaseId) };
+    }
+  }
+  return [...rows.values()].sort((a, b) => `${a.service}/${a.environment}`.localeCompare(`${b.service}/${b.environment}`));
+}
+
+export function formatWhere(rows: WhereRow[]): string[] {
+  if (rows.length === 0) return ['nothing deployed under that name yet'];
+  return rows.map((r) => {
+    const live = r.live
+      ? `${r.live.version.padEnd(12)} since ${r.live.since?.toISOString() ?? '?'} by ${r.live.by ?? '?'}${r.live.releaseId ? ` (release ${r.live.releaseId})` : ''}`
+      : 'no promoted run on record'.padEnd(12);
+    const moving = r.moving ? `  → ${r.moving.version} in progress (${r.moving.phase})` : '';
+    return `${`${r.service}/${r.environment}`.padEnd(28)} ${live}${moving}  [${r.target ?? '?'}]`;
+  });
+}

@@ -1,0 +1,159 @@
+/**
+ * Releases on the real Temporal dev server and moto: staging → prod across five Lambda targets, each run as a
+ * deployment child; checked against the aliases, not only the statuses.
+ */
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
+import { startRelease } from '../../starters/release';
+import { where } from '../../starters/where';
+import { abortSignal, approveUpdate } from '../../workflows/messages';
+import { releaseStatusQuery } from '../../workflows/release-messages';
+import type { ReleaseStatus } from '../../workflows/release-status';
+import { awsConfig } from '../support/moto';
+import { aliasOf, createReleaseFixture, lambdaRelease } from '../support/releases';
+import { type Harness, recordHistory, startHarness } from '../support/temporal';
+
+const endpoint = inject('motoEndpoint');
+let harness: Harness;
+
+beforeAll(async () => {
+  harness = await startHarness({ platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) } });
+});
+afterAll(async () => harness?.close());
+
+async function start(release: ReturnType<typeof lambdaRelease>) {
+  const started = await startRelease(harness.client, release, harness.taskQueue);
+  if (started.kind === 'conflict') throw new Error('unexpected conflict');
+  return started.handle;
+}
+
+async function waitForRelease(handle: { query: (q: typeof releaseStatusQuery) => Promise<ReleaseStatus> }, predicate: (s: ReleaseStatus) => boolean, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last: ReleaseStatus | undefined;
+  for (;;) {
+    last = await handle.query(releaseStatusQuery).catch(() => last);
+    if (last && predicate(last)) return last;
+    if (Date.now() > deadline) throw new Error(`release status never matched; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const targetState = (s: ReleaseStatus, workflowId: string) => s.stages.flatMap((st) => st.targets).find((t) => t.workflowId === workflowId)?.state;
+
+async function failure(handle: { result: () => Promise<unknown> }): Promise<{ type?: string; message: string; status: ReleaseStatus }> {
+  const err = await handle.result().then(() => undefined, (e) => e);
+  if (!(err instanceof WorkflowFailedError) || !(err.cause instanceof ApplicationFailure)) throw new Error(`expected a failed release, got ${err}`);
+  return { type: err.cause.type ?? undefined, message: err.cause.message, status: err.cause.details?.[0] as ReleaseStatus };
+}
+
+describe('lambda release', () => {
+  it('staging → soak and approval → prod in two waves promotes end to end; where shows the truth', async () => {
+    const started = Date.now();
+    const f = await createReleaseFixture(endpoint);
+    const release = lambdaRelease(f, (d) => (d.stages[0].gate = { soak: '3s', approval: { approvers: ['alice'] } }));
+    await harness.run(async () => {
+      const handle = await start(release);
+      const again = await startRelease(harness.client, release, harness.taskQueue);
+      expect(again.kind).toBe('attached');
+      const other = await startRelease(harness.client, lambdaRelease(f, (d) => (d.metadata.version = 'v3')), harness.taskQueue);
+      expect(other).toMatchObject({ kind: 'conflict', runningVersion: 'v2' });
+
+      // Staging promoted, prod not started: the gate soaks first, then waits for alice.
+      const gated = await waitForRelease(handle, (s) => s.phase === 'Gated');
+      expect(gated.stages[0].state).toBe('promoted');
+      expect(targetState(gated, `deploy:${f.system}-api/prod-eu`)).toBe('waiting');
+      expect(await aliasOf(f.lambda, f.fns.stagingApi)).toEqual({ version: '2', weights: {} });
+      expect(await aliasOf(f.lambda, f.fns.eu)).toEqual({ version: '1', weights: {} });
+      await waitForRelease(handle, (s) => s.phase === 'AwaitingApproval');
+      const refused = await handle.executeUpdate(approveUpdate, { args: [{ by: 'mallory', reason: 'ship it' }] }).catch((e) => e);
+      expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect(refused.cause.message).toContain('mallory may not answer approval "promote-to-prod"; allowed approvers: alice');
+      expect(await aliasOf(f.lambda, f.fns.eu)).toEqual({ version: '1', weights: {} });
+      await handle.executeUpdate(approveUpdate, { args: [{ by: 'alice', reason: 'staging is quiet' }] });
+
+      const result = await handle.result();
+      expect(result.status.stages.map((s) => s.state)).toEqual(['promoted', 'promoted']);
+      for (const fn of Object.values(f.fns)) expect(await aliasOf(f.lambda, fn)).toEqual({ version: '2', weights: {} });
+      expect(result.status.actions).toContainEqual(expect.objectContaining({ action: 'approve', by: 'alice', gate: 'promote-to-prod' }));
+      console.log(`end-to-end release: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      await recordHistory(handle, 'release-promoted');
+      await recordHistory(harness.client.workflow.getHandle(`deploy:${f.system}-api/prod-eu`), 'canary-held-by-release-promoted');
+      await recordHistory(harness.client.workflow.getHandle(`deploy:${f.system}-worker/prod`), 'blue-green-held-by-release-promoted');
+
+      let rows = await where(harness.client, f.system);
+      for (let i = 0; i < 40 && rows.filter((r) => r.live).length < 5; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        rows = await where(harness.client, f.system);
+      }
+      expect(rows.map((r) => [`${r.service}/${r.environment}`, r.live?.version, r.live?.releaseId, r.live?.by])).toEqual([
+        [`${f.system}-api/prod-eu`, 'v2', `${f.system}@v2`, 'ci'],
+        [`${f.system}-api/prod-us`, 'v2', `${f.system}@v2`, 'ci'],
+        [`${f.system}-api/staging`, 'v2', `${f.system}@v2`, 'ci'],
+        [`${f.system}-worker/prod`, 'v2', `${f.system}@v2`, 'ci'],
+        [`${f.system}-worker/staging`, 'v2', `${f.system}@v2`, 'ci'],
+      ]);
+    });
+  });
+
+  it('a failure in the second prod wave rolls back the first wave too; staging stays promoted', async () => {
+    const f = await createReleaseFixture(endpoint);
+    // The us target points at an alias that does not exist: its deployment fails at once.
+    const release = lambdaRelease(f, (d) => (d.stages[1].targets[1].target.alias = 'missing'));
+    await harness.run(async () => {
+      const handle = await start(release);
+      const { type, message, status } = await failure(handle);
+      expect(type).toBe('RolledBack');
+      expect(message).toContain(`prod: us (deploy:${f.system}-api/prod-us) failed`);
+      expect(message).toContain('staging stays promoted');
+      expect(status.stages.map((s) => s.state)).toEqual(['promoted', 'rolled-back']);
+      expect(targetState(status, `deploy:${f.system}-api/prod-eu`)).toBe('rolled-back');
+      expect(await aliasOf(f.lambda, f.fns.eu)).toEqual({ version: '1', weights: {} });
+      expect(await aliasOf(f.lambda, f.fns.prodWorker)).toEqual({ version: '1', weights: {} });
+      expect(await aliasOf(f.lambda, f.fns.stagingApi)).toEqual({ version: '2', weights: {} });
+      expect(await aliasOf(f.lambda, f.fns.stagingWorker)).toEqual({ version: '2', weights: {} });
+      await recordHistory(handle, 'release-second-wave-failed');
+      await recordHistory(harness.client.workflow.getHandle(`deploy:${f.system}-api/prod-eu`), 'canary-held-by-release-rolled-back');
+    });
+  });
+
+  it('abort of the release mid-prod rolls back prod only', async () => {
+    const f = await createReleaseFixture(endpoint);
+    // us waits for a person at 50%: the release is mid-prod with eu moved and held.
+    const release = lambdaRelease(f, (d) => (d.stages[1].targets[1].strategy = { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] }));
+    await harness.run(async () => {
+      const handle = await start(release);
+      const mid = await waitForRelease(handle, (s) => targetState(s, `deploy:${f.system}-api/prod-eu`) === 'held' && targetState(s, `deploy:${f.system}-api/prod-us`) === 'running');
+      expect(mid.stages[0].state).toBe('promoted');
+      expect(await aliasOf(f.lambda, f.fns.eu)).toEqual({ version: '2', weights: {} }); // all traffic on the new version, previous kept
+      await handle.signal(abortSignal, { by: 'oncall', reason: 'checkout errors' });
+      const { type, message, status } = await failure(handle);
+      expect(type).toBe('RolledBack');
+      expect(message).toContain('aborted by oncall: checkout errors');
+      expect(status.stages.map((s) => s.state)).toEqual(['promoted', 'rolled-back']);
+      expect(await aliasOf(f.lambda, f.fns.eu)).toEqual({ version: '1', weights: {} });
+      expect(await aliasOf(f.lambda, f.fns.us)).toEqual({ version: '1', weights: {} });
+      expect(await aliasOf(f.lambda, f.fns.stagingApi)).toEqual({ version: '2', weights: {} });
+    });
+  });
+
+  it('abort of one target mid-prod fails its stage: the other moved prod targets switch back', async () => {
+    const f = await createReleaseFixture(endpoint);
+    const release = lambdaRelease(f, (d) => (d.stages[1].targets[1].strategy = { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] }));
+    await harness.run(async () => {
+      const handle = await start(release);
+      const us = `deploy:${f.system}-api/prod-us`;
+      await waitForRelease(handle, (s) => targetState(s, `deploy:${f.system}-api/prod-eu`) === 'held' && targetState(s, us) === 'running');
+      await harness.client.workflow.getHandle(us).signal(abortSignal, { by: 'bob', reason: 'us latency' });
+      const { type, message, status } = await failure(handle);
+      expect(type).toBe('RolledBack');
+      expect(message).toContain(`prod: us (${us}) failed: rolled back: aborted by bob: us latency`);
+      expect(status.stages.map((s) => s.state)).toEqual(['promoted', 'rolled-back']);
+      expect(await aliasOf(f.lambda, f.fns.eu)).toEqual({ version: '1', weights: {} });
+      expect(await aliasOf(f.lambda, f.fns.us)).toEqual({ version: '1', weights: {} });
+      expect(await aliasOf(f.lambda, f.fns.stagingApi)).toEqual({ version: '2', weights: {} });
+    });
+  });
+});

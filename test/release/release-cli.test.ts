@@ -1,0 +1,88 @@
+/**
+ * `glidepath release` as CI and on-call use it: the real binary against the real Temporal dev server, a worker
+ * driving Lambda on moto. Exit codes as deploy's: 0 promoted, 1 not promoted or refused, 2 invalid, 3 busy.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
+import { EXIT } from '../../starters/exit-codes';
+import { awsConfig } from '../support/moto';
+import { createReleaseFixture, lambdaRelease } from '../support/releases';
+import { type Harness, startHarness } from '../support/temporal';
+
+const endpoint = inject('motoEndpoint');
+const address = inject('temporalAddress');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'glidepath-release-cli-'));
+let harness: Harness;
+
+beforeAll(async () => {
+  harness = await startHarness({ platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) } });
+});
+afterAll(async () => harness?.close());
+
+function glidepath(args: string[], onOutput?: (text: string) => void): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawn(path.join(__dirname, '..', '..', 'bin', 'glidepath'), args, {
+    env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', GLIDEPATH_TASK_QUEUE: harness.taskQueue, GLIDEPATH_USER: 'ci-bot' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    onOutput?.(stdout);
+  });
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+}
+
+it('release --follow waits at the gate, refuses a second version (3) and a wrong approver (1), promotes (0); status and where show it', async () => {
+  const f = await createReleaseFixture(endpoint);
+  const file = path.join(dir, `${f.system}.yaml`);
+  writeFileSync(file, stringify(lambdaRelease(f, (d) => (d.stages[0].gate = { approval: { approvers: ['alice'] } }))));
+  const id = `release:${f.system}`;
+
+  const bad = path.join(dir, `${f.system}-bad.yaml`);
+  writeFileSync(bad, stringify(lambdaRelease(f, () => undefined)).replace('after:\n      - api', 'after:\n      - database'));
+  const invalid = await glidepath(['release', bad]);
+  expect(invalid.code).toBe(EXIT.invalidPlan);
+  expect(invalid.stderr).toContain('components.worker.after[0]: unknown component "database"; components are: api, worker');
+
+  await harness.run(async () => {
+    let atGate!: () => void;
+    const gated = new Promise<void>((resolve) => (atGate = resolve));
+    const following = glidepath(['release', file, '--follow'], (out) => out.includes('AwaitingApproval') && atGate());
+    await gated;
+
+    const busy = await glidepath(['release', file, '--set', 'version=v3']);
+    expect(busy.code).toBe(EXIT.conflict);
+    expect(busy.stderr).toContain(`${f.system} is already releasing v2`);
+    expect((await glidepath(['release', file])).stdout).toContain(`attached to running ${id}`);
+
+    const status = await glidepath(['status', id]);
+    expect(status.stdout).toContain('phase:    AwaitingApproval');
+    expect(status.stdout).toMatch(new RegExp(`staging \\(staging\\): promoted\\n  wave 1  api +deploy:${f.system}-api/staging +promoted`));
+    expect(status.stdout).toMatch(new RegExp(`wave 2  worker +deploy:${f.system}-worker/prod +waiting`));
+
+    const wrong = await glidepath(['approve', id, '--by', 'mallory']);
+    expect(wrong.code).toBe(EXIT.failed);
+    expect(wrong.stderr).toContain('mallory may not answer approval "promote-to-prod"');
+    expect((await glidepath(['approve', id, '--by', 'alice', '--reason', 'staging quiet'])).code).toBe(EXIT.ok);
+
+    const done = await following;
+    expect(done.code).toBe(EXIT.ok);
+    expect(done.stdout).toContain('PROMOTED');
+  });
+
+  let out = '';
+  for (let i = 0; i < 40; i++) {
+    out = (await glidepath(['where', f.system])).stdout;
+    if ((out.match(/ v2 /g) ?? []).length === 5) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  expect(out).toMatch(new RegExp(`${f.system}-api/prod-eu +v2 +since \\S+ by ci \\(release ${f.system}@v2\\)`));
+  expect((out.match(/ v2 /g) ?? []).length).toBe(5);
+});

@@ -1,0 +1,63 @@
+/** Lambda-only releases for tests: a system with an API and a worker through staging → prod, on moto. */
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { GetAliasCommand } from '@aws-sdk/client-lambda';
+import { validateRelease } from '../../plan/release-load';
+import type { Release } from '../../plan/release-schema';
+import { BUCKET, createLambdaService } from './lambda-fixture';
+import { uniqueName } from './temporal';
+
+export interface ReleaseFixture {
+  system: string;
+  lambda: LambdaClient;
+  /** Function names by target: staging-api, staging-worker, eu, us, prod-worker. */
+  fns: Record<'stagingApi' | 'stagingWorker' | 'eu' | 'us' | 'prodWorker', string>;
+}
+
+export async function createReleaseFixture(endpoint: string): Promise<ReleaseFixture> {
+  const system = uniqueName('shop');
+  const fns = {
+    stagingApi: `${system}-api-stg`,
+    stagingWorker: `${system}-wrk-stg`,
+    eu: `${system}-api-eu`,
+    us: `${system}-api-us`,
+    prodWorker: `${system}-wrk-prod`,
+  };
+  let lambda: LambdaClient | undefined;
+  for (const fn of Object.values(fns)) lambda = await createLambdaService(endpoint, fn);
+  return { system, lambda: lambda!, fns };
+}
+
+const lambdaTarget = (fn: string) => ({ type: 'lambda', functionName: fn, alias: 'live', code: { s3Bucket: BUCKET, s3Key: `${fn}/{{version}}.zip` } });
+const fnOverride = (fn: string) => ({ functionName: fn, code: { s3Bucket: BUCKET, s3Key: `${fn}/v2.zip` } });
+
+/** staging [api, worker] → prod [eu] [us, worker]; the worker comes after the API. `edit` changes the document. */
+export function lambdaRelease(f: ReleaseFixture, edit: (doc: any) => void = () => undefined): Release {
+  const doc: any = {
+    apiVersion: 'glidepath/v1',
+    kind: 'Release',
+    metadata: { system: f.system, version: 'v2', requestedBy: 'ci' },
+    components: {
+      api: { service: `${f.system}-api`, target: lambdaTarget(f.fns.stagingApi), strategy: { type: 'canary', steps: [{ setWeight: 50 }] } },
+      worker: { service: `${f.system}-worker`, after: ['api'], target: lambdaTarget(f.fns.stagingWorker), strategy: { type: 'blueGreen', scaleDownDelay: '1s' } },
+    },
+    stages: [
+      { name: 'staging', targets: [{ component: 'api' }, { component: 'worker' }] },
+      {
+        name: 'prod',
+        targets: [
+          { component: 'api', name: 'eu', environment: 'prod-eu', target: fnOverride(f.fns.eu) },
+          { component: 'api', name: 'us', environment: 'prod-us', target: fnOverride(f.fns.us) },
+          { component: 'worker', target: fnOverride(f.fns.prodWorker) },
+        ],
+        waves: [{ targets: ['eu'] }, { targets: ['us', 'worker'] }],
+      },
+    ],
+  };
+  edit(doc);
+  return validateRelease(JSON.parse(JSON.stringify(doc).replaceAll('{{version}}', doc.metadata.version))).release;
+}
+
+export async function aliasOf(lambda: LambdaClient, fn: string) {
+  const a = await lambda.send(new GetAliasCommand({ FunctionName: fn, Name: 'live' }));
+  return { version: a.FunctionVersion, weights: a.RoutingConfig?.AdditionalVersionWeights ?? {} };
+}

@@ -1,0 +1,67 @@
+/**
+ * A deployment run by a release waits before its point of no return until the release confirms its stage, so a
+ * joint rollback is a switch back, not a redeploy:
+ * - canary: after the last step, all traffic on the new version with the stable version still in place;
+ * - blue-green: the keep-previous phase lasts until confirmed (and at least the scale-down delay).
+ * Workflow code: deterministic.
+ */
+import { ApplicationFailure, condition, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Candidate } from '../activities/types';
+import type { Plan } from '../plan/schema';
+import { platform } from './activities';
+import { ActionSchema } from './messages';
+import { type ReleaseLink, confirmSignal, releaseDescriptions, rollBackSignal, targetHeldSignal } from './release-messages';
+import type { Rollout } from './rollout';
+
+export class ReleaseHold {
+  private confirmed = false;
+
+  constructor(
+    readonly link: ReleaseLink,
+    private readonly rollout: Rollout,
+  ) {}
+
+  /** Signal handlers never throw; a rollBack stops the rollout like an abort, before the point of no return. */
+  listen(): void {
+    setHandler(confirmSignal, (input) => {
+      const action = ActionSchema.safeParse(input);
+      this.rollout.record('promote', action.success ? action.data : { by: 'release', reason: 'stage confirmed' }, undefined, `stage confirmed by ${this.link.releaseId}`);
+      this.confirmed = true;
+    }, { description: releaseDescriptions.confirm });
+    setHandler(rollBackSignal, (input) => {
+      const action = ActionSchema.safeParse(input);
+      const { by, reason } = action.success ? action.data : { by: 'release', reason: 'joint rollback' };
+      this.rollout.record('abort', { by, reason }, undefined, `joint rollback by ${this.link.releaseId}`);
+      this.rollout.fail(ApplicationFailure.nonRetryable(`rolled back with its stage by ${by}${reason ? `: ${reason}` : ''}`, 'JointRollback'));
+    }, { description: releaseDescriptions.rollBack });
+  }
+
+  /** Tells the release this target moved; it then waits for confirm (or is rolled back). */
+  async report(candidate: Candidate): Promise<void> {
+    await getExternalWorkflowHandle(this.link.workflowId).signal(targetHeldSignal, {
+      workflowId: workflowInfo().workflowId,
+      stableVersion: candidate.stableVersion,
+      candidateVersion: candidate.candidateVersion,
+    });
+  }
+
+  async awaitConfirmation(candidate: Candidate): Promise<void> {
+    if (this.confirmed) return;
+    await this.rollout.holdWhilePaused();
+    this.rollout.setPhase('AwaitingConfirmation', `${candidate.candidateVersion} takes all traffic, ${candidate.stableVersion} kept: waiting for ${this.link.releaseId} to confirm the stage`);
+    await condition(() => this.confirmed);
+  }
+
+  /** Canary: all traffic to the new version, stable kept in place; report, and wait for the release's word. */
+  async holdCanary(plan: Plan, candidate: Candidate): Promise<void> {
+    if (this.rollout.status.weight < 100) {
+      this.rollout.setPhase('Progressing', `moving all traffic to ${candidate.candidateVersion}, ${candidate.stableVersion} kept until the release confirms`);
+      await platform.setTrafficWeight.executeWithOptions({ summary: 'traffic → 100% (previous version kept for the release)' }, [
+        { target: plan.target, metadata: plan.metadata, candidate, weight: 100 },
+      ]);
+      this.rollout.setWeight(100);
+    }
+    await this.report(candidate);
+    await this.awaitConfirmation(candidate);
+  }
+}

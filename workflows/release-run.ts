@@ -1,0 +1,146 @@
+/**
+ * The live state of one release and the messages people send it: abort (the running stage rolls back),
+ * approve/reject (the gate before the next stage), and the reports of its targets. Workflow code: deterministic.
+ */
+import { ApplicationFailure, CancellationScope, condition, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { durationMs, formatDuration } from '../plan/duration';
+import type { PlannedStage } from '../plan/release-expand';
+import type { Release } from '../plan/release-schema';
+import { type ActionInput, ActionSchema, ApprovalInputSchema, abortSignal, approveUpdate, descriptions, rejectUpdate } from './messages';
+import { type TargetHeld, releaseDescriptions, releaseStatusQuery, targetHeldSignal } from './release-messages';
+import { type ReleasePhase, type ReleaseStatus, type ReleaseTargetStatus, initialReleaseStatus, renderReleaseDetails } from './release-status';
+import { DeployPhase } from './search-attributes';
+import type { ActionRecord } from './status';
+
+const MAX_ACTIONS = 100;
+
+export class ReleaseRun {
+  readonly status: ReleaseStatus;
+  /** Everything that moves the release forward runs in this scope; abort cancels it. */
+  readonly forward = new CancellationScope();
+  abortedBy?: ActionRecord;
+  /** Targets that reported they moved and wait for their stage to be confirmed, by workflow ID. */
+  readonly held = new Map<string, TargetHeld>();
+  private answer?: { approved: boolean; record: ActionRecord };
+
+  constructor(
+    readonly release: Release,
+    readonly stages: PlannedStage[],
+  ) {
+    this.status = initialReleaseStatus(release, stages, workflowInfo().startTime);
+  }
+
+  listen(): void {
+    setHandler(releaseStatusQuery, () => this.status, { description: 'Stages and targets of this release, what each does, and what the release waits for.' });
+    setHandler(abortSignal, (input) => this.onAbort(input), {
+      description: `Abort the release: every target of the running stage that moved switches back; earlier stages stay promoted. Input: {"by": "<your name>", "reason": "<why>"}`,
+    });
+    setHandler(targetHeldSignal, (report) => {
+      if (!report || typeof report.workflowId !== 'string') return;
+      this.held.set(report.workflowId, report);
+      const target = this.target(report.workflowId);
+      if (target) Object.assign(target, { state: 'held', stableVersion: report.stableVersion, candidateVersion: report.candidateVersion, message: 'moved; previous version kept until the stage is confirmed' });
+      this.publish();
+    }, { description: releaseDescriptions.targetHeld });
+    setHandler(approveUpdate, (input) => this.answerGate(input, true), { validator: (input) => this.validateAnswer(input), description: descriptions.approve });
+    setHandler(rejectUpdate, (input) => this.answerGate(input, false), { validator: (input) => this.validateAnswer(input), description: descriptions.reject });
+    this.publish();
+  }
+
+  setPhase(phase: ReleasePhase, message: string): void {
+    if (phase !== this.status.phase) upsertSearchAttributes([{ key: DeployPhase, value: phase }]);
+    this.status.phase = phase;
+    this.status.message = message;
+    this.publish();
+  }
+
+  target(workflowId: string): ReleaseTargetStatus | undefined {
+    for (const stage of this.status.stages) {
+      const found = stage.targets.find((t) => t.workflowId === workflowId);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  stage(name: string) {
+    return this.status.stages.find((s) => s.name === name)!;
+  }
+
+  publish(): void {
+    setCurrentDetails(renderReleaseDetails(this.status, workflowInfo().workflowId));
+  }
+
+  record(action: ActionRecord['action'], input: { by: string; reason?: string }, gate?: string, note?: string): ActionRecord {
+    const record: ActionRecord = { action, by: input.by, reason: input.reason ?? '', at: new Date().toISOString(), gate, ...(note ? { note } : {}) };
+    this.status.actions = [...this.status.actions, record].slice(-MAX_ACTIONS);
+    this.publish();
+    return record;
+  }
+
+  /** The gate before `next`: soak since `stage` was promoted, then its approval. Runs in the forward scope. */
+  async gate(stage: PlannedStage, next: string): Promise<void> {
+    const gate = stage.gate;
+    if (!gate) return;
+    this.status.stage = stage.name;
+    if (gate.soak) {
+      const promotedAt = Date.parse(this.stage(stage.name).promotedAt ?? new Date().toISOString());
+      const remaining = durationMs(gate.soak) - (Date.now() - promotedAt);
+      if (remaining > 0) {
+        this.setPhase('Gated', `${stage.name} soaks ${formatDuration(durationMs(gate.soak))} before ${next}: ${formatDuration(remaining)} left`);
+        await condition(() => false, remaining, { summary: `soak ${stage.name} ${formatDuration(durationMs(gate.soak))} before ${next}` });
+      }
+    }
+    const approval = gate.approval;
+    if (!approval) return;
+    const name = approval.name ?? `promote-to-${next}`;
+    const ms = durationMs(approval.timeout);
+    this.answer = undefined;
+    this.status.gate = { kind: 'approval', name, approvers: approval.approvers, deadline: new Date(Date.now() + ms).toISOString(), onTimeout: approval.onTimeout };
+    this.setPhase('AwaitingApproval', `${stage.name} is promoted; waiting for approval "${name}" to start ${next}`);
+    const answered = await condition(() => this.answer !== undefined, ms, { summary: `approval ${name}` });
+    this.status.gate = undefined;
+    this.publish();
+    if (!answered) {
+      this.record('timeout', { by: 'glidepath', reason: `no answer within ${approval.timeout}; ${approval.onTimeout}` }, name);
+      if (approval.onTimeout === 'promote') return;
+      throw ApplicationFailure.nonRetryable(`approval "${name}" timed out after ${approval.timeout}`, 'ApprovalTimedOut');
+    }
+    const answer = this.answer as ReleaseRun['answer'];
+    if (answer && !answer.approved) {
+      throw ApplicationFailure.nonRetryable(`rejected at "${name}" by ${answer.record.by}${answer.record.reason ? `: ${answer.record.reason}` : ''}`, 'Rejected');
+    }
+  }
+
+  private get finished(): boolean {
+    return this.status.outcome !== undefined || this.status.phase === 'RollingBack';
+  }
+
+  /** Signal handler: never throws; the first abort wins. */
+  private onAbort(input: ActionInput): void {
+    const parsed = ActionSchema.safeParse(input);
+    const record = this.record('abort', parsed.success ? parsed.data : { by: 'unknown', reason: 'unreadable input' }, undefined, this.finished ? 'too late: the release already ended or rolls back' : undefined);
+    if (this.abortedBy || this.finished) return;
+    this.abortedBy = record;
+    this.forward.cancel();
+  }
+
+  /** Update validator: synchronous; throwing refuses the update without a trace in history. */
+  private validateAnswer(input: unknown): void {
+    const parsed = ApprovalInputSchema.safeParse(input);
+    if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '));
+    const a = parsed.data;
+    const gate = this.status.gate;
+    if (this.finished || !gate) throw new Error(`not waiting for an approval (phase: ${this.status.phase})`);
+    if (a.gate !== undefined && a.gate !== gate.name) throw new Error(`the release waits at approval "${gate.name}", not "${a.gate}"`);
+    if (gate.approvers?.length && !gate.approvers.includes(a.by)) {
+      throw new Error(`${a.by} may not answer approval "${gate.name}"; allowed approvers: ${gate.approvers.join(', ')}`);
+    }
+  }
+
+  private answerGate(input: unknown, approved: boolean) {
+    const a = ApprovalInputSchema.parse(input);
+    const gate = this.status.gate?.name;
+    this.answer = { approved, record: this.record(approved ? 'approve' : 'reject', a, gate) };
+    return { accepted: `${approved ? 'approved' : 'rejected'} ${gate}`, at: new Date().toISOString() };
+  }
+}

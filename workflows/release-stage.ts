@@ -1,0 +1,229 @@
+/**
+ * One stage of a release: its migration (at most one, before any traffic), then its waves. Each target runs as
+ * today's deployment workflow, as a child with the same ID (`deploy:<service>/<environment>`), and waits before
+ * its point of no return. When every target moved, the stage is confirmed and its targets end promoted. When one
+ * fails (or the release is aborted), every target that moved switches back, newest first — or, with
+ * `onFailure: halt`, the moved ones are kept. Workflow code: deterministic.
+ */
+import { ApplicationFailure, CancellationScope, type ChildWorkflowHandle, ParentClosePolicy, condition, startChild, workflowInfo } from '@temporalio/workflow';
+import type { PlannedStage, ReleaseTarget } from '../plan/release-expand';
+import { rescue, waits } from './activities';
+import { Compensations } from './compensations';
+import { deploymentWorkflow } from './deployment';
+import { describeMigrationTask, describeTarget, planDetails, planSummary, strategyLabel } from './describe';
+import { describeFailure } from './failures';
+import { confirmSignal, rollBackSignal } from './release-messages';
+import type { ReleaseRun } from './release-run';
+import { DeployEnvironment, DeployPhase, DeployRelease, DeployReleaseId, DeployService, DeployStrategy, DeploySystem, DeployTarget, DeployWeight } from './search-attributes';
+
+interface Child {
+  target: ReleaseTarget;
+  order: number;
+  handle?: ChildWorkflowHandle<typeof deploymentWorkflow>;
+  closed?: { ok: boolean; message: string };
+}
+
+export type StageOutcome = { result: 'promoted' } | { result: 'rolled-back' | 'halted'; reason: string };
+
+export class StageRun {
+  private readonly children: Child[] = [];
+  private readonly undo = new Compensations();
+  private starting = 0;
+  /** Set on the first failure (or abort): no target starts after it. */
+  private stopped?: string;
+
+  constructor(
+    private readonly run: ReleaseRun,
+    private readonly stage: PlannedStage,
+  ) {}
+
+  private get status() {
+    return this.run.stage(this.stage.name);
+  }
+
+  async execute(): Promise<StageOutcome> {
+    this.run.status.stage = this.stage.name;
+    try {
+      await this.run.forward.run(async () => {
+        if (this.stage.migration) await this.migrate();
+        for (const [w, wave] of this.stage.waves.entries()) {
+          this.status.state = 'running';
+          this.run.setPhase('Deploying', `${this.stage.name}: wave ${w + 1}/${this.stage.waves.length} (${wave.map((t) => t.name).join(', ')})`);
+          await Promise.all(wave.map((target) => this.runTarget(target, wave)));
+        }
+      });
+    } catch (err) {
+      const reason = this.run.abortedBy
+        ? `aborted by ${this.run.abortedBy.by}${this.run.abortedBy.reason ? `: ${this.run.abortedBy.reason}` : ''}`
+        : (this.stopped ?? describeFailure(err));
+      this.stopped ??= reason;
+      // An abort always rolls the running stage back; a failure does what the stage says.
+      const halt = !this.run.abortedBy && !CancellationScope.current().consideredCancelled && this.stage.onFailure === 'halt';
+      await CancellationScope.nonCancellable(() => (halt ? this.halt(reason) : this.rollBackJointly(reason)));
+      return { result: halt ? 'halted' : 'rolled-back', reason: `${this.stage.name}: ${reason}` };
+    }
+    return CancellationScope.nonCancellable(() => this.confirm());
+  }
+
+  /** Starts one target once the components it comes after (in this wave) moved; returns when it moved too. */
+  private async runTarget(target: ReleaseTarget, wave: ReleaseTarget[]): Promise<void> {
+    const status = this.run.target(target.workflowId)!;
+    const before = wave.filter((other) => target.after.includes(other.component));
+    if (before.length > 0) {
+      status.message = `waits for ${before.map((b) => b.name).join(', ')}`;
+      await condition(() => this.stopped !== undefined || before.every((b) => this.run.held.has(b.workflowId)));
+    }
+    if (this.stopped) return;
+    const child: Child = { target, order: this.children.length };
+    this.children.push(child);
+    Object.assign(status, { state: 'running', message: 'deploying' });
+    this.run.publish();
+    this.starting++;
+    try {
+      child.handle = await CancellationScope.nonCancellable(() => startChild(deploymentWorkflow, this.childOptions(target)));
+    } catch (err) {
+      const message = /already started|AlreadyStarted/i.test(describeFailure(err) + String((err as Error)?.name))
+        ? `${target.workflowId} is already deploying (another plan or release holds it); wait for it or abort it`
+        : describeFailure(err);
+      child.closed = { ok: false, message };
+    } finally {
+      this.starting--;
+    }
+    child.handle?.result().then(
+      () => (child.closed = { ok: true, message: 'promoted' }),
+      (err) => (child.closed = { ok: false, message: describeFailure(err) }),
+    );
+    await condition(() => this.run.held.has(target.workflowId) || child.closed !== undefined);
+    if (this.run.held.has(target.workflowId)) return;
+    Object.assign(status, { state: child.closed!.ok ? 'promoted' : 'failed', message: child.closed!.message });
+    const reason = `${target.name} (${target.workflowId}) ${child.closed!.ok ? 'ended without waiting for the stage' : `failed: ${child.closed!.message}`}`;
+    this.stopped ??= reason;
+    throw ApplicationFailure.nonRetryable(reason, 'TargetFailed');
+  }
+
+  private childOptions(target: ReleaseTarget) {
+    const { plan } = target;
+    const release = this.run.release.metadata;
+    const releaseId = `${release.system}@${release.version}`;
+    return {
+      workflowId: target.workflowId,
+      args: [plan, { workflowId: workflowInfo().workflowId, releaseId }] as Parameters<typeof deploymentWorkflow>,
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL, // a release that disappears leaves no target half-way
+      typedSearchAttributes: [
+        { key: DeployService, value: plan.metadata.service },
+        { key: DeployEnvironment, value: plan.metadata.environment },
+        { key: DeployRelease, value: plan.metadata.release },
+        { key: DeployStrategy, value: strategyLabel(plan) },
+        { key: DeployTarget, value: describeTarget(plan.target) },
+        { key: DeployPhase, value: 'Starting' },
+        { key: DeployWeight, value: 0 },
+        { key: DeploySystem, value: release.system },
+        { key: DeployReleaseId, value: releaseId },
+      ],
+      memo: { requestedBy: release.requestedBy ?? 'unknown', releaseId },
+      staticSummary: `${planSummary(plan)} · release ${releaseId}`.slice(0, 200),
+      staticDetails: `**Release:** ${releaseId}, stage ${target.stage}, target ${target.name}\n${planDetails(plan)}`,
+    };
+  }
+
+  private async migrate(): Promise<void> {
+    const { migration, metadata, component } = this.stage.migration!;
+    const info = workflowInfo();
+    const key = `${info.workflowId}/${info.firstExecutionRunId}/${this.stage.name}/up`;
+    this.status.state = 'migrating';
+    this.status.migration = 'running';
+    this.run.setPhase('Migrating', `${this.stage.name}: migration of ${component} (${describeMigrationTask(migration.run)}) before any traffic`);
+    try {
+      await CancellationScope.nonCancellable(() =>
+        waits.runMigration.executeWithOptions({ summary: `${this.stage.name}: migrate (${describeMigrationTask(migration.run)})` }, [{ task: migration.run, idempotencyKey: key, metadata }]),
+      );
+    } catch (err) {
+      this.status.migration = 'failed';
+      throw err;
+    }
+    this.status.migration = 'applied';
+    const down = migration.down;
+    this.undo.push('down-migration', async () => {
+      if (down) {
+        await rescue.runMigration.executeWithOptions({ summary: `${this.stage.name}: down-migrate (${describeMigrationTask(down)})` }, [
+          { task: down, idempotencyKey: key.replace(/\/up$/, '/down'), metadata },
+        ]);
+      }
+      this.status.migration = down ? 'reverted' : 'kept (no down-migration)';
+    });
+  }
+
+  /** Every target that moved switches back, newest first; then the migration's down. */
+  private async rollBackJointly(reason: string): Promise<void> {
+    this.status.state = 'rolling-back';
+    this.run.setPhase('RollingBack', `${this.stage.name}: rolling back every target that moved: ${reason}`);
+    await condition(() => this.starting === 0);
+    const by = this.run.abortedBy?.by ?? 'glidepath';
+    for (const child of [...this.children].sort((a, b) => b.order - a.order)) {
+      const status = this.run.target(child.target.workflowId)!;
+      if (!child.closed) {
+        Object.assign(status, { state: 'rolling-back', message: 'switching back' });
+        this.run.publish();
+        await child.handle!.signal(rollBackSignal, { by, reason: `joint rollback of ${this.stage.name}: ${reason}` }).catch(() => undefined);
+        await condition(() => child.closed !== undefined);
+        Object.assign(status, { state: child.closed!.ok ? 'promoted' : 'rolled-back', message: child.closed!.ok ? 'was past its point of no return' : 'switched back to the previous version' });
+      }
+    }
+    this.skipUnstarted();
+    await this.undo.unwind({ onEach: (step) => this.run.setPhase('RollingBack', `${this.stage.name}: ${step}`), whenStuck: (_, err) => this.retryLater(err) });
+    this.status.state = 'rolled-back';
+    this.run.publish();
+  }
+
+  /** onFailure: halt — the targets that moved stay on the new version; those still moving switch back. */
+  private async halt(reason: string): Promise<void> {
+    this.run.setPhase('RollingBack', `${this.stage.name}: halting (moved targets kept): ${reason}`);
+    await condition(() => this.starting === 0);
+    for (const child of this.children.filter((c) => !c.closed)) {
+      const held = this.run.held.has(child.target.workflowId);
+      await child.handle!.signal(held ? confirmSignal : rollBackSignal, { by: 'glidepath', reason: `stage ${this.stage.name} halted: ${reason}` }).catch(() => undefined);
+    }
+    await this.settle();
+    this.skipUnstarted();
+    this.status.state = 'halted';
+    this.run.publish();
+  }
+
+  /** Every target moved: confirm them all; they pass their point of no return and end promoted. */
+  private async confirm(): Promise<StageOutcome> {
+    this.status.state = 'confirming';
+    this.run.setPhase('Confirming', `${this.stage.name}: every target moved; confirming`);
+    for (const child of this.children) {
+      await child.handle!.signal(confirmSignal, { by: 'glidepath', reason: `stage ${this.stage.name} confirmed by the release` }).catch(() => undefined);
+    }
+    await this.settle();
+    const failed = this.children.filter((c) => !c.closed!.ok);
+    if (failed.length > 0) {
+      this.status.state = 'halted';
+      return { result: 'halted', reason: `${this.stage.name}: ${failed.map((c) => `${c.target.name} failed to promote: ${c.closed!.message}`).join('; ')}` };
+    }
+    this.status.state = 'promoted';
+    this.status.promotedAt = new Date().toISOString();
+    this.run.publish();
+    return { result: 'promoted' };
+  }
+
+  private async settle(): Promise<void> {
+    await condition(() => this.children.every((c) => c.closed !== undefined));
+    for (const child of this.children) {
+      const status = this.run.target(child.target.workflowId)!;
+      const kept = this.run.held.has(child.target.workflowId);
+      Object.assign(status, { state: child.closed!.ok ? 'promoted' : kept ? 'rolled-back' : 'failed', message: child.closed!.message });
+    }
+    this.run.publish();
+  }
+
+  private skipUnstarted(): void {
+    for (const t of this.status.targets) if (t.state === 'waiting') Object.assign(t, { state: 'skipped', message: 'not started: the stage stopped first' });
+  }
+
+  private async retryLater(err: unknown): Promise<void> {
+    this.run.setPhase('RollingBack', `${this.stage.name}: down-migration failing (${describeFailure(err)}); retrying in 10m`);
+    await condition(() => false, 10 * 60_000, { summary: 'retry down-migration' });
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * A release: one version of a system through its stages (environments) in order. Each stage runs its targets as
+ * deployment workflows (children) in waves and confirms them together (release-stage.ts); between stages, the
+ * gate holds the next one back: a soak since the stage was promoted, an approval.
+ *
+ * Its workflow ID, `release:<system>`, is its lock: one release of a system at a time.
+ * It ends promoted (every stage promoted) or fails with type:
+ * - RolledBack: a stage failed or the release was aborted; that stage's moved targets switched back, earlier
+ *   stages stay promoted;
+ * - Halted: a stage with `onFailure: halt` failed; its moved targets were kept;
+ * - Stopped: a gate was rejected, timed out or aborted; nothing of the next stage moved.
+ */
+import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, upsertSearchAttributes } from '@temporalio/workflow';
+import { expandRelease } from '../plan/release-expand';
+import { type Release, ReleaseSchema } from '../plan/release-schema';
+import { describeFailure } from './failures';
+import { ReleaseRun } from './release-run';
+import { StageRun } from './release-stage';
+import type { ReleaseStatus } from './release-status';
+import { DeployPhase } from './search-attributes';
+
+export interface ReleaseResult {
+  outcome: 'promoted';
+  status: ReleaseStatus;
+}
+
+export async function releaseWorkflow(input: Release): Promise<ReleaseResult> {
+  const parsed = ReleaseSchema.safeParse(input);
+  if (!parsed.success) {
+    throw ApplicationFailure.nonRetryable(`invalid release: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidRelease');
+  }
+  const { stages, issues } = expandRelease(parsed.data);
+  if (issues.length > 0) {
+    throw ApplicationFailure.nonRetryable(`invalid release: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidRelease');
+  }
+  const run = new ReleaseRun(parsed.data, stages);
+  run.listen();
+
+  for (const [i, stage] of stages.entries()) {
+    if (i > 0) {
+      try {
+        await run.forward.run(() => run.gate(stages[i - 1], stage.name));
+      } catch (err) {
+        const reason = run.abortedBy ? `aborted by ${run.abortedBy.by}${run.abortedBy.reason ? `: ${run.abortedBy.reason}` : ''}` : describeFailure(err);
+        return end(run, 'stopped', `before ${stage.name}: ${reason}; ${stages[i - 1].name} stays promoted`);
+      }
+    }
+    const outcome = await new StageRun(run, stage).execute();
+    if (outcome.result !== 'promoted') {
+      for (const later of run.status.stages.slice(i + 1)) for (const t of later.targets) t.state = 'skipped';
+      const kept = stages.slice(0, i).map((s) => s.name);
+      return end(run, outcome.result, `${outcome.reason}${kept.length ? `; ${kept.join(', ')} stay${kept.length === 1 ? 's' : ''} promoted` : ''}`);
+    }
+  }
+  return end(run, 'promoted', `${run.release.metadata.version} is live on every stage`);
+}
+
+async function end(run: ReleaseRun, result: NonNullable<ReleaseStatus['outcome']>['result'], reason: string): Promise<ReleaseResult> {
+  return CancellationScope.nonCancellable(async () => {
+    const phase = ({ promoted: 'Promoted', 'rolled-back': 'RolledBack', halted: 'Halted', stopped: 'Stopped' } as const)[result];
+    run.status.outcome = { result, reason };
+    run.status.gate = undefined;
+    run.status.endedAt = new Date().toISOString();
+    run.setPhase(phase, reason);
+    upsertSearchAttributes([{ key: DeployPhase, value: phase }]);
+    await condition(allHandlersFinished);
+    if (result === 'promoted') return { outcome: 'promoted' as const, status: run.status };
+    const type = ({ 'rolled-back': 'RolledBack', halted: 'Halted', stopped: 'Stopped' } as const)[result];
+    // BENIGN: the release worked as designed; the run still closes as Failed, carrying its status.
+    throw ApplicationFailure.create({ message: `${type === 'RolledBack' ? 'rolled back' : result}: ${reason}`, type, nonRetryable: true, category: 'BENIGN', details: [run.status] });
+  });
+}
