@@ -94,14 +94,27 @@ export async function recordHistory(handle: WorkflowHandle, name: string): Promi
   writeFileSync(`${dir}/${name}.json`, JSON.stringify({ workflowId: handle.workflowId, history: await handle.fetchHistory() }, null, 1));
 }
 
-/** The activity types a run scheduled, in order, with the attempt each first started on. */
-export async function activityLog(handle: WorkflowHandle): Promise<{ scheduled: string[]; firstStartAttempt?: number }> {
+/**
+ * The activity types a run scheduled, in order, with the attempt each first started on, and per activity type
+ * the attempt it last started on (2 or more: a retry, e.g. after its worker was killed).
+ */
+export async function activityLog(handle: WorkflowHandle): Promise<{ scheduled: string[]; firstStartAttempt?: number; attempts: Record<string, number> }> {
   const { EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, EVENT_TYPE_ACTIVITY_TASK_STARTED } = temporal.api.enums.v1.EventType;
   const events = (await handle.fetchHistory()).events ?? [];
+  const typeOf = new Map<string, string>();
+  const attempts: Record<string, number> = {};
+  for (const e of events) {
+    if (e.eventType === EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) typeOf.set(String(e.eventId), e.activityTaskScheduledEventAttributes!.activityType!.name!);
+    if (e.eventType === EVENT_TYPE_ACTIVITY_TASK_STARTED) {
+      const type = typeOf.get(String(e.activityTaskStartedEventAttributes!.scheduledEventId))!;
+      attempts[type] = Math.max(attempts[type] ?? 0, e.activityTaskStartedEventAttributes!.attempt ?? 1);
+    }
+  }
   return {
     scheduled: events
       .filter((e) => e.eventType === EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
       .map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name!),
     firstStartAttempt: events.find((e) => e.eventType === EVENT_TYPE_ACTIVITY_TASK_STARTED)?.activityTaskStartedEventAttributes?.attempt ?? undefined,
+    attempts,
   };
 }
