@@ -9,12 +9,15 @@ import {
   ListTagsCommand,
   ListVersionsByFunctionCommand,
 } from '@aws-sdk/client-lambda';
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { startDeployment } from '../../starters/deploy';
 import type { Plan } from '../../plan/schema';
 import { approveUpdate, pauseSignal, promoteUpdate, rejectUpdate, resumeSignal, statusQuery } from '../../workflows/messages';
+import { eventually } from '../support/eventually';
 import { createLambdaService } from '../support/lambda-fixture';
 import { awsConfig, queueLambdaResponse } from '../support/moto';
 import { canary, lambdaPlan } from '../support/plans';
@@ -48,6 +51,17 @@ async function start(plan: Plan) {
   const started = await startDeployment(harness.client, plan, harness.taskQueue);
   if (started.kind === 'conflict') throw new Error('unexpected conflict');
   return started.handle;
+}
+
+/** The run's timer events so far, in order: started, fired or canceled. */
+async function timerEvents(handle: WorkflowHandle): Promise<string[]> {
+  const { EventType } = temporal.api.enums.v1;
+  const kinds = new Map([
+    [EventType.EVENT_TYPE_TIMER_STARTED, 'started'],
+    [EventType.EVENT_TYPE_TIMER_FIRED, 'fired'],
+    [EventType.EVENT_TYPE_TIMER_CANCELED, 'canceled'],
+  ]);
+  return ((await handle.fetchHistory()).events ?? []).flatMap((e) => (kinds.has(e.eventType!) ? [kinds.get(e.eventType!)!] : []));
 }
 
 async function aliasOf(fn: string, name = 'live') {
@@ -193,7 +207,9 @@ describe('pause, resume and promote', () => {
       await waitForStatus(handle, inPhase('Soaking'));
       await handle.signal(pauseSignal, { by: 'oncall', reason: 'checking a graph' });
       await waitForStatus(handle, inPhase('Paused'));
-      await new Promise((r) => setTimeout(r, 4_000)); // longer than the soak: a paused clock does not run out
+      // The clock stops: the soak's timer is cancelled and none runs while paused, so nothing can end the pause.
+      const timers = await eventually(() => timerEvents(handle), (t) => t.includes('canceled'), 'soak timer cancelled');
+      expect(timers).toEqual(['started', 'canceled']);
       expect((await handle.query(statusQuery)).phase).toBe('Paused');
       expect((await handle.query(statusQuery)).weight).toBe(10);
       await handle.signal(resumeSignal, { by: 'oncall', reason: 'graph fine' });
