@@ -39,9 +39,9 @@ describe('prometheus analysis', () => {
   });
 
   it('an error spike fails the analysis within one interval, with the failing measurement in the result', async () => {
-    const interval = 2_000;
     const a = analysis({ metrics: [errorRate({ interval: '2s', count: 30 })] });
     const spikeAfter = 3_000;
+    const spikeAt = Date.now() + spikeAfter;
     prom.exporter.setAfter(spikeAfter, 'spike', { errorRatio: 0.5 });
     const r = await runAnalysis({}, { analysis: a, variables: canary('spike') });
     expect(r.outcome).toBe('failed');
@@ -49,8 +49,8 @@ describe('prometheus analysis', () => {
     expect(last).toMatchObject({ metric: 'error-rate', outcome: 'failed' });
     expect(last.value).toBeGreaterThan(0.01);
     expect(r.measurements.slice(0, -1).every((m) => m.outcome === 'passed')).toBe(true);
-    // Detected at the first measurement after one scrape carried the spike: within one interval (+1s scrape).
-    expect(r.ms - spikeAfter).toBeLessThanOrEqual(interval + 1_500);
+    // Detected at the first measurement after one scrape carried the spike: at most the second one after it.
+    expect(r.measurements.filter((m) => Date.parse(m.at) > spikeAt).length).toBeLessThanOrEqual(2);
     expect(r.message).toMatch(/error-rate failed: 1 of \d+ measurements failed \(failureLimit 0\)/);
   });
 
@@ -112,13 +112,13 @@ describe('prometheus analysis', () => {
     expect(second).toMatchObject({ done: true, outcome: 'failed' });
     // failureLimit 1: two failed measurements, counted across both chunks.
     expect(second.progress.metrics['error-rate'].failed).toBe(2);
-    expect(second.ms).toBeLessThan(6_000);
+    expect(second.measurements.at(-1)).toMatchObject({ outcome: 'failed' }); // it stopped at the deciding measurement
   });
 
   it('cancellation stops the analysis at once', async () => {
     const env = new MockActivityEnvironment();
     const a = analysis({ metrics: [errorRate({ count: 100 })] });
-    setTimeout(() => env.cancel(), 1_500);
+    env.once('heartbeat', () => env.cancel()); // measuring, and telling the server so
     await expect(runAnalysis({}, { analysis: a, variables: canary('healthy') }, env)).rejects.toBeInstanceOf(CancelledFailure);
   });
 });

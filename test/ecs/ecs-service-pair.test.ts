@@ -245,10 +245,8 @@ describe('ECS readiness', () => {
     const target = ecsTarget(f, 'v2', { readyTimeout: '1m' });
     const metadata = metadataFor(f, 'v2');
     const candidate = await call((p) => p.deploy({ target, metadata, strategy: 'canary' }));
-    const started = Date.now();
     const err = await failureOf(call((p) => p.waitReady({ target, metadata, candidate })));
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(err).toMatchObject({ type: 'NotReady' });
+    expect(err).toMatchObject({ type: 'NotReady' }); // the breaker's reason, not the 1m ready timeout
     expect(err.message).toContain('circuit breaker: tasks failed to start.');
   });
 
@@ -263,7 +261,7 @@ describe('ECS readiness', () => {
     const heartbeats: unknown[] = [];
     activity.on('heartbeat', (d) => heartbeats.push(d));
     const waiting = activity.run(() => platform.waitReady({ target, metadata, candidate }));
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => activity.once('heartbeat', r)); // waiting, and telling the server so
     activity.cancel();
     await expect(waiting).rejects.toThrow();
     expect(heartbeats.length).toBeGreaterThan(0);

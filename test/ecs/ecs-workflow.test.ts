@@ -4,14 +4,14 @@
  * reaching their running count with healthy targets, unhealthy targets (declared per service), and a
  * migration task's exit code (declared per task-definition family).
  */
-import { ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ecsPlatform } from '../../activities/ecs/ecs-platform';
 import type { Plan } from '../../plan/schema';
 import { startDeployment } from '../../starters/deploy';
 import { abortSignal, promoteUpdate } from '../../workflows/messages';
-import { activeServices, createEcsService, ecsMigrationInput, ecsPlan, listenerWeights, uniqueEcsName } from '../support/ecs-fixture';
+import { activeServices, createEcsService, ecsMigrationInput, ecsPlan, imageOf, listenerWeights, uniqueEcsName } from '../support/ecs-fixture';
 import { type EcsSim, startEcsSim } from '../support/ecs-sim';
 import { awsConfig } from '../support/moto';
 import { type Harness, inPhase, rolledBack, startHarness, waitForStatus } from '../support/temporal';
@@ -125,5 +125,12 @@ describe('ECS deployments end to end', () => {
       expect(result.outcome).toBe('promoted');
       expect(result.status).toMatchObject({ stableVersion: `${f.service}:1`, candidateVersion: `${f.service}:2`, target: `ecs ${f.cluster}/${f.service} (rolling)` });
     });
+    // ECS says the same: one completed deployment of revision 2, all tasks running, revision 2 runs the release's image.
+    const service = (await f.ecs.send(new DescribeServicesCommand({ cluster: f.cluster, services: [f.service] }))).services![0];
+    expect(service.taskDefinition).toMatch(new RegExp(`:task-definition/${f.service}:2$`));
+    expect(service.deployments).toEqual([expect.objectContaining({ status: 'PRIMARY', rolloutState: 'COMPLETED', taskDefinition: service.taskDefinition })]);
+    expect(service.runningCount).toBe(service.desiredCount);
+    const revision = (await f.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition! }))).taskDefinition!;
+    expect(revision.containerDefinitions?.find((c) => c.name === 'app')?.image).toBe(imageOf(f, 'v2'));
   });
 });

@@ -145,8 +145,11 @@ describe('Kubernetes deployments end to end', () => {
       const result = await handle.result();
       expect(result.outcome).toBe('promoted');
       expect(result.status.migration).toBe('applied');
-      const [job] = await jobs(cluster.k, ns);
+      const all = await jobs(cluster.k, ns);
+      expect(all).toHaveLength(1); // the migration ran once
+      const [job] = all;
       expect(job.status?.conditions?.find((c) => c.type === 'Complete')?.status).toBe('True');
+      expect(job.status?.succeeded).toBe(1);
       expect(job.spec?.template.spec?.containers[0]).toMatchObject({ image: 'registry.test/migrate:v2', command: ['bin/migrate', 'up'] });
       expect(await routeBackends(cluster.k, ns)).toEqual({ 'web-stable': 100, 'web-canary': 0 });
       expect(await deployment(cluster.k, ns, 'web')).toMatchObject({ image: imageOf('v2') });

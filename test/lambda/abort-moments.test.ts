@@ -17,7 +17,7 @@ import { type Moment, holdAt } from '../support/held-platform';
 import { createLambdaService } from '../support/lambda-fixture';
 import { awsConfig } from '../support/moto';
 import { canary, lambdaPlan } from '../support/plans';
-import { type Harness, rolledBack, startHarness, uniqueName } from '../support/temporal';
+import { type Harness, inPhase, rolledBack, startHarness, uniqueName, waitForStatus } from '../support/temporal';
 
 const endpoint = inject('motoEndpoint');
 const lambda = new LambdaClient(awsConfig(endpoint));
@@ -175,10 +175,7 @@ describe('blue-green: the previous version is kept through the scale-down delay,
       const started = await startDeployment(h.client, lambdaPlan(name, BLUE_GREEN), h.taskQueue);
       if (started.kind === 'conflict') throw new Error('conflict');
       const handle = started.handle;
-      for (let s = await getStatus(h.client, handle.workflowId); s.phase !== 'KeepingPrevious'; s = await getStatus(h.client, handle.workflowId)) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const keeping = await getStatus(h.client, handle.workflowId);
+      const keeping = await waitForStatus(handle, inPhase('KeepingPrevious'));
       expect(await alias(name)).toEqual({ version: keeping.candidateVersion, weights: {} });
       await abort(handle);
       const { status } = await rolledBack(handle);

@@ -127,8 +127,8 @@ describe('lambda canary', () => {
     const lambda = await createLambdaService(endpoint, name);
     await harness.run(async () => {
       const handle = await start(lambdaPlan(name, canary({ setWeight: 30 }, { pause: {} }, { setWeight: 100 })));
-      await waitForStatus(handle, inPhase('AwaitingPromotion'));
-      expect((await alias(lambda, name)).weights).not.toEqual({});
+      const waiting = await waitForStatus(handle, inPhase('AwaitingPromotion'));
+      expect(await alias(lambda, name)).toEqual({ version: '1', weights: { [waiting.candidateVersion!]: 0.3 } });
       await handle.cancel();
       const err = await handle.result().catch((e) => e);
       expect(err).toBeInstanceOf(WorkflowFailedError);

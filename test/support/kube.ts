@@ -19,6 +19,7 @@ import { type KubeClients, clientsFor } from '../../activities/kubernetes/client
 import { list, read, routeRef } from '../../activities/kubernetes/objects';
 import type { HTTPRoute } from '../../activities/kubernetes/traffic';
 import type { Metadata } from '../../plan/schema';
+import { eventually } from './eventually';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
@@ -181,14 +182,4 @@ export async function jobs(k: KubeClients, namespace: string): Promise<V1Job[]> 
   return list<V1Job>(k, 'batch/v1', 'Job', namespace);
 }
 
-/** Polls `read` until `ok` holds for its value (controllers act asynchronously); returns that value. */
-export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await read();
-    if (ok(last)) return last;
-    if (Date.now() > deadline) throw new Error(`${what}: never happened; last seen ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+export { eventually } from './eventually';

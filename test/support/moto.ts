@@ -8,6 +8,11 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
+/**
+ * A loopback port that was free a moment ago. Nothing holds it: a process told to listen there may find it
+ * taken, so whoever starts a server on it retries on another one (`spawnMoto` does); a server in this process
+ * binds port 0 instead.
+ */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -20,9 +25,21 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts a moto server (moto_server, or a script that embeds it) on a free port and waits until it answers. */
+/**
+ * Starts a moto server (moto_server, or a script that embeds it) on a free port and waits until it answers;
+ * if it exits first (the port was taken in the meantime), it is started again on another port.
+ */
 export async function spawnMoto(command: string, args: (port: number) => string[], label: string): Promise<{ child: ChildProcess; endpoint: string }> {
-  const port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnMotoOn(await freePort(), command, args, label);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
+async function spawnMotoOn(port: number, command: string, args: (port: number) => string[], label: string): Promise<{ child: ChildProcess; endpoint: string }> {
   const child: ChildProcess = spawn(command, args(port), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
@@ -30,11 +47,17 @@ export async function spawnMoto(command: string, args: (port: number) => string[
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      if ((await fetch(`${endpoint}/moto-api/`)).ok) return { child, endpoint };
+      if ((await fetch(`${endpoint}/moto-api/`)).ok) {
+        if (child.exitCode !== null) throw new Error(`port ${port} answers, but not for ${label}`);
+        return { child, endpoint };
+      }
     } catch {
       /* not up yet */
     }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${label} did not start: ${stderr}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${label} did not start on port ${port}: ${stderr}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }

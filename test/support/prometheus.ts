@@ -4,7 +4,7 @@
  * scenario needs: `http_requests_total{service,version,code}` and the `http_request_duration_seconds` histogram.
  * Tests change the traffic while it runs (an error spike at a given moment, a metric going missing).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -130,8 +130,8 @@ export async function startPrometheus(service: string, versions: Record<string, 
     res.writeHead(req.url === '/metrics' ? 200 : 404, { 'content-type': 'text/plain; version=0.0.4' });
     res.end(req.url === '/metrics' ? exporter.render() : 'not found');
   });
-  const exporterPort = await freePort();
-  await new Promise<void>((resolve) => server.listen(exporterPort, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const exporterPort = (server.address() as { port: number }).port;
 
   const dir = mkdtempSync(path.join(tmpdir(), 'glidepath-prometheus-'));
   writeFileSync(
@@ -143,37 +143,50 @@ export async function startPrometheus(service: string, versions: Record<string, 
       `    static_configs: [{ targets: ["127.0.0.1:${exporterPort}"] }]`,
     ].join('\n'),
   );
-  const port = await freePort();
-  const child = spawn(
-    prometheusBinary(),
-    [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-  const address = `http://127.0.0.1:${port}`;
-
-  const stop = async () => {
-    if (child.exitCode === null) {
+  let child: ChildProcess | undefined;
+  const stopPrometheus = async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child!.once('exit', r));
       child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+      await exited;
     }
+  };
+  const stop = async () => {
+    await stopPrometheus();
     await new Promise((r) => server.close(r));
     rmSync(dir, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${address}/-/ready`)).ok) break;
-    } catch {
-      /* not up yet */
+  // Prometheus binds a port picked free a moment earlier; if it was taken meanwhile, Prometheus exits and is
+  // started again on another one.
+  let address = '';
+  for (let attempt = 1; !address; attempt++) {
+    const port = await freePort();
+    child = spawn(
+      prometheusBinary(),
+      [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/-/ready`)).ok && child.exitCode === null) {
+          address = `http://127.0.0.1:${port}`;
+          break;
+        }
+      } catch {
+        /* not up yet */
+      }
+      if (child.exitCode !== null || Date.now() > deadline) {
+        await stopPrometheus();
+        if (attempt < 3 && Date.now() <= deadline) break;
+        await stop();
+        throw new Error(`prometheus did not start: ${stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`prometheus did not start: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
   }
 
   const query = async (promql: string): Promise<number | undefined> => {

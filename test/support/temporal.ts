@@ -117,20 +117,26 @@ export async function recordHistory(handle: WorkflowHandle, name: string): Promi
   writeFileSync(`${dir}/${name}.json`, JSON.stringify({ workflowId: handle.workflowId, history: await handle.fetchHistory() }, null, 1));
 }
 
-/** The platform activities a run scheduled, in order, with the attempt the first one started on (the plan check is left out). */
-export async function activityLog(handle: WorkflowHandle): Promise<{ scheduled: string[]; firstStartAttempt?: number }> {
+/**
+ * The platform activities a run scheduled, in order (the plan check is left out), the attempt the first one
+ * started on, and per activity type the attempt it last started on (2 or more: a retry, e.g. after its worker
+ * was killed).
+ */
+export async function activityLog(handle: WorkflowHandle): Promise<{ scheduled: string[]; firstStartAttempt?: number; attempts: Record<string, number> }> {
   const { EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, EVENT_TYPE_ACTIVITY_TASK_STARTED } = temporal.api.enums.v1.EventType;
   const events = (await handle.fetchHistory()).events ?? [];
-  const types = new Map<string, string>();
-  for (const e of events) {
-    if (e.eventType === EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) types.set(String(e.eventId), e.activityTaskScheduledEventAttributes!.activityType!.name!);
-  }
+  const typeOf = new Map<string, string>();
+  const attempts: Record<string, number> = {};
   const isPlatformCall = (type: string | undefined) => type !== undefined && type !== 'checkPlan';
-  return {
-    scheduled: [...types.values()].filter(isPlatformCall),
-    firstStartAttempt:
-      events.find(
-        (e) => e.eventType === EVENT_TYPE_ACTIVITY_TASK_STARTED && isPlatformCall(types.get(String(e.activityTaskStartedEventAttributes?.scheduledEventId))),
-      )?.activityTaskStartedEventAttributes?.attempt ?? undefined,
-  };
+  let firstStartAttempt: number | undefined;
+  for (const e of events) {
+    if (e.eventType === EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) typeOf.set(String(e.eventId), e.activityTaskScheduledEventAttributes!.activityType!.name!);
+    if (e.eventType === EVENT_TYPE_ACTIVITY_TASK_STARTED) {
+      const type = typeOf.get(String(e.activityTaskStartedEventAttributes!.scheduledEventId))!;
+      const attempt = e.activityTaskStartedEventAttributes!.attempt ?? 1;
+      attempts[type] = Math.max(attempts[type] ?? 0, attempt);
+      if (firstStartAttempt === undefined && isPlatformCall(type)) firstStartAttempt = attempt;
+    }
+  }
+  return { scheduled: [...typeOf.values()].filter(isPlatformCall), firstStartAttempt, attempts };
 }

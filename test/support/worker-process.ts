@@ -1,27 +1,49 @@
 /** A real `glidepath worker` process, for tests that kill it. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import type { Platform } from '../../activities/types';
 
 export interface WorkerProcess {
   child: ChildProcess;
   output: () => string;
+  /** Resolves once the worker printed a line matching `pattern` (throws if it exits first). */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-export async function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
-  const bin = path.join(__dirname, '..', '..', 'bin', 'glidepath');
-  const child = spawn(bin, ['worker'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export interface HeldCall {
+  call: keyof Platform;
+  when: 'before' | 'after';
+  /** The tests' prebuilt workflow bundle (saves bundling at start). */
+  workflowBundle: string;
+}
+
+/**
+ * `glidepath worker`; with `hold`, the same worker with that platform call held open once reached
+ * (test/support/held-worker.ts), which prints "held: <call>" then.
+ */
+export async function spawnWorker(env: Record<string, string>, hold?: HeldCall): Promise<WorkerProcess> {
+  const root = path.join(__dirname, '..', '..');
+  const [command, args] = hold
+    ? [process.execPath, ['--import', 'tsx', path.join(__dirname, 'held-worker.ts')]]
+    : [path.join(root, 'bin', 'glidepath'), ['worker']];
+  const holdEnv = hold ? { GLIDEPATH_TEST_HOLD: `${hold.call}:${hold.when}`, GLIDEPATH_TEST_WORKFLOW_BUNDLE: hold.workflowBundle } : {};
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env, ...holdEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  const deadline = Date.now() + 60_000;
-  while (!/glidepath worker: task queue/.test(output)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`worker did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const waitFor = async (pattern: RegExp, timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(output)) {
+      if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) throw new Error(`worker never printed ${pattern}:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await waitFor(/glidepath worker: task queue/);
   return {
     child,
     output: () => output,
+    waitFor,
     kill: async (signal) => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

@@ -1,0 +1,111 @@
+/**
+ * `glidepath worker` processes SIGKILLed in the middle of the blue-green switch and in the middle of the rollback,
+ * each after its change reached ECS and before Temporal heard of it (test/support/held-worker.ts holds the call
+ * open there). The retried calls find the change made and leave it as it is: the run ends rolled back with the
+ * listeners and services as a run without the kills leaves them, and the new service and its task definition
+ * revision were created once. A worker killed in the middle of a canary's promote (past the point of no return)
+ * leaves a run that ends promoted, with the previous service removed. Simulated: the ECS scheduler of
+ * test/support/ecs_sim.py.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { startDeployment } from '../../starters/deploy';
+import { abortSignal } from '../../workflows/messages';
+import { activeServices, createEcsService, ecsPlan, everyService, listenerWeights, taskDefinitionRevisions, uniqueEcsName } from '../support/ecs-fixture';
+import { type EcsSim, startEcsSim } from '../support/ecs-sim';
+import { activityLog, inPhase, rolledBack, uniqueName, waitForStatus } from '../support/temporal';
+import { type HeldCall, type WorkerProcess, spawnWorker } from '../support/worker-process';
+
+const address = inject('temporalAddress');
+let sim: EcsSim;
+let connection: Connection;
+const workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  sim = await startEcsSim();
+  connection = await Connection.connect({ address });
+});
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
+  await connection?.close();
+  await sim?.stop();
+});
+
+async function worker(env: Record<string, string>, hold?: HeldCall): Promise<WorkerProcess> {
+  const w = await spawnWorker(env, hold);
+  workers.push(w);
+  return w;
+}
+
+const envFor = (endpoint: string) => ({
+  TEMPORAL_ADDRESS: address,
+  TEMPORAL_NAMESPACE: 'default',
+  GLIDEPATH_TASK_QUEUE: uniqueName('ecs-kill-tq'),
+  AWS_ENDPOINT_URL: endpoint,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'testing',
+  AWS_SECRET_ACCESS_KEY: 'testing',
+});
+
+it('workers killed during the switch and during the rollback: rolled back as without the kills, each change made once', { timeout: 240_000 }, async () => {
+  const f = await createEcsService(sim.endpoint, uniqueEcsName('kill'));
+  const env = envFor(sim.endpoint);
+  const heldAfter = (call: HeldCall['call']): HeldCall => ({ call, when: 'after', workflowBundle: inject('workflowBundlePath') });
+  const client = new Client({ connection, namespace: 'default' });
+  const blue = { [f.blueTg]: 100, [f.greenTg]: 0 };
+  const green = { [f.blueTg]: 0, [f.greenTg]: 100 };
+
+  const first = await worker(env, heldAfter('promote'));
+  const started = await startDeployment(client, ecsPlan(f, { type: 'blueGreen', prePromotion: [], scaleDownDelay: '1h' }), env.GLIDEPATH_TASK_QUEUE);
+  if (started.kind === 'conflict') throw new Error('conflict');
+  const handle = started.handle;
+  await first.waitFor(/held: promote/);
+  expect(await listenerWeights(f)).toEqual(green); // switched; the result never reaches Temporal
+  await first.kill('SIGKILL');
+
+  const second = await worker(env, heldAfter('rollback'));
+  await waitForStatus(handle, inPhase('KeepingPrevious'), 120_000); // the switch retried after the heartbeat timeout
+  expect(await listenerWeights(f)).toEqual(green);
+  expect(await activeServices(f)).toEqual([f.service, `${f.service}-v2`].sort());
+  await handle.signal(abortSignal, { by: 'oncall', reason: 'errors after the switch' });
+  await second.waitFor(/held: rollback/);
+  expect(await listenerWeights(f)).toEqual(blue); // rolled back; the result never reaches Temporal
+  await second.kill('SIGKILL');
+
+  await worker(env);
+  const { status } = await rolledBack(handle);
+  expect(status).toMatchObject({ phase: 'RolledBack', weight: 0, outcome: { result: 'rolled-back' } });
+  expect(await listenerWeights(f)).toEqual(blue);
+  expect(await listenerWeights(f, f.testListenerArn)).toEqual(blue);
+  expect(await activeServices(f)).toEqual([f.service]);
+  expect(await everyService(f)).toEqual([f.service, `${f.service}-v2`].sort()); // one new service, ever
+  expect(await taskDefinitionRevisions(f)).toEqual([1, 2]); // one new revision, ever
+
+  const { scheduled, attempts } = await activityLog(handle);
+  expect(scheduled).toEqual(['deployCandidate', 'waitCandidateReady', 'previewCandidate', 'promoteCandidate', 'rollBack']);
+  expect(attempts).toMatchObject({ promoteCandidate: 2, rollBack: 2 }); // each retried once, after its worker was killed
+});
+
+it('a worker killed during a canary\'s promote: the retry finishes it, the previous service is removed, one new service ever', { timeout: 180_000 }, async () => {
+  const f = await createEcsService(sim.endpoint, uniqueEcsName('killp'));
+  const env = envFor(sim.endpoint);
+  const client = new Client({ connection, namespace: 'default' });
+  const first = await worker(env, { call: 'promote', when: 'after', workflowBundle: inject('workflowBundlePath') });
+  const started = await startDeployment(client, ecsPlan(f, { type: 'canary', steps: [{ setWeight: 50 }] }), env.GLIDEPATH_TASK_QUEUE);
+  if (started.kind === 'conflict') throw new Error('conflict');
+  await first.waitFor(/held: promote/);
+  expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 0, [f.greenTg]: 100 }); // promoted; Temporal never hears
+  await first.kill('SIGKILL');
+
+  await worker(env);
+  const result = await started.handle.result();
+  expect(result.outcome).toBe('promoted');
+  expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 0, [f.greenTg]: 100 });
+  expect(await activeServices(f)).toEqual([`${f.service}-v2`]);
+  expect(await everyService(f)).toEqual([f.service, `${f.service}-v2`].sort());
+  expect(await taskDefinitionRevisions(f)).toEqual([1, 2]);
+
+  const { scheduled, attempts } = await activityLog(started.handle);
+  expect(scheduled).toEqual(['deployCandidate', 'waitCandidateReady', 'setTrafficWeight', 'promoteCandidate', 'retirePrevious']);
+  expect(attempts).toMatchObject({ promoteCandidate: 2 });
+});
