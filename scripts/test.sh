@@ -3,6 +3,9 @@
 # a Temporal dev server and the time-skipping test server, moto for AWS, and the servers later suites add.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PATH="$(scripts/node.sh | tail -n 1):$PATH"   # the project's pinned Node, for npm, npx and every process the tests start
+export PATH
+node --version >&2
 scripts/deps.sh
 GLIDEPATH_TOOLS_BIN="$(scripts/tools.sh | tail -n 1)"
 export GLIDEPATH_TOOLS_BIN
