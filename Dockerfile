@@ -1,15 +1,27 @@
-# The Glidepath worker (and CLI) image.
-FROM node:20-bookworm-slim
+# The Glidepath worker (and CLI) image: compiled JavaScript and a prebuilt workflow bundle on Node 24, no tsx.
+# Node 24 is the major the project's scripts pin (scripts/node.sh).
+
+# Build: tsc to dist/, then the workflow bundle to dist/workflow-bundle.js (npm run build).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
 COPY plan plan
 COPY workflows workflows
 COPY activities activities
 COPY workers workers
 COPY starters starters
-COPY bin bin
-COPY tsconfig.json ./
+COPY scripts/bundle-workflows.ts scripts/
+RUN npm run build
+
+# Run: production dependencies and dist/ only.
+FROM node:24-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist dist
 USER node
-ENTRYPOINT ["bin/glidepath"]
+ENTRYPOINT ["node", "dist/starters/cli.js"]
 CMD ["worker"]
