@@ -47,7 +47,7 @@ export function expandPreset(preset: PresetMetric, background: boolean): Metric 
 // ---- Prometheus -----------------------------------------------------------------------------------------------
 
 function matchers(args: PrometheusArgs, version: 'canaryVersion' | 'stableVersion', extra?: string): string {
-  return [args.selector, `${args.versionLabel}="{{${version}}}"`, extra].filter((m) => m && m.trim()).join(',');
+  return [args.selector, `${args.versionLabel}="{{${version}}}"`, extra].filter((m) => m?.trim()).join(',');
 }
 
 /** Failed / all requests of the canary; no failed series at all counts as 0, no requests at all is "no data". */

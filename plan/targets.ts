@@ -58,7 +58,7 @@ const EcsEnvironment = z.record(envName, z.string());
 const EcsSecretRef = z.strictObject({
   name: envName,
   /** A Secrets Manager secret or SSM parameter: ARN, or parameter name. */
-  valueFrom: z.string().regex(/^(arn:aws[a-z-]*:(secretsmanager|ssm):.+|[A-Za-z0-9_.\/-]+)$/, 'valueFrom must be a secret or parameter ARN or name'),
+  valueFrom: z.string().regex(/^(arn:aws[a-z-]*:(secretsmanager|ssm):.+|[A-Za-z0-9_./-]+)$/, 'valueFrom must be a secret or parameter ARN or name'),
 });
 
 /** The new release's task definition: the stable one's current revision with this container changed. */

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# The test command (README, CI): installs what it needs, type-checks, and runs every test against real servers:
+# The test command (README, CI): installs what it needs, lints, type-checks, and runs every test against real servers:
 # a Temporal dev server and the time-skipping test server, moto for AWS, and the servers later suites add.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PATH="$(scripts/node.sh | tail -n 1):$PATH"   # the project's pinned Node, for npm, npx and every process the tests start
+export PATH
+node --version >&2
 scripts/deps.sh
+echo "== lint (npm run format fixes formatting)" >&2
+npm run --silent lint
 GLIDEPATH_TOOLS_BIN="$(scripts/tools.sh | tail -n 1)"
 export GLIDEPATH_TOOLS_BIN
 scripts/prometheus.sh >/dev/null          # Debian's Prometheus, for analysis tests

@@ -3,6 +3,7 @@
  * `glidepath worker` starts it; SIGINT/SIGTERM drain it gracefully (in-flight activities finish or are
  * retried elsewhere; running plans continue on any other worker, or on this one when it is back).
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -13,13 +14,18 @@ import { dependenciesFromEnvironment } from './platforms';
 import { connectWhenReachable } from './wait-for-temporal';
 
 export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
+/**
+ * The workflow bundles `npm run build` writes beside the compiled worker (dist/); when there, workers load the one
+ * that matches their data converter (with a key, failures are encrypted by a converter baked into the bundle).
+ */
+export const prebuiltWorkflowBundle = (encrypted: boolean) => path.join(__dirname, '..', encrypted ? 'workflow-bundle-encrypted.js' : 'workflow-bundle.js');
 
 export interface GlidepathWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue?: string;
   dependencies: ActivityDependencies;
-  /** A prebuilt workflow bundle (tests build it once); by default workflows are bundled at start. */
+  /** A prebuilt workflow bundle (tests build it once); by default the one of `npm run build`, else bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
   /** Default: the keys the environment configures (encryption/keys.ts); a prebuilt bundle must match it. */
@@ -27,13 +33,16 @@ export interface GlidepathWorkerOptions {
 }
 
 export async function createWorker(options: GlidepathWorkerOptions): Promise<Worker> {
+  const dataConverter = options.dataConverter ?? glidepathDataConverter();
+  const prebuiltPath = prebuiltWorkflowBundle(dataConverter.failureConverterPath !== undefined);
+  const workflowBundle = options.workflowBundle ?? (existsSync(prebuiltPath) ? { codePath: prebuiltPath } : undefined);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     activities: createActivities(options.dependencies),
-    dataConverter: options.dataConverter ?? glidepathDataConverter(),
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    dataConverter,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(options.identity ? { identity: options.identity } : {}),
     shutdownGraceTime: '30s',
     // Heartbeats carry cancellations to activities: send them at least every second, so an abort reaches a

@@ -123,7 +123,7 @@ function start(metrics: Metric[], now: number): AnalysisProgress {
 }
 
 function result(
-  name: string,
+  _name: string,
   metrics: Metric[],
   count: (m: Metric) => number,
   progress: AnalysisProgress,

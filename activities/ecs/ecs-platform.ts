@@ -116,7 +116,7 @@ export function ecsPlatform(clients: EcsClients, options: EcsPlatformOptions = {
   async function rollbackUnknownPair({ ecs, elbv2 }: EcsRegionClients, t: EcsTarget, metadata: Metadata): Promise<void> {
     const name = releaseServiceName(t.service, metadata.release);
     const service = await describeService(ecs, t.cluster, name);
-    if (!service || service.status !== 'ACTIVE') return;
+    if (service?.status !== 'ACTIVE') return;
     const weights = await readWeights(elbv2, production(t));
     const { stableTargetGroupArn: a, canaryTargetGroupArn: b } = lbOf(t);
     const mine = (service.loadBalancers ?? []).map((lb) => lb.targetGroupArn).find((tg) => tg === a || tg === b);

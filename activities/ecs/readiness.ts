@@ -3,7 +3,7 @@
  * healthy targets; a rolling update is done when its deployment completes. Each check returns why not yet,
  * so a wait that runs out of time says what it last saw.
  */
-import { type ECSClient, type Service } from '@aws-sdk/client-ecs';
+import type { ECSClient, Service } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ApplicationFailure } from '@temporalio/common';
 import { pollUntil } from '../poll';

@@ -116,7 +116,7 @@ export async function createServiceLike(ecs: ECSClient, stable: Service, s: NewS
 /** Deletes the service if it still exists. `drain` scales it to zero first instead of forcing. */
 export async function removeService(ecs: ECSClient, cluster: string, name: string, { drain = false } = {}): Promise<void> {
   const service = await describeService(ecs, cluster, name);
-  if (!service || service.status !== 'ACTIVE') return; // gone, or already DRAINING
+  if (service?.status !== 'ACTIVE') return; // gone, or already DRAINING
   try {
     if (drain && service.desiredCount !== 0) await ecs.send(new UpdateServiceCommand({ cluster, service: name, desiredCount: 0 }));
     await ecs.send(new DeleteServiceCommand({ cluster, service: name, force: !drain }));

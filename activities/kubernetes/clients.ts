@@ -2,8 +2,8 @@
  * Connections to Kubernetes API servers: one per kubeconfig file and context named by a plan, else the worker's
  * own (KUBECONFIG, ~/.kube/config, or the in-cluster service account). Tests pass a KubeConfig of their cluster.
  *
- * @kubernetes/client-node 1.x is an ES module; this CommonJS project loads it with `require`, which Node
- * supports for ES modules without top-level await from 20.19 on (the engines floor of this package's workers).
+ * @kubernetes/client-node 2.x is an ES module; this CommonJS project loads it with `require`, which Node
+ * supports for ES modules without top-level await (Node 22 and later, the engines floor of this package).
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';

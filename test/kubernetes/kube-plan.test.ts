@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { classify } from '../../activities/errors';
 import { childName, releaseLabel } from '../../activities/kubernetes/objects';
 import { replicaSplit } from '../../activities/kubernetes/traffic';
-import { PlanError, parsePlan, validatePlan } from '../../plan/load';
+import { type PlanError, parsePlan, validatePlan } from '../../plan/load';
 import { describeMigrationTask, describeTarget, planSummary } from '../../workflows/describe';
 
 const example = path.join(__dirname, '..', '..', 'examples', 'kubernetes-canary.yaml');

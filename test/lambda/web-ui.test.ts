@@ -3,7 +3,7 @@
  * details on the run, live "current details", searchable attributes, and summaries on activities and timers.
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { temporal } from '@temporalio/proto';
+import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { startDeployment } from '../../starters/deploy';

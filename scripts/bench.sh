@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# `npm run bench`: the figures of bench/run.ts, on the project's pinned Node against the real servers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PATH="$(scripts/node.sh | tail -n 1):$PATH"
+export PATH
+scripts/deps.sh
+GLIDEPATH_TOOLS_BIN="$(scripts/tools.sh | tail -n 1)"
+export GLIDEPATH_TOOLS_BIN
+exec node --expose-gc --import tsx bench/run.ts "$@"
