@@ -66,7 +66,12 @@ export function retriedByPolicy<I, O>(call: (input: I) => Promise<O>): (input: I
       return await call(input);
     } catch (err) {
       if (!(err instanceof ApplicationFailure) || !err.nonRetryable) throw err;
-      throw ApplicationFailure.create({ message: err.message, type: err.type ?? undefined, details: err.details as unknown[] | undefined, cause: err.cause });
+      throw ApplicationFailure.create({
+        message: err.message,
+        type: err.type ?? undefined,
+        details: err.details as unknown[] | undefined,
+        cause: err.cause,
+      });
     }
   };
 }

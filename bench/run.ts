@@ -44,13 +44,18 @@ async function validation() {
 
 async function replay(codePath: string) {
   const dir = path.join(root, 'test', 'histories');
-  const recorded = readdirSync(dir).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { workflowId: string; history: object });
+  const recorded = readdirSync(dir).map(
+    (f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { workflowId: string; history: object },
+  );
   const histories = recorded.map((r) => temporal.api.history.v1.History.fromObject(r.history));
   const events = histories.reduce((sum, h) => sum + (h.events?.length ?? 0), 0);
   const rounds = 5;
   const start = Date.now();
   for (let r = 0; r < rounds; r++) {
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath } }, histories.map((history, i) => ({ workflowId: recorded[i].workflowId, history })))) {
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: { codePath } },
+      histories.map((history, i) => ({ workflowId: recorded[i].workflowId, history })),
+    )) {
       if (result.error) throw result.error;
     }
   }
@@ -61,7 +66,12 @@ async function replay(codePath: string) {
 async function live(codePath: string) {
   const [env, moto] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
-      server: { executable: { type: 'existing-path', path: tool('temporal') }, ip: '127.0.0.1', searchAttributes: SEARCH_ATTRIBUTES, log: { format: 'pretty', level: 'error' } },
+      server: {
+        executable: { type: 'existing-path', path: tool('temporal') },
+        ip: '127.0.0.1',
+        searchAttributes: SEARCH_ATTRIBUTES,
+        log: { format: 'pretty', level: 'error' },
+      },
     }),
     startMoto(),
   ]);
@@ -124,7 +134,8 @@ async function live(codePath: string) {
         await createLambdaService(moto.endpoint, name);
         handles.push(await start(name, lambdaPlan(name, canary({ setWeight: 10 }, { approval: {} }))));
       }
-      for (const h of handles) while ((await h.query(statusQuery)).phase !== 'AwaitingApproval') await new Promise((r) => setTimeout(r, 20));
+      for (const h of handles)
+        while ((await h.query(statusQuery)).phase !== 'AwaitingApproval') await new Promise((r) => setTimeout(r, 20));
       global.gc?.();
       const after = process.memoryUsage().rss;
       report(`worker RSS per plan open at a gate (${n} plans)`, `${((after - before) / n / 1024 / 1024).toFixed(2)} MB`);

@@ -21,6 +21,7 @@ export type AccessDecision = { allowed: true } | { allowed: false; reason: strin
 export function checkAccess(token: string, request: AccessRequest): AccessDecision {
   const bearer = /^Bearer\s+(.+)$/i.exec(request.authorization ?? '')?.[1]?.trim();
   if (bearer !== undefined) return same(bearer, token) ? { allowed: true } : { allowed: false, reason: 'wrong bearer token' };
-  if (request.prefix.length === 1) return same(decodeURIComponent(request.prefix[0]), token) ? { allowed: true } : { allowed: false, reason: 'wrong token in path' };
+  if (request.prefix.length === 1)
+    return same(decodeURIComponent(request.prefix[0]), token) ? { allowed: true } : { allowed: false, reason: 'wrong token in path' };
   return { allowed: false, reason: 'no access token (Authorization: Bearer <token>, or /<token>/decode)' };
 }

@@ -68,7 +68,7 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
       res.setHeader('WWW-Authenticate', 'Bearer');
       return reply(res, 401, { error: access.reason });
     }
-    let payloads;
+    let payloads: ReturnType<typeof payloadsFromJson>;
     try {
       payloads = payloadsFromJson(JSON.parse(await readBody(req)));
     } catch (err) {

@@ -51,7 +51,11 @@ export class EncryptionCodec implements PayloadCodec {
 
   private decrypt(payload: Payload): Payload {
     const keyId = text(payload.metadata?.[KEY_ID_METADATA]);
-    if (!keyId) throw new UndecryptablePayloadError(`an encrypted payload carries no ${KEY_ID_METADATA}: it was not written by Glidepath's codec`, undefined);
+    if (!keyId)
+      throw new UndecryptablePayloadError(
+        `an encrypted payload carries no ${KEY_ID_METADATA}: it was not written by Glidepath's codec`,
+        undefined,
+      );
     const key = this.keyring.byId.get(keyId);
     if (!key) {
       const configured = [...this.keyring.byId.keys()];

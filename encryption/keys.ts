@@ -38,7 +38,9 @@ export function parseKeys(entries: string[], source: string): Keyring {
     const id = separator > 0 ? entry.slice(0, separator).trim() : '';
     const encoded = entry.slice(separator + 1).trim();
     if (!KEY_ID.test(id)) {
-      throw new KeyConfigurationError(`${source}: each key is written id=<base64 key>, with an ID of letters, digits, ".", "_" or "-" (got "${entry.slice(0, 20)}…")`);
+      throw new KeyConfigurationError(
+        `${source}: each key is written id=<base64 key>, with an ID of letters, digits, ".", "_" or "-" (got "${entry.slice(0, 20)}…")`,
+      );
     }
     const key = Buffer.from(encoded, 'base64');
     if (key.length !== 32 || key.toString('base64') !== encoded) {
@@ -62,9 +64,19 @@ export function keyringFromEnvironment(env: NodeJS.ProcessEnv = process.env): Ke
     } catch (err) {
       throw new KeyConfigurationError(`${KEY_FILE_VARIABLE}: cannot read ${file}: ${(err as Error).message}`);
     }
-    const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const lines = text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     return parseKeys(lines, file);
   }
-  if (inline) return parseKeys(inline.split(',').map((e) => e.trim()).filter(Boolean), KEYS_VARIABLE);
+  if (inline)
+    return parseKeys(
+      inline
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean),
+      KEYS_VARIABLE,
+    );
   return { byId: new Map(), source: `${KEYS_VARIABLE} or ${KEY_FILE_VARIABLE}` };
 }

@@ -72,12 +72,23 @@ function period(window: string): number {
   return [1, 5, 10, 30].reverse().find((p) => p <= seconds) ?? 1;
 }
 
-function stat(args: CloudWatchArgs, id: string, metricName: string, statistic: string, version: 'canaryVersion' | 'stableVersion', window: string): MetricDataQuery {
+function stat(
+  args: CloudWatchArgs,
+  id: string,
+  metricName: string,
+  statistic: string,
+  version: 'canaryVersion' | 'stableVersion',
+  window: string,
+): MetricDataQuery {
   const dimensions = [
     ...Object.entries(args.dimensions).map(([name, value]) => ({ name, value })),
     { name: args.versionDimension, value: `{{${version}}}` },
   ];
-  return { id, metricStat: { metric: { namespace: args.namespace, metricName, dimensions }, period: period(window), stat: statistic }, returnData: false };
+  return {
+    id,
+    metricStat: { metric: { namespace: args.namespace, metricName, dimensions }, period: period(window), stat: statistic },
+    returnData: false,
+  };
 }
 
 function cwErrorRate(args: CloudWatchArgs, window: string): MetricDataQuery[] {

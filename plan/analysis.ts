@@ -70,7 +70,9 @@ export const PrometheusProviderSchema = z.strictObject({
   type: z.literal('prometheus'),
   /** Base URL of the Prometheus HTTP API, e.g. `http://prometheus.monitoring:9090`. */
   address: HttpUrl,
-  query: templated('an empty query measures nothing; write a PromQL query that returns one number, e.g. sum(rate(http_requests_total{service="{{service}}",code=~"5.."}[1m]))'),
+  query: templated(
+    'an empty query measures nothing; write a PromQL query that returns one number, e.g. sum(rate(http_requests_total{service="{{service}}",code=~"5.."}[1m]))',
+  ),
   /** 100ms... at most 5m. */
   timeout: DurationRanges.requestTimeout.default('10s'),
 });
@@ -97,7 +99,9 @@ export const MetricDataQuerySchema = z
     id: CloudWatchId,
     metricStat: MetricStatSchema.optional(),
     /** Metric math over the other queries' ids, e.g. `errors / invocations`. */
-    expression: templated('an empty expression computes nothing; write metric math over the other ids, e.g. "errors / requests"').optional(),
+    expression: templated(
+      'an empty expression computes nothing; write metric math over the other ids, e.g. "errors / requests"',
+    ).optional(),
     label: z.string().optional(),
     period: z.number().int().min(1).optional(),
     /** The one query whose latest value is the result; by default the last query. */
@@ -105,7 +109,10 @@ export const MetricDataQuerySchema = z
   })
   .superRefine((q, ctx) => {
     if ((q.metricStat === undefined) === (q.expression === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'a metric data query has either metricStat or expression (metric math), not both or neither' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a metric data query has either metricStat or expression (metric math), not both or neither',
+      });
     }
   });
 
@@ -122,17 +129,29 @@ export const CloudWatchProviderSchema = z
   })
   .superRefine((p, ctx) => {
     if ((p.metricDataQueries === undefined) === (p.alarmName === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'a cloudwatch provider has either metricDataQueries (GetMetricData) or alarmName (alarm state), not both or neither' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a cloudwatch provider has either metricDataQueries (GetMetricData) or alarmName (alarm state), not both or neither',
+      });
       return;
     }
     const queries = p.metricDataQueries ?? [];
     const ids = new Set<string>();
     queries.forEach((q, i) => {
-      if (ids.has(q.id)) ctx.addIssue({ code: 'custom', path: ['metricDataQueries', i, 'id'], message: `id "${q.id}" is used twice; give each query its own id` });
+      if (ids.has(q.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['metricDataQueries', i, 'id'],
+          message: `id "${q.id}" is used twice; give each query its own id`,
+        });
       ids.add(q.id);
     });
     if (queries.filter((q) => q.returnData === true).length > 1) {
-      ctx.addIssue({ code: 'custom', path: ['metricDataQueries'], message: 'mark only one query "returnData: true": its latest value is the result' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['metricDataQueries'],
+        message: 'mark only one query "returnData: true": its latest value is the result',
+      });
     }
   });
 
@@ -144,7 +163,10 @@ export const HttpProviderSchema = z.strictObject({
   /** A dotted path into the JSON body, e.g. `checks.errorRate` or `items[0].healthy` (true = 1, false = 0). */
   jsonPath: z
     .string()
-    .regex(/^[A-Za-z0-9_$-]+(\[\d+\])*(\.[A-Za-z0-9_$-]+(\[\d+\])*)*$/, 'jsonPath is a dotted path such as "checks.errorRate" or "items[0].value"')
+    .regex(
+      /^[A-Za-z0-9_$-]+(\[\d+\])*(\.[A-Za-z0-9_$-]+(\[\d+\])*)*$/,
+      'jsonPath is a dotted path such as "checks.errorRate" or "items[0].value"',
+    )
     .optional(),
   timeout: DurationRanges.requestTimeout.default('10s'),
 });
@@ -162,7 +184,12 @@ export const MetricTiming = {
   /** Time between measurements: more than 0, at most 24h (the glidepath CLI asks for at least 1s). */
   interval: DurationRanges.interval.default('1m'),
   /** Measurements to take. Omitted: 1 in a blocking analysis; until the rollout ends in a background one. */
-  count: z.number().int('count is a whole number').min(1, 'count must be at least 1').max(MAX_MEASUREMENTS, `count is at most ${MAX_MEASUREMENTS}`).optional(),
+  count: z
+    .number()
+    .int('count is a whole number')
+    .min(1, 'count must be at least 1')
+    .max(MAX_MEASUREMENTS, `count is at most ${MAX_MEASUREMENTS}`)
+    .optional(),
   initialDelay: DurationRanges.initialDelay.optional(),
   failureLimit: Limit('failureLimit').default(0),
   consecutiveErrorLimit: Limit('consecutiveErrorLimit').default(4),
@@ -187,11 +214,25 @@ export const MetricSchema = z
     const conditions = m.successCondition !== undefined || m.failureCondition !== undefined;
     const p = m.provider;
     if (p.type === 'cloudwatch' && p.alarmName !== undefined) {
-      if (conditions) ctx.addIssue({ code: 'custom', path: [m.successCondition ? 'successCondition' : 'failureCondition'], message: "an alarm's state is the verdict (OK passes, ALARM fails); remove the condition" });
+      if (conditions)
+        ctx.addIssue({
+          code: 'custom',
+          path: [m.successCondition ? 'successCondition' : 'failureCondition'],
+          message: "an alarm's state is the verdict (OK passes, ALARM fails); remove the condition",
+        });
     } else if (p.type === 'http' && p.jsonPath === undefined) {
-      if (conditions) ctx.addIssue({ code: 'custom', path: [m.successCondition ? 'successCondition' : 'failureCondition'], message: 'without jsonPath an http check passes on expectStatus; add jsonPath to compare a field of the JSON response' });
+      if (conditions)
+        ctx.addIssue({
+          code: 'custom',
+          path: [m.successCondition ? 'successCondition' : 'failureCondition'],
+          message: 'without jsonPath an http check passes on expectStatus; add jsonPath to compare a field of the JSON response',
+        });
     } else if (!conditions) {
-      ctx.addIssue({ code: 'custom', path: ['failureCondition'], message: 'a metric needs successCondition and/or failureCondition, e.g. failureCondition: "result > 0.01"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['failureCondition'],
+        message: 'a metric needs successCondition and/or failureCondition, e.g. failureCondition: "result > 0.01"',
+      });
     }
   });
 
@@ -208,7 +249,10 @@ export const PrometheusPresetArgsSchema = z.strictObject({
   /** Label matchers that pick the service's series. */
   selector: Templated.default('service="{{service}}"'),
   /** The label holding the version; the canary's series have `{{canaryVersion}}` there, the stable's `{{stableVersion}}`. */
-  versionLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name such as "version"').default('version'),
+  versionLabel: z
+    .string()
+    .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name such as "version"')
+    .default('version'),
   /** Label matcher that picks failed requests. */
   errors: z.string().min(1).default('code=~"5.."'),
 });
@@ -220,7 +264,9 @@ export const CloudWatchPresetArgsSchema = z.strictObject({
   errors: z.string().min(1).default('Errors'),
   latency: z.string().min(1).default('Duration'),
   /** Dimensions that pick the service, e.g. `{FunctionName: payments-api, Resource: "payments-api:live"}`. */
-  dimensions: z.record(z.string().min(1), Templated, { error: 'dimensions map names to values, e.g. {FunctionName: payments-api, Resource: "payments-api:live"}' }),
+  dimensions: z.record(z.string().min(1), Templated, {
+    error: 'dimensions map names to values, e.g. {FunctionName: payments-api, Resource: "payments-api:live"}',
+  }),
   /** The dimension whose value is the version (canary: `{{canaryVersion}}`, stable: `{{stableVersion}}`). */
   versionDimension: z.string().min(1).default('ExecutedVersion'),
 });
@@ -231,7 +277,10 @@ const PresetProviderSchema = z.discriminatedUnion(
     z.strictObject({ type: z.literal('prometheus'), address: HttpUrl, timeout: DurationRanges.requestTimeout.default('10s') }),
     z.strictObject({ type: z.literal('cloudwatch'), region: AwsRegion.optional(), lookback: DurationRanges.lookback.default('5m') }),
   ],
-  { error: (issue) => (issue.code === 'invalid_union' ? 'presets run on "prometheus" or "cloudwatch"; for other checks write the metric out' : undefined) },
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union' ? 'presets run on "prometheus" or "cloudwatch"; for other checks write the metric out' : undefined,
+  },
 );
 
 const presetFields = {
@@ -247,7 +296,10 @@ const presetFields = {
 type PresetArgs = z.infer<typeof PrometheusPresetArgsSchema> | z.infer<typeof CloudWatchPresetArgsSchema>;
 
 /** Checks `args` against the provider's schema and fills in the defaults. */
-function withArgs<T extends { provider: { type: 'prometheus' | 'cloudwatch' }; args: Record<string, unknown> }>(m: T, ctx: z.RefinementCtx) {
+function withArgs<T extends { provider: { type: 'prometheus' | 'cloudwatch' }; args: Record<string, unknown> }>(
+  m: T,
+  ctx: z.RefinementCtx,
+) {
   const schema = m.provider.type === 'prometheus' ? PrometheusPresetArgsSchema : CloudWatchPresetArgsSchema;
   const parsed = schema.safeParse(m.args);
   if (!parsed.success) {
@@ -265,7 +317,15 @@ function withArgs<T extends { provider: { type: 'prometheus' | 'cloudwatch' }; a
 
 /** `preset: error-rate`: the canary's error ratio; above `threshold` (a fraction: 0.01 = 1%) fails. */
 export const ErrorRatePresetSchema = z
-  .strictObject({ preset: z.literal('error-rate'), threshold: z.number().min(0, 'threshold is a fraction from 0 to 1').max(1, 'threshold is a fraction, not a percentage: 0.05 means 5%').default(0.01), ...presetFields })
+  .strictObject({
+    preset: z.literal('error-rate'),
+    threshold: z
+      .number()
+      .min(0, 'threshold is a fraction from 0 to 1')
+      .max(1, 'threshold is a fraction, not a percentage: 0.05 means 5%')
+      .default(0.01),
+    ...presetFields,
+  })
   .transform(withArgs);
 
 /** `preset: latency-p99`: canary p99 latency divided by stable p99; `factor` (2 = doubled) or more fails. */
@@ -280,14 +340,19 @@ export type PresetMetric = ErrorRatePreset | LatencyP99Preset;
 /** One entry of `metrics`: written out in full, or a named preset (`preset: error-rate`). */
 export const MetricEntrySchema = z.discriminatedUnion('preset', [MetricSchema, ErrorRatePresetSchema, LatencyP99PresetSchema], {
   error: (issue) =>
-    issue.code === 'invalid_union' ? 'unknown preset; use "error-rate" or "latency-p99", or leave preset out and write the metric' : undefined,
+    issue.code === 'invalid_union'
+      ? 'unknown preset; use "error-rate" or "latency-p99", or leave preset out and write the metric'
+      : undefined,
 });
 
 // ---- analyses -------------------------------------------------------------------------------------------------
 
 export const AnalysisSchema = z
   .strictObject({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'analysis name must be a simple word such as "canary-health"').optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'analysis name must be a simple word such as "canary-health"')
+      .optional(),
     /**
      * Canary steps only: start at this step and keep measuring, without blocking, until the rollout ends; the
      * rollout fails the moment the analysis fails. Metrics without a count then measure until the end.
@@ -307,7 +372,12 @@ export const AnalysisSchema = z
   .superRefine((a, ctx) => {
     const seen = new Set<string>();
     a.metrics.forEach((m, i) => {
-      if (seen.has(m.name)) ctx.addIssue({ code: 'custom', path: ['metrics', i, 'name'], message: `metric name "${m.name}" is used twice; give each metric its own name` });
+      if (seen.has(m.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['metrics', i, 'name'],
+          message: `metric name "${m.name}" is used twice; give each metric its own name`,
+        });
       seen.add(m.name);
     });
   });

@@ -30,7 +30,10 @@ function metricIssues(plan: Plan, env: Record<string, string | undefined>): Plan
     step.analysis?.metrics.forEach((metric, j) => {
       const path = [...at, 'analysis', 'metrics', j];
       if ((parseDuration(metric.interval) ?? 0) < MIN_CLI_INTERVAL_MS) {
-        issues.push({ path: formatPath([...path, 'interval']), message: `interval ${metric.interval} is shorter than 1s; measure at most once a second, e.g. interval: 10s` });
+        issues.push({
+          path: formatPath([...path, 'interval']),
+          message: `interval ${metric.interval} is shorter than 1s; measure at most once a second, e.g. interval: 10s`,
+        });
       }
       const p = metric.provider;
       const url = p.type === 'http' ? p.url : p.type === 'prometheus' ? p.address : undefined;
@@ -49,10 +52,12 @@ function metricIssues(plan: Plan, env: Record<string, string | undefined>): Plan
 function inputSizeIssues(plan: Plan): PlanIssue[] {
   const bytes = new TextEncoder().encode(JSON.stringify(plan)).length;
   if (bytes <= MAX_WORKFLOW_INPUT_BYTES) return [];
-  return [{
-    path: '',
-    message: `the plan is ${kib(bytes)} as workflow input, over the ${kib(MAX_WORKFLOW_INPUT_BYTES)} limit: Temporal refuses payloads over 2 MB and the plan is stored twice when the run starts; shorten it (long queries, payloads, aliases expanded many times)`,
-  }];
+  return [
+    {
+      path: '',
+      message: `the plan is ${kib(bytes)} as workflow input, over the ${kib(MAX_WORKFLOW_INPUT_BYTES)} limit: Temporal refuses payloads over 2 MB and the plan is stored twice when the run starts; shorten it (long queries, payloads, aliases expanded many times)`,
+    },
+  ];
 }
 
 export function checksBeforeStart(plan: Plan, env: Record<string, string | undefined> = process.env): PlanIssue[] {

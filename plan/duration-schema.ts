@@ -14,7 +14,11 @@ const DAY = 86_400_000;
 const MAX_DURATION_TEXT = 24;
 
 function rangeText(minMs: number, maxMs: number): string {
-  return minMs === 0 ? `0s to ${formatDuration(maxMs)}` : minMs < SECOND ? `more than 0 and at most ${formatDuration(maxMs)}` : `${formatDuration(minMs)} to ${formatDuration(maxMs)}`;
+  return minMs === 0
+    ? `0s to ${formatDuration(maxMs)}`
+    : minMs < SECOND
+      ? `more than 0 and at most ${formatDuration(maxMs)}`
+      : `${formatDuration(minMs)} to ${formatDuration(maxMs)}`;
 }
 
 /** A duration from `minMs` to `maxMs`; `why` says what a value outside it would do. */

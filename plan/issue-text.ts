@@ -38,7 +38,18 @@ function unknownKey(path: readonly PropertyKey[], key: string): string {
 }
 
 /** Fields that hold a duration, where a bare number needs a unit rather than quotes. */
-const DURATION_FIELDS = new Set(['duration', 'timeout', 'interval', 'initialDelay', 'scaleDownDelay', 'readyTimeout', 'progressDeadline', 'lookback', 'window', 'inconclusiveTimeout']);
+const DURATION_FIELDS = new Set([
+  'duration',
+  'timeout',
+  'interval',
+  'initialDelay',
+  'scaleDownDelay',
+  'readyTimeout',
+  'progressDeadline',
+  'lookback',
+  'window',
+  'inconclusiveTimeout',
+]);
 
 function wrongType(issue: z.core.$ZodIssueInvalidType, source: string | undefined): string | undefined {
   const received = issue.input;
@@ -53,7 +64,10 @@ function wrongType(issue: z.core.$ZodIssueInvalidType, source: string | undefine
   return undefined;
 }
 
-export function describeIssue(issue: z.core.$ZodIssue, sourceAt: (path: readonly PropertyKey[]) => string | undefined = () => undefined): PlanIssue[] {
+export function describeIssue(
+  issue: z.core.$ZodIssue,
+  sourceAt: (path: readonly PropertyKey[]) => string | undefined = () => undefined,
+): PlanIssue[] {
   const path = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: unknownKey(issue.path, key) }));

@@ -7,7 +7,14 @@
  */
 export const ALLOW_LINK_LOCAL_ENV = 'GLIDEPATH_ALLOW_LINK_LOCAL_HTTP';
 
-const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data', 'instance-data.ec2.internal', 'metadata.azure.internal']);
+const METADATA_NAMES = new Set([
+  'metadata.google.internal',
+  'metadata.goog',
+  'metadata',
+  'instance-data',
+  'instance-data.ec2.internal',
+  'metadata.azure.internal',
+]);
 const METADATA_IPV4 = new Set(['100.100.100.200', '192.0.0.192']);
 
 export function linkLocalAllowed(env: Record<string, string | undefined>): boolean {
@@ -29,7 +36,14 @@ function ipv6Problem(address: string): string | undefined {
   if (a === 'fd00:ec2::254') return `[${a}] is the EC2 instance metadata service`;
   const mapped = /^::ffff:(?:([0-9.]+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/.exec(a);
   if (mapped) {
-    const v4 = mapped[1] ?? [mapped[2], mapped[3]].flatMap((h) => { const n = parseInt(h, 16); return [n >> 8, n & 0xff]; }).join('.');
+    const v4 =
+      mapped[1] ??
+      [mapped[2], mapped[3]]
+        .flatMap((h) => {
+          const n = parseInt(h, 16);
+          return [n >> 8, n & 0xff];
+        })
+        .join('.');
     const inner = ipv4Problem(v4);
     return inner ? `[${a}] is ${v4}: ${inner}` : undefined;
   }

@@ -20,7 +20,11 @@ type SourceAt = (path: readonly PropertyKey[]) => string | undefined;
 /** A plan value (from YAML, JSON or code) checked as the CLI checks it. */
 export function validatePlan(doc: unknown, source = 'plan', sourceAt?: SourceAt): Plan {
   const result = PlanSchema.safeParse(doc, { reportInput: true });
-  if (!result.success) throw new PlanError(source, result.error.issues.flatMap((issue) => describeIssue(issue, sourceAt)));
+  if (!result.success)
+    throw new PlanError(
+      source,
+      result.error.issues.flatMap((issue) => describeIssue(issue, sourceAt)),
+    );
   const issues = checksBeforeStart(result.data);
   if (issues.length > 0) throw new PlanError(source, issues);
   return result.data;
@@ -32,11 +36,20 @@ export function validatePlan(doc: unknown, source = 'plan', sourceAt?: SourceAt)
  */
 export function validatePlanSchema(doc: unknown, source = 'plan'): Plan {
   const result = PlanSchema.safeParse(doc, { reportInput: true });
-  if (!result.success) throw new PlanError(source, result.error.issues.flatMap((issue) => describeIssue(issue)));
+  if (!result.success)
+    throw new PlanError(
+      source,
+      result.error.issues.flatMap((issue) => describeIssue(issue)),
+    );
   return result.data;
 }
 
-const kindOf = (value: unknown) => (value === null || value === undefined ? 'nothing' : Array.isArray(value) ? 'a list' : `the ${typeof value} ${JSON.stringify(value).slice(0, 40)}`);
+const kindOf = (value: unknown) =>
+  value === null || value === undefined
+    ? 'nothing'
+    : Array.isArray(value)
+      ? 'a list'
+      : `the ${typeof value} ${JSON.stringify(value).slice(0, 40)}`;
 
 /**
  * `--set` values are text; where the schema wants a number or true/false at a set path, the text is read as
@@ -64,17 +77,25 @@ export function parsePlan(text: string, source = 'plan', assignments: string[] =
   try {
     const doc = parsePlanDocument(text, source);
     if (doc.value === null || doc.value === undefined || typeof doc.value !== 'object' || Array.isArray(doc.value)) {
-      throw new PlanError(source, [{
-        path: '',
-        message: `a plan is a mapping of apiVersion, metadata, target and strategy, but the file holds ${kindOf(doc.value)}; start from one of examples/*.yaml`,
-      }]);
+      throw new PlanError(source, [
+        {
+          path: '',
+          message: `a plan is a mapping of apiVersion, metadata, target and strategy, but the file holds ${kindOf(doc.value)}; start from one of examples/*.yaml`,
+        },
+      ]);
     }
     const overridden = new Set(overrides.map((o) => formatPath(o.path)));
     const sourceAt: SourceAt = (path) => (overridden.has(formatPath(path)) ? undefined : doc.sourceAt(path));
     return validatePlan(withOverrides(doc.value, overrides, source), source, sourceAt);
   } catch (err) {
     if (err instanceof RangeError) {
-      throw new PlanError(source, [{ path: '', message: 'the plan nests too deeply to read (lists or mappings inside each other thousands of levels down); a plan needs a few levels' }]);
+      throw new PlanError(source, [
+        {
+          path: '',
+          message:
+            'the plan nests too deeply to read (lists or mappings inside each other thousands of levels down); a plan needs a few levels',
+        },
+      ]);
     }
     throw err;
   }

@@ -34,10 +34,16 @@ function parseKey(assignment: string, key: string): (string | number)[] | PlanIs
   while (rest !== '') {
     const m = SEGMENT.exec(rest);
     if (!m || (path.length === 0 && rest.startsWith('.'))) {
-      return { path: `--set ${assignment}`, message: `"${key}" is not a field path; write names joined by "." and list positions as [0], e.g. --set strategy.steps[0].setWeight=5` };
+      return {
+        path: `--set ${assignment}`,
+        message: `"${key}" is not a field path; write names joined by "." and list positions as [0], e.g. --set strategy.steps[0].setWeight=5`,
+      };
     }
     if (m[1] !== undefined && FORBIDDEN_SEGMENTS.has(m[1])) {
-      return { path: `--set ${assignment}`, message: `"${m[1]}" is not a plan field and cannot be set; --set takes field names such as release or strategy.steps[0].setWeight` };
+      return {
+        path: `--set ${assignment}`,
+        message: `"${m[1]}" is not a plan field and cannot be set; --set takes field names such as release or strategy.steps[0].setWeight`,
+      };
     }
     path.push(m[1] ?? Number(m[2]));
     rest = rest.slice(m[0].length);
@@ -55,21 +61,36 @@ export function parseOverride(assignment: string): Override | PlanIssue {
   return Array.isArray(path) ? { key, path, text: assignment.slice(eq + 1) } : path;
 }
 
-const describe = (value: unknown) => (Array.isArray(value) ? 'a list' : value === null ? 'empty' : typeof value === 'object' ? 'a mapping' : `the ${typeof value} ${JSON.stringify(value)}`);
+const describe = (value: unknown) =>
+  Array.isArray(value)
+    ? 'a list'
+    : value === null
+      ? 'empty'
+      : typeof value === 'object'
+        ? 'a mapping'
+        : `the ${typeof value} ${JSON.stringify(value)}`;
 
 /** Sets `value` at `o.path` in `root` (changed in place); an issue when the path cannot be there. */
 function setAt(root: Record<string, unknown>, o: Override, value: unknown): PlanIssue | undefined {
   let node: unknown = root;
   for (const [i, part] of o.path.entries()) {
     const last = i === o.path.length - 1;
-    const where = o.path.slice(0, i).reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p), '') || 'the plan';
+    const where =
+      o.path.slice(0, i).reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p), '') || 'the plan';
     if (typeof part === 'number') {
-      if (!Array.isArray(node)) return { path: `--set ${o.key}`, message: `${where} is ${describe(node)}, not a list, so it has no [${part}]` };
+      if (!Array.isArray(node))
+        return { path: `--set ${o.key}`, message: `${where} is ${describe(node)}, not a list, so it has no [${part}]` };
       if (part > node.length || part >= MAX_STEPS) {
-        return { path: `--set ${o.key}`, message: `${where} has ${node.length} entries; an index goes from 0 to ${Math.min(node.length, MAX_STEPS - 1)} (${node.length} adds one)` };
+        return {
+          path: `--set ${o.key}`,
+          message: `${where} has ${node.length} entries; an index goes from 0 to ${Math.min(node.length, MAX_STEPS - 1)} (${node.length} adds one)`,
+        };
       }
     } else if (node === null || typeof node !== 'object' || Array.isArray(node)) {
-      return { path: `--set ${o.key}`, message: `${where} is ${describe(node)}, so it has no field "${part}"; set ${where} itself, or fix the path` };
+      return {
+        path: `--set ${o.key}`,
+        message: `${where} is ${describe(node)}, so it has no field "${part}"; set ${where} itself, or fix the path`,
+      };
     }
     const container = node as Record<string | number, unknown>;
     if (last) {
@@ -89,7 +110,12 @@ function setAt(root: Record<string, unknown>, o: Override, value: unknown): Plan
 export function applyOverrides(doc: unknown, overrides: Override[], source: string, typed: Map<string, unknown> = new Map()): unknown {
   if (overrides.length === 0) return doc;
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new PlanError(source, [{ path: '', message: `the plan is ${describe(doc)}, not a mapping of apiVersion, metadata, target and strategy, so --set has nothing to set` }]);
+    throw new PlanError(source, [
+      {
+        path: '',
+        message: `the plan is ${describe(doc)}, not a mapping of apiVersion, metadata, target and strategy, so --set has nothing to set`,
+      },
+    ]);
   }
   const root = structuredClone(doc) as Record<string, unknown>;
   const issues = overrides.flatMap((o) => setAt(root, o, typed.has(o.key) ? typed.get(o.key) : o.text) ?? []);

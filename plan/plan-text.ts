@@ -26,7 +26,12 @@ export function readPlanBytes(file: string): Buffer {
       length += n;
     }
     if (length > MAX_PLAN_FILE_BYTES) {
-      throw new PlanError(file, [{ path: '', message: `the plan file is larger than ${kib(MAX_PLAN_FILE_BYTES)}; a plan is a short description of one rollout: split it, or remove what is not needed` }]);
+      throw new PlanError(file, [
+        {
+          path: '',
+          message: `the plan file is larger than ${kib(MAX_PLAN_FILE_BYTES)}; a plan is a short description of one rollout: split it, or remove what is not needed`,
+        },
+      ]);
     }
     return buffer.subarray(0, length);
   } catch (err) {
@@ -66,7 +71,8 @@ function lineAt(bytes: Uint8Array, offset: number): string {
 
 function encodingProblem(bytes: Uint8Array): string | undefined {
   const starts = (...prefix: number[]) => prefix.every((b, i) => bytes[i] === b);
-  if (starts(0x00, 0x00, 0xfe, 0xff) || starts(0xff, 0xfe, 0x00, 0x00)) return `the file is UTF-32 (it starts with a UTF-32 byte order mark); ${SAVE_AS_UTF8}`;
+  if (starts(0x00, 0x00, 0xfe, 0xff) || starts(0xff, 0xfe, 0x00, 0x00))
+    return `the file is UTF-32 (it starts with a UTF-32 byte order mark); ${SAVE_AS_UTF8}`;
   if (starts(0xfe, 0xff) || starts(0xff, 0xfe)) return `the file is UTF-16 (it starts with a UTF-16 byte order mark); ${SAVE_AS_UTF8}`;
   const nul = bytes.indexOf(0);
   if (nul >= 0) {

@@ -12,19 +12,19 @@ import { z } from 'zod';
 const UNREADABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 
 const NAMES: Record<number, string> = {
-  0x09: 'a tab',
-  0x0a: 'a line break',
-  0x0d: 'a carriage return',
-  0x1b: 'an escape character (ANSI colour or cursor codes)',
-  0x9b: 'an escape character (ANSI colour or cursor codes)',
-  0xad: 'a soft hyphen (invisible)',
-  0x200b: 'a zero-width space',
-  0x200c: 'a zero-width non-joiner',
-  0x200d: 'a zero-width joiner',
-  0x2060: 'a word joiner (invisible)',
-  0xfeff: 'a zero-width no-break space',
-  0x2028: 'a line separator',
-  0x2029: 'a paragraph separator',
+  9: 'a tab',
+  10: 'a line break',
+  13: 'a carriage return',
+  27: 'an escape character (ANSI colour or cursor codes)',
+  155: 'an escape character (ANSI colour or cursor codes)',
+  173: 'a soft hyphen (invisible)',
+  8203: 'a zero-width space',
+  8204: 'a zero-width non-joiner',
+  8205: 'a zero-width joiner',
+  8288: 'a word joiner (invisible)',
+  65279: 'a zero-width no-break space',
+  8232: 'a line separator',
+  8233: 'a paragraph separator',
 };
 
 function describeCharacter(code: number): string {

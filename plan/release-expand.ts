@@ -55,7 +55,9 @@ export function expandRelease(release: Release): { stages: PlannedStage[]; issue
       const doc = { apiVersion: API_VERSION, metadata, target: { ...component.target, ...(entry.target ?? {}) }, strategy };
       const parsed = PlanSchema.safeParse(doc);
       if (!parsed.success) {
-        issues.push(...parsed.error.issues.map((issue) => locate(issue, i, j, entry.component, entry.target, entry.strategy !== undefined)));
+        issues.push(
+          ...parsed.error.issues.map((issue) => locate(issue, i, j, entry.component, entry.target, entry.strategy !== undefined)),
+        );
         return undefined;
       }
       return {
@@ -79,7 +81,10 @@ export function expandRelease(release: Release): { stages: PlannedStage[]; issue
       onFailure: stage.onFailure,
       gate: stage.gate,
       migration,
-      waves: toWaves(stage, targets.filter((t): t is ReleaseTarget => t !== undefined)),
+      waves: toWaves(
+        stage,
+        targets.filter((t): t is ReleaseTarget => t !== undefined),
+      ),
     };
   });
   return { stages, issues };
@@ -108,12 +113,28 @@ function toWaves(stage: Stage, targets: ReleaseTarget[]): ReleaseTarget[][] {
 }
 
 /** Where a plan-schema issue of an expanded target is written in the release file. */
-function locate(issue: z.core.$ZodIssue, stage: number, target: number, component: string, overrides: Record<string, unknown> | undefined, ownStrategy: boolean): RuleIssue {
+function locate(
+  issue: z.core.$ZodIssue,
+  stage: number,
+  target: number,
+  component: string,
+  overrides: Record<string, unknown> | undefined,
+  ownStrategy: boolean,
+): RuleIssue {
   const [head, field, ...rest] = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-  const fromStage = (head === 'target' && field !== undefined && overrides && String(field) in overrides) || (head === 'strategy' && ownStrategy);
-  const base = head === 'target' || head === 'strategy' ? (fromStage ? ['stages', stage, 'targets', target] : ['components', component]) : ['stages', stage, 'targets', target];
+  const fromStage =
+    (head === 'target' && field !== undefined && overrides && String(field) in overrides) || (head === 'strategy' && ownStrategy);
+  const base =
+    head === 'target' || head === 'strategy'
+      ? fromStage
+        ? ['stages', stage, 'targets', target]
+        : ['components', component]
+      : ['stages', stage, 'targets', target];
   const path = head === 'target' || head === 'strategy' ? [...base, head, ...(field !== undefined ? [field] : []), ...rest] : base;
-  const message = issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove or check the spelling` : issue.message.replace(/^Invalid input: /, '');
+  const message =
+    issue.code === 'unrecognized_keys'
+      ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove or check the spelling`
+      : issue.message.replace(/^Invalid input: /, '');
   return { path, message: head === 'metadata' ? `${issue.path.join('.')}: ${message}` : message };
 }
 

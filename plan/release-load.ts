@@ -53,13 +53,25 @@ export function validateRelease(doc: unknown, source = 'release'): { release: Re
       source,
       parsed.error.issues.flatMap((issue) =>
         issue.code === 'unrecognized_keys'
-          ? issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: `unknown field "${key}"; remove it or check its spelling` }))
-          : [{ path: formatPath(issue.path), message: /received undefined/.test(issue.message) ? 'is required' : issue.message.replace(/^Invalid input: /, '') }],
+          ? issue.keys.map((key) => ({
+              path: formatPath([...issue.path, key]),
+              message: `unknown field "${key}"; remove it or check its spelling`,
+            }))
+          : [
+              {
+                path: formatPath(issue.path),
+                message: /received undefined/.test(issue.message) ? 'is required' : issue.message.replace(/^Invalid input: /, ''),
+              },
+            ],
       ),
     );
   }
   const { stages, issues } = expandRelease(parsed.data);
-  if (issues.length > 0) throw new ReleaseError(source, issues.map((i) => ({ path: formatPath(i.path), message: i.message })));
+  if (issues.length > 0)
+    throw new ReleaseError(
+      source,
+      issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+    );
   return { release: parsed.data, stages };
 }
 

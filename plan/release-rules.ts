@@ -21,7 +21,7 @@ interface ReleaseShape {
 }
 
 export function checkReleaseRules(release: ReleaseShape): RuleIssue[] {
-  return [...checkDependencies(release), ...release.stages.flatMap((stage, i) => checkStage(release, i)), ...checkUniqueness(release)];
+  return [...checkDependencies(release), ...release.stages.flatMap((_stage, i) => checkStage(release, i)), ...checkUniqueness(release)];
 }
 
 function checkDependencies({ components }: ReleaseShape): RuleIssue[] {
@@ -29,8 +29,13 @@ function checkDependencies({ components }: ReleaseShape): RuleIssue[] {
   const names = Object.keys(components);
   for (const [component, { after }] of Object.entries(components)) {
     after.forEach((dep, i) => {
-      if (dep === component) issues.push({ path: ['components', component, 'after', i], message: `${component} cannot wait for itself; remove it from after` });
-      else if (!components[dep]) issues.push({ path: ['components', component, 'after', i], message: `unknown component "${dep}"; components are: ${names.join(', ')}` });
+      if (dep === component)
+        issues.push({ path: ['components', component, 'after', i], message: `${component} cannot wait for itself; remove it from after` });
+      else if (!components[dep])
+        issues.push({
+          path: ['components', component, 'after', i],
+          message: `unknown component "${dep}"; components are: ${names.join(', ')}`,
+        });
     });
   }
   const cycle = findCycle(components);
@@ -73,7 +78,10 @@ function checkStage(release: ReleaseShape, index: number): RuleIssue[] {
   const targetNames = new Map<string, number>();
   stage.targets.forEach((t, j) => {
     if (!release.components[t.component]) {
-      issues.push({ path: at('targets', j, 'component'), message: `unknown component "${t.component}"; components are: ${known.join(', ')}` });
+      issues.push({
+        path: at('targets', j, 'component'),
+        message: `unknown component "${t.component}"; components are: ${known.join(', ')}`,
+      });
     }
     const targetName = t.name ?? t.component;
     if (targetNames.has(targetName)) {
@@ -88,13 +96,25 @@ function checkStage(release: ReleaseShape, index: number): RuleIssue[] {
   let percent = 0;
   stage.waves.forEach((wave, w) => {
     if ('percent' in wave) {
-      if (wave.percent <= percent) issues.push({ path: at('waves', w, 'percent'), message: `wave percentages are cumulative and must increase: ${wave.percent} comes after ${percent}` });
+      if (wave.percent <= percent)
+        issues.push({
+          path: at('waves', w, 'percent'),
+          message: `wave percentages are cumulative and must increase: ${wave.percent} comes after ${percent}`,
+        });
       percent = Math.max(percent, wave.percent);
       return;
     }
     wave.targets.forEach((t, k) => {
-      if (!targetNames.has(t)) issues.push({ path: at('waves', w, 'targets', k), message: `stage ${stage.name} has no target "${t}"; its targets are: ${[...targetNames.keys()].join(', ')}` });
-      else if (inWave.has(t)) issues.push({ path: at('waves', w, 'targets', k), message: `target "${t}" is already in wave ${inWave.get(t)! + 1}; a target runs in one wave` });
+      if (!targetNames.has(t))
+        issues.push({
+          path: at('waves', w, 'targets', k),
+          message: `stage ${stage.name} has no target "${t}"; its targets are: ${[...targetNames.keys()].join(', ')}`,
+        });
+      else if (inWave.has(t))
+        issues.push({
+          path: at('waves', w, 'targets', k),
+          message: `target "${t}" is already in wave ${inWave.get(t)! + 1}; a target runs in one wave`,
+        });
       else inWave.set(t, w);
     });
   });
@@ -107,7 +127,10 @@ function checkStage(release: ReleaseShape, index: number): RuleIssue[] {
     });
   }
   if (stage.gate && index === release.stages.length - 1) {
-    issues.push({ path: at('gate'), message: 'the last stage has no next stage to gate; remove gate (or add the stage it should hold back)' });
+    issues.push({
+      path: at('gate'),
+      message: 'the last stage has no next stage to gate; remove gate (or add the stage it should hold back)',
+    });
   }
   return issues;
 }
@@ -119,7 +142,11 @@ function checkUniqueness(release: ReleaseShape): RuleIssue[] {
   const places = new Map<string, { stage: string; where: string }>();
   const stageNames = new Map<string, number>();
   release.stages.forEach((stage, i) => {
-    if (stageNames.has(stage.name)) issues.push({ path: ['stages', i, 'name'], message: `stage "${stage.name}" is already stages[${stageNames.get(stage.name)}]; stage names are unique` });
+    if (stageNames.has(stage.name))
+      issues.push({
+        path: ['stages', i, 'name'],
+        message: `stage "${stage.name}" is already stages[${stageNames.get(stage.name)}]; stage names are unique`,
+      });
     else stageNames.set(stage.name, i);
     const stageEnvironment = stage.environment ?? stage.name;
     stage.targets.forEach((t, j) => {

@@ -24,7 +24,9 @@ export const ReleaseMetadataSchema = z.strictObject({
   version: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, 'version must be a version or build id such as "v1.4.2" or "2026.11.23-1"'),
-  commit: z.strictObject({ sha: z.string().regex(/^[0-9a-f]{7,40}$/, 'commit.sha is a git hash, 7 to 40 hex digits'), url: z.url().optional() }).optional(),
+  commit: z
+    .strictObject({ sha: z.string().regex(/^[0-9a-f]{7,40}$/, 'commit.sha is a git hash, 7 to 40 hex digits'), url: z.url().optional() })
+    .optional(),
   requestedBy: z.string().min(1).optional(),
 });
 
@@ -56,7 +58,7 @@ export const WaveSchema = z.union(
     z.strictObject({ targets: z.array(z.string()).min(1, 'a wave names at least one target') }),
     z.strictObject({ percent: z.number().int().min(1).max(100) }),
   ],
-  { error: 'a wave is { targets: [names] } or { percent: 1-100 } (cumulative share of the stage\'s targets)' },
+  { error: "a wave is { targets: [names] } or { percent: 1-100 } (cumulative share of the stage's targets)" },
 );
 
 export const StageGateSchema = z.strictObject({
@@ -84,7 +86,9 @@ export const ReleaseSchema = z
     apiVersion: z.literal(API_VERSION, { error: `apiVersion must be "${API_VERSION}"` }),
     kind: z.literal(RELEASE_KIND, { error: `kind must be "${RELEASE_KIND}"` }),
     metadata: ReleaseMetadataSchema,
-    components: z.record(name('component name', 'api'), ComponentSchema).refine((c) => Object.keys(c).length > 0, 'a release needs at least one component'),
+    components: z
+      .record(name('component name', 'api'), ComponentSchema)
+      .refine((c) => Object.keys(c).length > 0, 'a release needs at least one component'),
     stages: z.array(StageSchema).min(1, 'a release needs at least one stage, e.g. - name: staging'),
   })
   .superRefine((release, ctx) => {

@@ -59,7 +59,10 @@ export const PauseSchema = z.strictObject(
 );
 
 export const ApprovalSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'approval name must be a simple word such as "prod-gate"').optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'approval name must be a simple word such as "prod-gate"')
+    .optional(),
   /** Who may approve or reject. Absent: anyone. An empty list is refused: leave it out, or name someone. */
   approvers: z
     .array(readableText('an approver', MAX_NAME_LENGTH).min(1, 'an approver is a name, not ""'))
@@ -104,10 +107,18 @@ export const StepSchema = z
 /** A gate or check that runs before or after the blue-green switch (no traffic weights there). */
 const GateStepSchema = StepSchema.superRefine((step, ctx) => {
   if (step.setWeight !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['setWeight'], message: 'blue-green switches all traffic at once; use a canary strategy for setWeight' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['setWeight'],
+      message: 'blue-green switches all traffic at once; use a canary strategy for setWeight',
+    });
   }
   if (step.analysis?.background) {
-    ctx.addIssue({ code: 'custom', path: ['analysis', 'background'], message: 'background analyses run in canary steps; use a blocking analysis here' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['analysis', 'background'],
+      message: 'background analyses run in canary steps; use a blocking analysis here',
+    });
   }
 });
 
@@ -116,7 +127,10 @@ export const CanarySchema = z.strictObject({
   steps: z
     .array(StepSchema)
     .min(1, 'a canary needs at least one step, e.g. "- setWeight: 10"')
-    .max(MAX_STEPS, `a plan has at most ${MAX_STEPS} steps, so its history stays far from Temporal's limit; split the rollout into several releases`)
+    .max(
+      MAX_STEPS,
+      `a plan has at most ${MAX_STEPS} steps, so its history stays far from Temporal's limit; split the rollout into several releases`,
+    )
     .superRefine((steps, ctx) => {
       refuseDuplicateGateNames(steps, (i) => [i], ctx);
       let previous = 0;
@@ -147,15 +161,18 @@ export const BlueGreenSchema = z
   .superRefine((s, ctx) => {
     const steps = [...s.prePromotion, ...s.postPromotion];
     if (steps.length > MAX_STEPS) {
-      ctx.addIssue({ code: 'custom', path: ['postPromotion'], message: `prePromotion and postPromotion have ${steps.length} steps together; at most ${MAX_STEPS}, so the history stays far from Temporal's limit` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['postPromotion'],
+        message: `prePromotion and postPromotion have ${steps.length} steps together; at most ${MAX_STEPS}, so the history stays far from Temporal's limit`,
+      });
     }
     const pre = s.prePromotion.length;
     refuseDuplicateGateNames(steps, (i) => (i < pre ? ['prePromotion', i] : ['postPromotion', i - pre]), ctx);
   });
 
 export const StrategySchema = z.discriminatedUnion('type', [CanarySchema, BlueGreenSchema], {
-  error: (issue) =>
-    issue.code === 'invalid_union' ? 'unknown strategy type; use "canary" or "blueGreen"' : undefined,
+  error: (issue) => (issue.code === 'invalid_union' ? 'unknown strategy type; use "canary" or "blueGreen"' : undefined),
 });
 
 export const MigrationSchema = z.strictObject({

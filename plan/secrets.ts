@@ -8,7 +8,20 @@
  */
 
 /** Words that make a key secret, compared without case or separators ("API-Key", "api_key" and "apiKey" alike). */
-const SECRET_KEY_PARTS = ['password', 'passwd', 'passphrase', 'secret', 'token', 'credential', 'apikey', 'privatekey', 'accesskey', 'authkey', 'signingkey', 'clientkey'];
+const SECRET_KEY_PARTS = [
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'token',
+  'credential',
+  'apikey',
+  'privatekey',
+  'accesskey',
+  'authkey',
+  'signingkey',
+  'clientkey',
+];
 /** Whole words that make a key secret but are too short to look for inside other words. */
 const SECRET_KEY_WORDS = ['pwd'];
 /** A key ending in one of these holds where the secret is, not the secret (`secretName`, `DB_PASSWORD_FILE`). */
@@ -35,9 +48,15 @@ const SECRET_VALUES: Array<[RegExp, string]> = [
   [/\b(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/, 'an AWS access key id'],
   [/\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/, 'a JSON Web Token'],
   [/\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:[^\s/?#@]+@/i, 'a URL with a password in it'],
-  [/(?:^|[\s;,&?"'-])(?:password|passwd|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key)\s*(?:=|:\s)\s*(?!\{\{)[^\s;,&"']+/i, 'a password or token written as key=value'],
+  [
+    /(?:^|[\s;,&?"'-])(?:password|passwd|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key)\s*(?:=|:\s)\s*(?!\{\{)[^\s;,&"']+/i,
+    'a password or token written as key=value',
+  ],
   [/\b(?:client-key-data|client-certificate-data|certificate-authority-data)\s*:|\bkind\s*:\s*Config\b/, 'kubeconfig content'],
-  [/\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}|xox[abprs]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35})\b/, 'an API token'],
+  [
+    /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}|xox[abprs]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35})\b/,
+    'an API token',
+  ],
 ];
 
 /** What secret `value` looks like, or undefined. */
@@ -60,6 +79,8 @@ export function inlineSecrets(value: unknown, path: (string | number)[] = []): I
   if (Array.isArray(value)) return value.flatMap((v, i) => inlineSecrets(v, [...path, i]));
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([key, v]) =>
-    typeof v === 'string' && v !== '' && isSecretKey(key) ? [{ path: [...path, key], what: `a value under "${key}"` }] : inlineSecrets(v, [...path, key]),
+    typeof v === 'string' && v !== '' && isSecretKey(key)
+      ? [{ path: [...path, key], what: `a value under "${key}"` }]
+      : inlineSecrets(v, [...path, key]),
   );
 }

@@ -7,7 +7,10 @@ import { DurationRanges } from './duration-schema';
 import { ImageReference } from './image-reference';
 
 const awsName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "-" or "_"');
-const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like "us-east-1"').optional();
+const region = z
+  .string()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like "us-east-1"')
+  .optional();
 
 const LambdaCodeSchema = z
   .strictObject({
@@ -21,7 +24,11 @@ const LambdaCodeSchema = z
     if (fromS3 && code.imageUri !== undefined) {
       ctx.addIssue({ code: 'custom', message: 'give either s3Bucket + s3Key (zip) or imageUri (container), not both' });
     } else if (fromS3 && (code.s3Bucket === undefined || code.s3Key === undefined)) {
-      ctx.addIssue({ code: 'custom', path: [code.s3Bucket === undefined ? 's3Bucket' : 's3Key'], message: 'a zip package needs both s3Bucket and s3Key' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [code.s3Bucket === undefined ? 's3Bucket' : 's3Key'],
+        message: 'a zip package needs both s3Bucket and s3Key',
+      });
     } else if (!fromS3 && code.imageUri === undefined) {
       ctx.addIssue({ code: 'custom', message: 'code needs s3Bucket + s3Key (zip) or imageUri (container image)' });
     }
@@ -42,11 +49,13 @@ export type LambdaTarget = z.infer<typeof LambdaTargetSchema>;
 
 // ---- Amazon ECS ----------------------------------------------------------------------------------------------
 
-const ecsName = (what: string) =>
-  z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, `${what} must be 1-255 letters, digits, "-" or "_"`);
+const ecsName = (what: string) => z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, `${what} must be 1-255 letters, digits, "-" or "_"`);
 const ecsCluster = z
   .string()
-  .regex(/^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255})$/, 'cluster must be a cluster name or ARN');
+  .regex(
+    /^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255})$/,
+    'cluster must be a cluster name or ARN',
+  );
 const elbArn = (kind: 'listener' | 'listener-rule' | 'targetgroup') =>
   z.string().regex(new RegExp(`^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\\d{12}:${kind}/.+`), `must be the ARN of an ELBv2 ${kind}`);
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as "LOG_LEVEL"');
@@ -58,7 +67,9 @@ const EcsEnvironment = z.record(envName, z.string());
 const EcsSecretRef = z.strictObject({
   name: envName,
   /** A Secrets Manager secret or SSM parameter: ARN, or parameter name. */
-  valueFrom: z.string().regex(/^(arn:aws[a-z-]*:(secretsmanager|ssm):.+|[A-Za-z0-9_./-]+)$/, 'valueFrom must be a secret or parameter ARN or name'),
+  valueFrom: z
+    .string()
+    .regex(/^(arn:aws[a-z-]*:(secretsmanager|ssm):.+|[A-Za-z0-9_./-]+)$/, 'valueFrom must be a secret or parameter ARN or name'),
 });
 
 /** The new release's task definition: the stable one's current revision with this container changed. */
@@ -110,10 +121,18 @@ export const EcsTargetSchema = z
   })
   .superRefine((t, ctx) => {
     if (t.deployment === 'servicePair' && !t.loadBalancer) {
-      ctx.addIssue({ code: 'custom', path: ['loadBalancer'], message: 'a servicePair deployment needs loadBalancer (listener and two target groups); or use deployment: rolling' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['loadBalancer'],
+        message: 'a servicePair deployment needs loadBalancer (listener and two target groups); or use deployment: rolling',
+      });
     }
     if (t.deployment === 'rolling' && t.loadBalancer) {
-      ctx.addIssue({ code: 'custom', path: ['loadBalancer'], message: 'a rolling update keeps the service on its own target group; remove loadBalancer' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['loadBalancer'],
+        message: 'a rolling update keeps the service on its own target group; remove loadBalancer',
+      });
     }
   });
 export type EcsTarget = z.infer<typeof EcsTargetSchema>;
@@ -126,14 +145,18 @@ const k8sLabel = (what: string) =>
     .max(63, `${what} must be at most 63 characters`)
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, `${what} must be lowercase letters, digits and '-' (a DNS label), e.g. "payments"`);
 /** Deployments get "-canary" or "-<release>" appended, and Pod names a hash more: keep room for both. */
-const k8sDeploymentName = k8sLabel('deployment').refine((n) => n.length <= 47, 'deployment must be at most 47 characters (release suffixes are appended)');
+const k8sDeploymentName = k8sLabel('deployment').refine(
+  (n) => n.length <= 47,
+  'deployment must be at most 47 characters (release suffixes are appended)',
+);
 /** The path of a kubeconfig file, never its content: content would be stored in the workflow history. */
 const KubeconfigPath = z
   .string()
   .min(1)
   .max(4096)
   .refine((p) => !/[\r\n]/.test(p) && !/^\s*[{[]/.test(p) && !/:\s/.test(p), {
-    message: 'kubeconfig is the path of a kubeconfig file on the worker, e.g. /etc/glidepath/kubeconfig, never the file\'s content (the plan is stored in the workflow history)',
+    message:
+      "kubeconfig is the path of a kubeconfig file on the worker, e.g. /etc/glidepath/kubeconfig, never the file's content (the plan is stored in the workflow history)",
   });
 const k8sConnection = {
   /** A kubeconfig file on the worker (default: the worker's KUBECONFIG, ~/.kube/config, or its in-cluster service account). */
@@ -154,7 +177,10 @@ const KubernetesGatewayRouteSchema = z
     /** Selects the canary pods (Glidepath sets its selector). */
     canaryService: k8sLabel('canaryService'),
   })
-  .refine((r) => r.stableService !== r.canaryService, { path: ['canaryService'], message: 'the canary Service must differ from the stable one' });
+  .refine((r) => r.stableService !== r.canaryService, {
+    path: ['canaryService'],
+    message: 'the canary Service must differ from the stable one',
+  });
 
 const KubernetesTrafficSchema = z.union(
   [
@@ -162,7 +188,10 @@ const KubernetesTrafficSchema = z.union(
     /** The shared Service selects stable and canary pods alike; traffic follows the replica count. */
     z.strictObject({ replicaRatio: z.strictObject({ service: k8sLabel('replicaRatio.service').optional() }) }),
   ],
-  { error: (issue) => (issue.code === 'invalid_union' ? 'traffic needs either gatewayRoute (Gateway API weights) or replicaRatio' : undefined) },
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union' ? 'traffic needs either gatewayRoute (Gateway API weights) or replicaRatio' : undefined,
+  },
 );
 
 export const KubernetesTargetSchema = z.strictObject({
@@ -180,7 +209,10 @@ export const KubernetesTargetSchema = z.strictObject({
   /** Blue-green: the Service that takes production traffic, and the one that reaches the new version first. */
   blueGreen: z
     .strictObject({ activeService: k8sLabel('activeService'), previewService: k8sLabel('previewService') })
-    .refine((b) => b.activeService !== b.previewService, { path: ['previewService'], message: 'the preview Service must differ from the active one' })
+    .refine((b) => b.activeService !== b.previewService, {
+      path: ['previewService'],
+      message: 'the preview Service must differ from the active one',
+    })
     .optional(),
   /** The Deployment's progressDeadlineSeconds: a rollout that makes no progress this long fails (1s to 24h). */
   progressDeadline: DurationRanges.progressDeadline.default('10m'),
@@ -208,7 +240,12 @@ export const EcsMigrationSchema = z.strictObject({
   type: z.literal('ecs'),
   cluster: ecsCluster,
   /** A one-off task definition: family, family:revision or ARN. */
-  taskDefinition: z.string().regex(/^([A-Za-z0-9_-]{1,255}(:\d+)?|arn:aws[a-z-]*:ecs:.+:task-definition\/.+)$/, 'taskDefinition must be family, family:revision or ARN'),
+  taskDefinition: z
+    .string()
+    .regex(
+      /^([A-Za-z0-9_-]{1,255}(:\d+)?|arn:aws[a-z-]*:ecs:.+:task-definition\/.+)$/,
+      'taskDefinition must be family, family:revision or ARN',
+    ),
   overrides: z
     .strictObject({
       /** The container the overrides apply to (default: the task definition's first container). */
@@ -247,8 +284,14 @@ export const KubernetesMigrationSchema = z.strictObject({
     .array(
       z.strictObject({
         name: envName,
-        secretName: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'secretName must be the name of a Secret').max(253),
-        key: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'key must be a key of the Secret').max(253),
+        secretName: z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'secretName must be the name of a Secret')
+          .max(253),
+        key: z
+          .string()
+          .regex(/^[-._a-zA-Z0-9]+$/, 'key must be a key of the Secret')
+          .max(253),
       }),
     )
     .optional(),

@@ -32,10 +32,19 @@ function lineOf(e: { linePos?: [{ line: number }, ...unknown[]] }): string {
 function yamlIssue(e: { code: string; message: string; linePos?: [{ line: number }, ...unknown[]] }): PlanIssue {
   const first = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
   if (e.code === 'TAG_RESOLVE_FAILED') {
-    return { path: lineOf(e), message: `YAML: ${first.replace('tag:yaml.org,2002:', '!!')}; plans use plain YAML (strings, numbers, true/false, lists, mappings): remove the tag` };
+    return {
+      path: lineOf(e),
+      message: `YAML: ${first.replace('tag:yaml.org,2002:', '!!')}; plans use plain YAML (strings, numbers, true/false, lists, mappings): remove the tag`,
+    };
   }
-  if (/Maximum call stack/.test(e.message)) return { path: lineOf(e), message: 'YAML: the plan nests too deeply to read (lists or mappings inside each other thousands of levels down); a plan needs a few levels' };
-  if (e.code === 'MULTIPLE_DOCS') return { path: lineOf(e), message: 'YAML: the file has more than one document ("---"); a plan file holds one plan' };
+  if (/Maximum call stack/.test(e.message))
+    return {
+      path: lineOf(e),
+      message:
+        'YAML: the plan nests too deeply to read (lists or mappings inside each other thousands of levels down); a plan needs a few levels',
+    };
+  if (e.code === 'MULTIPLE_DOCS')
+    return { path: lineOf(e), message: 'YAML: the file has more than one document ("---"); a plan file holds one plan' };
   return { path: lineOf(e), message: `YAML: ${first}` };
 }
 

@@ -32,7 +32,13 @@ Web UI: http://localhost:${ui}  (filter: DeploySystem="shop")`;
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}, label = path.basename(command)): ChildProcess {
   const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const prefix = (d: Buffer) => d.toString().split('\n').filter(Boolean).map((l) => `[${label}] ${l}`).join('\n');
+  const prefix = (d: Buffer) =>
+    d
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => `[${label}] ${l}`)
+      .join('\n');
   child.stdout!.on('data', (d) => console.log(prefix(d)));
   child.stderr!.on('data', (d) => console.error(prefix(d)));
   children.push(child);
@@ -42,7 +48,13 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}, label
 async function waitForPort(url: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await fetch(url).then(() => true, () => false)) return;
+    if (
+      await fetch(url).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${url} did not come up`);
@@ -59,15 +71,35 @@ function sandboxSecret(name: string, make: () => string): string {
 }
 
 async function main() {
-  const keyFile = sandboxSecret('encryption-keys', () => `# newest first; see README "Encryption"\nsandbox-1=${randomBytes(32).toString('base64')}\n`);
-  const codecToken = readFileSync(sandboxSecret('codec-token', () => randomBytes(24).toString('hex')), 'utf8').trim();
+  const keyFile = sandboxSecret(
+    'encryption-keys',
+    () => `# newest first; see README "Encryption"\nsandbox-1=${randomBytes(32).toString('base64')}\n`,
+  );
+  const codecToken = readFileSync(
+    sandboxSecret('codec-token', () => randomBytes(24).toString('hex')),
+    'utf8',
+  ).trim();
   const uiOrigins = [`http://localhost:${UI_PORT}`, `http://127.0.0.1:${UI_PORT}`];
   // The UI has no login here, so the codec endpoint carries the token as its path (README "Codec server").
   const codecEndpoint = `http://localhost:${CODEC_PORT}/${codecToken}`;
   const searchAttributes = SEARCH_ATTRIBUTE_FLAGS.flatMap((flag) => ['--search-attribute', flag]);
   run(
     tool('temporal'),
-    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(TEMPORAL_PORT), '--ui-port', String(UI_PORT), '--ui-codec-endpoint', codecEndpoint, '--log-level', 'error', ...searchAttributes],
+    [
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(TEMPORAL_PORT),
+      '--ui-port',
+      String(UI_PORT),
+      '--ui-codec-endpoint',
+      codecEndpoint,
+      '--log-level',
+      'error',
+      ...searchAttributes,
+    ],
     {},
     'temporal',
   );

@@ -15,21 +15,41 @@ interface Frame {
 interface Page {
   on(event: 'response', listener: (response: { url(): string; status(): number }) => void): void;
   goto(url: string, options: { waitUntil: 'load' }): Promise<unknown>;
-  getByText(text: string, options?: { exact: boolean }): { first(): { waitFor(o: { timeout: number }): Promise<void> }; click(): Promise<void> };
+  getByText(
+    text: string,
+    options?: { exact: boolean },
+  ): { first(): { waitFor(o: { timeout: number }): Promise<void> }; click(): Promise<void> };
   screenshot(options: { path: string; fullPage: boolean }): Promise<unknown>;
   frames(): Frame[];
   waitForTimeout(ms: number): Promise<void>;
 }
 interface Chromium {
-  launch(options: { executablePath: string; args: string[] }): Promise<{ newPage(o: { viewport: { width: number; height: number } }): Promise<Page>; close(): Promise<void> }>;
+  launch(options: {
+    executablePath: string;
+    args: string[];
+  }): Promise<{ newPage(o: { viewport: { width: number; height: number } }): Promise<Page>; close(): Promise<void> }>;
 }
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 async function main() {
   const [temporalPort, uiPort, codecPort] = [await freePort(), await freePort(), await freePort()];
   const sandbox = spawn('npx', ['tsx', 'scripts/sandbox.ts'], {
     cwd: root,
-    env: { ...process.env, SANDBOX_TEMPORAL_PORT: String(temporalPort), SANDBOX_UI_PORT: String(uiPort), SANDBOX_CODEC_PORT: String(codecPort) },
+    env: {
+      ...process.env,
+      SANDBOX_TEMPORAL_PORT: String(temporalPort),
+      SANDBOX_UI_PORT: String(uiPort),
+      SANDBOX_CODEC_PORT: String(codecPort),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -59,7 +79,9 @@ async function checkUi(url: string) {
     const details = await waitForFrameText(page, 'Waiting for:', 30_000);
     await page.screenshot({ path: path.join(root, '.sandbox', 'ui-codec-current-details.png'), fullPage: true });
     if (!decodes.length || decodes.some((s) => s !== 200)) throw new Error(`codec server answers: ${decodes.join(', ')}`);
-    console.log(`Web UI decrypted the input and Current Details through the codec server (${decodes.length} decode calls, all 200):\n${details}`);
+    console.log(
+      `Web UI decrypted the input and Current Details through the codec server (${decodes.length} decode calls, all 200):\n${details}`,
+    );
     console.log('screenshots: .sandbox/ui-codec-input.png, .sandbox/ui-codec-current-details.png');
   } finally {
     await browser.close();
@@ -97,9 +119,17 @@ function untilOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): P
 }
 
 async function untilAwaitingApproval(temporalPort: number) {
-  const env = { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`, GLIDEPATH_ENCRYPTION_KEY_FILE: path.join(root, '.sandbox', 'encryption-keys') };
+  const env = {
+    ...process.env,
+    TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+    GLIDEPATH_ENCRYPTION_KEY_FILE: path.join(root, '.sandbox', 'encryption-keys'),
+  };
   for (const deadline = Date.now() + 120_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 2_000))) {
-    const status = execFileSync(path.join(root, 'bin', 'glidepath'), ['status', 'payments/sandbox', '--json'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const status = execFileSync(path.join(root, 'bin', 'glidepath'), ['status', 'payments/sandbox', '--json'], {
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     if (JSON.parse(status).phase === 'AwaitingApproval') return;
   }
   throw new Error('the example run never reached its approval');

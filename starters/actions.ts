@@ -34,12 +34,16 @@ export async function sendSignal(client: Client, workflowId: string, action: Sig
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
     const ended = await getStatus(client, workflowId).catch(() => undefined);
-    throw new ActionRefused(`${action} refused: ${workflowId} ${ended ? `already ended ${ended.phase}: ${ended.message}` : 'is not running'}`);
+    throw new ActionRefused(
+      `${action} refused: ${workflowId} ${ended ? `already ended ${ended.phase}: ${ended.message}` : 'is not running'}`,
+    );
   }
   if (action !== 'resume') {
     const status = await handle.query(statusQuery).catch(() => undefined); // no worker: the signal waits, unanswered
     if (status?.committedAt) {
-      throw new ActionRefused(`${action} too late: ${workflowId} is past its point of no return (since ${status.committedAt}); ${status.release} stays live`);
+      throw new ActionRefused(
+        `${action} too late: ${workflowId} is past its point of no return (since ${status.committedAt}); ${status.release} stays live`,
+      );
     }
   }
   return `${action} sent to ${workflowId}`;
@@ -102,23 +106,33 @@ export function formatStatus(s: DeploymentStatus, full = false): string {
   ];
   if (s.step) lines.push(`step:     ${s.step.index}/${s.step.total} ${s.step.description}`);
   if (s.gate) {
-    lines.push(`waiting:  ${s.gate.kind} "${s.gate.name}"${s.gate.approvers?.length ? ` by ${s.gate.approvers.join(', ')}` : ''}${s.gate.deadline ? ` until ${s.gate.deadline} (then ${s.gate.onTimeout})` : ''}`);
+    lines.push(
+      `waiting:  ${s.gate.kind} "${s.gate.name}"${s.gate.approvers?.length ? ` by ${s.gate.approvers.join(', ')}` : ''}${s.gate.deadline ? ` until ${s.gate.deadline} (then ${s.gate.onTimeout})` : ''}`,
+    );
   }
   if (s.migration) lines.push(`migration: ${s.migration}`);
   lines.push(`now:      ${s.message}`);
   if (s.committedAt && !s.outcome) lines.push(`committed: past the point of no return since ${s.committedAt}; this run ends promoted`);
-  if (s.stuck) lines.push(`STUCK:    rollback step "${s.stuck.step}" failing since ${s.stuck.since}: ${s.stuck.reason}`, `to do:    ${s.stuck.remedy}`);
+  if (s.stuck)
+    lines.push(
+      `STUCK:    rollback step "${s.stuck.step}" failing since ${s.stuck.since}: ${s.stuck.reason}`,
+      `to do:    ${s.stuck.remedy}`,
+    );
   if (s.outcome) lines.push(`outcome:  ${s.outcome.result}: ${s.outcome.reason}`);
   for (const w of s.warnings ?? []) lines.push(`warning:  ${w}`);
   const actions = full ? s.actions : s.actions.slice(-5);
   if (actions.length) {
     lines.push('actions:');
-    for (const a of actions) lines.push(`  ${a.at}  ${a.action}${a.gate ? ` (${a.gate})` : ''} by ${a.by}${a.reason ? `: ${a.reason}` : ''}${a.note ? ` [${a.note}]` : ''}`);
+    for (const a of actions)
+      lines.push(
+        `  ${a.at}  ${a.action}${a.gate ? ` (${a.gate})` : ''} by ${a.by}${a.reason ? `: ${a.reason}` : ''}${a.note ? ` [${a.note}]` : ''}`,
+      );
   }
   const measurements = full ? s.measurements : s.measurements.slice(-5);
   if (measurements.length) {
     lines.push('measurements:');
-    for (const m of measurements) lines.push(`  ${m.at}  ${m.analysis}/${m.metric} = ${m.value ?? '—'} ${m.outcome}${m.message ? ` (${m.message})` : ''}`);
+    for (const m of measurements)
+      lines.push(`  ${m.at}  ${m.analysis}/${m.metric} = ${m.value ?? '—'} ${m.outcome}${m.message ? ` (${m.message})` : ''}`);
   }
   return lines.join('\n');
 }

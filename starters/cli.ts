@@ -34,7 +34,10 @@ function readPlan(file: string, overrides: string[], requestedBy?: string) {
   if (!plan.metadata.requestedBy) {
     const actor = requestedBy ?? defaultActor();
     const problem = unreadableCharacter(actor);
-    if (problem) throw new PlanError(file, [{ path: 'metadata.requestedBy (from --by, $GLIDEPATH_USER, $GITHUB_ACTOR or $USER)', message: `requestedBy ${problem}` }]);
+    if (problem)
+      throw new PlanError(file, [
+        { path: 'metadata.requestedBy (from --by, $GLIDEPATH_USER, $GITHUB_ACTOR or $USER)', message: `requestedBy ${problem}` },
+      ]);
     plan.metadata.requestedBy = actor;
   }
   return plan;
@@ -69,7 +72,9 @@ export function buildCli(): Command {
         return;
       }
       const plan = loadPlan(file, opts.set);
-      console.log(`${file}: valid ${plan.strategy.type} plan for ${plan.metadata.service} → ${plan.metadata.environment} @ ${plan.metadata.release}`);
+      console.log(
+        `${file}: valid ${plan.strategy.type} plan for ${plan.metadata.service} → ${plan.metadata.environment} @ ${plan.metadata.release}`,
+      );
       for (const note of planNotes(plan)) console.log(note);
     });
 
@@ -123,13 +128,17 @@ export function buildCli(): Command {
       const releases = `WorkflowType = "releaseWorkflow"${opts.all ? '' : ' AND ExecutionStatus = "Running"'}`;
       for await (const run of client.workflow.list({ query: releases, pageSize: 50 })) {
         const get = (name: string) => run.typedSearchAttributes.getAll().find((p) => p.key.name === name)?.value;
-        console.log(`${run.workflowId.padEnd(32)} ${String(get('DeployRelease') ?? '').padEnd(16)} ${String(get('DeployPhase') ?? run.status.name).padEnd(18)} release`);
+        console.log(
+          `${run.workflowId.padEnd(32)} ${String(get('DeployRelease') ?? '').padEnd(16)} ${String(get('DeployPhase') ?? run.status.name).padEnd(18)} release`,
+        );
       }
       const query = `WorkflowType = "deploymentWorkflow"${opts.all ? '' : ' AND ExecutionStatus = "Running"'}`;
       for await (const run of client.workflow.list({ query, pageSize: 50 })) {
         const sa = run.typedSearchAttributes;
         const get = (name: string) => sa.getAll().find((p) => p.key.name === name)?.value;
-        console.log(`${run.workflowId.padEnd(32)} ${String(get('DeployRelease') ?? '').padEnd(16)} ${String(get('DeployPhase') ?? run.status.name).padEnd(18)} ${get('DeployWeight') ?? 0}%`);
+        console.log(
+          `${run.workflowId.padEnd(32)} ${String(get('DeployRelease') ?? '').padEnd(16)} ${String(get('DeployPhase') ?? run.status.name).padEnd(18)} ${get('DeployWeight') ?? 0}%`,
+        );
       }
     });
 
@@ -175,10 +184,17 @@ export function buildCli(): Command {
 
   program
     .command('codec-server')
-    .description('serve /encode and /decode for the Web UI and the Temporal CLI (keys: GLIDEPATH_ENCRYPTION_KEYS or GLIDEPATH_ENCRYPTION_KEY_FILE; access token: GLIDEPATH_CODEC_TOKEN)')
+    .description(
+      'serve /encode and /decode for the Web UI and the Temporal CLI (keys: GLIDEPATH_ENCRYPTION_KEYS or GLIDEPATH_ENCRYPTION_KEY_FILE; access token: GLIDEPATH_CODEC_TOKEN)',
+    )
     .option('--port <port>', 'port to listen on', '8081')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--allowed-origin <origin>', 'the Web UI origin that may call it, repeatable (default: the origin of $TEMPORAL_UI_URL, else http://localhost:8233)', collect, [])
+    .option(
+      '--allowed-origin <origin>',
+      'the Web UI origin that may call it, repeatable (default: the origin of $TEMPORAL_UI_URL, else http://localhost:8233)',
+      collect,
+      [],
+    )
     .action(async (opts: { port: string; host: string; allowedOrigin: string[] }) => {
       const { runCodecServer } = require('./codec-server') as typeof import('./codec-server');
       await runCodecServer(opts);
@@ -188,7 +204,7 @@ export function buildCli(): Command {
     .command('schema')
     .description('print the plan JSON Schema (for editor completion and validation)')
     .addOption(new Option('--out <file>', 'write to a file instead'))
-    .option('--release', 'the release file\'s schema instead of the plan\'s')
+    .option('--release', "the release file's schema instead of the plan's")
     .action(async (opts: { out?: string; release?: boolean }) => {
       const text = opts.release ? releaseJsonSchema() : planJsonSchema();
       if (opts.out) writeFileSync(opts.out, text);

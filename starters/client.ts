@@ -25,5 +25,7 @@ export function resolveDeploymentId(ref: string): string {
 
 /** Who is acting: --by, else the CI or shell user. */
 export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {
-  return env.GLIDEPATH_USER ?? env.GITHUB_ACTOR ?? env.GITLAB_USER_LOGIN ?? env.BUILDKITE_BUILD_CREATOR ?? env.USER ?? os.userInfo().username;
+  return (
+    env.GLIDEPATH_USER ?? env.GITHUB_ACTOR ?? env.GITLAB_USER_LOGIN ?? env.BUILDKITE_BUILD_CREATOR ?? env.USER ?? os.userInfo().username
+  );
 }

@@ -74,7 +74,8 @@ async function outcome(result: Promise<unknown>, print: (line: string) => void):
 export function describeEnd(err: unknown): string {
   if (!(err instanceof WorkflowFailedError)) return `FAILED: ${(err as Error).message}`;
   const cause = err.cause;
-  if (cause instanceof ApplicationFailure && cause.type === 'RolledBack') return `ROLLED BACK: ${cause.message.replace(/^rolled back: /, '')}`;
+  if (cause instanceof ApplicationFailure && cause.type === 'RolledBack')
+    return `ROLLED BACK: ${cause.message.replace(/^rolled back: /, '')}`;
   if (cause instanceof CancelledFailure) return 'CANCELLED: rolled back to the stable version';
   if (cause instanceof TerminatedFailure) {
     return 'TERMINATED: no rollback ran; check the target and re-run the plan or roll back by hand';

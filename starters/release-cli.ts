@@ -57,7 +57,10 @@ export function addReleaseCommands(program: Command): void {
 }
 
 /** One line per change of the release's phase or of one of its targets, then the outcome as an exit code. */
-export async function followRelease(handle: WorkflowHandle, print = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)}  ${line}`)): Promise<number> {
+export async function followRelease(
+  handle: WorkflowHandle,
+  print = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)}  ${line}`),
+): Promise<number> {
   let closed = false;
   const result = handle.result().finally(() => (closed = true));
   result.catch(() => undefined);
@@ -65,7 +68,9 @@ export async function followRelease(handle: WorkflowHandle, print = (line: strin
   while (!closed) {
     const s = await Promise.race([handle.query(releaseStatusQuery).catch(() => undefined), sleep(3_000).then(() => undefined)]);
     if (s) {
-      const lines = [`${s.phase.padEnd(17)} ${s.message}${s.gate ? `  → waiting for ${s.gate.kind}${s.gate.approvers?.length ? ` by ${s.gate.approvers.join('/')}` : ''}: glidepath approve ${handle.workflowId}` : ''}`];
+      const lines = [
+        `${s.phase.padEnd(17)} ${s.message}${s.gate ? `  → waiting for ${s.gate.kind}${s.gate.approvers?.length ? ` by ${s.gate.approvers.join('/')}` : ''}: glidepath approve ${handle.workflowId}` : ''}`,
+      ];
       for (const stage of s.stages) for (const t of stage.targets) lines.push(`  ${stage.name} ${t.workflowId}: ${t.state}`);
       for (const line of lines) {
         const key = line.startsWith('  ') ? line.slice(0, line.lastIndexOf(':')) : 'release';
@@ -94,7 +99,10 @@ export async function formatReleaseStatus(client: Client, workflowId: string): P
       stage.targets
         .filter((t) => t.state === 'running' || t.state === 'held')
         .map(async (t) => {
-          const s = await client.workflow.getHandle(t.workflowId).query(statusQuery).catch(() => undefined);
+          const s = await client.workflow
+            .getHandle(t.workflowId)
+            .query(statusQuery)
+            .catch(() => undefined);
           if (s) live[t.workflowId] = `${s.phase}, traffic ${s.weight}%${s.gate ? `, waiting for ${s.gate.kind} "${s.gate.name}"` : ''}`;
         }),
     ),
@@ -104,10 +112,20 @@ export async function formatReleaseStatus(client: Client, workflowId: string): P
     `phase:    ${status.phase}${status.stage ? ` (stage ${status.stage})` : ''}`,
     `now:      ${status.message}`,
   ];
-  if (status.gate) lines.push(`waiting:  ${status.gate.kind} "${status.gate.name}"${status.gate.approvers?.length ? ` by ${status.gate.approvers.join(', ')}` : ''}${status.gate.deadline ? ` until ${status.gate.deadline}` : ''}`);
+  if (status.gate)
+    lines.push(
+      `waiting:  ${status.gate.kind} "${status.gate.name}"${status.gate.approvers?.length ? ` by ${status.gate.approvers.join(', ')}` : ''}${status.gate.deadline ? ` until ${status.gate.deadline}` : ''}`,
+    );
   if (status.outcome) lines.push(`outcome:  ${status.outcome.result}: ${status.outcome.reason}`);
   lines.push(...renderReleaseTree(status, live));
   const actions = status.actions.slice(-5);
-  if (actions.length) lines.push('actions:', ...actions.map((a) => `  ${a.at}  ${a.action}${a.gate ? ` (${a.gate})` : ''} by ${a.by}${a.reason ? `: ${a.reason}` : ''}${a.note ? ` [${a.note}]` : ''}`));
+  if (actions.length)
+    lines.push(
+      'actions:',
+      ...actions.map(
+        (a) =>
+          `  ${a.at}  ${a.action}${a.gate ? ` (${a.gate})` : ''} by ${a.by}${a.reason ? `: ${a.reason}` : ''}${a.note ? ` [${a.note}]` : ''}`,
+      ),
+    );
   return { text: lines.join('\n'), status };
 }

@@ -42,7 +42,9 @@ export async function startRelease(client: Client, release: Release, taskQueue =
           (s) =>
             `**${s.name}** (${s.environment}, on failure: ${s.onFailure === 'halt' ? 'halt' : 'roll back every moved target'})${s.migration ? `, migration of ${s.migration.component} first` : ''}: ` +
             s.waves.map((w, i) => `wave ${i + 1}: ${w.map((t) => `${t.name} → \`${t.workflowId}\``).join(', ')}`).join('; ') +
-            (s.gate ? ` · then gate: ${[s.gate.soak && `soak ${s.gate.soak}`, s.gate.approval && `approval by ${s.gate.approval.approvers?.join('/') ?? 'anyone'}`].filter(Boolean).join(', ')}` : ''),
+            (s.gate
+              ? ` · then gate: ${[s.gate.soak && `soak ${s.gate.soak}`, s.gate.approval && `approval by ${s.gate.approval.approvers?.join('/') ?? 'anyone'}`].filter(Boolean).join(', ')}`
+              : ''),
         ),
       ].join('\n\n'),
     });

@@ -3,7 +3,14 @@
  * asked for it, answered from Temporal visibility (the runs' search attributes and memos; no side database).
  */
 import type { Client } from '@temporalio/client';
-import { DeployEnvironment, DeployPhase, DeployRelease, DeployReleaseId, DeployService, DeployTarget } from '../workflows/search-attributes';
+import {
+  DeployEnvironment,
+  DeployPhase,
+  DeployRelease,
+  DeployReleaseId,
+  DeployService,
+  DeployTarget,
+} from '../workflows/search-attributes';
 
 export interface WhereRow {
   service: string;
@@ -16,7 +23,8 @@ export interface WhereRow {
 }
 
 export async function where(client: Client, name: string): Promise<WhereRow[]> {
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw new Error(`"${name}" is not a service or system name (lowercase letters, digits and '-')`);
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name))
+    throw new Error(`"${name}" is not a service or system name (lowercase letters, digits and '-')`);
   const query = `WorkflowType = "deploymentWorkflow" AND (DeployService = "${name}" OR DeploySystem = "${name}")`;
   const rows = new Map<string, WhereRow>();
   for await (const run of client.workflow.list({ query, pageSize: 100 })) {

@@ -27,7 +27,9 @@ export async function connectWhenReachable(options: NativeConnectionOptions, wai
       if (Date.now() - started + delay > giveUpAfterMs) {
         throw new Error(`Temporal at ${options.address} unreachable for ${Math.round((Date.now() - started) / 1000)}s: ${firstLine(err)}`);
       }
-      say(`glidepath worker: waiting for Temporal at ${options.address} (attempt ${attempt}, next in ${(delay / 1000).toFixed(1)}s): ${firstLine(err)}`);
+      say(
+        `glidepath worker: waiting for Temporal at ${options.address} (attempt ${attempt}, next in ${(delay / 1000).toFixed(1)}s): ${firstLine(err)}`,
+      );
       await sleep(delay);
     }
   }
@@ -36,5 +38,8 @@ export async function connectWhenReachable(options: NativeConnectionOptions, wai
 function firstLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   // The native client's transport errors are long and nested; the first line names the cause.
-  return text.split('\n')[0].replace(/^.*tonic::transport::Error\(\s*/, 'transport error: ').slice(0, 300);
+  return text
+    .split('\n')[0]
+    .replace(/^.*tonic::transport::Error\(\s*/, 'transport error: ')
+    .slice(0, 300);
 }

@@ -18,7 +18,8 @@ export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts'
  * The workflow bundles `npm run build` writes beside the compiled worker (dist/); when there, workers load the one
  * that matches their data converter (with a key, failures are encrypted by a converter baked into the bundle).
  */
-export const prebuiltWorkflowBundle = (encrypted: boolean) => path.join(__dirname, '..', encrypted ? 'workflow-bundle-encrypted.js' : 'workflow-bundle.js');
+export const prebuiltWorkflowBundle = (encrypted: boolean) =>
+  path.join(__dirname, '..', encrypted ? 'workflow-bundle-encrypted.js' : 'workflow-bundle.js');
 
 export interface GlidepathWorkerOptions {
   connection: NativeConnection;

@@ -79,15 +79,17 @@ export class BackgroundAnalyses {
 
   start(analysis: Analysis, name: string, variables: Record<string, string>): void {
     const scope = new CancellationScope();
-    const done = scope.run(() => runAnalysisChild(analysis, name, variables)).then(
-      (result) => {
-        if (result.outcome === 'failed') this.onFailure(analysisFailed(name, result));
-        if (result.outcome === 'inconclusive') this.inconclusive.push({ name, timeout: analysis.inconclusiveTimeout });
-      },
-      (err) => {
-        if (!isCancellation(err)) this.onFailure(err);
-      },
-    );
+    const done = scope
+      .run(() => runAnalysisChild(analysis, name, variables))
+      .then(
+        (result) => {
+          if (result.outcome === 'failed') this.onFailure(analysisFailed(name, result));
+          if (result.outcome === 'inconclusive') this.inconclusive.push({ name, timeout: analysis.inconclusiveTimeout });
+        },
+        (err) => {
+          if (!isCancellation(err)) this.onFailure(err);
+        },
+      );
     this.running.push({ scope, done });
   }
 

@@ -9,7 +9,15 @@
  *   failing holds the run in RollbackStuck until it succeeds; it is never reported rolled back half-way.
  * Any error, including an unexpected one in workflow code, takes one of these two paths. Terminate skips both.
  */
-import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, patched, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  patched,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Plan } from '../plan/schema';
 import { runBlueGreen } from './blue-green';
 import { runCanary } from './canary';
@@ -58,7 +66,11 @@ export async function deploymentWorkflow(input: Plan, release?: ReleaseLink): Pr
     rollout.record('cancel', { by: 'temporal', reason: 'cancel requested' }, undefined, 'too late: past the point of no return');
   }
   return CancellationScope.nonCancellable(async () => {
-    rollout.update({ outcome: { result: 'promoted', reason: `${plan.metadata.release} is live` }, gate: undefined, endedAt: new Date().toISOString() });
+    rollout.update({
+      outcome: { result: 'promoted', reason: `${plan.metadata.release} is live` },
+      gate: undefined,
+      endedAt: new Date().toISOString(),
+    });
     recordOutcome(plan, 'promoted', Date.now() - workflowInfo().startTime.getTime());
     rollout.setPhase('Promoted', `${plan.metadata.release} is live on ${rollout.status.target}`);
     await condition(allHandlersFinished);
@@ -100,5 +112,11 @@ async function rollBack(plan: Plan, rollout: Rollout, undo: Compensations, err: 
   });
   if (cancelled) throw err;
   // BENIGN: a rollback is the plan working as designed, not a worker error; the run still closes as Failed.
-  throw ApplicationFailure.create({ message: `rolled back: ${reason}`, type: 'RolledBack', nonRetryable: true, category: 'BENIGN', details: [rollout.status] });
+  throw ApplicationFailure.create({
+    message: `rolled back: ${reason}`,
+    type: 'RolledBack',
+    nonRetryable: true,
+    category: 'BENIGN',
+    details: [rollout.status],
+  });
 }

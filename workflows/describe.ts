@@ -66,7 +66,9 @@ export function planDetails(plan: Plan): string {
     `**Target:** ${describeTarget(plan.target)}`,
   ];
   if (plan.migration) {
-    lines.push(`**Migration:** ${describeMigrationTask(plan.migration.run)}${plan.migration.down ? ' (with down-migration)' : ' (no down-migration: a rollback keeps it applied)'}`);
+    lines.push(
+      `**Migration:** ${describeMigrationTask(plan.migration.run)}${plan.migration.down ? ' (with down-migration)' : ' (no down-migration: a rollback keeps it applied)'}`,
+    );
   }
   if (plan.strategy.type === 'canary') {
     lines.push('**Canary steps:**', ...plan.strategy.steps.map((s, i) => `${i + 1}. ${describeStep(s)}`));

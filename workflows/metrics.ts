@@ -27,7 +27,9 @@ export function recordOutcome(plan: Plan, outcome: 'promoted' | 'rolled-back' | 
 }
 
 export function recordRollback(plan: Plan, durationMs: number): void {
-  meter(plan).createHistogram('glidepath_rollback_duration', 'int', 'ms', 'From the decision to roll back to traffic restored').record(durationMs);
+  meter(plan)
+    .createHistogram('glidepath_rollback_duration', 'int', 'ms', 'From the decision to roll back to traffic restored')
+    .record(durationMs);
 }
 
 export function recordAction(plan: Plan, action: string): void {

@@ -20,7 +20,10 @@ export function assertPlanShape(input: unknown): asserts input is Plan {
     plan?.strategy?.type !== 'canary' && plan?.strategy?.type !== 'blueGreen' ? 'strategy.type' : undefined,
   ].filter(Boolean);
   if (missing.length > 0) {
-    throw ApplicationFailure.nonRetryable(`invalid plan: ${missing.join(', ')} missing or wrong; check it with \`glidepath validate\``, 'InvalidPlan');
+    throw ApplicationFailure.nonRetryable(
+      `invalid plan: ${missing.join(', ')} missing or wrong; check it with \`glidepath validate\``,
+      'InvalidPlan',
+    );
   }
 }
 

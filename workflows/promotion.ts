@@ -45,6 +45,8 @@ async function retirePrevious(plan: Plan, rollout: Rollout, candidate: Candidate
       cleanup.retirePrevious.executeWithOptions({ summary }, [{ target: plan.target, metadata: plan.metadata, candidate }]),
     );
   } catch (err) {
-    rollout.warn(`${candidate.candidateVersion} is live, but removing ${candidate.stableVersion} failed: ${describeFailure(err)}; remove it by hand`);
+    rollout.warn(
+      `${candidate.candidateVersion} is live, but removing ${candidate.stableVersion} failed: ${describeFailure(err)}; remove it by hand`,
+    );
   }
 }

@@ -23,17 +23,32 @@ export class ReleaseHold {
 
   /** Signal handlers never throw; a rollBack stops the rollout like an abort, before the point of no return. */
   listen(): void {
-    setHandler(confirmSignal, (input) => {
-      const action = ActionSchema.safeParse(input);
-      this.rollout.record('promote', action.success ? action.data : { by: 'release', reason: 'stage confirmed' }, undefined, `stage confirmed by ${this.link.releaseId}`);
-      this.confirmed = true;
-    }, { description: releaseDescriptions.confirm });
-    setHandler(rollBackSignal, (input) => {
-      const action = ActionSchema.safeParse(input);
-      const { by, reason } = action.success ? action.data : { by: 'release', reason: 'joint rollback' };
-      this.rollout.record('abort', { by, reason }, undefined, `joint rollback by ${this.link.releaseId}`);
-      this.rollout.fail(ApplicationFailure.nonRetryable(`rolled back with its stage by ${by}${reason ? `: ${reason}` : ''}`, 'JointRollback'));
-    }, { description: releaseDescriptions.rollBack });
+    setHandler(
+      confirmSignal,
+      (input) => {
+        const action = ActionSchema.safeParse(input);
+        this.rollout.record(
+          'promote',
+          action.success ? action.data : { by: 'release', reason: 'stage confirmed' },
+          undefined,
+          `stage confirmed by ${this.link.releaseId}`,
+        );
+        this.confirmed = true;
+      },
+      { description: releaseDescriptions.confirm },
+    );
+    setHandler(
+      rollBackSignal,
+      (input) => {
+        const action = ActionSchema.safeParse(input);
+        const { by, reason } = action.success ? action.data : { by: 'release', reason: 'joint rollback' };
+        this.rollout.record('abort', { by, reason }, undefined, `joint rollback by ${this.link.releaseId}`);
+        this.rollout.fail(
+          ApplicationFailure.nonRetryable(`rolled back with its stage by ${by}${reason ? `: ${reason}` : ''}`, 'JointRollback'),
+        );
+      },
+      { description: releaseDescriptions.rollBack },
+    );
   }
 
   /** Tells the release this target moved; it then waits for confirm (or is rolled back). */
@@ -48,14 +63,20 @@ export class ReleaseHold {
   async awaitConfirmation(candidate: Candidate): Promise<void> {
     if (this.confirmed) return;
     await this.rollout.holdWhilePaused();
-    this.rollout.setPhase('AwaitingConfirmation', `${candidate.candidateVersion} takes all traffic, ${candidate.stableVersion} kept: waiting for ${this.link.releaseId} to confirm the stage`);
+    this.rollout.setPhase(
+      'AwaitingConfirmation',
+      `${candidate.candidateVersion} takes all traffic, ${candidate.stableVersion} kept: waiting for ${this.link.releaseId} to confirm the stage`,
+    );
     await condition(() => this.confirmed);
   }
 
   /** Canary: all traffic to the new version, stable kept in place; report, and wait for the release's word. */
   async holdCanary(plan: Plan, candidate: Candidate): Promise<void> {
     if (this.rollout.status.weight < 100) {
-      this.rollout.setPhase('Progressing', `moving all traffic to ${candidate.candidateVersion}, ${candidate.stableVersion} kept until the release confirms`);
+      this.rollout.setPhase(
+        'Progressing',
+        `moving all traffic to ${candidate.candidateVersion}, ${candidate.stableVersion} kept until the release confirms`,
+      );
       await platform.setTrafficWeight.executeWithOptions({ summary: 'traffic → 100% (previous version kept for the release)' }, [
         { target: plan.target, metadata: plan.metadata, candidate, weight: 100 },
       ]);

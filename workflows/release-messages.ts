@@ -32,6 +32,8 @@ export const releaseStatusQuery = defineQuery<ReleaseStatus>('status');
 
 export const releaseDescriptions = {
   targetHeld: 'A target of this release reports that it moved and waits, previous version kept (sent by Glidepath).',
-  confirm: 'Sent by the release that runs this deployment: its stage is confirmed; go past the point of no return. Input: {"by": "<name>", "reason": "<why>"}',
-  rollBack: 'Sent by the release that runs this deployment: joint rollback of its stage; switch back to the previous version. Input: {"by": "<name>", "reason": "<why>"}',
+  confirm:
+    'Sent by the release that runs this deployment: its stage is confirmed; go past the point of no return. Input: {"by": "<name>", "reason": "<why>"}',
+  rollBack:
+    'Sent by the release that runs this deployment: joint rollback of its stage; switch back to the previous version. Input: {"by": "<name>", "reason": "<why>"}',
 } as const;

@@ -2,13 +2,27 @@
  * The live state of one release and the messages people send it: abort (the running stage rolls back),
  * approve/reject (the gate before the next stage), and the reports of its targets. Workflow code: deterministic.
  */
-import { ApplicationFailure, CancellationScope, condition, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { durationMs, formatDuration } from '../plan/duration';
 import type { PlannedStage } from '../plan/release-expand';
 import type { Release } from '../plan/release-schema';
 import { type ActionInput, ActionSchema, ApprovalInputSchema, abortSignal, approveUpdate, descriptions, rejectUpdate } from './messages';
 import { type TargetHeld, releaseDescriptions, releaseStatusQuery, targetHeldSignal } from './release-messages';
-import { type ReleasePhase, type ReleaseStatus, type ReleaseTargetStatus, initialReleaseStatus, renderReleaseDetails } from './release-status';
+import {
+  type ReleasePhase,
+  type ReleaseStatus,
+  type ReleaseTargetStatus,
+  initialReleaseStatus,
+  renderReleaseDetails,
+} from './release-status';
 import { DeployPhase } from './search-attributes';
 import type { ActionRecord } from './status';
 
@@ -31,19 +45,37 @@ export class ReleaseRun {
   }
 
   listen(): void {
-    setHandler(releaseStatusQuery, () => this.status, { description: 'Stages and targets of this release, what each does, and what the release waits for.' });
+    setHandler(releaseStatusQuery, () => this.status, {
+      description: 'Stages and targets of this release, what each does, and what the release waits for.',
+    });
     setHandler(abortSignal, (input) => this.onAbort(input), {
       description: `Abort the release: every target of the running stage that moved switches back; earlier stages stay promoted. Input: {"by": "<your name>", "reason": "<why>"}`,
     });
-    setHandler(targetHeldSignal, (report) => {
-      if (!report || typeof report.workflowId !== 'string') return;
-      this.held.set(report.workflowId, report);
-      const target = this.target(report.workflowId);
-      if (target) Object.assign(target, { state: 'held', stableVersion: report.stableVersion, candidateVersion: report.candidateVersion, message: 'moved; previous version kept until the stage is confirmed' });
-      this.publish();
-    }, { description: releaseDescriptions.targetHeld });
-    setHandler(approveUpdate, (input) => this.answerGate(input, true), { validator: (input) => this.validateAnswer(input), description: descriptions.approve });
-    setHandler(rejectUpdate, (input) => this.answerGate(input, false), { validator: (input) => this.validateAnswer(input), description: descriptions.reject });
+    setHandler(
+      targetHeldSignal,
+      (report) => {
+        if (!report || typeof report.workflowId !== 'string') return;
+        this.held.set(report.workflowId, report);
+        const target = this.target(report.workflowId);
+        if (target)
+          Object.assign(target, {
+            state: 'held',
+            stableVersion: report.stableVersion,
+            candidateVersion: report.candidateVersion,
+            message: 'moved; previous version kept until the stage is confirmed',
+          });
+        this.publish();
+      },
+      { description: releaseDescriptions.targetHeld },
+    );
+    setHandler(approveUpdate, (input) => this.answerGate(input, true), {
+      validator: (input) => this.validateAnswer(input),
+      description: descriptions.approve,
+    });
+    setHandler(rejectUpdate, (input) => this.answerGate(input, false), {
+      validator: (input) => this.validateAnswer(input),
+      description: descriptions.reject,
+    });
     this.publish();
   }
 
@@ -71,7 +103,14 @@ export class ReleaseRun {
   }
 
   record(action: ActionRecord['action'], input: { by: string; reason?: string }, gate?: string, note?: string): ActionRecord {
-    const record: ActionRecord = { action, by: input.by, reason: input.reason ?? '', at: new Date().toISOString(), gate, ...(note ? { note } : {}) };
+    const record: ActionRecord = {
+      action,
+      by: input.by,
+      reason: input.reason ?? '',
+      at: new Date().toISOString(),
+      gate,
+      ...(note ? { note } : {}),
+    };
     this.status.actions = [...this.status.actions, record].slice(-MAX_ACTIONS);
     this.publish();
     return record;
@@ -86,7 +125,10 @@ export class ReleaseRun {
       const promotedAt = Date.parse(this.stage(stage.name).promotedAt ?? new Date().toISOString());
       const remaining = durationMs(gate.soak) - (Date.now() - promotedAt);
       if (remaining > 0) {
-        this.setPhase('Gated', `${stage.name} soaks ${formatDuration(durationMs(gate.soak))} before ${next}: ${formatDuration(remaining)} left`);
+        this.setPhase(
+          'Gated',
+          `${stage.name} soaks ${formatDuration(durationMs(gate.soak))} before ${next}: ${formatDuration(remaining)} left`,
+        );
         await condition(() => false, remaining, { summary: `soak ${stage.name} ${formatDuration(durationMs(gate.soak))} before ${next}` });
       }
     }
@@ -95,7 +137,13 @@ export class ReleaseRun {
     const name = approval.name ?? `promote-to-${next}`;
     const ms = durationMs(approval.timeout);
     this.answer = undefined;
-    this.status.gate = { kind: 'approval', name, approvers: approval.approvers, deadline: new Date(Date.now() + ms).toISOString(), onTimeout: approval.onTimeout };
+    this.status.gate = {
+      kind: 'approval',
+      name,
+      approvers: approval.approvers,
+      deadline: new Date(Date.now() + ms).toISOString(),
+      onTimeout: approval.onTimeout,
+    };
     this.setPhase('AwaitingApproval', `${stage.name} is promoted; waiting for approval "${name}" to start ${next}`);
     const answered = await condition(() => this.answer !== undefined, ms, { summary: `approval ${name}` });
     this.status.gate = undefined;
@@ -107,7 +155,10 @@ export class ReleaseRun {
     }
     const answer = this.answer as ReleaseRun['answer'];
     if (answer && !answer.approved) {
-      throw ApplicationFailure.nonRetryable(`rejected at "${name}" by ${answer.record.by}${answer.record.reason ? `: ${answer.record.reason}` : ''}`, 'Rejected');
+      throw ApplicationFailure.nonRetryable(
+        `rejected at "${name}" by ${answer.record.by}${answer.record.reason ? `: ${answer.record.reason}` : ''}`,
+        'Rejected',
+      );
     }
   }
 
@@ -118,7 +169,12 @@ export class ReleaseRun {
   /** Signal handler: never throws; the first abort wins. */
   private onAbort(input: ActionInput): void {
     const parsed = ActionSchema.safeParse(input);
-    const record = this.record('abort', parsed.success ? parsed.data : { by: 'unknown', reason: 'unreadable input' }, undefined, this.finished ? 'too late: the release already ended or rolls back' : undefined);
+    const record = this.record(
+      'abort',
+      parsed.success ? parsed.data : { by: 'unknown', reason: 'unreadable input' },
+      undefined,
+      this.finished ? 'too late: the release already ended or rolls back' : undefined,
+    );
     if (this.abortedBy || this.finished) return;
     this.abortedBy = record;
     this.forward.cancel();

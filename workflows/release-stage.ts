@@ -5,7 +5,15 @@
  * fails (or the release is aborted), every target that moved switches back, newest first — or, with
  * `onFailure: halt`, the moved ones are kept. Workflow code: deterministic.
  */
-import { ApplicationFailure, CancellationScope, type ChildWorkflowHandle, ParentClosePolicy, condition, startChild, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  type ChildWorkflowHandle,
+  ParentClosePolicy,
+  condition,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { PlannedStage, ReleaseTarget } from '../plan/release-expand';
 import { rescue, waits } from './activities';
 import { Compensations } from './compensations';
@@ -14,7 +22,17 @@ import { describeMigrationTask, describeTarget, planDetails, planSummary, strate
 import { describeFailure } from './failures';
 import { confirmSignal, rollBackSignal } from './release-messages';
 import type { ReleaseRun } from './release-run';
-import { DeployEnvironment, DeployPhase, DeployRelease, DeployReleaseId, DeployService, DeployStrategy, DeploySystem, DeployTarget, DeployWeight } from './search-attributes';
+import {
+  DeployEnvironment,
+  DeployPhase,
+  DeployRelease,
+  DeployReleaseId,
+  DeployService,
+  DeployStrategy,
+  DeploySystem,
+  DeployTarget,
+  DeployWeight,
+} from './search-attributes';
 
 interface Child {
   target: ReleaseTarget;
@@ -48,7 +66,10 @@ export class StageRun {
         if (this.stage.migration) await this.migrate();
         for (const [w, wave] of this.stage.waves.entries()) {
           this.status.state = 'running';
-          this.run.setPhase('Deploying', `${this.stage.name}: wave ${w + 1}/${this.stage.waves.length} (${wave.map((t) => t.name).join(', ')})`);
+          this.run.setPhase(
+            'Deploying',
+            `${this.stage.name}: wave ${w + 1}/${this.stage.waves.length} (${wave.map((t) => t.name).join(', ')})`,
+          );
           await Promise.all(wave.map((target) => this.runTarget(target, wave)));
         }
       });
@@ -132,10 +153,15 @@ export class StageRun {
     const key = `${info.workflowId}/${info.firstExecutionRunId}/${this.stage.name}/up`;
     this.status.state = 'migrating';
     this.status.migration = 'running';
-    this.run.setPhase('Migrating', `${this.stage.name}: migration of ${component} (${describeMigrationTask(migration.run)}) before any traffic`);
+    this.run.setPhase(
+      'Migrating',
+      `${this.stage.name}: migration of ${component} (${describeMigrationTask(migration.run)}) before any traffic`,
+    );
     try {
       await CancellationScope.nonCancellable(() =>
-        waits.runMigration.executeWithOptions({ summary: `${this.stage.name}: migrate (${describeMigrationTask(migration.run)})` }, [{ task: migration.run, idempotencyKey: key, metadata }]),
+        waits.runMigration.executeWithOptions({ summary: `${this.stage.name}: migrate (${describeMigrationTask(migration.run)})` }, [
+          { task: migration.run, idempotencyKey: key, metadata },
+        ]),
       );
     } catch (err) {
       this.status.migration = 'failed';
@@ -164,13 +190,21 @@ export class StageRun {
       if (!child.closed) {
         Object.assign(status, { state: 'rolling-back', message: 'switching back' });
         this.run.publish();
-        await child.handle!.signal(rollBackSignal, { by, reason: `joint rollback of ${this.stage.name}: ${reason}` }).catch(() => undefined);
+        await child
+          .handle!.signal(rollBackSignal, { by, reason: `joint rollback of ${this.stage.name}: ${reason}` })
+          .catch(() => undefined);
         await condition(() => child.closed !== undefined);
-        Object.assign(status, { state: child.closed!.ok ? 'promoted' : 'rolled-back', message: child.closed!.ok ? 'was past its point of no return' : 'switched back to the previous version' });
+        Object.assign(status, {
+          state: child.closed!.ok ? 'promoted' : 'rolled-back',
+          message: child.closed!.ok ? 'was past its point of no return' : 'switched back to the previous version',
+        });
       }
     }
     this.skipUnstarted();
-    await this.undo.unwind({ onEach: (step) => this.run.setPhase('RollingBack', `${this.stage.name}: ${step}`), whenStuck: (_, err) => this.retryLater(err) });
+    await this.undo.unwind({
+      onEach: (step) => this.run.setPhase('RollingBack', `${this.stage.name}: ${step}`),
+      whenStuck: (_, err) => this.retryLater(err),
+    });
     this.status.state = 'rolled-back';
     this.run.publish();
   }
@@ -181,7 +215,9 @@ export class StageRun {
     await condition(() => this.starting === 0);
     for (const child of this.children.filter((c) => !c.closed)) {
       const held = this.run.held.has(child.target.workflowId);
-      await child.handle!.signal(held ? confirmSignal : rollBackSignal, { by: 'glidepath', reason: `stage ${this.stage.name} halted: ${reason}` }).catch(() => undefined);
+      await child
+        .handle!.signal(held ? confirmSignal : rollBackSignal, { by: 'glidepath', reason: `stage ${this.stage.name} halted: ${reason}` })
+        .catch(() => undefined);
     }
     await this.settle();
     this.skipUnstarted();
@@ -194,13 +230,18 @@ export class StageRun {
     this.status.state = 'confirming';
     this.run.setPhase('Confirming', `${this.stage.name}: every target moved; confirming`);
     for (const child of this.children) {
-      await child.handle!.signal(confirmSignal, { by: 'glidepath', reason: `stage ${this.stage.name} confirmed by the release` }).catch(() => undefined);
+      await child
+        .handle!.signal(confirmSignal, { by: 'glidepath', reason: `stage ${this.stage.name} confirmed by the release` })
+        .catch(() => undefined);
     }
     await this.settle();
     const failed = this.children.filter((c) => !c.closed!.ok);
     if (failed.length > 0) {
       this.status.state = 'halted';
-      return { result: 'halted', reason: `${this.stage.name}: ${failed.map((c) => `${c.target.name} failed to promote: ${c.closed!.message}`).join('; ')}` };
+      return {
+        result: 'halted',
+        reason: `${this.stage.name}: ${failed.map((c) => `${c.target.name} failed to promote: ${c.closed!.message}`).join('; ')}`,
+      };
     }
     this.status.state = 'promoted';
     this.status.promotedAt = new Date().toISOString();
@@ -219,7 +260,8 @@ export class StageRun {
   }
 
   private skipUnstarted(): void {
-    for (const t of this.status.targets) if (t.state === 'waiting') Object.assign(t, { state: 'skipped', message: 'not started: the stage stopped first' });
+    for (const t of this.status.targets)
+      if (t.state === 'waiting') Object.assign(t, { state: 'skipped', message: 'not started: the stage stopped first' });
   }
 
   private async retryLater(err: unknown): Promise<void> {

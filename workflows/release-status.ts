@@ -6,7 +6,18 @@ import type { Release } from '../plan/release-schema';
 import type { PlannedStage } from '../plan/release-expand';
 import type { ActionRecord, Gate } from './status';
 
-export type ReleasePhase = 'Starting' | 'Migrating' | 'Deploying' | 'Confirming' | 'Gated' | 'AwaitingApproval' | 'RollingBack' | 'Promoted' | 'RolledBack' | 'Halted' | 'Stopped';
+export type ReleasePhase =
+  | 'Starting'
+  | 'Migrating'
+  | 'Deploying'
+  | 'Confirming'
+  | 'Gated'
+  | 'AwaitingApproval'
+  | 'RollingBack'
+  | 'Promoted'
+  | 'RolledBack'
+  | 'Halted'
+  | 'Stopped';
 
 export type TargetState =
   | 'waiting' // not started: an earlier wave, or a component it comes after, is not in place yet
@@ -94,11 +105,15 @@ export function initialReleaseStatus(release: Release, stages: PlannedStage[], s
 export function renderReleaseTree(s: ReleaseStatus, live: Record<string, string> = {}): string[] {
   const lines: string[] = [];
   for (const stage of s.stages) {
-    lines.push(`${stage.name} (${stage.environment}): ${stage.state}${stage.migration ? ` · migration ${stage.migration}` : ''}${stage.onFailure === 'halt' ? ' · on failure: halt' : ''}`);
+    lines.push(
+      `${stage.name} (${stage.environment}): ${stage.state}${stage.migration ? ` · migration ${stage.migration}` : ''}${stage.onFailure === 'halt' ? ' · on failure: halt' : ''}`,
+    );
     for (const t of stage.targets) {
       const versions = t.candidateVersion ? ` ${t.stableVersion ?? '?'} → ${t.candidateVersion}` : '';
       const detail = live[t.workflowId] ?? t.message;
-      lines.push(`  wave ${t.wave}  ${t.component.padEnd(10)} ${t.workflowId.padEnd(32)} ${t.state}${versions}${detail ? `  ${detail}` : ''}`);
+      lines.push(
+        `  wave ${t.wave}  ${t.component.padEnd(10)} ${t.workflowId.padEnd(32)} ${t.state}${versions}${detail ? `  ${detail}` : ''}`,
+      );
     }
   }
   return lines;
@@ -106,19 +121,28 @@ export function renderReleaseTree(s: ReleaseStatus, live: Record<string, string>
 
 /** Markdown for the release's Current Details in the Web UI. */
 export function renderReleaseDetails(s: ReleaseStatus, workflowId: string): string {
-  const lines = [`### ${s.system} @ ${s.version}`, `**Phase:** ${s.phase}${s.stage ? ` · **Stage:** ${s.stage}` : ''}`, `**Now:** ${s.message}`];
+  const lines = [
+    `### ${s.system} @ ${s.version}`,
+    `**Phase:** ${s.phase}${s.stage ? ` · **Stage:** ${s.stage}` : ''}`,
+    `**Now:** ${s.message}`,
+  ];
   if (s.gate) {
     const who = s.gate.approvers?.length ? ` by one of ${s.gate.approvers.join(', ')}` : '';
     lines.push(`**Waiting for:** ${s.gate.kind} \`${s.gate.name}\`${who}${s.gate.deadline ? ` until ${s.gate.deadline}` : ''}`);
-    if (s.gate.kind === 'approval') lines.push(`Send update \`approve\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`glidepath approve ${workflowId} --by <you>\`.`);
+    if (s.gate.kind === 'approval')
+      lines.push(`Send update \`approve\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`glidepath approve ${workflowId} --by <you>\`.`);
   }
   if (s.outcome) lines.push(`**Outcome:** ${s.outcome.result} — ${s.outcome.reason}`);
-  else lines.push(`To stop: signal \`abort\` with \`{"by": "<you>", "reason": "<why>"}\`: the running stage rolls back; earlier stages stay promoted.`);
+  else
+    lines.push(
+      `To stop: signal \`abort\` with \`{"by": "<you>", "reason": "<why>"}\`: the running stage rolls back; earlier stages stay promoted.`,
+    );
   lines.push('', '```', ...renderReleaseTree(s), '```');
   const recent = s.actions.slice(-5);
   if (recent.length) {
     lines.push('', '| when | action | by | reason |', '|---|---|---|---|');
-    for (const a of recent) lines.push(`| ${a.at} | ${a.action}${a.gate ? ` (${a.gate})` : ''} | ${a.by} | ${a.reason || '—'}${a.note ? ` (${a.note})` : ''} |`);
+    for (const a of recent)
+      lines.push(`| ${a.at} | ${a.action}${a.gate ? ` (${a.gate})` : ''} | ${a.by} | ${a.reason || '—'}${a.note ? ` (${a.note})` : ''} |`);
   }
   return lines.join('\n');
 }

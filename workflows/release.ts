@@ -27,11 +27,17 @@ export interface ReleaseResult {
 export async function releaseWorkflow(input: Release): Promise<ReleaseResult> {
   const parsed = ReleaseSchema.safeParse(input);
   if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(`invalid release: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidRelease');
+    throw ApplicationFailure.nonRetryable(
+      `invalid release: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      'InvalidRelease',
+    );
   }
   const { stages, issues } = expandRelease(parsed.data);
   if (issues.length > 0) {
-    throw ApplicationFailure.nonRetryable(`invalid release: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidRelease');
+    throw ApplicationFailure.nonRetryable(
+      `invalid release: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      'InvalidRelease',
+    );
   }
   const run = new ReleaseRun(parsed.data, stages);
   run.listen();
@@ -41,7 +47,9 @@ export async function releaseWorkflow(input: Release): Promise<ReleaseResult> {
       try {
         await run.forward.run(() => run.gate(stages[i - 1], stage.name));
       } catch (err) {
-        const reason = run.abortedBy ? `aborted by ${run.abortedBy.by}${run.abortedBy.reason ? `: ${run.abortedBy.reason}` : ''}` : describeFailure(err);
+        const reason = run.abortedBy
+          ? `aborted by ${run.abortedBy.by}${run.abortedBy.reason ? `: ${run.abortedBy.reason}` : ''}`
+          : describeFailure(err);
         return end(run, 'stopped', `before ${stage.name}: ${reason}; ${stages[i - 1].name} stays promoted`);
       }
     }
@@ -49,7 +57,11 @@ export async function releaseWorkflow(input: Release): Promise<ReleaseResult> {
     if (outcome.result !== 'promoted') {
       for (const later of run.status.stages.slice(i + 1)) for (const t of later.targets) t.state = 'skipped';
       const kept = stages.slice(0, i).map((s) => s.name);
-      return end(run, outcome.result, `${outcome.reason}${kept.length ? `; ${kept.join(', ')} stay${kept.length === 1 ? 's' : ''} promoted` : ''}`);
+      return end(
+        run,
+        outcome.result,
+        `${outcome.reason}${kept.length ? `; ${kept.join(', ')} stay${kept.length === 1 ? 's' : ''} promoted` : ''}`,
+      );
     }
   }
   return end(run, 'promoted', `${run.release.metadata.version} is live on every stage`);
@@ -67,6 +79,12 @@ async function end(run: ReleaseRun, result: NonNullable<ReleaseStatus['outcome']
     if (result === 'promoted') return { outcome: 'promoted' as const, status: run.status };
     const type = ({ 'rolled-back': 'RolledBack', halted: 'Halted', stopped: 'Stopped' } as const)[result];
     // BENIGN: the release worked as designed; the run still closes as Failed, carrying its status.
-    throw ApplicationFailure.create({ message: `${type === 'RolledBack' ? 'rolled back' : result}: ${reason}`, type, nonRetryable: true, category: 'BENIGN', details: [run.status] });
+    throw ApplicationFailure.create({
+      message: `${type === 'RolledBack' ? 'rolled back' : result}: ${reason}`,
+      type,
+      nonRetryable: true,
+      category: 'BENIGN',
+      details: [run.status],
+    });
   });
 }

@@ -67,7 +67,7 @@ export class Rollout {
     setHandler(pauseSignal, (input) => this.onPause(input, true), { description: descriptions.pause });
     setHandler(resumeSignal, (input) => this.onPause(input, false), { description: descriptions.resume });
     setHandler(measurementsSignal, (input) => this.addMeasurements(Array.isArray(input?.records) ? input.records : []), {
-      description: 'Measurements reported by this deployment\'s analysis child workflows (sent by Glidepath, not by people).',
+      description: "Measurements reported by this deployment's analysis child workflows (sent by Glidepath, not by people).",
     });
     setHandler(approveUpdate, (input) => this.answerGate(input, true), {
       validator: (input) => this.validateAnswer(input),
@@ -173,7 +173,10 @@ export class Rollout {
     this.closeGate();
     if (!decided) {
       this.record('timeout', { by: 'glidepath', reason: `no decision on inconclusive analysis within ${timeout}` }, name);
-      throw ApplicationFailure.nonRetryable(`analysis "${name}" was inconclusive and nobody promoted it within ${timeout}`, 'JudgementTimedOut');
+      throw ApplicationFailure.nonRetryable(
+        `analysis "${name}" was inconclusive and nobody promoted it within ${timeout}`,
+        'JudgementTimedOut',
+      );
     }
   }
 
@@ -224,7 +227,8 @@ export class Rollout {
    * wins (this throws, and the run rolls back); one that arrives after it is recorded and answered "too late".
    */
   commit(): void {
-    if (this.abortedBy || this.failure || this.forward.consideredCancelled) throw new CancelledFailure('stopped before the point of no return');
+    if (this.abortedBy || this.failure || this.forward.consideredCancelled)
+      throw new CancelledFailure('stopped before the point of no return');
     this.status.committedAt = new Date().toISOString();
     this.publish();
   }
@@ -281,7 +285,10 @@ export class Rollout {
 
   /** Signal handler: never throws; the first abort wins. */
   private onAbort(input: ActionInput): void {
-    const note = this.status.committedAt && !this.finished ? `too late: past the point of no return, ${this.plan.metadata.release} stays live` : undefined;
+    const note =
+      this.status.committedAt && !this.finished
+        ? `too late: past the point of no return, ${this.plan.metadata.release} stays live`
+        : undefined;
     const record = this.record('abort', safeAction(input), undefined, note);
     if (this.abortedBy || this.finished || note) return;
     this.abortedBy = record;
@@ -348,7 +355,14 @@ export class Rollout {
   }
 
   record(action: ActionRecord['action'], input: { by: string; reason?: string }, gate?: string, note?: string): ActionRecord {
-    const record: ActionRecord = { action, by: input.by, reason: input.reason ?? '', at: new Date().toISOString(), gate, ...(note ? { note } : {}) };
+    const record: ActionRecord = {
+      action,
+      by: input.by,
+      reason: input.reason ?? '',
+      at: new Date().toISOString(),
+      gate,
+      ...(note ? { note } : {}),
+    };
     recordAction(this.plan, action);
     this.status.actions = [...this.status.actions, record].slice(-MAX_ACTIONS);
     this.publish();

@@ -29,7 +29,11 @@ export interface CloudWatchIO extends ProviderIO {
   now?: () => number;
 }
 
-export async function measureCloudWatch(provider: CloudWatchProvider, variables: Record<string, string>, io: CloudWatchIO): Promise<Reading> {
+export async function measureCloudWatch(
+  provider: CloudWatchProvider,
+  variables: Record<string, string>,
+  io: CloudWatchIO,
+): Promise<Reading> {
   const client = io.clients(provider.region);
   if (provider.alarmName !== undefined) return alarmState(client, renderTemplate(provider.alarmName, variables), io);
   const queries = provider.metricDataQueries ?? [];
@@ -59,7 +63,9 @@ export async function measureCloudWatch(provider: CloudWatchProvider, variables:
   } while (nextToken && values.length === 0);
   if (values.length === 0) {
     const why = problems.length ? `; CloudWatch said ${problems.join('; ')}` : '';
-    throw new Error(`no data: "${returned.id}" has no datapoints in the last ${provider.lookback} (is the metric published, are the dimensions right?)${why}`);
+    throw new Error(
+      `no data: "${returned.id}" has no datapoints in the last ${provider.lookback} (is the metric published, are the dimensions right?)${why}`,
+    );
   }
   return { value: values[0] };
 }
@@ -95,7 +101,9 @@ export function metricDataRequest(queries: MetricDataQuery[], variables: Record<
 }
 
 async function alarmState(client: CloudWatchClient, name: string, io: ProviderIO): Promise<Reading> {
-  const out = await client.send(new DescribeAlarmsCommand({ AlarmNames: [name], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }), { abortSignal: io.signal });
+  const out = await client.send(new DescribeAlarmsCommand({ AlarmNames: [name], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }), {
+    abortSignal: io.signal,
+  });
   const alarm = out.MetricAlarms?.[0] ?? out.CompositeAlarms?.[0];
   if (!alarm) throw new Error(`no CloudWatch alarm named "${name}"`);
   const reason = alarm.StateReason ? `: ${alarm.StateReason}` : '';

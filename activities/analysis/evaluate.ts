@@ -115,7 +115,12 @@ export function decide(t: MetricTally, limits: Limits): AnalysisOutcome | undefi
 }
 
 export function limitsOf(metric: Metric, count: number): Limits {
-  return { count, failureLimit: metric.failureLimit, consecutiveErrorLimit: metric.consecutiveErrorLimit, inconclusiveLimit: metric.inconclusiveLimit };
+  return {
+    count,
+    failureLimit: metric.failureLimit,
+    consecutiveErrorLimit: metric.consecutiveErrorLimit,
+    inconclusiveLimit: metric.inconclusiveLimit,
+  };
 }
 
 /** Why a decided metric ended as it did, for the result message and the rollback reason. */
@@ -123,7 +128,8 @@ export function explain(name: string, t: MetricTally, limits: Limits): string {
   if (t.consecutiveErrors > limits.consecutiveErrorLimit) {
     return `${name} failed: ${t.consecutiveErrors} measurements in a row could not be taken (consecutiveErrorLimit ${limits.consecutiveErrorLimit})`;
   }
-  if (t.outcome === 'failed') return `${name} failed: ${t.failed} of ${t.measured} measurements failed (failureLimit ${limits.failureLimit})`;
+  if (t.outcome === 'failed')
+    return `${name} failed: ${t.failed} of ${t.measured} measurements failed (failureLimit ${limits.failureLimit})`;
   if (t.outcome === 'inconclusive') {
     return `${name} inconclusive: ${t.inconclusive} of ${t.measured} measurements were inconclusive (inconclusiveLimit ${limits.inconclusiveLimit})`;
   }

@@ -13,10 +13,19 @@ import { type ProviderIO, type Reading, request, toNumber } from './reading';
 export async function measureHttp(provider: HttpProvider, variables: Record<string, string>, io: ProviderIO = {}): Promise<Reading> {
   const url = renderTemplate(provider.url, variables);
   await refuseLinkLocal(url);
-  const res = await request(url, { method: 'GET', headers: { accept: 'application/json' }, redirect: 'follow' }, durationMs(provider.timeout), io);
+  const res = await request(
+    url,
+    { method: 'GET', headers: { accept: 'application/json' }, redirect: 'follow' },
+    durationMs(provider.timeout),
+    io,
+  );
   const text = await res.text();
   if (res.status !== provider.expectStatus) {
-    return { verdict: 'failed', value: res.status, message: `HTTP ${res.status}, expected ${provider.expectStatus}: ${text.slice(0, 200)}` };
+    return {
+      verdict: 'failed',
+      value: res.status,
+      message: `HTTP ${res.status}, expected ${provider.expectStatus}: ${text.slice(0, 200)}`,
+    };
   }
   if (provider.jsonPath === undefined) return { verdict: 'passed', value: res.status };
   let body: unknown;
@@ -42,7 +51,8 @@ async function refuseLinkLocal(url: string): Promise<void> {
     problem = addresses.map((a) => linkLocalAddressProblem(a.address)).find(Boolean);
     if (problem) problem = `${host} resolves to ${problem}`;
   }
-  if (problem) throw new Error(`refused to GET ${url}: ${problem}; set ${ALLOW_LINK_LOCAL_ENV}=true on the worker if this check is intended`);
+  if (problem)
+    throw new Error(`refused to GET ${url}: ${problem}; set ${ALLOW_LINK_LOCAL_ENV}=true on the worker if this check is intended`);
 }
 
 /** `checks.errorRate`, `items[0].value`. */

@@ -63,7 +63,12 @@ export function createAnalyzer(deps: AnalyzerDependencies = {}): (input: Analysi
     }
   }
 
-  async function measure(analysis: string, metric: Metric, variables: Record<string, string>, signal: AbortSignal): Promise<MeasurementRecord> {
+  async function measure(
+    analysis: string,
+    metric: Metric,
+    variables: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<MeasurementRecord> {
     const at = new Date().toISOString();
     try {
       const reading = await read(metric.provider, variables, { signal, fetch: deps.fetch });
@@ -85,7 +90,8 @@ export function createAnalyzer(deps: AnalyzerDependencies = {}): (input: Analysi
     const measurements: MeasurementRecord[] = resumed?.measurements ?? [];
     const progress: AnalysisProgress = resumed?.progress ?? input.progress ?? start(analysis.metrics, callStarted);
     const count = (m: Metric) => measurementCount(m, analysis.background);
-    const state = () => overall(analysis.metrics.map((m) => ({ outcome: progress.metrics[m.name].outcome, bounded: Number.isFinite(count(m)) })));
+    const state = () =>
+      overall(analysis.metrics.map((m) => ({ outcome: progress.metrics[m.name].outcome, bounded: Number.isFinite(count(m)) })));
     const beat = () => ctx.heartbeat({ progress, measurements } satisfies Heartbeat);
 
     for (;;) {
@@ -118,7 +124,9 @@ export function createAnalyzer(deps: AnalyzerDependencies = {}): (input: Analysi
 function start(metrics: Metric[], now: number): AnalysisProgress {
   return {
     startedAt: new Date(now).toISOString(),
-    metrics: Object.fromEntries(metrics.map((m) => [m.name, { ...emptyTally(), nextAt: now + (m.initialDelay ? durationMs(m.initialDelay) : 0) }])),
+    metrics: Object.fromEntries(
+      metrics.map((m) => [m.name, { ...emptyTally(), nextAt: now + (m.initialDelay ? durationMs(m.initialDelay) : 0) }]),
+    ),
   };
 }
 
@@ -134,7 +142,8 @@ function result(
     .filter((m) => (state.outcome === 'passed' ? true : progress.metrics[m.name].outcome === state.outcome))
     .map((m) => explain(m.name, progress.metrics[m.name], limitsOf(m, count(m))));
   const failing = measurements.filter((r) => r.outcome === 'failed' || r.outcome === 'error').slice(-3);
-  const evidence = state.outcome === 'failed' && failing.length ? ` (latest: ${failing.map((r) => `${r.metric} ${r.message}`).join('; ')})` : '';
+  const evidence =
+    state.outcome === 'failed' && failing.length ? ` (latest: ${failing.map((r) => `${r.metric} ${r.message}`).join('; ')})` : '';
   const prefix = state.done ? '' : 'so far: ';
   return { outcome: state.outcome, done: state.done, progress, measurements, message: `${prefix}${reasons.join('; ')}${evidence}` };
 }

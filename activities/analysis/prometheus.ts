@@ -16,12 +16,20 @@ interface PromResponse {
   data?: { resultType?: string; result?: PromSample[] | [number, string] };
 }
 
-export async function measurePrometheus(provider: PrometheusProvider, variables: Record<string, string>, io: ProviderIO = {}): Promise<Reading> {
+export async function measurePrometheus(
+  provider: PrometheusProvider,
+  variables: Record<string, string>,
+  io: ProviderIO = {},
+): Promise<Reading> {
   const query = renderTemplate(provider.query, variables);
   const url = `${renderTemplate(provider.address, variables).replace(/\/+$/, '')}/api/v1/query`;
   const res = await request(
     url,
-    { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: new URLSearchParams({ query }) },
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams({ query }),
+    },
     durationMs(provider.timeout),
     io,
   );
@@ -33,7 +41,9 @@ export async function measurePrometheus(provider: PrometheusProvider, variables:
     throw new Error(`Prometheus at ${url} answered ${res.status} with something that is not JSON: ${text.slice(0, 200)}`);
   }
   if (!res.ok || body.status !== 'success') {
-    throw new Error(`Prometheus rejected the query (${res.status}${body.errorType ? ` ${body.errorType}` : ''}): ${body.error ?? text.slice(0, 200)}`);
+    throw new Error(
+      `Prometheus rejected the query (${res.status}${body.errorType ? ` ${body.errorType}` : ''}): ${body.error ?? text.slice(0, 200)}`,
+    );
   }
   const { resultType, result } = body.data ?? {};
   let raw: string | undefined;
@@ -41,7 +51,8 @@ export async function measurePrometheus(provider: PrometheusProvider, variables:
     raw = (result as [number, string])[1];
   } else if (resultType === 'vector') {
     const samples = (result ?? []) as PromSample[];
-    if (samples.length === 0) throw new Error('no data: the query returned no series (is the metric missing, or the label selector wrong?)');
+    if (samples.length === 0)
+      throw new Error('no data: the query returned no series (is the metric missing, or the label selector wrong?)');
     if (samples.length > 1) {
       const labels = samples.slice(0, 3).map((s) => JSON.stringify(s.metric ?? {}));
       throw new Error(`the query returned ${samples.length} series (${labels.join(', ')}…); aggregate it to one, e.g. with sum(...)`);

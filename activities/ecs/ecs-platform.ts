@@ -79,7 +79,13 @@ export function ecsPlatform(clients: EcsClients, options: EcsPlatformOptions = {
     const services = await activeServices(ecs, t.cluster);
     const stable = liveService(services, t.service, live, weight);
     const name = releaseServiceName(t.service, metadata.release);
-    const data: PairData = { cluster: t.cluster, stableService: stable.serviceName!, candidateService: name, stableTargetGroupArn: live, candidateTargetGroupArn: idle };
+    const data: PairData = {
+      cluster: t.cluster,
+      stableService: stable.serviceName!,
+      candidateService: name,
+      stableTargetGroupArn: live,
+      candidateTargetGroupArn: idle,
+    };
     const candidate = { stableVersion: stable.serviceName!, candidateVersion: name, data: { ...data } };
     if (stable.serviceName === name) return candidate; // this release is already the live one: nothing to do
     assertIdle(services, idle, name);
@@ -89,7 +95,9 @@ export function ecsPlatform(clients: EcsClients, options: EcsPlatformOptions = {
       throw ApplicationFailure.retryable(`service ${name} from an earlier attempt at this release is still draining`, 'Draining');
     }
     if (!existing) {
-      const taskDefinitionArn = await registerDerived(ecs, stable.taskDefinition!, t.taskDefinition, { [TAG_RELEASE]: releaseMarker(metadata) });
+      const taskDefinitionArn = await registerDerived(ecs, stable.taskDefinition!, t.taskDefinition, {
+        [TAG_RELEASE]: releaseMarker(metadata),
+      });
       await createServiceLike(ecs, stable, {
         cluster: t.cluster,
         name,

@@ -23,7 +23,13 @@ import type { MigrationResult } from '../types';
 import { pollUntil } from '../poll';
 import { describeTaskDefinition, registerDerived, tagValue } from './task-definitions';
 
-export async function runEcsMigration(ecs: ECSClient, task: EcsMigration, key: string, m: Metadata, intervalMs?: number): Promise<MigrationResult> {
+export async function runEcsMigration(
+  ecs: ECSClient,
+  task: EcsMigration,
+  key: string,
+  m: Metadata,
+  intervalMs?: number,
+): Promise<MigrationResult> {
   const hash = createHash('sha256').update(key).digest('hex');
   const startedBy = `glidepath-${hash.slice(0, 26)}`; // ECS allows 36 characters
   const doneTag = `glidepath:migration:${m.service}.${m.environment}`;
@@ -46,7 +52,9 @@ export async function runEcsMigration(ecs: ECSClient, task: EcsMigration, key: s
       'MigrationFailed',
     );
   }
-  await ecs.send(new TagResourceCommand({ resourceArn: taskDefinition.taskDefinitionArn!, tags: [{ key: doneTag, value: hash.slice(0, 32) }] }));
+  await ecs.send(
+    new TagResourceCommand({ resourceArn: taskDefinition.taskDefinitionArn!, tags: [{ key: doneTag, value: hash.slice(0, 32) }] }),
+  );
   const applied = existing?.lastStatus === 'STOPPED';
   return { ran: !applied, output: applied ? `already applied by task ${taskId(stopped)}` : `task ${taskId(stopped)} exited with code 0` };
 }
@@ -64,7 +72,14 @@ async function findStarted(ecs: ECSClient, cluster: string, startedBy: string): 
   return tasks.find((t) => t.lastStatus !== 'STOPPED') ?? tasks.sort((a, b) => +(b.stoppedAt ?? 0) - +(a.stoppedAt ?? 0))[0];
 }
 
-async function startTask(ecs: ECSClient, task: EcsMigration, container: string, baseArn: string, startedBy: string, hash: string): Promise<Task> {
+async function startTask(
+  ecs: ECSClient,
+  task: EcsMigration,
+  container: string,
+  baseArn: string,
+  startedBy: string,
+  hash: string,
+): Promise<Task> {
   const { command, environment, secrets } = task.overrides;
   // RunTask cannot override secrets: a revision with the references added runs instead, in a family of its own
   // so that the plan's family keeps meaning what its owners registered.
@@ -87,13 +102,18 @@ async function startTask(ecs: ECSClient, task: EcsMigration, container: string, 
           assignPublicIp: task.network.assignPublicIp ? 'ENABLED' : 'DISABLED',
         },
       },
-      overrides: command || env.length ? { containerOverrides: [{ name: container, command, environment: env.length ? env : undefined }] } : undefined,
+      overrides:
+        command || env.length
+          ? { containerOverrides: [{ name: container, command, environment: env.length ? env : undefined }] }
+          : undefined,
     }),
   );
   const started = out.tasks?.[0];
   if (!started) {
     // Placement failures (no capacity, an unknown subnet) are worth another attempt with backoff.
-    throw new Error(`RunTask started nothing: ${(out.failures ?? []).map((f) => `${f.arn ?? ''} ${f.reason} ${f.detail ?? ''}`.trim()).join('; ')}`);
+    throw new Error(
+      `RunTask started nothing: ${(out.failures ?? []).map((f) => `${f.arn ?? ''} ${f.reason} ${f.detail ?? ''}`.trim()).join('; ')}`,
+    );
   }
   return started;
 }
@@ -110,8 +130,13 @@ async function waitStopped(ecs: ECSClient, task: EcsMigration, started: Task, in
     );
   } catch (err) {
     if (err instanceof ApplicationFailure && err.type === 'NotReady') {
-      await ecs.send(new StopTaskCommand({ cluster: task.cluster, task: started.taskArn!, reason: `glidepath: migration exceeded ${task.timeout}` }));
-      throw ApplicationFailure.nonRetryable(`migration task ${taskId(started)} did not finish within ${task.timeout}; stopped it`, 'MigrationFailed');
+      await ecs.send(
+        new StopTaskCommand({ cluster: task.cluster, task: started.taskArn!, reason: `glidepath: migration exceeded ${task.timeout}` }),
+      );
+      throw ApplicationFailure.nonRetryable(
+        `migration task ${taskId(started)} did not finish within ${task.timeout}; stopped it`,
+        'MigrationFailed',
+      );
     }
     throw err;
   }

@@ -47,7 +47,10 @@ export async function serviceReady(
   if (!service) throw ApplicationFailure.nonRetryable(`service ${name} no longer exists in cluster ${cluster}`, 'NotFound');
   const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
   if (primary?.rolloutState === 'FAILED') {
-    throw ApplicationFailure.nonRetryable(`${name} failed to start: ${primary.rolloutStateReason ?? latestEvent(service) ?? 'deployment failed'}`, 'NotReady');
+    throw ApplicationFailure.nonRetryable(
+      `${name} failed to start: ${primary.rolloutStateReason ?? latestEvent(service) ?? 'deployment failed'}`,
+      'NotReady',
+    );
   }
   const desired = service.desiredCount ?? 0;
   const running = service.runningCount ?? 0;
@@ -60,7 +63,10 @@ export async function serviceReady(
   const unhealthy = targets
     .filter((t) => t.TargetHealth?.State !== 'healthy')
     .slice(0, 3)
-    .map((t) => `${t.Target?.Id} ${t.TargetHealth?.State} (${[t.TargetHealth?.Reason, t.TargetHealth?.Description].filter(Boolean).join(': ')})`);
+    .map(
+      (t) =>
+        `${t.Target?.Id} ${t.TargetHealth?.State} (${[t.TargetHealth?.Reason, t.TargetHealth?.Description].filter(Boolean).join(': ')})`,
+    );
   return { ready: false, reason: `${healthy}/${desired} targets healthy${unhealthy.length ? `; ${unhealthy.join(', ')}` : ''}` };
 }
 
@@ -85,10 +91,14 @@ export function rollingDone(service: Service, taskDefinitionArn: string): Check 
   }
   if (deployment.status === 'PRIMARY' && deployment.rolloutState === 'COMPLETED') return { ready: true };
   // Without a rollout state (very old ECS agents), the update is done when only the new deployment is left.
-  if (!deployment.rolloutState && service.deployments!.length === 1 && service.runningCount === service.desiredCount) return { ready: true };
+  if (!deployment.rolloutState && service.deployments!.length === 1 && service.runningCount === service.desiredCount)
+    return { ready: true };
   return {
     ready: false,
-    reason: withEvent(`${deployment.runningCount ?? 0}/${deployment.desiredCount ?? 0} new tasks running, ${deployment.rolloutState ?? 'in progress'}`, service),
+    reason: withEvent(
+      `${deployment.runningCount ?? 0}/${deployment.desiredCount ?? 0} new tasks running, ${deployment.rolloutState ?? 'in progress'}`,
+      service,
+    ),
   };
 }
 

@@ -13,7 +13,15 @@ import type { EcsTarget } from '../../plan/targets';
 import type { Candidate, DeployInput } from '../types';
 import { rollingDone, waitFor } from './readiness';
 import { describeService } from './services';
-import { TAG_PREVIOUS, TAG_RELEASE, describeTaskDefinition, registerDerived, releaseMarker, shortTaskDefinition, tagValue } from './task-definitions';
+import {
+  TAG_PREVIOUS,
+  TAG_RELEASE,
+  describeTaskDefinition,
+  registerDerived,
+  releaseMarker,
+  shortTaskDefinition,
+  tagValue,
+} from './task-definitions';
 
 async function liveService(ecs: ECSClient, t: EcsTarget) {
   const service = await describeService(ecs, t.cluster, t.service);
@@ -21,7 +29,12 @@ async function liveService(ecs: ECSClient, t: EcsTarget) {
   return service;
 }
 
-export async function deployRolling(ecs: ECSClient, t: EcsTarget, metadata: Metadata, strategy: DeployInput['strategy']): Promise<Candidate> {
+export async function deployRolling(
+  ecs: ECSClient,
+  t: EcsTarget,
+  metadata: Metadata,
+  strategy: DeployInput['strategy'],
+): Promise<Candidate> {
   if (strategy === 'blueGreen') {
     throw ApplicationFailure.nonRetryable(
       'blue-green needs two services to switch between; use deployment: servicePair, or a canary strategy without setWeight for a rolling update',
@@ -38,7 +51,9 @@ export async function deployRolling(ecs: ECSClient, t: EcsTarget, metadata: Meta
     previous = tagValue(tags, TAG_PREVIOUS) ?? current;
   } else {
     next = await registerDerived(ecs, current, t.taskDefinition, { [TAG_RELEASE]: releaseMarker(metadata), [TAG_PREVIOUS]: current });
-    await ecs.send(new UpdateServiceCommand({ cluster: t.cluster, service: t.service, taskDefinition: next, desiredCount: t.desiredCount }));
+    await ecs.send(
+      new UpdateServiceCommand({ cluster: t.cluster, service: t.service, taskDefinition: next, desiredCount: t.desiredCount }),
+    );
   }
   return {
     stableVersion: shortTaskDefinition(previous),

@@ -54,7 +54,10 @@ export async function registerDerived(
 ): Promise<string> {
   const { taskDefinition: base } = await describeTaskDefinition(ecs, baseRef);
   const target = family ?? base.family!;
-  const spec = createHash('sha256').update(JSON.stringify({ base: base.taskDefinitionArn, target, change, tags })).digest('hex').slice(0, 32);
+  const spec = createHash('sha256')
+    .update(JSON.stringify({ base: base.taskDefinitionArn, target, change, tags }))
+    .digest('hex')
+    .slice(0, 32);
   const latest = await latestRevision(ecs, target);
   if (latest && tagValue(latest.tags, TAG_SPEC) === spec) return latest.taskDefinition.taskDefinitionArn!;
 

@@ -36,7 +36,10 @@ export interface BlueGreenData extends Record<string, string> {
 
 function services(c: Ctx) {
   if (!c.t.blueGreen) {
-    throw ApplicationFailure.nonRetryable('a blue-green plan on Kubernetes needs target.blueGreen (activeService and previewService)', 'InvalidPlan');
+    throw ApplicationFailure.nonRetryable(
+      'a blue-green plan on Kubernetes needs target.blueGreen (activeService and previewService)',
+      'InvalidPlan',
+    );
   }
   return c.t.blueGreen;
 }
@@ -52,7 +55,11 @@ export async function deployBlueGreen(c: Ctx, metadata: Metadata): Promise<Candi
   const name = candidateName(c, metadata);
   const release = releaseLabel(metadata.release);
   if (stableName === name) {
-    return { stableVersion: name, candidateVersion: name, data: { mode: 'blueGreen', unchanged: 'true', namespace: t.namespace, candidateDeployment: name } };
+    return {
+      stableVersion: name,
+      candidateVersion: name,
+      data: { mode: 'blueGreen', unchanged: 'true', namespace: t.namespace, candidateDeployment: name },
+    };
   }
   const existing = candidateDataOf(await read<V1Deployment>(k, deploymentRef(t.namespace, name)), release);
   if (existing) return { stableVersion: existing.stableDeployment, candidateVersion: name, data: existing }; // an earlier attempt made it
@@ -60,7 +67,8 @@ export async function deployBlueGreen(c: Ctx, metadata: Metadata): Promise<Candi
   const stable = await readDeployment(k, t.namespace, stableName);
   containerOf(stable, t.container);
   const state = rolloutState(stable);
-  if (!state.done) throw ApplicationFailure.retryable(`Deployment ${t.namespace}/${stableName} is still rolling out (${state.summary})`, 'RollingOut');
+  if (!state.done)
+    throw ApplicationFailure.retryable(`Deployment ${t.namespace}/${stableName} is still rolling out (${state.summary})`, 'RollingOut');
   const base = baseSelector(active);
   assertSelects(base, stable, activeService);
   const stableSelector = { ...base, [POD_TEMPLATE_HASH]: await currentTemplateHash(k, stable) };
@@ -102,7 +110,9 @@ export async function waitBlueGreenReady(c: Ctx, d: BlueGreenData): Promise<void
 
 export async function previewBlueGreen(c: Ctx, d: BlueGreenData): Promise<void> {
   if (d.unchanged) return;
-  await setSelector(c.k, d.namespace, d.previewService, decodeSelector(d.candidateSelector), { [ANNOTATION_PREVIEW]: d.candidateDeployment });
+  await setSelector(c.k, d.namespace, d.previewService, decodeSelector(d.candidateSelector), {
+    [ANNOTATION_PREVIEW]: d.candidateDeployment,
+  });
 }
 
 /** The switch: the active Service selects the new Pods. The old Deployment keeps running for a switch back. */

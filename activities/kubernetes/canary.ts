@@ -11,7 +11,18 @@ import type { Metadata } from '../../plan/schema';
 import type { Candidate } from '../types';
 import { type Ctx, deadlineMs, route, routePoint, waitOptions } from './context';
 import { applyReleaseDeployment, candidateDataOf, containerOf, readDeployment, replicasOf, scale } from './deployments';
-import { LABEL_RELEASE, LABEL_TRACK, POD_TEMPLATE_HASH, childName, deploymentRef, patch, read, releaseLabel, remove, selects } from './objects';
+import {
+  LABEL_RELEASE,
+  LABEL_TRACK,
+  POD_TEMPLATE_HASH,
+  childName,
+  deploymentRef,
+  patch,
+  read,
+  releaseLabel,
+  remove,
+  selects,
+} from './objects';
 import { rolloutState, scaledAnnotation, waitRolledOut } from './readiness';
 import { assertSelects, baseSelector, currentTemplateHash, decodeSelector, encodeSelector, readService, setSelector } from './services';
 import { replicaSplit, setRouteWeights } from './traffic';
@@ -46,7 +57,11 @@ export async function deployCanary(c: Ctx, metadata: Metadata): Promise<Candidat
   const traffic = route(t) ? 'gatewayRoute' : 'replicaRatio';
   if (stableLabels[LABEL_RELEASE] === release && stableImage === t.image) {
     // This release is the stable one already (promoted by an earlier run): nothing to do.
-    return { stableVersion: stableImage, candidateVersion: t.image, data: { mode: 'canary', traffic, unchanged: 'true', namespace: t.namespace, stableDeployment: t.deployment } };
+    return {
+      stableVersion: stableImage,
+      candidateVersion: t.image,
+      data: { mode: 'canary', traffic, unchanged: 'true', namespace: t.namespace, stableDeployment: t.deployment },
+    };
   }
   const canaryName = childName(t.deployment, 'canary');
   const existing = await read<V1Deployment>(k, deploymentRef(t.namespace, canaryName));
@@ -61,7 +76,11 @@ export async function deployCanary(c: Ctx, metadata: Metadata): Promise<Candidat
     return { stableVersion: mine.stableImage, candidateVersion: t.image, data: mine }; // an earlier attempt created it
   }
   const state = rolloutState(stable);
-  if (!state.done) throw ApplicationFailure.retryable(`stable Deployment ${t.namespace}/${t.deployment} is still rolling out (${state.summary})`, 'RollingOut');
+  if (!state.done)
+    throw ApplicationFailure.retryable(
+      `stable Deployment ${t.namespace}/${t.deployment} is still rolling out (${state.summary})`,
+      'RollingOut',
+    );
 
   const replicas = t.replicas ?? replicasOf(stable);
   const labels = { [LABEL_RELEASE]: release, [LABEL_TRACK]: 'canary' };
@@ -97,7 +116,10 @@ export async function deployCanary(c: Ctx, metadata: Metadata): Promise<Candidat
     const name = t.traffic.replicaRatio.service;
     const selector = (await readService(k, t.namespace, name)).spec!.selector!;
     if (!selects(selector, { ...stableLabels, ...labels })) {
-      throw ApplicationFailure.nonRetryable(`Service ${t.namespace}/${name} selects ${JSON.stringify(selector)}, which the canary Pods would not match`, 'InvalidPlan');
+      throw ApplicationFailure.nonRetryable(
+        `Service ${t.namespace}/${name} selects ${JSON.stringify(selector)}, which the canary Pods would not match`,
+        'InvalidPlan',
+      );
     }
   }
   await applyReleaseDeployment(k, stable, {
@@ -127,8 +149,14 @@ export async function canaryTraffic(c: Ctx, d: CanaryData, weight: number): Prom
   // Add Pods before taking any away: the side that grows is ready before the other shrinks.
   const steps: Array<[string, number]> =
     want.stable > replicasOf(stable)
-      ? [[d.stableDeployment, want.stable], [d.canaryDeployment, want.canary]]
-      : [[d.canaryDeployment, want.canary], [d.stableDeployment, want.stable]];
+      ? [
+          [d.stableDeployment, want.stable],
+          [d.canaryDeployment, want.canary],
+        ]
+      : [
+          [d.canaryDeployment, want.canary],
+          [d.stableDeployment, want.stable],
+        ];
   const [first, second] = steps;
   await scale(c.k, d.namespace, first[0], first[1]);
   await waitRolledOut(c.k, d.namespace, first[0], waitOptions(c, `${first[0]} at ${first[1]} Pods`, true));
@@ -221,7 +249,9 @@ async function waitStableBack(c: Ctx, d: CanaryData): Promise<void> {
 /** The canary this release created, if it exists (a rollback whose deploy call never returned). */
 export async function findCanary(c: Ctx, metadata: Metadata): Promise<CanaryData | undefined> {
   const name = childName(c.t.deployment, 'canary');
-  return candidateDataOf(await read<V1Deployment>(c.k, deploymentRef(c.t.namespace, name)), releaseLabel(metadata.release)) as CanaryData | undefined;
+  return candidateDataOf(await read<V1Deployment>(c.k, deploymentRef(c.t.namespace, name)), releaseLabel(metadata.release)) as
+    | CanaryData
+    | undefined;
 }
 
 export async function removeCanary(c: Ctx, d: CanaryData): Promise<void> {

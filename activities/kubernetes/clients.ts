@@ -60,11 +60,17 @@ function loadConfig({ kubeconfig, context }: KubeConnection): KubeConfig {
     if (kubeconfig) config.loadFromFile(kubeconfig);
     else config.loadFromDefault(); // KUBECONFIG, ~/.kube/config, then the in-cluster service account
   } catch (err) {
-    throw ApplicationFailure.nonRetryable(`cannot load kubeconfig ${kubeconfig ?? '(worker default)'}: ${(err as Error).message}`, 'InvalidPlan');
+    throw ApplicationFailure.nonRetryable(
+      `cannot load kubeconfig ${kubeconfig ?? '(worker default)'}: ${(err as Error).message}`,
+      'InvalidPlan',
+    );
   }
   if (context) useContext(config, context, kubeconfig ?? 'the worker kubeconfig');
   if (!config.getCurrentCluster()) {
-    throw ApplicationFailure.nonRetryable(`kubeconfig ${kubeconfig ?? '(worker default)'} names no cluster for its current context`, 'InvalidPlan');
+    throw ApplicationFailure.nonRetryable(
+      `kubeconfig ${kubeconfig ?? '(worker default)'} names no cluster for its current context`,
+      'InvalidPlan',
+    );
   }
   return config;
 }

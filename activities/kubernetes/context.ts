@@ -17,7 +17,13 @@ export const route = (t: KubernetesTarget) => (t.traffic && 'gatewayRoute' in t.
 
 export function routePoint(t: KubernetesTarget): RoutePoint {
   const r = route(t)!;
-  return { namespace: r.namespace ?? t.namespace, name: r.name, serviceNamespace: t.namespace, stableService: r.stableService, canaryService: r.canaryService };
+  return {
+    namespace: r.namespace ?? t.namespace,
+    name: r.name,
+    serviceNamespace: t.namespace,
+    stableService: r.stableService,
+    canaryService: r.canaryService,
+  };
 }
 
 export const deadlineMs = (t: KubernetesTarget) => durationMs(t.progressDeadline);
@@ -28,4 +34,3 @@ export const waitOptions = (c: Ctx, what: string, sliced: boolean): WaitOptions 
   timeoutMs: deadlineMs(c.t) + 30_000, // the controller reports ProgressDeadlineExceeded a little after the deadline
   sliceMs: sliced ? c.sliceMs : undefined,
 });
-

@@ -7,16 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { V1Container, V1Deployment } from '@kubernetes/client-node';
 import type { Metadata } from '../../plan/schema';
 import type { KubeClients } from './clients';
-import {
-  ANNOTATION_CANDIDATE,
-  ANNOTATION_RELEASE,
-  LABEL_MANAGED_BY,
-  LABEL_RELEASE,
-  apply,
-  deploymentRef,
-  patch,
-  read,
-} from './objects';
+import { ANNOTATION_CANDIDATE, ANNOTATION_RELEASE, LABEL_MANAGED_BY, LABEL_RELEASE, apply, deploymentRef, patch, read } from './objects';
 import { scaledAnnotation } from './readiness';
 
 export async function readDeployment(k: KubeClients, namespace: string, name: string): Promise<V1Deployment> {

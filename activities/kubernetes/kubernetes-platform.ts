@@ -6,7 +6,16 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { KubernetesTarget, Target } from '../../plan/targets';
 import type { Candidate, CandidateInput, DeployInput, MigrationInput, Platform, RollbackInput, TrafficInput } from '../types';
-import { type BlueGreenData, deployBlueGreen, findBlueGreen, previewBlueGreen, retireBlueGreen, rollbackBlueGreen, switchBlueGreen, waitBlueGreenReady } from './blue-green';
+import {
+  type BlueGreenData,
+  deployBlueGreen,
+  findBlueGreen,
+  previewBlueGreen,
+  retireBlueGreen,
+  rollbackBlueGreen,
+  switchBlueGreen,
+  waitBlueGreenReady,
+} from './blue-green';
 import {
   type CanaryData,
   canaryTraffic,

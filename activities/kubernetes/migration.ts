@@ -30,7 +30,12 @@ function jobSpec(task: KubernetesMigration, name: string, key: string, m: Metada
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name, namespace: task.namespace, labels, annotations: { [ANNOTATION_RELEASE]: releaseMarker(m), 'glidepath/idempotency-key': key } },
+    metadata: {
+      name,
+      namespace: task.namespace,
+      labels,
+      annotations: { [ANNOTATION_RELEASE]: releaseMarker(m), 'glidepath/idempotency-key': key },
+    },
     spec: {
       backoffLimit: task.backoffLimit,
       activeDeadlineSeconds: Math.ceil(durationMs(task.timeout) / 1000),
@@ -58,7 +63,13 @@ function jobSpec(task: KubernetesMigration, name: string, key: string, m: Metada
 
 const condition = (job: V1Job, type: string) => job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
 
-export async function runKubernetesMigration(k: KubeClients, task: KubernetesMigration, key: string, m: Metadata, intervalMs: number): Promise<MigrationResult> {
+export async function runKubernetesMigration(
+  k: KubeClients,
+  task: KubernetesMigration,
+  key: string,
+  m: Metadata,
+  intervalMs: number,
+): Promise<MigrationResult> {
   const name = migrationJobName(m.service, key);
   const where = `${task.namespace}/${name}`;
   const existing = await read<V1Job>(k, jobRef(task.namespace, name));
@@ -76,7 +87,10 @@ export async function runKubernetesMigration(k: KubeClients, task: KubernetesMig
   const failed = condition(job, 'Failed');
   if (failed) {
     const why = `${failed.reason ?? 'Failed'}${failed.message ? `: ${failed.message}` : ''}`;
-    throw ApplicationFailure.nonRetryable(`migration Job ${where} failed (${why})${await podReport(k, task.namespace, name)}`, 'MigrationFailed');
+    throw ApplicationFailure.nonRetryable(
+      `migration Job ${where} failed (${why})${await podReport(k, task.namespace, name)}`,
+      'MigrationFailed',
+    );
   }
   return finishedBefore ? { ran: false, output: `already applied by Job ${where}` } : { ran: true, output: `Job ${where} completed` };
 }
@@ -94,7 +108,9 @@ async function podReport(k: KubeClients, namespace: string, job: string): Promis
   for (const pod of failed) {
     const podName = pod.metadata?.name ?? '?';
     const term = pod.status?.containerStatuses?.find((s) => s.name === CONTAINER)?.state?.terminated;
-    const exit = term ? `exit code ${term.exitCode}${term.reason ? ` (${term.reason}${term.message ? `: ${term.message}` : ''})` : ''}` : (pod.status?.reason ?? 'failed');
+    const exit = term
+      ? `exit code ${term.exitCode}${term.reason ? ` (${term.reason}${term.message ? `: ${term.message}` : ''})` : ''}`
+      : (pod.status?.reason ?? 'failed');
     parts.push(`Pod ${podName}: ${exit}; ${await podLog(k, namespace, podName)}`);
   }
   return parts.length ? `; ${parts.join('; ')}` : '; no failed Pod left to inspect';

@@ -52,7 +52,12 @@ export async function apply<T extends KubernetesObject>(k: KubeClients, object: 
  * Changes some fields of an object: `merge` is a JSON merge patch (null removes a key; lists are replaced),
  * `strategic` merges lists such as containers by name.
  */
-export async function patch<T extends KubernetesObject>(k: KubeClients, ref: Ref, changes: Record<string, unknown>, how: 'merge' | 'strategic' = 'merge'): Promise<T> {
+export async function patch<T extends KubernetesObject>(
+  k: KubeClients,
+  ref: Ref,
+  changes: Record<string, unknown>,
+  how: 'merge' | 'strategic' = 'merge',
+): Promise<T> {
   const { metadata, ...rest } = changes as { metadata?: Record<string, unknown> };
   const body = { ...header(ref), ...rest, metadata: { ...metadata, name: ref.name, namespace: ref.namespace } };
   const strategy = how === 'merge' ? PatchStrategy.MergePatch : PatchStrategy.StrategicMergePatch;
@@ -70,7 +75,13 @@ export async function remove(k: KubeClients, ref: Ref): Promise<boolean> {
   }
 }
 
-export async function list<T extends KubernetesObject>(k: KubeClients, apiVersion: string, kind: string, namespace: string, labelSelector?: string): Promise<T[]> {
+export async function list<T extends KubernetesObject>(
+  k: KubeClients,
+  apiVersion: string,
+  kind: string,
+  namespace: string,
+  labelSelector?: string,
+): Promise<T[]> {
   const out = await k.objects.list<T>(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
   return out.items;
 }
@@ -78,7 +89,12 @@ export async function list<T extends KubernetesObject>(k: KubeClients, apiVersio
 export const deploymentRef = (namespace: string, name: string): Ref => ({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name });
 export const serviceRef = (namespace: string, name: string): Ref => ({ apiVersion: 'v1', kind: 'Service', namespace, name });
 export const jobRef = (namespace: string, name: string): Ref => ({ apiVersion: 'batch/v1', kind: 'Job', namespace, name });
-export const routeRef = (namespace: string, name: string): Ref => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace, name });
+export const routeRef = (namespace: string, name: string): Ref => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'HTTPRoute',
+  namespace,
+  name,
+});
 
 const shortHash = (text: string, length = 10) => createHash('sha256').update(text).digest('hex').slice(0, length);
 
@@ -91,7 +107,10 @@ export function releaseLabel(release: string): string {
 
 /** `<base>-<suffix>` as a lowercase DNS name of at most 63 characters (a hash keeps long names unique). */
 export function childName(base: string, suffix: string): string {
-  const clean = suffix.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+  const clean = suffix
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
   const name = `${base}-${clean || shortHash(suffix)}`;
   return name.length <= 63 ? name : `${name.slice(0, 52).replace(/[^a-z0-9]+$/, '')}-${shortHash(name)}`;
 }

@@ -47,9 +47,19 @@ export function rolloutState(d: V1Deployment): RolloutState {
   const done = updated === want && available === want && total === want;
   const [scaledTo, scaledAt] = (d.metadata?.annotations?.[ANNOTATION_SCALED] ?? '').split('@');
   const deadline = d.spec?.progressDeadlineSeconds;
-  if (!done && progressing?.reason === 'NewReplicaSetAvailable' && Number(scaledTo) === want && deadline !== undefined && Date.now() - Date.parse(scaledAt) > deadline * 1000) {
+  if (
+    !done &&
+    progressing?.reason === 'NewReplicaSetAvailable' &&
+    Number(scaledTo) === want &&
+    deadline !== undefined &&
+    Date.now() - Date.parse(scaledAt) > deadline * 1000
+  ) {
     const availability = s.conditions?.find((c) => c.type === 'Available' && c.status === 'False')?.message;
-    return { done, failed: `not available ${deadline}s after scaling to ${want} Pods${availability ? ` (${availability})` : ''}`, summary: counts };
+    return {
+      done,
+      failed: `not available ${deadline}s after scaling to ${want} Pods${availability ? ` (${availability})` : ''}`,
+      summary: counts,
+    };
   }
   return { done, summary };
 }
@@ -78,7 +88,8 @@ export async function waitRolledOut(k: KubeClients, namespace: string, name: str
         if (!d) throw ApplicationFailure.nonRetryable(`${opts.what}: Deployment ${namespace}/${name} does not exist`, 'NotFound');
         const state = rolloutState(d);
         last = state.summary;
-        if (state.failed) throw ApplicationFailure.nonRetryable(`${opts.what}: ${state.failed} (${state.summary})${await unreadyPod(k, d)}`, 'NotReady');
+        if (state.failed)
+          throw ApplicationFailure.nonRetryable(`${opts.what}: ${state.failed} (${state.summary})${await unreadyPod(k, d)}`, 'NotReady');
         return state.done ? true : undefined;
       },
       { what: opts.what, intervalMs: opts.intervalMs, timeoutMs: sliced ? opts.sliceMs! : opts.timeoutMs },
@@ -107,7 +118,12 @@ async function unreadyPod(k: KubeClients, d: V1Deployment): Promise<string> {
       const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
       if (ready?.status === 'True' || pod.metadata?.deletionTimestamp) continue;
       const waiting = pod.status?.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting;
-      const why = ready?.message ?? waiting?.message ?? waiting?.reason ?? pod.status?.conditions?.find((c) => c.status === 'False')?.message ?? pod.status?.phase;
+      const why =
+        ready?.message ??
+        waiting?.message ??
+        waiting?.reason ??
+        pod.status?.conditions?.find((c) => c.status === 'False')?.message ??
+        pod.status?.phase;
       return `; Pod ${pod.metadata?.name}: ${why}`;
     }
   } catch {

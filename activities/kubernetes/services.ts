@@ -16,7 +16,10 @@ export async function readService(k: KubeClients, namespace: string, name: strin
   const service = await read<V1Service>(k, serviceRef(namespace, name));
   if (!service) throw ApplicationFailure.nonRetryable(`Service ${namespace}/${name} does not exist`, 'NotFound');
   if (!service.spec?.selector || Object.keys(service.spec.selector).length === 0) {
-    throw ApplicationFailure.nonRetryable(`Service ${namespace}/${name} has no selector; Glidepath moves traffic by changing it`, 'InvalidPlan');
+    throw ApplicationFailure.nonRetryable(
+      `Service ${namespace}/${name} has no selector; Glidepath moves traffic by changing it`,
+      'InvalidPlan',
+    );
   }
   return service;
 }
@@ -45,11 +48,16 @@ export async function currentTemplateHash(k: KubeClients, d: V1Deployment): Prom
   const owned = (await list<V1ReplicaSet>(k, 'apps/v1', 'ReplicaSet', namespace)).filter((rs) =>
     rs.metadata?.ownerReferences?.some((o) => o.controller && o.uid === d.metadata?.uid),
   );
-  const current = owned.find((rs) => revision !== undefined && rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision);
+  const current = owned.find(
+    (rs) => revision !== undefined && rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision,
+  );
   const hash = current?.metadata?.labels?.[POD_TEMPLATE_HASH];
   if (!hash) {
     // The controller has not made the ReplicaSet of this revision yet: a retry finds it.
-    throw ApplicationFailure.retryable(`Deployment ${namespace}/${d.metadata?.name} has no ReplicaSet for revision ${revision ?? '?'} yet`, 'RollingOut');
+    throw ApplicationFailure.retryable(
+      `Deployment ${namespace}/${d.metadata?.name} has no ReplicaSet for revision ${revision ?? '?'} yet`,
+      'RollingOut',
+    );
   }
   return hash;
 }
@@ -58,7 +66,13 @@ export async function currentTemplateHash(k: KubeClients, d: V1Deployment): Prom
  * Sets the Service's selector to exactly `selector` (keys it has no more are removed) and its annotations;
  * nothing is written when it is already so.
  */
-export async function setSelector(k: KubeClients, namespace: string, name: string, selector: Selector, annotations: Record<string, string> = {}): Promise<void> {
+export async function setSelector(
+  k: KubeClients,
+  namespace: string,
+  name: string,
+  selector: Selector,
+  annotations: Record<string, string> = {},
+): Promise<void> {
   const service = await readService(k, namespace, name);
   const current = service.spec?.selector ?? {};
   const currentAnnotations = service.metadata?.annotations ?? {};

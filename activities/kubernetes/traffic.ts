@@ -53,9 +53,12 @@ async function readRoute(k: KubeClients, p: RoutePoint): Promise<HTTPRoute> {
 /** Percent of the route's traffic to each Service in the rules that reach the stable one (the first such rule). */
 export async function routeWeights(k: KubeClients, p: RoutePoint): Promise<{ stable: number; canary: number }> {
   const route = await readRoute(k, p);
-  const rule = (route.spec?.rules ?? []).find((r) => r.backendRefs?.some((b) => isService(b, p.stableService, p.serviceNamespace, p.namespace)));
+  const rule = (route.spec?.rules ?? []).find((r) =>
+    r.backendRefs?.some((b) => isService(b, p.stableService, p.serviceNamespace, p.namespace)),
+  );
   const refs = rule?.backendRefs ?? [];
-  const weightOf = (name: string) => refs.filter((b) => isService(b, name, p.serviceNamespace, p.namespace)).reduce((sum, b) => sum + (b.weight ?? 1), 0);
+  const weightOf = (name: string) =>
+    refs.filter((b) => isService(b, name, p.serviceNamespace, p.namespace)).reduce((sum, b) => sum + (b.weight ?? 1), 0);
   const total = refs.reduce((sum, b) => sum + (b.weight ?? 1), 0);
   const pct = (w: number) => (total === 0 ? 0 : Math.round((w * 100) / total));
   return { stable: pct(weightOf(p.stableService)), canary: pct(weightOf(p.canaryService)) };
@@ -77,10 +80,16 @@ export async function setRouteWeights(k: KubeClients, p: RoutePoint, weight: num
     return { ...rule, backendRefs: [{ ...stable, weight: 100 - w }, { ...canary, weight: w }, ...others] };
   });
   if (matched === 0) {
-    throw ApplicationFailure.nonRetryable(`HTTPRoute ${p.namespace}/${p.name} has no rule with a backendRef to Service ${p.stableService}`, 'InvalidPlan');
+    throw ApplicationFailure.nonRetryable(
+      `HTTPRoute ${p.namespace}/${p.name} has no rule with a backendRef to Service ${p.stableService}`,
+      'InvalidPlan',
+    );
   }
   if (JSON.stringify(updated) === JSON.stringify(rules)) return; // already so: a retried call writes nothing
-  await patch(k, routeRef(p.namespace, p.name), { metadata: { resourceVersion: route.metadata?.resourceVersion }, spec: { rules: updated } });
+  await patch(k, routeRef(p.namespace, p.name), {
+    metadata: { resourceVersion: route.metadata?.resourceVersion },
+    spec: { rules: updated },
+  });
 }
 
 /** Replica ratio: canary Pods for `weight`% of `total` (at least one for any traffic), and the stable ones for the rest. */

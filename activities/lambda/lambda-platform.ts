@@ -143,9 +143,14 @@ export function lambdaPlatform(clients: LambdaClients, options: { readyTimeoutMs
       const client = clients(t.region);
       await pollUntil(
         async () => {
-          const c = await client.send(new GetFunctionConfigurationCommand({ FunctionName: t.functionName, Qualifier: candidate.candidateVersion }));
+          const c = await client.send(
+            new GetFunctionConfigurationCommand({ FunctionName: t.functionName, Qualifier: candidate.candidateVersion }),
+          );
           if (c.State === 'Failed') {
-            throw ApplicationFailure.nonRetryable(`version ${candidate.candidateVersion} failed: ${c.StateReason ?? 'unknown reason'}`, 'NotReady');
+            throw ApplicationFailure.nonRetryable(
+              `version ${candidate.candidateVersion} failed: ${c.StateReason ?? 'unknown reason'}`,
+              'NotReady',
+            );
           }
           return c.State === 'Active' ? true : undefined;
         },
@@ -158,10 +163,14 @@ export function lambdaPlatform(clients: LambdaClients, options: { readyTimeoutMs
       const client = clients(t.region);
       const name = previewAliasName(t);
       try {
-        await client.send(new UpdateAliasCommand({ FunctionName: t.functionName, Name: name, FunctionVersion: candidate.candidateVersion }));
+        await client.send(
+          new UpdateAliasCommand({ FunctionName: t.functionName, Name: name, FunctionVersion: candidate.candidateVersion }),
+        );
       } catch (err) {
         if ((err as Error).name !== 'ResourceNotFoundException') throw err;
-        await client.send(new CreateAliasCommand({ FunctionName: t.functionName, Name: name, FunctionVersion: candidate.candidateVersion }));
+        await client.send(
+          new CreateAliasCommand({ FunctionName: t.functionName, Name: name, FunctionVersion: candidate.candidateVersion }),
+        );
       }
     },
 

@@ -48,7 +48,14 @@ async function publish(functionName: string, version: string, errors: number, in
 const stat = (id: string, metricName: string) => ({
   id,
   metricStat: {
-    metric: { namespace: 'AWS/Lambda', metricName, dimensions: [{ name: 'FunctionName', value: '{{service}}' }, { name: 'ExecutedVersion', value: '{{canaryVersion}}' }] },
+    metric: {
+      namespace: 'AWS/Lambda',
+      metricName,
+      dimensions: [
+        { name: 'FunctionName', value: '{{service}}' },
+        { name: 'ExecutedVersion', value: '{{canaryVersion}}' },
+      ],
+    },
     period: 60,
     stat: 'Sum',
   },
@@ -57,13 +64,26 @@ const stat = (id: string, metricName: string) => ({
 describe('cloudwatch metric data', () => {
   it('metric math: the request carries the expression and returns only the result query', () => {
     const queries = [stat('errors', 'Errors'), stat('invocations', 'Invocations'), { id: 'rate', expression: 'errors / invocations' }];
-    const a = analysis({ metrics: [{ name: 'rate', failureCondition: 'result > 0.01', provider: { type: 'cloudwatch', metricDataQueries: queries } }] });
+    const a = analysis({
+      metrics: [{ name: 'rate', failureCondition: 'result > 0.01', provider: { type: 'cloudwatch', metricDataQueries: queries } }],
+    });
     const p = a.metrics[0].provider;
     const request = metricDataRequest(p.type === 'cloudwatch' ? p.metricDataQueries! : [], { service: 'payments-api', canaryVersion: '7' });
     expect(request).toEqual([
       {
         Id: 'errors',
-        MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: 'payments-api' }, { Name: 'ExecutedVersion', Value: '7' }] }, Period: 60, Stat: 'Sum' },
+        MetricStat: {
+          Metric: {
+            Namespace: 'AWS/Lambda',
+            MetricName: 'Errors',
+            Dimensions: [
+              { Name: 'FunctionName', Value: 'payments-api' },
+              { Name: 'ExecutedVersion', Value: '7' },
+            ],
+          },
+          Period: 60,
+          Stat: 'Sum',
+        },
         ReturnData: false,
       },
       expect.objectContaining({ Id: 'invocations', ReturnData: false }),
@@ -76,7 +96,10 @@ describe('cloudwatch metric data', () => {
     await publish(service, '2', 3, 100);
     const out = await cw.send(
       new GetMetricDataCommand({
-        MetricDataQueries: metricDataRequest([stat('errors', 'Errors'), stat('invocations', 'Invocations'), { id: 'picked', expression: 'errors' }], { service, canaryVersion: '2' }),
+        MetricDataQueries: metricDataRequest(
+          [stat('errors', 'Errors'), stat('invocations', 'Invocations'), { id: 'picked', expression: 'errors' }],
+          { service, canaryVersion: '2' },
+        ),
         StartTime: new Date(Date.now() - 300_000),
         EndTime: new Date(),
       }),
@@ -90,11 +113,26 @@ describe('cloudwatch metric data', () => {
     await publish(service, '3', 40, 200);
     const a = analysis({
       name: 'errors',
-      metrics: [{ name: 'errors', failureCondition: 'result > 5', interval: '500ms', count: 2, provider: { type: 'cloudwatch', lookback: '5m', metricDataQueries: [stat('errors', 'Errors'), { id: 'result', expression: 'errors' }] } }],
+      metrics: [
+        {
+          name: 'errors',
+          failureCondition: 'result > 5',
+          interval: '500ms',
+          count: 2,
+          provider: {
+            type: 'cloudwatch',
+            lookback: '5m',
+            metricDataQueries: [stat('errors', 'Errors'), { id: 'result', expression: 'errors' }],
+          },
+        },
+      ],
     });
     const healthy = await runAnalysis(deps(), { analysis: a, variables: { service, canaryVersion: '2' } });
     expect(healthy.outcome).toBe('passed');
-    expect(healthy.measurements.map((m) => [m.outcome, m.value])).toEqual([['passed', 0], ['passed', 0]]);
+    expect(healthy.measurements.map((m) => [m.outcome, m.value])).toEqual([
+      ['passed', 0],
+      ['passed', 0],
+    ]);
     const failing = await runAnalysis(deps(), { analysis: a, variables: { service, canaryVersion: '3' } });
     expect(failing.outcome).toBe('failed');
     expect(failing.measurements).toEqual([expect.objectContaining({ outcome: 'failed', value: 40 })]);
@@ -104,7 +142,15 @@ describe('cloudwatch metric data', () => {
     const service = `fn-${randomUUID().slice(0, 8)}`;
     await publish(service, '2', 1, 100, 600); // 10 minutes ago: outside a 5m lookback
     const a = analysis({
-      metrics: [{ name: 'errors', failureCondition: 'result > 5', interval: '200ms', consecutiveErrorLimit: 1, provider: { type: 'cloudwatch', metricDataQueries: [stat('errors', 'Errors')] } }],
+      metrics: [
+        {
+          name: 'errors',
+          failureCondition: 'result > 5',
+          interval: '200ms',
+          consecutiveErrorLimit: 1,
+          provider: { type: 'cloudwatch', metricDataQueries: [stat('errors', 'Errors')] },
+        },
+      ],
     });
     const r = await runAnalysis(deps(), { analysis: a, variables: { service, canaryVersion: '2' } });
     expect(r.outcome).toBe('failed');
@@ -148,7 +194,11 @@ describe('cloudwatch alarm', () => {
     setTimeout(() => void setState(name, 'ALARM').then(() => (alarmSetAt = Date.now())), 700);
     const r = await runAnalysis(deps(), { analysis: watch(name, { count: 20 }) });
     expect(r.outcome).toBe('failed');
-    expect(r.measurements.at(-1)).toMatchObject({ outcome: 'failed', value: 1, message: expect.stringContaining('is in ALARM: test set ALARM') });
+    expect(r.measurements.at(-1)).toMatchObject({
+      outcome: 'failed',
+      value: 1,
+      message: expect.stringContaining('is in ALARM: test set ALARM'),
+    });
     expect(r.measurements.slice(0, -1).every((m) => m.outcome === 'passed')).toBe(true);
     expect(r.measurements.filter((m) => Date.parse(m.at) > alarmSetAt).length).toBeLessThanOrEqual(1); // the next one failed
   });

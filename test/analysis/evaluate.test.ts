@@ -24,9 +24,12 @@ describe('conditions', () => {
     expect(parseCondition(condition)(value)).toBe(expected);
   });
 
-  it.each(['result < ', 'value < 1', 'result << 1', 'result < 1 and result > 0', 'result < abc', ''])('rejects %j with the fix', (condition) => {
-    expect(() => parseCondition(condition)).toThrow(/write "result <op> <number>"/);
-  });
+  it.each(['result < ', 'value < 1', 'result << 1', 'result < 1 and result > 0', 'result < abc', ''])(
+    'rejects %j with the fix',
+    (condition) => {
+      expect(() => parseCondition(condition)).toThrow(/write "result <op> <number>"/);
+    },
+  );
 });
 
 describe('judging one measurement', () => {
@@ -56,8 +59,17 @@ describe('templates', () => {
 });
 
 describe('metric outcome state machine', () => {
-  const limits = (over: Partial<Limits> = {}): Limits => ({ count: 3, failureLimit: 0, consecutiveErrorLimit: 2, inconclusiveLimit: 0, ...over });
-  const P = 'passed', F = 'failed', I = 'inconclusive', E = 'error';
+  const limits = (over: Partial<Limits> = {}): Limits => ({
+    count: 3,
+    failureLimit: 0,
+    consecutiveErrorLimit: 2,
+    inconclusiveLimit: 0,
+    ...over,
+  });
+  const P = 'passed',
+    F = 'failed',
+    I = 'inconclusive',
+    E = 'error';
   const run = (outcomes: MeasurementOutcome[], l: Limits) => {
     let t = emptyTally();
     const decidedAt: number[] = [];
@@ -100,11 +112,33 @@ describe('metric outcome state machine', () => {
 
 describe('analysis outcome', () => {
   it.each<[string, Array<{ outcome?: 'passed' | 'failed' | 'inconclusive'; bounded: boolean }>, { done: boolean; outcome: string }]>([
-    ['all passed', [{ outcome: 'passed', bounded: true }, { outcome: 'passed', bounded: true }], { done: true, outcome: 'passed' }],
+    [
+      'all passed',
+      [
+        { outcome: 'passed', bounded: true },
+        { outcome: 'passed', bounded: true },
+      ],
+      { done: true, outcome: 'passed' },
+    ],
     ['one failed: done at once', [{ outcome: 'failed', bounded: true }, { bounded: true }], { done: true, outcome: 'failed' }],
-    ['inconclusive waits for bounded metrics', [{ outcome: 'inconclusive', bounded: true }, { bounded: true }], { done: false, outcome: 'inconclusive' }],
-    ['inconclusive does not wait for unbounded ones', [{ outcome: 'inconclusive', bounded: true }, { bounded: false }], { done: true, outcome: 'inconclusive' }],
-    ['failed beats inconclusive', [{ outcome: 'inconclusive', bounded: true }, { outcome: 'failed', bounded: true }], { done: true, outcome: 'failed' }],
+    [
+      'inconclusive waits for bounded metrics',
+      [{ outcome: 'inconclusive', bounded: true }, { bounded: true }],
+      { done: false, outcome: 'inconclusive' },
+    ],
+    [
+      'inconclusive does not wait for unbounded ones',
+      [{ outcome: 'inconclusive', bounded: true }, { bounded: false }],
+      { done: true, outcome: 'inconclusive' },
+    ],
+    [
+      'failed beats inconclusive',
+      [
+        { outcome: 'inconclusive', bounded: true },
+        { outcome: 'failed', bounded: true },
+      ],
+      { done: true, outcome: 'failed' },
+    ],
     ['still measuring', [{ outcome: 'passed', bounded: true }, { bounded: false }], { done: false, outcome: 'passed' }],
   ])('%s', (_, metrics, expected) => {
     expect(overall(metrics)).toEqual(expected);

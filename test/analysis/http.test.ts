@@ -25,10 +25,13 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   closed = `http://127.0.0.1:${await freePort()}/health`; // a port just closed: nothing listens there
 });
-afterAll(() => new Promise((r) => {
-  server.closeAllConnections();
-  server.close(r);
-}));
+afterAll(
+  () =>
+    new Promise((r) => {
+      server.closeAllConnections();
+      server.close(r);
+    }),
+);
 
 const check = (provider: Record<string, unknown>, over: Record<string, unknown> = {}) =>
   analysis({ name: 'smoke', metrics: [{ name: 'check', provider: { type: 'http', ...provider }, interval: '200ms', ...over }] });
@@ -37,7 +40,10 @@ describe('http check', () => {
   it('the expected status passes; the URL gets the plan variables', async () => {
     const r = await runAnalysis({}, { analysis: check({ url: `${base}/services/{{service}}/health` }, { count: 2 }) });
     expect(r.outcome).toBe('passed');
-    expect(r.measurements.map((m) => [m.outcome, m.value])).toEqual([['passed', 200], ['passed', 200]]);
+    expect(r.measurements.map((m) => [m.outcome, m.value])).toEqual([
+      ['passed', 200],
+      ['passed', 200],
+    ]);
     expect(seen).toContain('/services/payments/health');
   });
 
@@ -46,7 +52,11 @@ describe('http check', () => {
     try {
       const r = await runAnalysis({}, { analysis: check({ url: `${base}/services/{{service}}/health` }) });
       expect(r.outcome).toBe('failed');
-      expect(r.measurements[0]).toMatchObject({ outcome: 'failed', value: 503, message: expect.stringContaining('HTTP 503, expected 200') });
+      expect(r.measurements[0]).toMatchObject({
+        outcome: 'failed',
+        value: 503,
+        message: expect.stringContaining('HTTP 503, expected 200'),
+      });
     } finally {
       status = 200;
     }

@@ -13,18 +13,41 @@ let prom: PrometheusFixture;
 
 beforeAll(async () => {
   // Each test uses its own canary version label, so scenarios do not disturb each other.
-  prom = await startPrometheus('payments', { v1: {}, healthy: {}, spike: {}, slow: { latencySeconds: 0.2 }, grey: { errorRatio: 0.02 }, bg: {}, missing: { present: false } });
+  prom = await startPrometheus('payments', {
+    v1: {},
+    healthy: {},
+    spike: {},
+    slow: { latencySeconds: 0.2 },
+    grey: { errorRatio: 0.02 },
+    bg: {},
+    missing: { present: false },
+  });
   await prom.waitFor('sum(rate(http_requests_total{version="v1"}[5s]))');
 }, 60_000);
 afterAll(async () => prom?.stop());
 
 const provider = () => ({ type: 'prometheus', address: prom.address });
-const errorRate = (over: Record<string, unknown> = {}) => ({ preset: 'error-rate', provider: provider(), window: '5s', interval: '1s', ...over });
-const canary = (version: string) => ({ canaryVersion: version, stableVersion: 'v1', service: 'payments', environment: 'test', release: 'r2' });
+const errorRate = (over: Record<string, unknown> = {}) => ({
+  preset: 'error-rate',
+  provider: provider(),
+  window: '5s',
+  interval: '1s',
+  ...over,
+});
+const canary = (version: string) => ({
+  canaryVersion: version,
+  stableVersion: 'v1',
+  service: 'payments',
+  environment: 'test',
+  release: 'r2',
+});
 
 describe('prometheus analysis', () => {
   it('a canary whose error rate stays low passes (error-rate and latency-p99 presets)', async () => {
-    const a = analysis({ name: 'health', metrics: [errorRate({ count: 3 }), { preset: 'latency-p99', provider: provider(), window: '5s', interval: '1s', count: 3 }] });
+    const a = analysis({
+      name: 'health',
+      metrics: [errorRate({ count: 3 }), { preset: 'latency-p99', provider: provider(), window: '5s', interval: '1s', count: 3 }],
+    });
     const r = await runAnalysis({}, { analysis: a, variables: canary('healthy') });
     expect(r.outcome).toBe('passed');
     expect(r.done).toBe(true);
@@ -79,7 +102,11 @@ describe('prometheus analysis', () => {
       metrics: [
         {
           name: 'errors',
-          provider: { ...provider(), query: 'sum(rate(http_requests_total{service="{{service}}",version="{{canaryVersion}}",code="500"}[5s])) / sum(rate(http_requests_total{service="{{service}}",version="{{canaryVersion}}"}[5s]))' },
+          provider: {
+            ...provider(),
+            query:
+              'sum(rate(http_requests_total{service="{{service}}",version="{{canaryVersion}}",code="500"}[5s])) / sum(rate(http_requests_total{service="{{service}}",version="{{canaryVersion}}"}[5s]))',
+          },
           successCondition: 'result < 0.01',
           failureCondition: 'result > 0.05',
           interval: '1s',

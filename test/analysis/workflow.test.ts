@@ -43,7 +43,13 @@ async function service(canaryTraffic: Record<string, unknown> = {}): Promise<{ n
   return { name, lambda };
 }
 
-const errorRate = (over: Record<string, unknown> = {}) => ({ preset: 'error-rate', provider: { type: 'prometheus', address: prom.address }, window: '5s', interval: '1s', ...over });
+const errorRate = (over: Record<string, unknown> = {}) => ({
+  preset: 'error-rate',
+  provider: { type: 'prometheus', address: prom.address },
+  window: '5s',
+  interval: '1s',
+  ...over,
+});
 
 async function start(plan: Plan) {
   const started = await startDeployment(harness.client, plan, harness.taskQueue);
@@ -59,14 +65,19 @@ async function alias(lambda: Lambda, name: string) {
 describe('analysis steps in a canary', () => {
   it('a canary whose error rate stays low promotes; its measurements are in the status', async () => {
     const { name, lambda } = await service();
-    const plan = lambdaPlan(name, canary({ setWeight: 10 }, { analysis: { name: 'health', metrics: [errorRate({ count: 3 })] } }, { setWeight: 100 }));
+    const plan = lambdaPlan(
+      name,
+      canary({ setWeight: 10 }, { analysis: { name: 'health', metrics: [errorRate({ count: 3 })] } }, { setWeight: 100 }),
+    );
     await harness.run(async () => {
       const handle = await start(plan);
       const analyzing = await waitForStatus(handle, inPhase('Analyzing'));
       expect(analyzing.weight).toBe(10);
       const result = await handle.result();
       expect(result.outcome).toBe('promoted');
-      expect(result.status.measurements).toEqual([1, 2, 3].map(() => expect.objectContaining({ analysis: 'health', metric: 'error-rate', outcome: 'passed' })));
+      expect(result.status.measurements).toEqual(
+        [1, 2, 3].map(() => expect.objectContaining({ analysis: 'health', metric: 'error-rate', outcome: 'passed' })),
+      );
       expect(result.status.measurements.every((m) => m.value! < 0.01)).toBe(true);
       const details = (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails;
       expect(details).toMatch(/\| health \/ error-rate \| [0-9.e-]+ \| passed \|/); // the UI's current details
@@ -76,7 +87,10 @@ describe('analysis steps in a canary', () => {
 
   it('an error spike rolls back within one interval plus the rollback, naming the failed measurement', async () => {
     const { name, lambda } = await service();
-    const plan = lambdaPlan(name, canary({ setWeight: 20 }, { analysis: { name: 'health', metrics: [errorRate({ interval: '2s', count: 60 })] } }, { setWeight: 100 }));
+    const plan = lambdaPlan(
+      name,
+      canary({ setWeight: 20 }, { analysis: { name: 'health', metrics: [errorRate({ interval: '2s', count: 60 })] } }, { setWeight: 100 }),
+    );
     await harness.run(async () => {
       const handle = await start(plan);
       // a few healthy measurements first
@@ -104,7 +118,8 @@ describe('analysis steps in a canary', () => {
       provider: {
         type: 'prometheus',
         address: prom.address,
-        query: 'sum(rate(http_requests_total{service="{{service}}",version="{{canaryVersion}}",code="500"}[5s])) / sum(rate(http_requests_total{service="{{service}}",version="{{canaryVersion}}"}[5s]))',
+        query:
+          'sum(rate(http_requests_total{service="{{service}}",version="{{canaryVersion}}",code="500"}[5s])) / sum(rate(http_requests_total{service="{{service}}",version="{{canaryVersion}}"}[5s]))',
       },
       successCondition: 'result < 0.01',
       failureCondition: 'result > 0.05',
@@ -150,7 +165,14 @@ describe('analysis steps in a canary', () => {
 
   it('a background analysis still measuring when the steps end stops, and the canary promotes', async () => {
     const { name, lambda } = await service();
-    const plan = lambdaPlan(name, canary({ analysis: { name: 'watch', background: true, metrics: [errorRate({ interval: '1s' })] } }, { setWeight: 50 }, { pause: { duration: '8s' } }));
+    const plan = lambdaPlan(
+      name,
+      canary(
+        { analysis: { name: 'watch', background: true, metrics: [errorRate({ interval: '1s' })] } },
+        { setWeight: 50 },
+        { pause: { duration: '8s' } },
+      ),
+    );
     await harness.run(async () => {
       const handle = await start(plan);
       const result = await handle.result();

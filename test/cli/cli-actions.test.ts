@@ -65,7 +65,10 @@ describe('glidepath actions', () => {
     const service = uniqueName('twice');
     await createLambdaService(endpoint, service);
     await harness.run(async () => {
-      const deployed = await glidepath(['deploy', planFile(service, [{ setWeight: 10 }, { pause: { duration: '1h' } }, { setWeight: 30 }, { pause: { duration: '1h' } }])]);
+      const deployed = await glidepath([
+        'deploy',
+        planFile(service, [{ setWeight: 10 }, { pause: { duration: '1h' } }, { setWeight: 30 }, { pause: { duration: '1h' } }]),
+      ]);
       expect(deployed.code).toBe(EXIT.ok);
       const handle = harness.client.workflow.getHandle(`deploy:${service}/test`);
 
@@ -79,10 +82,9 @@ describe('glidepath actions', () => {
       expect(second.code).toBe(EXIT.ok);
       expect(second.stdout).not.toBe(first.stdout);
       const { status } = await handle.result();
-      expect(status.actions.filter((a: DeploymentStatus['actions'][number]) => a.action === 'promote').map((a: { reason: string }) => a.reason)).toEqual([
-        'first soak clean',
-        'second soak clean',
-      ]);
+      expect(
+        status.actions.filter((a: DeploymentStatus['actions'][number]) => a.action === 'promote').map((a: { reason: string }) => a.reason),
+      ).toEqual(['first soak clean', 'second soak clean']);
       expect(await alias(service)).toEqual({ version: status.candidateVersion, weights: {} });
     });
   });
@@ -120,7 +122,9 @@ describe('glidepath worker', () => {
     });
     await new Promise<void>((r) => gate.listen(0, '127.0.0.1', r));
     const gateAddress = `127.0.0.1:${(gate.address() as net.AddressInfo).port}`;
-    const child = spawn(bin, ['worker'], { env: { ...process.env, TEMPORAL_ADDRESS: gateAddress, GLIDEPATH_TASK_QUEUE: uniqueName('waits') } });
+    const child = spawn(bin, ['worker'], {
+      env: { ...process.env, TEMPORAL_ADDRESS: gateAddress, GLIDEPATH_TASK_QUEUE: uniqueName('waits') },
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));

@@ -35,7 +35,13 @@ interface Run {
 function glidepath(args: string[], onOutput?: (text: string) => void): Promise<Run> {
   const bin = path.join(__dirname, '..', '..', 'bin', 'glidepath');
   const child = spawn(bin, args, {
-    env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', GLIDEPATH_TASK_QUEUE: harness.taskQueue, GLIDEPATH_USER: 'ci-bot' },
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: 'default',
+      GLIDEPATH_TASK_QUEUE: harness.taskQueue,
+      GLIDEPATH_USER: 'ci-bot',
+    },
   });
   let stdout = '';
   let stderr = '';

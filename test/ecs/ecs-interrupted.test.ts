@@ -16,7 +16,15 @@ import type { Plan } from '../../plan/schema';
 import { getStatus } from '../../starters/actions';
 import { startDeployment } from '../../starters/deploy';
 import { abortSignal } from '../../workflows/messages';
-import { type EcsFixture, type Weights, activeServices, createEcsService, ecsPlan, listenerWeights, uniqueEcsName } from '../support/ecs-fixture';
+import {
+  type EcsFixture,
+  type Weights,
+  activeServices,
+  createEcsService,
+  ecsPlan,
+  listenerWeights,
+  uniqueEcsName,
+} from '../support/ecs-fixture';
 import { type EcsSim, startEcsSim } from '../support/ecs-sim';
 import { startHttpCheck } from '../support/http-check';
 import { awsConfig } from '../support/moto';
@@ -28,7 +36,10 @@ let harness: Harness;
 beforeAll(async () => {
   sim = await startEcsSim();
   const clients = { ecs: new ECSClient(awsConfig(sim.endpoint)), elbv2: new ElasticLoadBalancingV2Client(awsConfig(sim.endpoint)) };
-  harness = await startHarness({ platforms: { ecs: ecsPlatform(() => clients, { pollIntervalMs: 100 }) }, analyze: createAnalyzer({ heartbeatEveryMs: 1_000 }) });
+  harness = await startHarness({
+    platforms: { ecs: ecsPlatform(() => clients, { pollIntervalMs: 100 }) },
+    analyze: createAnalyzer({ heartbeatEveryMs: 1_000 }),
+  });
 });
 afterAll(async () => {
   await harness?.close();
@@ -71,7 +82,11 @@ it('blue-green: an HTTP analysis failing after the switch rolls back to the prev
     const plan = ecsPlan(f, {
       type: 'blueGreen',
       prePromotion: [],
-      postPromotion: [{ analysis: { name: 'smoke', metrics: [{ name: 'health', provider: { type: 'http', url: check.url }, interval: '1s', count: 3 }] } }],
+      postPromotion: [
+        {
+          analysis: { name: 'smoke', metrics: [{ name: 'health', provider: { type: 'http', url: check.url }, interval: '1s', count: 3 }] },
+        },
+      ],
       scaleDownDelay: '1h',
     });
     await harness.run(async () => {
@@ -91,12 +106,17 @@ it('blue-green: an HTTP analysis failing after the switch rolls back to the prev
 it('a Temporal cancel mid-canary rolls back: listener on the stable group, new service removed; the run closes Canceled and says so', async () => {
   const f = await createEcsService(sim.endpoint, uniqueEcsName('cancel'));
   await harness.run(async () => {
-    const handle = await start(ecsPlan(f, { type: 'canary', steps: [{ setWeight: 20 }, { pause: { duration: '1h' } }, { setWeight: 100 }] }));
+    const handle = await start(
+      ecsPlan(f, { type: 'canary', steps: [{ setWeight: 20 }, { pause: { duration: '1h' } }, { setWeight: 100 }] }),
+    );
     await waitForStatus(handle, inPhase('Soaking'));
     expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 80, [f.greenTg]: 20 });
 
     await handle.cancel();
-    const err = await handle.result().then(() => undefined, (e) => e);
+    const err = await handle.result().then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     const status = await getStatus(harness.client, handle.workflowId);

@@ -57,10 +57,15 @@ describe('ECS migration task', () => {
     const tasks = await clusterTasks(f);
     expect(tasks).toHaveLength(1);
     expect(tasks[0].startedBy).toMatch(/^glidepath-[0-9a-f]{26}$/);
-    expect(tasks[0].overrides?.containerOverrides).toEqual([{ name: 'migrate', command: ['migrate', 'up', '--to', 'v2'], environment: [{ name: 'TARGET', value: 'v2' }] }]);
+    expect(tasks[0].overrides?.containerOverrides).toEqual([
+      { name: 'migrate', command: ['migrate', 'up', '--to', 'v2'], environment: [{ name: 'TARGET', value: 'v2' }] },
+    ]);
 
     // The same key again (a retry after the result was lost): nothing runs.
-    expect(await call((p) => p.migrate({ task, idempotencyKey: 'wf-1/run-1/up', metadata }))).toEqual({ ran: false, output: 'already applied' });
+    expect(await call((p) => p.migrate({ task, idempotencyKey: 'wf-1/run-1/up', metadata }))).toEqual({
+      ran: false,
+      output: 'already applied',
+    });
     expect(await clusterTasks(f)).toHaveLength(1);
     // Another release's key runs it again.
     expect(await call((p) => p.migrate({ task, idempotencyKey: 'wf-2/run-1/up', metadata }))).toMatchObject({ ran: true });

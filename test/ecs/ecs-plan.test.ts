@@ -38,9 +38,13 @@ describe('ECS plans', () => {
   });
 
   it('a service pair needs the load balancer pair; a rolling update must not have one', () => {
-    expect(issues(plan({}))).toEqual(['target.loadBalancer: a servicePair deployment needs loadBalancer (listener and two target groups); or use deployment: rolling']);
+    expect(issues(plan({}))).toEqual([
+      'target.loadBalancer: a servicePair deployment needs loadBalancer (listener and two target groups); or use deployment: rolling',
+    ]);
     expect(issues(plan({ deployment: 'rolling' }, { strategy: { type: 'canary', steps: [{ pause: { duration: '5m' } }] } }))).toEqual([]);
-    expect(issues(plan({ deployment: 'rolling', loadBalancer: lb }, { strategy: { type: 'canary', steps: [{ approval: {} }] } }))).toEqual(['target.loadBalancer: a rolling update keeps the service on its own target group; remove loadBalancer']);
+    expect(issues(plan({ deployment: 'rolling', loadBalancer: lb }, { strategy: { type: 'canary', steps: [{ approval: {} }] } }))).toEqual([
+      'target.loadBalancer: a rolling update keeps the service on its own target group; remove loadBalancer',
+    ]);
     expect(issues(plan({ loadBalancer: { ...lb, canaryTargetGroupArn: lb.stableTargetGroupArn } }))).toEqual([
       'target.loadBalancer.canaryTargetGroupArn: the canary target group must differ from the stable one',
     ]);
@@ -57,7 +61,11 @@ describe('ECS plans', () => {
   });
 
   it('secrets are references: a secret-looking value in the environment is refused', () => {
-    expect(issues(plan({ loadBalancer: lb, taskDefinition: { containerName: 'app', image: 'web:v2', environment: { DB_PASSWORD: 'hunter2' } } }))).toEqual([
+    expect(
+      issues(
+        plan({ loadBalancer: lb, taskDefinition: { containerName: 'app', image: 'web:v2', environment: { DB_PASSWORD: 'hunter2' } } }),
+      ),
+    ).toEqual([
       'target.taskDefinition.environment.DB_PASSWORD: looks like a secret written into the plan; store it in a secret store and reference it by name (e.g. "secretName")',
     ]);
     const ref = { name: 'DB_PASSWORD', valueFrom: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db' };
@@ -67,6 +75,8 @@ describe('ECS plans', () => {
   it('unknown target and migration types name both choices', () => {
     expect(issues(plan({ type: 'k8s' }))).toEqual(['target.type: unknown target type; use "lambda", "ecs" or "kubernetes"']);
     const migration = { run: { type: 'batch', cluster: 'prod', taskDefinition: 'm' } };
-    expect(issues(plan({ loadBalancer: lb }, { migration }))).toEqual(['migration.run.type: unknown migration type; use "lambda", "ecs" or "kubernetes"']);
+    expect(issues(plan({ loadBalancer: lb }, { migration }))).toEqual([
+      'migration.run.type: unknown migration type; use "lambda", "ecs" or "kubernetes"',
+    ]);
   });
 });

@@ -8,7 +8,16 @@ import { DescribeServicesCommand, DescribeTaskDefinitionCommand, UpdateServiceCo
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ecsPlatform } from '../../activities/ecs/ecs-platform';
 import type { Platform } from '../../activities/types';
-import { type EcsFixture, caller, failureOf, createEcsService, ecsTarget, imageOf, metadataFor, uniqueEcsName } from '../support/ecs-fixture';
+import {
+  type EcsFixture,
+  caller,
+  failureOf,
+  createEcsService,
+  ecsTarget,
+  imageOf,
+  metadataFor,
+  uniqueEcsName,
+} from '../support/ecs-fixture';
 import { type EcsSim, startEcsSim } from '../support/ecs-sim';
 
 let sim: EcsSim;
@@ -39,7 +48,8 @@ async function serviceOf(f: EcsFixture) {
 }
 
 async function imageRunning(f: EcsFixture) {
-  const td = (await f.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: (await serviceOf(f)).taskDefinition! }))).taskDefinition!;
+  const td = (await f.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: (await serviceOf(f)).taskDefinition! })))
+    .taskDefinition!;
   return td.containerDefinitions![0].image;
 }
 

@@ -12,7 +12,15 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { ecsPlatform } from '../../activities/ecs/ecs-platform';
 import { startDeployment } from '../../starters/deploy';
 import { createWorker } from '../../workers/worker';
-import { activeServices, clusterTasks, createEcsService, ecsMigrationInput, ecsPlan, listenerWeights, uniqueEcsName } from '../support/ecs-fixture';
+import {
+  activeServices,
+  clusterTasks,
+  createEcsService,
+  ecsMigrationInput,
+  ecsPlan,
+  listenerWeights,
+  uniqueEcsName,
+} from '../support/ecs-fixture';
 import { type EcsSim, startEcsSim } from '../support/ecs-sim';
 import { eventually } from '../support/eventually';
 import { awsConfig } from '../support/moto';
@@ -30,7 +38,9 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-it('the Temporal server killed while the migration task runs: after its restart the plan promotes, and the task ran once', { timeout: 120_000 }, async () => {
+it('the Temporal server killed while the migration task runs: after its restart the plan promotes, and the task ran once', {
+  timeout: 120_000,
+}, async () => {
   const f = await createEcsService(sim.endpoint, uniqueEcsName('srvmig'));
   await sim.taskStepsEvery(3); // the task runs ~12s (4 lifecycle steps) once it is watched
   const clients = { ecs: new ECSClient(awsConfig(sim.endpoint)), elbv2: new ElasticLoadBalancingV2Client(awsConfig(sim.endpoint)) };
@@ -51,7 +61,11 @@ it('the Temporal server killed while the migration task runs: after its restart 
       const started = await startDeployment(client, plan, taskQueue);
       if (started.kind === 'conflict') throw new Error('conflict');
       await waitForStatus(started.handle, inPhase('Migrating'));
-      const [task] = await eventually(() => clusterTasks(f), (t) => t.length === 1, 'migration task started');
+      const [task] = await eventually(
+        () => clusterTasks(f),
+        (t) => t.length === 1,
+        'migration task started',
+      );
       expect(task.lastStatus).not.toBe('STOPPED');
 
       await server.kill();
@@ -67,7 +81,14 @@ it('the Temporal server killed while the migration task runs: after its restart 
     expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 0, [f.greenTg]: 100 });
     expect(await activeServices(f)).toEqual([`${f.service}-v2`]);
     const { scheduled } = await activityLog(client.workflow.getHandle(`deploy:${f.service}/test`));
-    expect(scheduled).toEqual(['runMigration', 'deployCandidate', 'waitCandidateReady', 'setTrafficWeight', 'promoteCandidate', 'retirePrevious']);
+    expect(scheduled).toEqual([
+      'runMigration',
+      'deployCandidate',
+      'waitCandidateReady',
+      'setTrafficWeight',
+      'promoteCandidate',
+      'retirePrevious',
+    ]);
   } finally {
     await nativeConnection.close();
     await connection.close();

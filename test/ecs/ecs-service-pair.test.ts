@@ -220,7 +220,9 @@ describe('ECS readiness', () => {
     const candidate: Candidate = await call((p) => p.deploy({ target, metadata, strategy: 'canary' }));
     const err = await failureOf(call((p) => p.waitReady({ target, metadata, candidate })));
     expect(err).toMatchObject({ type: 'NotReady', nonRetryable: true });
-    expect(err.message).toMatch(/0\/2 targets healthy; .*unhealthy \(Target.ResponseCodeMismatch: Health checks failed with these codes: \[503\]\)/);
+    expect(err.message).toMatch(
+      /0\/2 targets healthy; .*unhealthy \(Target.ResponseCodeMismatch: Health checks failed with these codes: \[503\]\)/,
+    );
 
     await call((p) => p.rollback({ target, metadata, candidate }));
     expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 100, [f.greenTg]: 0 });

@@ -29,7 +29,9 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-it('a worker killed during the migration: the retry waits for the same task, then one service is deployed', { timeout: 150_000 }, async () => {
+it('a worker killed during the migration: the retry waits for the same task, then one service is deployed', {
+  timeout: 150_000,
+}, async () => {
   const f = await createEcsService(sim.endpoint, uniqueEcsName('crash'));
   await sim.taskStepsEvery(4); // the task runs ~16s (4 lifecycle steps) once it is watched
   const taskQueue = uniqueName('ecs-crash-tq');
@@ -75,6 +77,14 @@ it('a worker killed during the migration: the retry waits for the same task, the
   expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 0, [f.greenTg]: 100 });
 
   const { scheduled, firstStartAttempt } = await activityLog(handle);
-  expect(scheduled).toEqual(['runMigration', 'deployCandidate', 'waitCandidateReady', 'setTrafficWeight', 'setTrafficWeight', 'promoteCandidate', 'retirePrevious']);
+  expect(scheduled).toEqual([
+    'runMigration',
+    'deployCandidate',
+    'waitCandidateReady',
+    'setTrafficWeight',
+    'setTrafficWeight',
+    'promoteCandidate',
+    'retirePrevious',
+  ]);
   expect(firstStartAttempt).toBe(2); // the migration was retried after the kill
 });

@@ -11,7 +11,15 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { startDeployment } from '../../starters/deploy';
 import { abortSignal } from '../../workflows/messages';
-import { activeServices, createEcsService, ecsPlan, everyService, listenerWeights, taskDefinitionRevisions, uniqueEcsName } from '../support/ecs-fixture';
+import {
+  activeServices,
+  createEcsService,
+  ecsPlan,
+  everyService,
+  listenerWeights,
+  taskDefinitionRevisions,
+  uniqueEcsName,
+} from '../support/ecs-fixture';
 import { type EcsSim, startEcsSim } from '../support/ecs-sim';
 import { activityLog, inPhase, rolledBack, uniqueName, waitForStatus } from '../support/temporal';
 import { type HeldCall, type WorkerProcess, spawnWorker } from '../support/worker-process';
@@ -47,7 +55,9 @@ const envFor = (endpoint: string) => ({
   AWS_SECRET_ACCESS_KEY: 'testing',
 });
 
-it('workers killed during the switch and during the rollback: rolled back as without the kills, each change made once', { timeout: 240_000 }, async () => {
+it('workers killed during the switch and during the rollback: rolled back as without the kills, each change made once', {
+  timeout: 240_000,
+}, async () => {
   const f = await createEcsService(sim.endpoint, uniqueEcsName('kill'));
   const env = envFor(sim.endpoint);
   const heldAfter = (call: HeldCall['call']): HeldCall => ({ call, when: 'after', workflowBundle: inject('workflowBundlePath') });
@@ -56,7 +66,11 @@ it('workers killed during the switch and during the rollback: rolled back as wit
   const green = { [f.blueTg]: 0, [f.greenTg]: 100 };
 
   const first = await worker(env, heldAfter('promote'));
-  const started = await startDeployment(client, ecsPlan(f, { type: 'blueGreen', prePromotion: [], scaleDownDelay: '1h' }), env.GLIDEPATH_TASK_QUEUE);
+  const started = await startDeployment(
+    client,
+    ecsPlan(f, { type: 'blueGreen', prePromotion: [], scaleDownDelay: '1h' }),
+    env.GLIDEPATH_TASK_QUEUE,
+  );
   if (started.kind === 'conflict') throw new Error('conflict');
   const handle = started.handle;
   await first.waitFor(/held: promote/);
@@ -86,7 +100,9 @@ it('workers killed during the switch and during the rollback: rolled back as wit
   expect(attempts).toMatchObject({ promoteCandidate: 2, rollBack: 2 }); // each retried once, after its worker was killed
 });
 
-it('a worker killed during a canary\'s promote: the retry finishes it, the previous service is removed, one new service ever', { timeout: 180_000 }, async () => {
+it("a worker killed during a canary's promote: the retry finishes it, the previous service is removed, one new service ever", {
+  timeout: 180_000,
+}, async () => {
   const f = await createEcsService(sim.endpoint, uniqueEcsName('killp'));
   const env = envFor(sim.endpoint);
   const client = new Client({ connection, namespace: 'default' });

@@ -11,7 +11,15 @@ import { ecsPlatform } from '../../activities/ecs/ecs-platform';
 import type { Plan } from '../../plan/schema';
 import { startDeployment } from '../../starters/deploy';
 import { abortSignal, promoteUpdate } from '../../workflows/messages';
-import { activeServices, createEcsService, ecsMigrationInput, ecsPlan, imageOf, listenerWeights, uniqueEcsName } from '../support/ecs-fixture';
+import {
+  activeServices,
+  createEcsService,
+  ecsMigrationInput,
+  ecsPlan,
+  imageOf,
+  listenerWeights,
+  uniqueEcsName,
+} from '../support/ecs-fixture';
 import { type EcsSim, startEcsSim } from '../support/ecs-sim';
 import { awsConfig } from '../support/moto';
 import { type Harness, inPhase, rolledBack, startHarness, waitForStatus } from '../support/temporal';
@@ -44,7 +52,12 @@ describe('ECS deployments end to end', () => {
     await harness.run(async () => {
       const handle = await start(plan);
       const soaking = await waitForStatus(handle, inPhase('Soaking'));
-      expect(soaking).toMatchObject({ weight: 10, stableVersion: f.service, candidateVersion: `${f.service}-v2`, target: `ecs ${f.cluster}/${f.service}` });
+      expect(soaking).toMatchObject({
+        weight: 10,
+        stableVersion: f.service,
+        candidateVersion: `${f.service}-v2`,
+        target: `ecs ${f.cluster}/${f.service}`,
+      });
       expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 90, [f.greenTg]: 10 });
       expect(await activeServices(f)).toEqual([f.service, `${f.service}-v2`].sort());
 
@@ -123,12 +136,18 @@ describe('ECS deployments end to end', () => {
       const handle = await start(plan);
       const result = await handle.result();
       expect(result.outcome).toBe('promoted');
-      expect(result.status).toMatchObject({ stableVersion: `${f.service}:1`, candidateVersion: `${f.service}:2`, target: `ecs ${f.cluster}/${f.service} (rolling)` });
+      expect(result.status).toMatchObject({
+        stableVersion: `${f.service}:1`,
+        candidateVersion: `${f.service}:2`,
+        target: `ecs ${f.cluster}/${f.service} (rolling)`,
+      });
     });
     // ECS says the same: one completed deployment of revision 2, all tasks running, revision 2 runs the release's image.
     const service = (await f.ecs.send(new DescribeServicesCommand({ cluster: f.cluster, services: [f.service] }))).services![0];
     expect(service.taskDefinition).toMatch(new RegExp(`:task-definition/${f.service}:2$`));
-    expect(service.deployments).toEqual([expect.objectContaining({ status: 'PRIMARY', rolloutState: 'COMPLETED', taskDefinition: service.taskDefinition })]);
+    expect(service.deployments).toEqual([
+      expect.objectContaining({ status: 'PRIMARY', rolloutState: 'COMPLETED', taskDefinition: service.taskDefinition }),
+    ]);
     expect(service.runningCount).toBe(service.desiredCount);
     const revision = (await f.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition! }))).taskDefinition!;
     expect(revision.containerDefinitions?.find((c) => c.name === 'app')?.image).toBe(imageOf(f, 'v2'));

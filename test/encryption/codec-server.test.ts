@@ -50,13 +50,21 @@ async function storedPayloads(keyEntries: string[], values: unknown[]) {
 
 const plan = { service: 'payments', target: { functionName: 'payments-api', accountId: '123456789012' } };
 const post = (url: string, body: unknown, headers: Record<string, string>) =>
-  fetch(url, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', 'X-Namespace': 'default', ...headers } });
+  fetch(url, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'Content-Type': 'application/json', 'X-Namespace': 'default', ...headers },
+  });
 
 describe('from the Web UI origin', () => {
   it('answers the CORS preflight', async () => {
     const res = await fetch(`${base}/decode`, {
       method: 'OPTIONS',
-      headers: { Origin: UI, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-namespace,authorization' },
+      headers: {
+        Origin: UI,
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type,x-namespace,authorization',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe(UI);
@@ -66,7 +74,12 @@ describe('from the Web UI origin', () => {
   });
 
   it('decodes with the bearer token, old and new keys alike', async () => {
-    const body = { payloads: [...(await storedPayloads([keys.k1], [plan])).payloads, ...(await storedPayloads([keys.k2], ['approved by alice'])).payloads] };
+    const body = {
+      payloads: [
+        ...(await storedPayloads([keys.k1], [plan])).payloads,
+        ...(await storedPayloads([keys.k2], ['approved by alice'])).payloads,
+      ],
+    };
     const res = await post(`${base}/decode`, body, { Origin: UI, Authorization: `Bearer ${TOKEN}` });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe(UI);
@@ -81,7 +94,10 @@ describe('from the Web UI origin', () => {
   });
 
   it('encodes with the newest key (the UI sends signal and update input this way)', async () => {
-    const res = await post(`${base}/encode`, payloadsToJson([defaultPayloadConverter.toPayload({ by: 'alice' })]), { Origin: UI, Authorization: `Bearer ${TOKEN}` });
+    const res = await post(`${base}/encode`, payloadsToJson([defaultPayloadConverter.toPayload({ by: 'alice' })]), {
+      Origin: UI,
+      Authorization: `Bearer ${TOKEN}`,
+    });
     expect(res.status).toBe(200);
     const encoded = payloadsFromJson(await res.json());
     expect(Buffer.from(encoded[0].metadata!['encryption-key-id']).toString()).toBe('k2');
@@ -93,14 +109,20 @@ describe('from the Web UI origin', () => {
   it('a payload whose key is gone fails with its key ID, not garbage', async () => {
     const res = await post(`${base}/decode`, await storedPayloads([keys.k0], [plan]), { Origin: UI, Authorization: `Bearer ${TOKEN}` });
     expect(res.status).toBe(422);
-    expect(await res.json()).toMatchObject({ keyId: 'k0', error: expect.stringContaining('payload encrypted with key "k0", which is not configured (configured: k2, k1)') });
+    expect(await res.json()).toMatchObject({
+      keyId: 'k0',
+      error: expect.stringContaining('payload encrypted with key "k0", which is not configured (configured: k2, k1)'),
+    });
   });
 });
 
 describe('refused', () => {
   it('another origin: no preflight, no decoding', async () => {
     const evil = 'http://evil.example';
-    const preflight = await fetch(`${base}/decode`, { method: 'OPTIONS', headers: { Origin: evil, 'Access-Control-Request-Method': 'POST' } });
+    const preflight = await fetch(`${base}/decode`, {
+      method: 'OPTIONS',
+      headers: { Origin: evil, 'Access-Control-Request-Method': 'POST' },
+    });
     expect(preflight.status).toBe(403);
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
     const res = await post(`${base}/decode`, await storedPayloads([keys.k1], [plan]), { Origin: evil, Authorization: `Bearer ${TOKEN}` });

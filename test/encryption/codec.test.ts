@@ -59,7 +59,9 @@ describe('codec', () => {
     const [old] = await new EncryptionCodec(keyringOf(keys.k1)).encode([payload()]);
     const error = await new EncryptionCodec(keyringOf(keys.k2)).decode([old]).catch((e) => e);
     expect(error).toBeInstanceOf(UndecryptablePayloadError);
-    expect(error.message).toBe('payload encrypted with key "k1", which is not configured (configured: k2); add key "k1" to GLIDEPATH_ENCRYPTION_KEYS to read it');
+    expect(error.message).toBe(
+      'payload encrypted with key "k1", which is not configured (configured: k2); add key "k1" to GLIDEPATH_ENCRYPTION_KEYS to read it',
+    );
     const none = await new EncryptionCodec(keyringFromEnvironment({})).decode([old]).catch((e) => e);
     expect(none.message).toContain('(no keys configured)');
   });
@@ -67,10 +69,14 @@ describe('codec', () => {
   it('another key under the same ID, or a payload relabelled with another key ID, fails instead of reading garbage', async () => {
     const [sealed] = await new EncryptionCodec(keyringOf(keys.k1)).encode([payload()]);
     const impostor = newKeys('k1').k1;
-    await expect(new EncryptionCodec(keyringOf(impostor)).decode([sealed])).rejects.toThrow('does not decrypt with the configured key "k1"');
+    await expect(new EncryptionCodec(keyringOf(impostor)).decode([sealed])).rejects.toThrow(
+      'does not decrypt with the configured key "k1"',
+    );
     // The key ID is the cipher's additional data: the same key bytes under another ID do not open it.
     const relabelled = { ...sealed, metadata: { ...sealed.metadata, [KEY_ID_METADATA]: Buffer.from('k2') } };
-    await expect(new EncryptionCodec(keyringOf(keys.k1.replace('k1=', 'k2='))).decode([relabelled])).rejects.toThrow('payload encrypted with key "k2" does not decrypt');
+    await expect(new EncryptionCodec(keyringOf(keys.k1.replace('k1=', 'k2='))).decode([relabelled])).rejects.toThrow(
+      'payload encrypted with key "k2" does not decrypt',
+    );
   });
 });
 

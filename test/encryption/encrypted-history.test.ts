@@ -43,12 +43,17 @@ let checks: Server;
 let checksUrl: string;
 
 beforeAll(async () => {
-  checks = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ errorRate: SECRET.measurement })));
+  checks = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ errorRate: SECRET.measurement })),
+  );
   const port = await freePort();
   await new Promise<void>((r) => checks.listen(port, '127.0.0.1', r));
   checksUrl = `http://127.0.0.1:${port}${SECRET.url}`;
   harness = await startHarness(
-    { platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) }, analyze: createAnalyzer({ heartbeatEveryMs: 1_000 }) },
+    {
+      platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) },
+      analyze: createAnalyzer({ heartbeatEveryMs: 1_000 }),
+    },
     address,
     { dataConverter: k1Only, workflowBundlePath: await encryptingWorkflowBundle() },
   );
@@ -62,7 +67,20 @@ afterAll(async () => {
 function plan(name: string) {
   const steps = canary(
     { setWeight: 10 },
-    { analysis: { name: 'smoke', metrics: [{ name: 'error-rate', provider: { type: 'http', url: checksUrl, jsonPath: 'errorRate' }, failureCondition: 'result > 0.5', interval: '1s', count: 2 }] } },
+    {
+      analysis: {
+        name: 'smoke',
+        metrics: [
+          {
+            name: 'error-rate',
+            provider: { type: 'http', url: checksUrl, jsonPath: 'errorRate' },
+            failureCondition: 'result > 0.5',
+            interval: '1s',
+            count: 2,
+          },
+        ],
+      },
+    },
     { approval: { name: 'go', approvers: [SECRET.approver] } },
     { setWeight: 100 },
   );
@@ -83,7 +101,11 @@ async function rawHistory(handle: WorkflowHandle): Promise<temporal.api.history.
   const events: temporal.api.history.v1.IHistoryEvent[] = [];
   let nextPageToken: Uint8Array | undefined;
   do {
-    const page = await harness.client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: handle.workflowId }, nextPageToken });
+    const page = await harness.client.workflowService.getWorkflowExecutionHistory({
+      namespace: 'default',
+      execution: { workflowId: handle.workflowId },
+      nextPageToken,
+    });
     events.push(...(page.history?.events ?? []));
     nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
   } while (nextPageToken);
@@ -121,7 +143,7 @@ it('the history on the server holds only ciphertext: no plan, status, approval o
     expect(message).toContain(SECRET.reason);
     expect(status.actions).toContainEqual(expect.objectContaining({ action: 'reject', by: SECRET.approver, reason: SECRET.reason }));
     expect(status.measurements.map((m) => m.value)).toContain(SECRET.measurement);
-    expect(await (await handle.describe()).staticDetails()).toContain('**Requested by:** ' + SECRET.requestedBy);
+    expect(await (await handle.describe()).staticDetails()).toContain(`**Requested by:** ${SECRET.requestedBy}`);
 
     const history = await rawHistory(handle);
     const bytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
@@ -131,7 +153,11 @@ it('the history on the server holds only ciphertext: no plan, status, approval o
     const payloads = payloadsOf(history.events);
     expect(payloads.length).toBeGreaterThan(10);
     for (const { at, payload } of payloads) {
-      expect({ at, encoding: metadataText(payload, 'encoding'), key: metadataText(payload, KEY_ID_METADATA) }).toEqual({ at, encoding: ENCRYPTED_ENCODING, key: 'k1' });
+      expect({ at, encoding: metadataText(payload, 'encoding'), key: metadataText(payload, KEY_ID_METADATA) }).toEqual({
+        at,
+        encoding: ENCRYPTED_ENCODING,
+        key: 'k1',
+      });
     }
     // Failures carry no message of their own: it is in their encrypted attributes.
     const failures = (history.events ?? []).map((e) => e.workflowExecutionFailedEventAttributes?.failure).filter(Boolean);
@@ -164,11 +190,14 @@ it('a run started with key k1 reads and completes after k2 becomes the newest ke
 
   // A worker without k1 cannot replay the run: it fails the workflow task, names the key, and keeps running.
   const k2Only = glidepathDataConverter(keyringOf(keys.k2));
-  await harness.run(async () => {
-    await after.signal(resumeSignal, { by: 'oncall', reason: 'nudge' });
-    const deadline = Date.now() + 20_000;
-    while (!(await taskFailures(handle)).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-  }, { dataConverter: k2Only });
+  await harness.run(
+    async () => {
+      await after.signal(resumeSignal, { by: 'oncall', reason: 'nudge' });
+      const deadline = Date.now() + 20_000;
+      while (!(await taskFailures(handle)).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    },
+    { dataConverter: k2Only },
+  );
   const failures = await taskFailures(handle);
   expect(failures.length).toBeGreaterThan(0);
   expect(failures[0]).toContain('payload encrypted with key "k1", which is not configured (configured: k2)');
@@ -205,7 +234,9 @@ async function taskFailures(handle: WorkflowHandle): Promise<string[]> {
 
 function glidepathStatus(id: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   const bin = path.join(__dirname, '..', '..', 'bin', 'glidepath');
-  const child = spawn(bin, ['status', id, '--full'], { env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', ...env } });
+  const child = spawn(bin, ['status', id, '--full'], {
+    env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', ...env },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

@@ -60,14 +60,26 @@ const plan = (ns: string, strategy: unknown, target: Record<string, unknown>) =>
   validatePlan({
     apiVersion: 'glidepath/v1',
     metadata: { service: ns, environment: 'test', release: 'v2', requestedBy: 'ci' },
-    target: { type: 'kubernetes', namespace: ns, deployment: 'web', container: 'web', image: imageOf('v2'), progressDeadline: '30s', ...target },
+    target: {
+      type: 'kubernetes',
+      namespace: ns,
+      deployment: 'web',
+      container: 'web',
+      image: imageOf('v2'),
+      progressDeadline: '30s',
+      ...target,
+    },
     strategy,
   });
 
 const blueGreen = { blueGreen: { activeService: 'web-active', previewService: 'web-preview' } };
 const sorted = (o: Record<string, number>) => JSON.stringify(Object.fromEntries(Object.entries(o).sort()));
 const servedBy = (ns: string, service: string, want: Record<string, number>) =>
-  eventually(() => backends(cluster.k, ns, service), (b) => sorted(b) === sorted(want), `${service} backends ${JSON.stringify(want)}`);
+  eventually(
+    () => backends(cluster.k, ns, service),
+    (b) => sorted(b) === sorted(want),
+    `${service} backends ${JSON.stringify(want)}`,
+  );
 
 async function start(p: ReturnType<typeof plan>) {
   const started = await startDeployment(harness.client, p, harness.taskQueue);
@@ -110,7 +122,11 @@ it('blue-green: an HTTP analysis failing after the switch rolls back to the prev
     const strategy = {
       type: 'blueGreen',
       prePromotion: [],
-      postPromotion: [{ analysis: { name: 'smoke', metrics: [{ name: 'health', provider: { type: 'http', url: check.url }, interval: '1s', count: 3 }] } }],
+      postPromotion: [
+        {
+          analysis: { name: 'smoke', metrics: [{ name: 'health', provider: { type: 'http', url: check.url }, interval: '1s', count: 3 }] },
+        },
+      ],
       scaleDownDelay: '1h',
     };
     await harness.run(async () => {
@@ -132,12 +148,17 @@ it('a Temporal cancel mid-canary rolls back: route all on the stable Service, ca
   await createApp(cluster.k, ns, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
   const gateway = { traffic: { gatewayRoute: { name: 'web', stableService: 'web-stable', canaryService: 'web-canary' } } };
   await harness.run(async () => {
-    const handle = await start(plan(ns, { type: 'canary', steps: [{ setWeight: 30 }, { pause: { duration: '1h' } }, { setWeight: 100 }] }, gateway));
+    const handle = await start(
+      plan(ns, { type: 'canary', steps: [{ setWeight: 30 }, { pause: { duration: '1h' } }, { setWeight: 100 }] }, gateway),
+    );
     await waitForStatus(handle, inPhase('Soaking'));
     expect(await routeBackends(cluster.k, ns)).toEqual({ 'web-stable': 70, 'web-canary': 30 });
 
     await handle.cancel();
-    const err = await handle.result().then(() => undefined, (e) => e);
+    const err = await handle.result().then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     const status = await getStatus(harness.client, handle.workflowId);

@@ -41,16 +41,25 @@ describe('Kubernetes plans', () => {
   it('the example plan is valid, and the status names the route its traffic moves by', () => {
     const plan = parsePlan(readFileSync(example, 'utf8'), example);
     expect(plan.target).toMatchObject({ type: 'kubernetes', progressDeadline: '10m' });
-    expect(planSummary(plan)).toBe('migration+canary payments → prod @ v2.3.0 (kubernetes payments/payments-api (HTTPRoute payments/payments weights))');
+    expect(planSummary(plan)).toBe(
+      'migration+canary payments → prod @ v2.3.0 (kubernetes payments/payments-api (HTTPRoute payments/payments weights))',
+    );
     expect(describeMigrationTask(plan.migration!.run)).toBe('kubernetes job in payments (registry.example.com/payments/migrate:v2.3.0)');
   });
 
   it('defaults: replica ratio, a 10m progress deadline; blue-green plans name their Services', () => {
     const plan = validatePlan(valid());
     expect(describeTarget(plan.target)).toBe('kubernetes shop/web (replica ratio)');
-    const bg = validatePlan({ ...valid(), target: { ...valid().target, blueGreen: { activeService: 'web', previewService: 'web-preview' } }, strategy: { type: 'blueGreen' } });
+    const bg = validatePlan({
+      ...valid(),
+      target: { ...valid().target, blueGreen: { activeService: 'web', previewService: 'web-preview' } },
+      strategy: { type: 'blueGreen' },
+    });
     expect(describeTarget(bg.target)).toBe('kubernetes shop/web (Service web selector)');
-    const migration = validatePlan({ ...valid(), migration: { run: { type: 'kubernetes', namespace: 'shop', image: 'm:1', command: ['up'] } } }).migration!.run;
+    const migration = validatePlan({
+      ...valid(),
+      migration: { run: { type: 'kubernetes', namespace: 'shop', image: 'm:1', command: ['up'] } },
+    }).migration!.run;
     expect(migration).toMatchObject({ timeout: '15m', backoffLimit: 0 });
   });
 
@@ -59,12 +68,41 @@ describe('Kubernetes plans', () => {
     ['namespace not a DNS label', (p: any) => (p.target.namespace = 'Shop_1'), 'target.namespace', /DNS label/],
     ['deployment name leaves no room for suffixes', (p: any) => (p.target.deployment = 'a'.repeat(50)), 'target.deployment', /at most 47/],
     ['traffic of neither kind', (p: any) => (p.target.traffic = { istio: {} }), 'target.traffic', /gatewayRoute .* or replicaRatio/],
-    ['route to one Service twice', (p: any) => (p.target.traffic = { gatewayRoute: { name: 'web', stableService: 'web', canaryService: 'web' } }), 'target.traffic.gatewayRoute.canaryService', /must differ/],
-    ['one Service for active and preview', (p: any) => (p.target.blueGreen = { activeService: 'web', previewService: 'web' }), 'target.blueGreen.previewService', /must differ/],
+    [
+      'route to one Service twice',
+      (p: any) => (p.target.traffic = { gatewayRoute: { name: 'web', stableService: 'web', canaryService: 'web' } }),
+      'target.traffic.gatewayRoute.canaryService',
+      /must differ/,
+    ],
+    [
+      'one Service for active and preview',
+      (p: any) => (p.target.blueGreen = { activeService: 'web', previewService: 'web' }),
+      'target.blueGreen.previewService',
+      /must differ/,
+    ],
     ['image with spaces', (p: any) => (p.target.image = 'web v2'), 'target.image', /image reference/],
-    ['migration without command', (p: any) => (p.migration = { run: { type: 'kubernetes', namespace: 'shop', image: 'm:1' } }), 'migration.run.command', /expected array/],
-    ['migration secret written into env', (p: any) => (p.migration = { run: { type: 'kubernetes', namespace: 'shop', image: 'm:1', command: ['up'], env: { DB_PASSWORD: 'hunter2' } } }), 'migration.run.env.DB_PASSWORD', /reference it by name/],
-    ['migration secretEnv without key', (p: any) => (p.migration = { run: { type: 'kubernetes', namespace: 'shop', image: 'm:1', command: ['up'], secretEnv: [{ name: 'DB', secretName: 'db' }] } }), 'migration.run.secretEnv[0].key', /expected string/],
+    [
+      'migration without command',
+      (p: any) => (p.migration = { run: { type: 'kubernetes', namespace: 'shop', image: 'm:1' } }),
+      'migration.run.command',
+      /expected array/,
+    ],
+    [
+      'migration secret written into env',
+      (p: any) =>
+        (p.migration = { run: { type: 'kubernetes', namespace: 'shop', image: 'm:1', command: ['up'], env: { DB_PASSWORD: 'hunter2' } } }),
+      'migration.run.env.DB_PASSWORD',
+      /reference it by name/,
+    ],
+    [
+      'migration secretEnv without key',
+      (p: any) =>
+        (p.migration = {
+          run: { type: 'kubernetes', namespace: 'shop', image: 'm:1', command: ['up'], secretEnv: [{ name: 'DB', secretName: 'db' }] },
+        }),
+      'migration.run.secretEnv[0].key',
+      /expected string/,
+    ],
   ])('%s', (_, mutate, path, message) => {
     expect(issues(mutate)).toContainEqual({ path, message: expect.stringMatching(message) });
   });
@@ -85,12 +123,23 @@ describe('Kubernetes plans', () => {
 
 describe('Kubernetes API errors', () => {
   const status = (code: number, reason: string, message: string) =>
-    new ApiException(code, 'Unknown API Status Code!', JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, message, code }), { 'content-type': 'application/json' });
+    new ApiException(
+      code,
+      'Unknown API Status Code!',
+      JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, message, code }),
+      { 'content-type': 'application/json' },
+    );
 
   it.each([
     [404, 'NotFound', 'deployments.apps "web" not found', 'NotFound', true],
     [403, 'Forbidden', 'deployments.apps "web" is forbidden: User "system:serviceaccount:x:y" cannot get resource', 'AccessDenied', true],
-    [422, 'Invalid', 'Deployment.apps "web-canary" is invalid: spec.template.spec.containers[0].image: Required value', 'InvalidPlan', true],
+    [
+      422,
+      'Invalid',
+      'Deployment.apps "web-canary" is invalid: spec.template.spec.containers[0].image: Required value',
+      'InvalidPlan',
+      true,
+    ],
     [409, 'Conflict', 'Operation cannot be fulfilled on httproutes "web": the object has been modified', 'Conflict', false],
     [429, 'TooManyRequests', 'too many requests', 'Throttled', false],
     [503, 'ServiceUnavailable', 'etcdserver: leader changed', 'KubernetesApi', false],

@@ -43,8 +43,16 @@ afterAll(async () => {
   await Promise.all(namespaces.map((n) => dropNamespace(cluster.k, n)));
 });
 
-const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-const call = <T>(fn: (p: Platform) => Promise<T>): Promise<T> => new MockActivityEnvironment(undefined, { logger: quiet }).run(() => fn(platform)) as Promise<T>;
+const quiet = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+const call = <T>(fn: (p: Platform) => Promise<T>): Promise<T> =>
+  new MockActivityEnvironment(undefined, { logger: quiet }).run(() => fn(platform)) as Promise<T>;
 
 /** Like the activity's retry policy: calls again while the platform answers with a retryable failure. */
 async function callRetrying<T>(fn: (p: Platform) => Promise<T>, timeoutMs = 60_000): Promise<T> {
@@ -75,13 +83,25 @@ async function namespace(prefix: string): Promise<string> {
 }
 
 const target = (ns: string, release: string, extra: Record<string, unknown> = {}): KubernetesTarget =>
-  KubernetesTargetSchema.parse({ type: 'kubernetes', namespace: ns, deployment: 'web', container: 'web', image: imageOf(release), progressDeadline: '20s', ...extra });
+  KubernetesTargetSchema.parse({
+    type: 'kubernetes',
+    namespace: ns,
+    deployment: 'web',
+    container: 'web',
+    image: imageOf(release),
+    progressDeadline: '20s',
+    ...extra,
+  });
 const gateway = { traffic: { gatewayRoute: { name: 'web', stableService: 'web-stable', canaryService: 'web-canary' } } };
 const blueGreen = { blueGreen: { activeService: 'web-active', previewService: 'web-preview' } };
 
 /** Where the Service sends traffic, once the EndpointSlice controller has caught up. */
 const servedBy = (ns: string, service: string, want: Record<string, number>) =>
-  eventually(() => backends(cluster.k, ns, service), (b) => JSON.stringify(sorted(b)) === JSON.stringify(sorted(want)), `${service} backends ${JSON.stringify(want)}`);
+  eventually(
+    () => backends(cluster.k, ns, service),
+    (b) => JSON.stringify(sorted(b)) === JSON.stringify(sorted(want)),
+    `${service} backends ${JSON.stringify(want)}`,
+  );
 const sorted = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).sort());
 
 async function deployReady(t: KubernetesTarget, release: string, strategy: 'canary' | 'blueGreen' = 'canary'): Promise<Candidate> {
@@ -98,8 +118,17 @@ describe('Kubernetes canary', () => {
     const t = target(ns, 'v2', { traffic: { replicaRatio: { service: 'web' } } });
     const metadata = metadataFor('v2');
     const candidate = await deployReady(t, 'v2');
-    expect(candidate).toMatchObject({ stableVersion: imageOf('v1'), candidateVersion: imageOf('v2'), data: { mode: 'canary', traffic: 'replicaRatio', canaryDeployment: 'web-canary', replicas: '4' } });
-    expect(await deployment(cluster.k, ns, 'web-canary')).toMatchObject({ replicas: 0, image: imageOf('v2'), release: 'v2', track: 'canary' });
+    expect(candidate).toMatchObject({
+      stableVersion: imageOf('v1'),
+      candidateVersion: imageOf('v2'),
+      data: { mode: 'canary', traffic: 'replicaRatio', canaryDeployment: 'web-canary', replicas: '4' },
+    });
+    expect(await deployment(cluster.k, ns, 'web-canary')).toMatchObject({
+      replicas: 0,
+      image: imageOf('v2'),
+      release: 'v2',
+      track: 'canary',
+    });
     await servedBy(ns, 'web', { [imageOf('v1')]: 4 });
 
     await call((p) => p.setTraffic({ target: t, metadata, candidate, weight: 25 }));
@@ -111,11 +140,19 @@ describe('Kubernetes canary', () => {
     await servedBy(ns, 'web', { [imageOf('v1')]: 1, [imageOf('v2')]: 3 }); // ceil(60% of 4) = 3
 
     await call((p) => p.promote({ target: t, metadata, candidate }));
-    expect(await deployment(cluster.k, ns, 'web')).toMatchObject({ replicas: 4, ready: 4, image: imageOf('v2'), release: 'v2', track: 'stable' });
+    expect(await deployment(cluster.k, ns, 'web')).toMatchObject({
+      replicas: 4,
+      ready: 4,
+      image: imageOf('v2'),
+      release: 'v2',
+      track: 'stable',
+    });
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
     await servedBy(ns, 'web', { [imageOf('v2')]: 4 });
     // The other container of the pod template is the user's and unchanged.
-    expect(await cluster.kubectl('-n', ns, 'get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.spec.containers[1].image}')).toBe('registry.test/proxy:1');
+    expect(await cluster.kubectl('-n', ns, 'get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.spec.containers[1].image}')).toBe(
+      'registry.test/proxy:1',
+    );
 
     // The same release again: it is the stable one already.
     const again = await call((p) => p.deploy({ target: t, metadata, strategy: 'canary' }));
@@ -192,7 +229,9 @@ describe('Kubernetes canary', () => {
     const candidate = await call((p) => p.deploy({ target: t, metadata, strategy: 'canary' }));
     const failure = await failureOf(call((p) => p.waitReady({ target: t, metadata, candidate })));
     expect(failure.type).toBe('NotReady');
-    expect(failure.message).toMatch(/canary web-canary ready: ProgressDeadlineExceeded: ReplicaSet "web-canary-[a-z0-9]+" has timed out progressing/);
+    expect(failure.message).toMatch(
+      /canary web-canary ready: ProgressDeadlineExceeded: ReplicaSet "web-canary-[a-z0-9]+" has timed out progressing/,
+    );
     await call((p) => p.rollback({ target: t, metadata, candidate }));
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
     expect(await routeBackends(cluster.k, ns)).toEqual({ 'web-stable': 100, 'web-canary': 0 });
@@ -206,13 +245,15 @@ describe('Kubernetes canary', () => {
     const candidate = await deployReady(t, 'v2'); // no Pod yet, so nothing to wait for
     const failure = await failureOf(call((p) => p.setTraffic({ target: t, metadata, candidate, weight: 50 })));
     expect(failure).toMatchObject({ type: 'NotReady', nonRetryable: true });
-    expect(failure.message).toMatch(/web-canary at 1 Pods: not available 3s after scaling to 1 Pods \(Deployment does not have minimum availability.\).*; Pod web-canary-[a-z0-9-]+: containers with unready status: readiness probe failed/);
+    expect(failure.message).toMatch(
+      /web-canary at 1 Pods: not available 3s after scaling to 1 Pods \(Deployment does not have minimum availability.\).*; Pod web-canary-[a-z0-9-]+: containers with unready status: readiness probe failed/,
+    );
     expect(await deployment(cluster.k, ns, 'web')).toMatchObject({ replicas: 2 }); // the stable side was not shrunk
     await call((p) => p.rollback({ target: t, metadata, candidate }));
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
   });
 
-  it('refuses a canary beside another release\'s canary', async () => {
+  it("refuses a canary beside another release's canary", async () => {
     const ns = await namespace('busy');
     await createApp(cluster.k, ns, { replicas: 1 });
     await call((p) => p.deploy({ target: target(ns, 'v2'), metadata: metadataFor('v2'), strategy: 'canary' }));
@@ -297,11 +338,21 @@ describe('Kubernetes migration Jobs', () => {
   it('a failing Job fails the migration with the Job condition, the exit code and what the logs say', async () => {
     const ns = await namespace('migfail');
     const failure = await failureOf(
-      call((p) => p.migrate({ task: task(ns, 'registry.test/migrate:2-exit-1', { backoffLimit: 1 }), idempotencyKey: 'wf-2/run-1/up', metadata: metadataFor('v2') })),
+      call((p) =>
+        p.migrate({
+          task: task(ns, 'registry.test/migrate:2-exit-1', { backoffLimit: 1 }),
+          idempotencyKey: 'wf-2/run-1/up',
+          metadata: metadataFor('v2'),
+        }),
+      ),
     );
     expect(failure.type).toBe('MigrationFailed');
-    expect(failure.message).toMatch(/migration Job .*web-migrate-[0-9a-f]{12} failed \(BackoffLimitExceeded: Job has reached the specified backoff limit\)/);
-    expect(failure.message).toMatch(/Pod web-migrate-[0-9a-f]{12}-[a-z0-9]+: exit code 1 \(Error: simulated by KWOK stage glidepath-image-job-exit-1\); log unavailable \(no logs found/);
+    expect(failure.message).toMatch(
+      /migration Job .*web-migrate-[0-9a-f]{12} failed \(BackoffLimitExceeded: Job has reached the specified backoff limit\)/,
+    );
+    expect(failure.message).toMatch(
+      /Pod web-migrate-[0-9a-f]{12}-[a-z0-9]+: exit code 1 \(Error: simulated by KWOK stage glidepath-image-job-exit-1\); log unavailable \(no logs found/,
+    );
     // backoffLimit 1: the Job controller ran a second Pod before giving up.
     const pods = JSON.parse(await cluster.kubectl('-n', ns, 'get', 'pods', '-o', 'json')).items;
     expect(pods.map((p: { status: { phase: string } }) => p.status.phase)).toEqual(['Failed', 'Failed']);
@@ -313,9 +364,16 @@ describe('Kubernetes access', () => {
     const ns = await namespace('rbac');
     await createApp(cluster.k, ns, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
     // The documented manifests, with the ServiceAccount in the app's namespace.
-    const manifests = readFileSync(path.join(__dirname, '..', '..', 'docs', 'kubernetes-rbac.yaml'), 'utf8').replace(/namespace: (my-app|glidepath)$/gm, `namespace: ${ns}`);
+    const manifests = readFileSync(path.join(__dirname, '..', '..', 'docs', 'kubernetes-rbac.yaml'), 'utf8').replace(
+      /namespace: (my-app|glidepath)$/gm,
+      `namespace: ${ns}`,
+    );
     for (const doc of parseAllDocuments(manifests)) await cluster.k.objects.create(doc.toJS());
-    const { status } = await cluster.k.core.createNamespacedServiceAccountToken({ name: 'glidepath-worker', namespace: ns, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+    const { status } = await cluster.k.core.createNamespacedServiceAccountToken({
+      name: 'glidepath-worker',
+      namespace: ns,
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
     // A kubeconfig whose current context is the admin's; the plan picks the worker's context by name.
     const server = cluster.config.getCurrentCluster()!;
     const file = path.join(os.tmpdir(), `glidepath-${ns}.kubeconfig`);
@@ -325,13 +383,20 @@ describe('Kubernetes access', () => {
         apiVersion: 'v1',
         kind: 'Config',
         clusters: [{ name: 'test', cluster: { server: server.server, 'certificate-authority': server.caFile } }],
-        users: [{ name: 'worker', user: { token: status!.token } }, { name: 'nobody', user: { token: 'invalid' } }],
-        contexts: [{ name: 'admin-ish', context: { cluster: 'test', user: 'nobody' } }, { name: 'glidepath-worker', context: { cluster: 'test', user: 'worker', namespace: ns } }],
+        users: [
+          { name: 'worker', user: { token: status!.token } },
+          { name: 'nobody', user: { token: 'invalid' } },
+        ],
+        contexts: [
+          { name: 'admin-ish', context: { cluster: 'test', user: 'nobody' } },
+          { name: 'glidepath-worker', context: { cluster: 'test', user: 'worker', namespace: ns } },
+        ],
         'current-context': 'admin-ish',
       }),
     );
     const asWorker = kubernetesPlatform(defaultKubernetesClients(), { pollIntervalMs: 250 });
-    const run = <T>(fn: (p: Platform) => Promise<T>) => new MockActivityEnvironment(undefined, { logger: quiet }).run(() => fn(asWorker)) as Promise<T>;
+    const run = <T>(fn: (p: Platform) => Promise<T>) =>
+      new MockActivityEnvironment(undefined, { logger: quiet }).run(() => fn(asWorker)) as Promise<T>;
     const t = target(ns, 'v2', { ...gateway, kubeconfig: file, context: 'glidepath-worker' });
     const metadata = metadataFor('v2');
 
@@ -345,7 +410,16 @@ describe('Kubernetes access', () => {
     expect(await deployment(cluster.k, ns, 'web')).toMatchObject({ image: imageOf('v2'), ready: 2 });
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
 
-    const task = { type: 'kubernetes' as const, namespace: ns, image: 'registry.test/migrate:3-exit-1', command: ['migrate'], timeout: '1m', backoffLimit: 0, kubeconfig: file, context: 'glidepath-worker' };
+    const task = {
+      type: 'kubernetes' as const,
+      namespace: ns,
+      image: 'registry.test/migrate:3-exit-1',
+      command: ['migrate'],
+      timeout: '1m',
+      backoffLimit: 0,
+      kubeconfig: file,
+      context: 'glidepath-worker',
+    };
     const failure = await failureOf(run((p) => p.migrate({ task, idempotencyKey: 'wf-rbac/up', metadata })));
     expect(failure.type).toBe('MigrationFailed');
     expect(failure.message).toMatch(/exit code 1 .*log unavailable \(no logs found/); // pods and pods/log were allowed

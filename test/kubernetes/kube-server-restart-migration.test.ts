@@ -43,7 +43,9 @@ afterAll(async () => {
   if (ns) await dropNamespace(cluster.k, ns);
 });
 
-it('the Temporal server killed while the migration Job runs: after its restart the plan promotes, and the Job ran once', { timeout: 120_000 }, async () => {
+it('the Temporal server killed while the migration Job runs: after its restart the plan promotes, and the Job ran once', {
+  timeout: 120_000,
+}, async () => {
   ns = await createNamespace(cluster.k, 'srvmig');
   await createApp(cluster.k, ns, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
@@ -76,7 +78,11 @@ it('the Temporal server killed while the migration Job runs: after its restart t
       const started = await startDeployment(client, plan, taskQueue);
       if (started.kind === 'conflict') throw new Error('conflict');
       await waitForStatus(started.handle, inPhase('Migrating'));
-      const [job] = await eventually(() => jobs(cluster.k, ns), (j) => j.length === 1, 'migration Job created');
+      const [job] = await eventually(
+        () => jobs(cluster.k, ns),
+        (j) => j.length === 1,
+        'migration Job created',
+      );
       expect(job.status?.conditions ?? []).toEqual([]); // still running
 
       await server.kill();
@@ -96,7 +102,14 @@ it('the Temporal server killed while the migration Job runs: after its restart t
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
     expect(await deployment(cluster.k, ns, 'web')).toMatchObject({ image: imageOf('v2'), release: 'v2' });
     const { scheduled } = await activityLog(client.workflow.getHandle(`deploy:${ns}/test`));
-    expect(scheduled).toEqual(['runMigration', 'deployCandidate', 'waitCandidateReady', 'setTrafficWeight', 'promoteCandidate', 'retirePrevious']);
+    expect(scheduled).toEqual([
+      'runMigration',
+      'deployCandidate',
+      'waitCandidateReady',
+      'setTrafficWeight',
+      'promoteCandidate',
+      'retirePrevious',
+    ]);
   } finally {
     await nativeConnection.close();
     await connection.close();

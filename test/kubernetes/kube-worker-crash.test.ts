@@ -43,7 +43,9 @@ afterAll(async () => {
   if (ns) await dropNamespace(cluster.k, ns);
 });
 
-it('workers killed during the migration Job and during a soak: the plan resumes and promotes with no object made twice', { timeout: 180_000 }, async () => {
+it('workers killed during the migration Job and during a soak: the plan resumes and promotes with no object made twice', {
+  timeout: 180_000,
+}, async () => {
   ns = await createNamespace(cluster.k, 'crash');
   await createApp(cluster.k, ns, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
   const taskQueue = uniqueName('kube-crash-tq');
@@ -71,7 +73,11 @@ it('workers killed during the migration Job and during a soak: the plan resumes 
   if (started.kind === 'conflict') throw new Error('conflict');
   const handle = started.handle;
   await waitForStatus(handle, inPhase('Migrating'));
-  const [job] = await eventually(() => jobs(cluster.k, ns), (j) => j.length === 1, 'migration Job created');
+  const [job] = await eventually(
+    () => jobs(cluster.k, ns),
+    (j) => j.length === 1,
+    'migration Job created',
+  );
   expect(job.status?.conditions ?? []).toEqual([]); // still running
   await first.kill('SIGKILL');
 
@@ -97,10 +103,20 @@ it('workers killed during the migration Job and during a soak: the plan resumes 
   expect(await deployment(cluster.k, ns, 'web')).toMatchObject({ replicas: 2, ready: 2, image: imageOf('v2'), release: 'v2' });
   expect(await routeBackends(cluster.k, ns)).toEqual({ 'web-stable': 100, 'web-canary': 0 });
   // web's ReplicaSets: the v1 one it started with and the v2 one promotion made; nothing else was ever created for it.
-  const replicaSets = (await list<V1ReplicaSet>(cluster.k, 'apps/v1', 'ReplicaSet', ns)).filter((rs) => rs.metadata?.ownerReferences?.[0]?.name === 'web');
+  const replicaSets = (await list<V1ReplicaSet>(cluster.k, 'apps/v1', 'ReplicaSet', ns)).filter(
+    (rs) => rs.metadata?.ownerReferences?.[0]?.name === 'web',
+  );
   expect(replicaSets.map((rs) => rs.spec?.template?.spec?.containers[0].image).sort()).toEqual([imageOf('v1'), imageOf('v2')]);
 
   const { scheduled, firstStartAttempt } = await activityLog(handle);
-  expect(scheduled).toEqual(['runMigration', 'deployCandidate', 'waitCandidateReady', 'setTrafficWeight', 'setTrafficWeight', 'promoteCandidate', 'retirePrevious']);
+  expect(scheduled).toEqual([
+    'runMigration',
+    'deployCandidate',
+    'waitCandidateReady',
+    'setTrafficWeight',
+    'setTrafficWeight',
+    'promoteCandidate',
+    'retirePrevious',
+  ]);
   expect(firstStartAttempt).toBe(2); // the migration was retried after the kill
 });

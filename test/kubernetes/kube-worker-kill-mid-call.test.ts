@@ -54,20 +54,38 @@ async function worker(env: Record<string, string>, hold?: HeldCall): Promise<Wor
 
 const sorted = (o: Record<string, number>) => JSON.stringify(Object.fromEntries(Object.entries(o).sort()));
 const servedBy = (ns: string, service: string, want: Record<string, number>) =>
-  eventually(() => backends(cluster.k, ns, service), (b) => sorted(b) === sorted(want), `${service} backends ${JSON.stringify(want)}`);
+  eventually(
+    () => backends(cluster.k, ns, service),
+    (b) => sorted(b) === sorted(want),
+    `${service} backends ${JSON.stringify(want)}`,
+  );
 
-it('workers killed during the switch and during the rollback: rolled back as without the kills, the previous Deployment untouched', { timeout: 240_000 }, async () => {
+it('workers killed during the switch and during the rollback: rolled back as without the kills, the previous Deployment untouched', {
+  timeout: 240_000,
+}, async () => {
   const ns = await createNamespace(cluster.k, 'kill');
   namespaces.push(ns);
   await createApp(cluster.k, ns, { replicas: 2, services: ['web-active', 'web-preview'] });
   const before = (await read<V1Deployment>(cluster.k, deploymentRef(ns, 'web')))!.metadata!;
-  const env = { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', GLIDEPATH_TASK_QUEUE: uniqueName('kube-kill-tq'), KUBECONFIG: cluster.kubeconfig };
+  const env = {
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: 'default',
+    GLIDEPATH_TASK_QUEUE: uniqueName('kube-kill-tq'),
+    KUBECONFIG: cluster.kubeconfig,
+  };
   const heldAfter = (call: HeldCall['call']): HeldCall => ({ call, when: 'after', workflowBundle: inject('workflowBundlePath') });
   const client = new Client({ connection, namespace: 'default' });
   const plan = validatePlan({
     apiVersion: 'glidepath/v1',
     metadata: { service: ns, environment: 'test', release: 'v2', requestedBy: 'ci' },
-    target: { type: 'kubernetes', namespace: ns, deployment: 'web', container: 'web', image: imageOf('v2'), blueGreen: { activeService: 'web-active', previewService: 'web-preview' } },
+    target: {
+      type: 'kubernetes',
+      namespace: ns,
+      deployment: 'web',
+      container: 'web',
+      image: imageOf('v2'),
+      blueGreen: { activeService: 'web-active', previewService: 'web-preview' },
+    },
     strategy: { type: 'blueGreen', prePromotion: [], scaleDownDelay: '1h' },
   });
 
@@ -97,7 +115,9 @@ it('workers killed during the switch and during the rollback: rolled back as wit
   expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
   const after = (await read<V1Deployment>(cluster.k, deploymentRef(ns, 'web')))!.metadata!;
   expect({ uid: after.uid, generation: after.generation }).toEqual({ uid: before.uid, generation: before.generation }); // never recreated or changed
-  const replicaSets = (await list<V1ReplicaSet>(cluster.k, 'apps/v1', 'ReplicaSet', ns)).filter((rs) => rs.metadata?.ownerReferences?.[0]?.name === 'web');
+  const replicaSets = (await list<V1ReplicaSet>(cluster.k, 'apps/v1', 'ReplicaSet', ns)).filter(
+    (rs) => rs.metadata?.ownerReferences?.[0]?.name === 'web',
+  );
   expect(replicaSets.map((rs) => rs.spec?.template?.spec?.containers[0].image)).toEqual([imageOf('v1')]);
 
   const { scheduled, attempts } = await activityLog(handle);
@@ -105,11 +125,18 @@ it('workers killed during the switch and during the rollback: rolled back as wit
   expect(attempts).toMatchObject({ promoteCandidate: 2, rollBack: 2 }); // each retried once, after its worker was killed
 });
 
-it('a worker killed during a canary\'s promote: the retry finishes it, and the stable Deployment rolled to the release once', { timeout: 180_000 }, async () => {
+it("a worker killed during a canary's promote: the retry finishes it, and the stable Deployment rolled to the release once", {
+  timeout: 180_000,
+}, async () => {
   const ns = await createNamespace(cluster.k, 'killpromote');
   namespaces.push(ns);
   await createApp(cluster.k, ns, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
-  const env = { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', GLIDEPATH_TASK_QUEUE: uniqueName('kube-kill-tq'), KUBECONFIG: cluster.kubeconfig };
+  const env = {
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: 'default',
+    GLIDEPATH_TASK_QUEUE: uniqueName('kube-kill-tq'),
+    KUBECONFIG: cluster.kubeconfig,
+  };
   const client = new Client({ connection, namespace: 'default' });
   const plan = validatePlan({
     apiVersion: 'glidepath/v1',
@@ -138,7 +165,9 @@ it('a worker killed during a canary\'s promote: the retry finishes it, and the s
   expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
   await servedBy(ns, 'web-stable', { [imageOf('v2')]: 2 });
   // web's ReplicaSets: the v1 one it started with and the one v2 promotion made; the retry made no other.
-  const replicaSets = (await list<V1ReplicaSet>(cluster.k, 'apps/v1', 'ReplicaSet', ns)).filter((rs) => rs.metadata?.ownerReferences?.[0]?.name === 'web');
+  const replicaSets = (await list<V1ReplicaSet>(cluster.k, 'apps/v1', 'ReplicaSet', ns)).filter(
+    (rs) => rs.metadata?.ownerReferences?.[0]?.name === 'web',
+  );
   expect(replicaSets.map((rs) => rs.spec?.template?.spec?.containers[0].image).sort()).toEqual([imageOf('v1'), imageOf('v2')]);
 
   const { scheduled, attempts } = await activityLog(started.handle);

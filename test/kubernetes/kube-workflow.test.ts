@@ -33,7 +33,9 @@ const namespaces: string[] = [];
 
 beforeAll(async () => {
   cluster = await kubeCluster();
-  harness = await startHarness({ platforms: { kubernetes: kubernetesPlatform(fixedKubernetesClients(cluster.config), { pollIntervalMs: 250 }) } });
+  harness = await startHarness({
+    platforms: { kubernetes: kubernetesPlatform(fixedKubernetesClients(cluster.config), { pollIntervalMs: 250 }) },
+  });
 }, CLUSTER_START_TIMEOUT);
 afterAll(async () => {
   await harness?.close();
@@ -47,11 +49,23 @@ async function namespace(prefix: string): Promise<string> {
 }
 
 /** A plan for the app in `ns`; the namespace doubles as the service name, so each test has its own workflow ID. */
-function plan(ns: string, strategy: unknown, { release = 'v2', target = {}, migration }: { release?: string; target?: Record<string, unknown>; migration?: unknown } = {}): Plan {
+function plan(
+  ns: string,
+  strategy: unknown,
+  { release = 'v2', target = {}, migration }: { release?: string; target?: Record<string, unknown>; migration?: unknown } = {},
+): Plan {
   return validatePlan({
     apiVersion: 'glidepath/v1',
     metadata: { service: ns, environment: 'test', release, requestedBy: 'ci' },
-    target: { type: 'kubernetes', namespace: ns, deployment: 'web', container: 'web', image: imageOf(release), progressDeadline: '30s', ...target },
+    target: {
+      type: 'kubernetes',
+      namespace: ns,
+      deployment: 'web',
+      container: 'web',
+      image: imageOf(release),
+      progressDeadline: '30s',
+      ...target,
+    },
     strategy,
     ...(migration ? { migration } : {}),
   });
@@ -59,7 +73,13 @@ function plan(ns: string, strategy: unknown, { release = 'v2', target = {}, migr
 
 const canary = (...steps: unknown[]) => ({ type: 'canary', steps });
 const gateway = { traffic: { gatewayRoute: { name: 'web', stableService: 'web-stable', canaryService: 'web-canary' } } };
-const migrationTask = (ns: string, image: string) => ({ type: 'kubernetes', namespace: ns, image, command: ['bin/migrate', 'up'], secretEnv: [{ name: 'DATABASE_URL', secretName: 'db', key: 'url' }] });
+const migrationTask = (ns: string, image: string) => ({
+  type: 'kubernetes',
+  namespace: ns,
+  image,
+  command: ['bin/migrate', 'up'],
+  secretEnv: [{ name: 'DATABASE_URL', secretName: 'db', key: 'url' }],
+});
 
 async function start(p: Plan) {
   const started = await startDeployment(harness.client, p, harness.taskQueue);
@@ -69,16 +89,27 @@ async function start(p: Plan) {
 
 const sorted = (o: Record<string, number>) => JSON.stringify(Object.fromEntries(Object.entries(o).sort()));
 const servedBy = (ns: string, service: string, want: Record<string, number>) =>
-  eventually(() => backends(cluster.k, ns, service), (b) => sorted(b) === sorted(want), `${service} backends ${JSON.stringify(want)}`);
+  eventually(
+    () => backends(cluster.k, ns, service),
+    (b) => sorted(b) === sorted(want),
+    `${service} backends ${JSON.stringify(want)}`,
+  );
 
 describe('Kubernetes deployments end to end', () => {
   it('canary by Gateway API weights: 20% → promote gate → 60% → soak → promoted, route and endpoints checked at each step', async () => {
     const ns = await namespace('wf-gw');
     await createApp(cluster.k, ns, { replicas: 3, services: ['web-stable', 'web-canary'], route: true });
     await harness.run(async () => {
-      const handle = await start(plan(ns, canary({ setWeight: 20 }, { pause: {} }, { setWeight: 60 }, { pause: { duration: '1s' } }), { target: gateway }));
+      const handle = await start(
+        plan(ns, canary({ setWeight: 20 }, { pause: {} }, { setWeight: 60 }, { pause: { duration: '1s' } }), { target: gateway }),
+      );
       const waiting = await waitForStatus(handle, inPhase('AwaitingPromotion'));
-      expect(waiting).toMatchObject({ weight: 20, stableVersion: imageOf('v1'), candidateVersion: imageOf('v2'), target: `kubernetes ${ns}/web (HTTPRoute ${ns}/web weights)` });
+      expect(waiting).toMatchObject({
+        weight: 20,
+        stableVersion: imageOf('v1'),
+        candidateVersion: imageOf('v2'),
+        target: `kubernetes ${ns}/web (HTTPRoute ${ns}/web weights)`,
+      });
       expect(await routeBackends(cluster.k, ns)).toEqual({ 'web-stable': 80, 'web-canary': 20 });
       await servedBy(ns, 'web-stable', { [imageOf('v1')]: 3 });
       await servedBy(ns, 'web-canary', { [imageOf('v2')]: 3 });
@@ -95,7 +126,7 @@ describe('Kubernetes deployments end to end', () => {
     });
   });
 
-  it('canary by replica ratio: 25% → promote gate → 75% → promoted, the shared Service\'s endpoints follow the replicas', async () => {
+  it("canary by replica ratio: 25% → promote gate → 75% → promoted, the shared Service's endpoints follow the replicas", async () => {
     const ns = await namespace('wf-ratio');
     await createApp(cluster.k, ns, { replicas: 4, services: ['web'] });
     await harness.run(async () => {
@@ -118,11 +149,19 @@ describe('Kubernetes deployments end to end', () => {
   it('blue-green: preview Service on the new Deployment, switch of the active Service, old Deployment removed after the delay', async () => {
     const ns = await namespace('wf-bg');
     await createApp(cluster.k, ns, { replicas: 2, services: ['web-active', 'web-preview'] });
-    const p = plan(ns, { type: 'blueGreen', prePromotion: [{ pause: {} }], scaleDownDelay: '2s' }, { target: { blueGreen: { activeService: 'web-active', previewService: 'web-preview' } } });
+    const p = plan(
+      ns,
+      { type: 'blueGreen', prePromotion: [{ pause: {} }], scaleDownDelay: '2s' },
+      { target: { blueGreen: { activeService: 'web-active', previewService: 'web-preview' } } },
+    );
     await harness.run(async () => {
       const handle = await start(p);
       const waiting = await waitForStatus(handle, inPhase('AwaitingPromotion'));
-      expect(waiting).toMatchObject({ stableVersion: 'web', candidateVersion: 'web-v2', target: `kubernetes ${ns}/web (Service web-active selector)` });
+      expect(waiting).toMatchObject({
+        stableVersion: 'web',
+        candidateVersion: 'web-v2',
+        target: `kubernetes ${ns}/web (Service web-active selector)`,
+      });
       await servedBy(ns, 'web-preview', { [imageOf('v2')]: 2 });
       await servedBy(ns, 'web-active', { [imageOf('v1')]: 2 });
       await handle.executeUpdate(promoteUpdate, { args: [{ by: 'alice', reason: 'preview looks right' }] });
@@ -141,7 +180,9 @@ describe('Kubernetes deployments end to end', () => {
     const ns = await namespace('wf-mig');
     await createApp(cluster.k, ns, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
     await harness.run(async () => {
-      const handle = await start(plan(ns, canary({ setWeight: 50 }), { target: gateway, migration: { run: migrationTask(ns, 'registry.test/migrate:v2') } }));
+      const handle = await start(
+        plan(ns, canary({ setWeight: 50 }), { target: gateway, migration: { run: migrationTask(ns, 'registry.test/migrate:v2') } }),
+      );
       const result = await handle.result();
       expect(result.outcome).toBe('promoted');
       expect(result.status.migration).toBe('applied');
@@ -160,7 +201,9 @@ describe('Kubernetes deployments end to end', () => {
     const ns = await namespace('wf-abort');
     await createApp(cluster.k, ns, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
     await harness.run(async () => {
-      const handle = await start(plan(ns, canary({ setWeight: 30 }, { pause: { duration: '1h' } }, { setWeight: 100 }), { target: gateway }));
+      const handle = await start(
+        plan(ns, canary({ setWeight: 30 }, { pause: { duration: '1h' } }, { setWeight: 100 }), { target: gateway }),
+      );
       await waitForStatus(handle, inPhase('Soaking'));
       expect(await routeBackends(cluster.k, ns)).toEqual({ 'web-stable': 70, 'web-canary': 30 });
 
@@ -179,11 +222,16 @@ describe('Kubernetes deployments end to end', () => {
     const ns = await namespace('wf-sick');
     await createApp(cluster.k, ns, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
     // The "-never-ready" image: KWOK's stage runs its Pods without ever turning them Ready.
-    const p = plan(ns, canary({ setWeight: 50 }, { setWeight: 100 }), { release: 'v2-never-ready', target: { ...gateway, progressDeadline: '4s' } });
+    const p = plan(ns, canary({ setWeight: 50 }, { setWeight: 100 }), {
+      release: 'v2-never-ready',
+      target: { ...gateway, progressDeadline: '4s' },
+    });
     await harness.run(async () => {
       const handle = await start(p);
       const { message, status } = await rolledBack(handle);
-      expect(message).toMatch(/canary web-canary ready: ProgressDeadlineExceeded: ReplicaSet "web-canary-[a-z0-9]+" has timed out progressing.*; Pod web-canary-[a-z0-9-]+: containers with unready status: readiness probe failed/);
+      expect(message).toMatch(
+        /canary web-canary ready: ProgressDeadlineExceeded: ReplicaSet "web-canary-[a-z0-9]+" has timed out progressing.*; Pod web-canary-[a-z0-9-]+: containers with unready status: readiness probe failed/,
+      );
       expect(status).toMatchObject({ weight: 0, phase: 'RolledBack' });
       expect(await routeBackends(cluster.k, ns)).toEqual({ 'web-stable': 100, 'web-canary': 0 });
       expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
@@ -192,14 +240,19 @@ describe('Kubernetes deployments end to end', () => {
     });
   });
 
-  it('a failing migration Job stops the plan before anything is deployed, with the Job\'s failure in the message', async () => {
+  it("a failing migration Job stops the plan before anything is deployed, with the Job's failure in the message", async () => {
     const ns = await namespace('wf-migfail');
     await createApp(cluster.k, ns, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
-    const p = plan(ns, canary({ setWeight: 10 }, { setWeight: 100 }), { target: gateway, migration: { run: migrationTask(ns, 'registry.test/migrate:v2-exit-1') } });
+    const p = plan(ns, canary({ setWeight: 10 }, { setWeight: 100 }), {
+      target: gateway,
+      migration: { run: migrationTask(ns, 'registry.test/migrate:v2-exit-1') },
+    });
     await harness.run(async () => {
       const handle = await start(p);
       const { message, status } = await rolledBack(handle);
-      expect(message).toMatch(/migration Job .* failed \(BackoffLimitExceeded: .*\); Pod .*: exit code 1 \(Error: simulated by KWOK stage glidepath-image-job-exit-1\); log unavailable/);
+      expect(message).toMatch(
+        /migration Job .* failed \(BackoffLimitExceeded: .*\); Pod .*: exit code 1 \(Error: simulated by KWOK stage glidepath-image-job-exit-1\); log unavailable/,
+      );
       expect(status.migration).toBe('failed');
       expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
       expect(await routeBackends(cluster.k, ns)).toEqual({ 'web-stable': 1 });

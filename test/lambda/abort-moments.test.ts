@@ -44,7 +44,10 @@ const BLUE_GREEN = { type: 'blueGreen', prePromotion: [], scaleDownDelay: '1h' }
 async function runHeld(strategy: unknown, moment: Moment, act: (handle: WorkflowHandle, name: string) => Promise<void>) {
   const name = uniqueName('moment');
   await createLambdaService(endpoint, name);
-  const held = holdAt(lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))), moment);
+  const held = holdAt(
+    lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))),
+    moment,
+  );
   harness = await startHarness({ platforms: { lambda: held.platform } });
   const h = harness;
   return h.run(async () => {
@@ -69,14 +72,17 @@ async function rollbackAfterHeldCall(handle: WorkflowHandle, activityType: strin
   const events = (await handle.fetchHistory()).events ?? [];
   const scheduledIds = new Map<string, string>();
   for (const e of events) {
-    if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) scheduledIds.set(String(e.eventId), e.activityTaskScheduledEventAttributes!.activityType!.name!);
+    if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+      scheduledIds.set(String(e.eventId), e.activityTaskScheduledEventAttributes!.activityType!.name!);
   }
   const closedAt = events.findIndex((e) => {
     const attrs = e.activityTaskCompletedEventAttributes ?? e.activityTaskCanceledEventAttributes ?? e.activityTaskFailedEventAttributes;
     return attrs && scheduledIds.get(String(attrs.scheduledEventId)) === activityType;
   });
   const rollbackAt = events.findIndex(
-    (e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && e.activityTaskScheduledEventAttributes!.activityType!.name === 'rollBack',
+    (e) =>
+      e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED &&
+      e.activityTaskScheduledEventAttributes!.activityType!.name === 'rollBack',
   );
   expect(closedAt).toBeGreaterThan(-1);
   expect(rollbackAt).toBeGreaterThan(closedAt);
@@ -121,7 +127,10 @@ describe('canary: from the promote call on, an abort is too late and the run end
       });
       const status = run.promoted!;
       expect(status).toMatchObject({ phase: 'Promoted', weight: 100, outcome: { result: 'promoted' } });
-      expect(status.actions.filter((a) => a.action === 'abort').map((a) => a.note)).toEqual([expect.stringContaining('too late'), expect.stringContaining('too late')]);
+      expect(status.actions.filter((a) => a.action === 'abort').map((a) => a.note)).toEqual([
+        expect.stringContaining('too late'),
+        expect.stringContaining('too late'),
+      ]);
       expect(await alias(run.name)).toEqual({ version: status.candidateVersion, weights: {} });
       expect(await versions(run.name)).toEqual(['1', status.candidateVersion]);
       expect(run.calls).not.toContain('rollback');

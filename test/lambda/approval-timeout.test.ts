@@ -38,7 +38,10 @@ async function unansweredApproval(onTimeout: 'abort' | 'promote') {
     dependencies: { platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) } },
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
-  const plan = lambdaPlan(name, canary({ setWeight: 10 }, { approval: { approvers: ['alice'], timeout: '1h', onTimeout } }, { setWeight: 100 }));
+  const plan = lambdaPlan(
+    name,
+    canary({ setWeight: 10 }, { approval: { approvers: ['alice'], timeout: '1h', onTimeout } }, { setWeight: 100 }),
+  );
   const ended = await worker.runUntil(async () => {
     const started = await startDeployment(env.client, plan, taskQueue);
     if (started.kind === 'conflict') throw new Error('conflict');

@@ -2,7 +2,14 @@
  * Lambda canaries on a real Temporal dev server and a real moto server: the alias's weighted routing is
  * checked at each step, and every way a rollout can end badly leaves the alias 100% on the old version.
  */
-import { GetAliasCommand, type LambdaClient, ListVersionsByFunctionCommand, PublishVersionCommand, UpdateAliasCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
+import {
+  GetAliasCommand,
+  type LambdaClient,
+  ListVersionsByFunctionCommand,
+  PublishVersionCommand,
+  UpdateAliasCommand,
+  UpdateFunctionCodeCommand,
+} from '@aws-sdk/client-lambda';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,7 +54,14 @@ describe('lambda canary', () => {
     const lambda = await createLambdaService(endpoint, name);
     await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, S3Bucket: BUCKET, S3Key: `${name}/v4.zip` }));
     const other = await lambda.send(new PublishVersionCommand({ FunctionName: name, Description: 'someone else' }));
-    await lambda.send(new UpdateAliasCommand({ FunctionName: name, Name: 'live', FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { [other.Version!]: 0.25 } } }));
+    await lambda.send(
+      new UpdateAliasCommand({
+        FunctionName: name,
+        Name: 'live',
+        FunctionVersion: '1',
+        RoutingConfig: { AdditionalVersionWeights: { [other.Version!]: 0.25 } },
+      }),
+    );
     await harness.run(async () => {
       const { message } = await rolledBack(await start(lambdaPlan(name, canary({ setWeight: 10 }))));
       expect(message).toContain(`already sends 25% to version ${other.Version}: another rollout is half-way`);
@@ -82,7 +96,9 @@ describe('lambda canary', () => {
       const result = await handle.result();
       expect(result.outcome).toBe('promoted');
       expect(await alias(lambda, name)).toEqual({ version: gate.candidateVersion, weights: {} });
-      expect(result.status.actions).toContainEqual(expect.objectContaining({ action: 'approve', by: 'alice', reason: 'dashboards green', gate: 'half' }));
+      expect(result.status.actions).toContainEqual(
+        expect.objectContaining({ action: 'approve', by: 'alice', reason: 'dashboards green', gate: 'half' }),
+      );
       const described = await handle.describe();
       expect(described.typedSearchAttributes.getAll().find((p) => p.key.name === 'DeployPhase')?.value).toBe('Promoted');
       await recordHistory(handle, 'canary-promoted');
@@ -111,7 +127,9 @@ describe('lambda canary', () => {
     const name = uniqueName('pay');
     const lambda = await createLambdaService(endpoint, name);
     await harness.run(async () => {
-      const handle = await start(lambdaPlan(name, canary({ setWeight: 10 }, { approval: { approvers: ['alice', 'carol'] } }, { setWeight: 100 })));
+      const handle = await start(
+        lambdaPlan(name, canary({ setWeight: 10 }, { approval: { approvers: ['alice', 'carol'] } }, { setWeight: 100 })),
+      );
       await waitForStatus(handle, inPhase('AwaitingApproval'));
       await handle.executeUpdate(rejectUpdate, { args: [{ by: 'carol', reason: 'latency up' }] });
       const { message } = await rolledBack(handle);

@@ -201,14 +201,28 @@ describe('pause, resume and promote', () => {
   it('pause stops the soak clock; resume continues; promote --full skips the rest', async () => {
     const name = uniqueName('ctl');
     await createLambdaService(endpoint, name);
-    const plan = lambdaPlan(name, canary({ setWeight: 10 }, { pause: { duration: '3s' } }, { setWeight: 30 }, { pause: {} }, { setWeight: 60 }, { pause: { duration: '1h' } }));
+    const plan = lambdaPlan(
+      name,
+      canary(
+        { setWeight: 10 },
+        { pause: { duration: '3s' } },
+        { setWeight: 30 },
+        { pause: {} },
+        { setWeight: 60 },
+        { pause: { duration: '1h' } },
+      ),
+    );
     await harness.run(async () => {
       const handle = await start(plan);
       await waitForStatus(handle, inPhase('Soaking'));
       await handle.signal(pauseSignal, { by: 'oncall', reason: 'checking a graph' });
       await waitForStatus(handle, inPhase('Paused'));
       // The clock stops: the soak's timer is cancelled and none runs while paused, so nothing can end the pause.
-      const timers = await eventually(() => timerEvents(handle), (t) => t.includes('canceled'), 'soak timer cancelled');
+      const timers = await eventually(
+        () => timerEvents(handle),
+        (t) => t.includes('canceled'),
+        'soak timer cancelled',
+      );
       expect(timers).toEqual(['started', 'canceled']);
       expect((await handle.query(statusQuery)).phase).toBe('Paused');
       expect((await handle.query(statusQuery)).weight).toBe(10);

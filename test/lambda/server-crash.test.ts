@@ -35,7 +35,11 @@ it('the Temporal server killed during a soak: after its restart the plan resumes
   });
   try {
     const result = await worker.runUntil(async () => {
-      const started = await startDeployment(client, lambdaPlan(name, canary({ setWeight: 10 }, { pause: { duration: '5s' } }, { setWeight: 100 })), taskQueue);
+      const started = await startDeployment(
+        client,
+        lambdaPlan(name, canary({ setWeight: 10 }, { pause: { duration: '5s' } }, { setWeight: 100 })),
+        taskQueue,
+      );
       if (started.kind === 'conflict') throw new Error('conflict');
       await waitForStatus(started.handle, inPhase('Soaking'));
 
@@ -44,12 +48,21 @@ it('the Temporal server killed during a soak: after its restart the plan resumes
       return started.handle.result();
     });
     expect(result.outcome).toBe('promoted');
-    expect((await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }))).FunctionVersion).toBe(result.status.candidateVersion);
+    expect((await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }))).FunctionVersion).toBe(
+      result.status.candidateVersion,
+    );
     const versions = (await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: name }))).Versions!.map((v) => v.Version);
     expect(versions).toEqual(['$LATEST', '1', result.status.candidateVersion]);
 
     const { scheduled } = await activityLog(client.workflow.getHandle(`deploy:${name}/test`));
-    expect(scheduled).toEqual(['deployCandidate', 'waitCandidateReady', 'setTrafficWeight', 'setTrafficWeight', 'promoteCandidate', 'retirePrevious']);
+    expect(scheduled).toEqual([
+      'deployCandidate',
+      'waitCandidateReady',
+      'setTrafficWeight',
+      'setTrafficWeight',
+      'promoteCandidate',
+      'retirePrevious',
+    ]);
   } finally {
     await nativeConnection.close();
     await connection.close();

@@ -51,19 +51,26 @@ it('a run is easy to find, read and signal in the Web UI', async () => {
     expect(await described.staticSummary()).toBe(`canary ${name} → test @ v2 (lambda ${name}:live)`);
     expect(await described.staticDetails()).toContain('3. approval "go" by alice');
     const found = [];
-    for await (const run of harness.client.workflow.list({ query: `DeployService = "${name}" AND DeployPhase = "AwaitingApproval"` })) found.push(run.workflowId);
+    for await (const run of harness.client.workflow.list({ query: `DeployService = "${name}" AND DeployPhase = "AwaitingApproval"` }))
+      found.push(run.workflowId);
     expect(found).toEqual([`deploy:${name}/test`]);
 
     await handle.signal(abortSignal, { by: 'oncall', reason: 'ui test done' });
     await rolledBack(handle);
 
     // Activities and timers carry summaries.
-    const summaries = (await handle.fetchHistory()).events!
-      .map((e) => e.userMetadata?.summary?.data)
+    const summaries = (await handle.fetchHistory())
+      .events!.map((e) => e.userMetadata?.summary?.data)
       .filter((d): d is Uint8Array => !!d)
       .map((d) => JSON.parse(Buffer.from(d).toString()));
     expect(summaries).toEqual(
-      expect.arrayContaining(['deploy v2', 'traffic → 10%', 'soak 50ms', 'approval go', 'roll back: traffic to stable, remove new version']),
+      expect.arrayContaining([
+        'deploy v2',
+        'traffic → 10%',
+        'soak 50ms',
+        'approval go',
+        'roll back: traffic to stable, remove new version',
+      ]),
     );
   });
 });

@@ -78,5 +78,13 @@ it('a worker killed during a soak: a new worker resumes the plan and it promotes
 
   // Each step's activity was scheduled exactly once across both workers.
   const { scheduled } = await activityLog(handle);
-  expect(scheduled).toEqual(['deployCandidate', 'waitCandidateReady', 'setTrafficWeight', 'setTrafficWeight', 'setTrafficWeight', 'promoteCandidate', 'retirePrevious']);
+  expect(scheduled).toEqual([
+    'deployCandidate',
+    'waitCandidateReady',
+    'setTrafficWeight',
+    'setTrafficWeight',
+    'setTrafficWeight',
+    'promoteCandidate',
+    'retirePrevious',
+  ]);
 });

@@ -21,7 +21,17 @@ function glidepath(args: string[], env: Record<string, string> = {}): Promise<{ 
 }
 
 /** One plan of each class. */
-const sample = ['set/index-huge', 'yaml/utf16-le-bom', 'durations/pause-overflowing', 'steps/approvers-empty-list', 'analysis/http-aws-metadata', 'secrets/aws-access-key-id-value', 'names/requested-by-ansi-colour', 'images/ecs-image-with-scheme', 'hints/release-as-decimal'];
+const sample = [
+  'set/index-huge',
+  'yaml/utf16-le-bom',
+  'durations/pause-overflowing',
+  'steps/approvers-empty-list',
+  'analysis/http-aws-metadata',
+  'secrets/aws-access-key-id-value',
+  'names/requested-by-ansi-colour',
+  'images/ecs-image-with-scheme',
+  'hints/release-as-decimal',
+];
 const plans = badPlans().filter((p) => sample.includes(`${p.class}/${p.name}`));
 const example = path.join(__dirname, '..', '..', 'examples', 'lambda-canary.yaml');
 
@@ -56,7 +66,9 @@ describe('glidepath validate and deploy on bad plans', { timeout: 60_000 }, () =
     const rolling = path.join(__dirname, '..', 'fixtures', 'plans', 'canary-without-weights.yaml');
     const note = await glidepath(['validate', rolling]);
     expect(note.code).toBe(EXIT.ok);
-    expect(note.stdout).toMatch(/no step sets a weight: the new version runs beside the current one with no traffic while the steps run, then takes all traffic at once/);
+    expect(note.stdout).toMatch(
+      /no step sets a weight: the new version runs beside the current one with no traffic while the steps run, then takes all traffic at once/,
+    );
   });
 
   it('link-local checks pass when GLIDEPATH_ALLOW_LINK_LOCAL_HTTP=true', async () => {

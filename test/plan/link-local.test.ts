@@ -16,9 +16,12 @@ describe('link-local and metadata addresses', () => {
     'http://100.100.100.200/latest/meta-data/',
   ])('%s is refused', (url) => expect(linkLocalUrlProblem(url)).toBeDefined());
 
-  it.each(['http://127.0.0.1:9090', 'http://{{service}}.internal/health', 'https://prometheus.monitoring:9090', 'http://10.0.0.7/'])('%s is allowed', (url) => {
-    expect(linkLocalUrlProblem(url)).toBeUndefined();
-  });
+  it.each(['http://127.0.0.1:9090', 'http://{{service}}.internal/health', 'https://prometheus.monitoring:9090', 'http://10.0.0.7/'])(
+    '%s is allowed',
+    (url) => {
+      expect(linkLocalUrlProblem(url)).toBeUndefined();
+    },
+  );
 
   it('resolved addresses are judged the same way', () => {
     expect(linkLocalAddressProblem('169.254.170.2')).toMatch(/link-local/);

@@ -30,7 +30,11 @@ async function start(release: ReturnType<typeof lambdaRelease>) {
   return started.handle;
 }
 
-async function waitForRelease(handle: { query: (q: typeof releaseStatusQuery) => Promise<ReleaseStatus> }, predicate: (s: ReleaseStatus) => boolean, timeoutMs = 60_000) {
+async function waitForRelease(
+  handle: { query: (q: typeof releaseStatusQuery) => Promise<ReleaseStatus> },
+  predicate: (s: ReleaseStatus) => boolean,
+  timeoutMs = 60_000,
+) {
   const deadline = Date.now() + timeoutMs;
   let last: ReleaseStatus | undefined;
   for (;;) {
@@ -41,11 +45,16 @@ async function waitForRelease(handle: { query: (q: typeof releaseStatusQuery) =>
   }
 }
 
-const targetState = (s: ReleaseStatus, workflowId: string) => s.stages.flatMap((st) => st.targets).find((t) => t.workflowId === workflowId)?.state;
+const targetState = (s: ReleaseStatus, workflowId: string) =>
+  s.stages.flatMap((st) => st.targets).find((t) => t.workflowId === workflowId)?.state;
 
 async function failure(handle: { result: () => Promise<unknown> }): Promise<{ type?: string; message: string; status: ReleaseStatus }> {
-  const err = await handle.result().then(() => undefined, (e) => e);
-  if (!(err instanceof WorkflowFailedError) || !(err.cause instanceof ApplicationFailure)) throw new Error(`expected a failed release, got ${err}`);
+  const err = await handle.result().then(
+    () => undefined,
+    (e) => e,
+  );
+  if (!(err instanceof WorkflowFailedError) || !(err.cause instanceof ApplicationFailure))
+    throw new Error(`expected a failed release, got ${err}`);
   return { type: err.cause.type ?? undefined, message: err.cause.message, status: err.cause.details?.[0] as ReleaseStatus };
 }
 
@@ -58,7 +67,11 @@ describe('lambda release', () => {
       const handle = await start(release);
       const again = await startRelease(harness.client, release, harness.taskQueue);
       expect(again.kind).toBe('attached');
-      const other = await startRelease(harness.client, lambdaRelease(f, (d) => (d.metadata.version = 'v3')), harness.taskQueue);
+      const other = await startRelease(
+        harness.client,
+        lambdaRelease(f, (d) => (d.metadata.version = 'v3')),
+        harness.taskQueue,
+      );
       expect(other).toMatchObject({ kind: 'conflict', runningVersion: 'v2' });
 
       // Staging promoted, prod not started: the gate soaks first, then waits for alice.
@@ -122,10 +135,17 @@ describe('lambda release', () => {
   it('abort of the release mid-prod rolls back prod only', async () => {
     const f = await createReleaseFixture(endpoint);
     // us waits for a person at 50%: the release is mid-prod with eu moved and held.
-    const release = lambdaRelease(f, (d) => (d.stages[1].targets[1].strategy = { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] }));
+    const release = lambdaRelease(
+      f,
+      (d) => (d.stages[1].targets[1].strategy = { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] }),
+    );
     await harness.run(async () => {
       const handle = await start(release);
-      const mid = await waitForRelease(handle, (s) => targetState(s, `deploy:${f.system}-api/prod-eu`) === 'held' && targetState(s, `deploy:${f.system}-api/prod-us`) === 'running');
+      const mid = await waitForRelease(
+        handle,
+        (s) =>
+          targetState(s, `deploy:${f.system}-api/prod-eu`) === 'held' && targetState(s, `deploy:${f.system}-api/prod-us`) === 'running',
+      );
       expect(mid.stages[0].state).toBe('promoted');
       expect(await aliasOf(f.lambda, f.fns.eu)).toEqual({ version: '2', weights: {} }); // all traffic on the new version, previous kept
       await handle.signal(abortSignal, { by: 'oncall', reason: 'checkout errors' });
@@ -141,7 +161,10 @@ describe('lambda release', () => {
 
   it('abort of one target mid-prod fails its stage: the other moved prod targets switch back', async () => {
     const f = await createReleaseFixture(endpoint);
-    const release = lambdaRelease(f, (d) => (d.stages[1].targets[1].strategy = { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] }));
+    const release = lambdaRelease(
+      f,
+      (d) => (d.stages[1].targets[1].strategy = { type: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] }),
+    );
     await harness.run(async () => {
       const handle = await start(release);
       const us = `deploy:${f.system}-api/prod-us`;

@@ -27,7 +27,13 @@ afterAll(async () => harness?.close());
 
 function glidepath(args: string[], onOutput?: (text: string) => void): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = spawn(path.join(__dirname, '..', '..', 'bin', 'glidepath'), args, {
-    env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', GLIDEPATH_TASK_QUEUE: harness.taskQueue, GLIDEPATH_USER: 'ci-bot' },
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: 'default',
+      GLIDEPATH_TASK_QUEUE: harness.taskQueue,
+      GLIDEPATH_USER: 'ci-bot',
+    },
   });
   let stdout = '';
   let stderr = '';

@@ -61,7 +61,9 @@ describe('release file', () => {
       d.stages[1].targets[2].target = {};
       d.stages[1].targets[2].environment = 'staging-2';
     });
-    expect(message).toContain('stages[1].targets[2]: the same target is already deployed by stages[0].targets[1] (stage staging) in environment staging');
+    expect(message).toContain(
+      'stages[1].targets[2]: the same target is already deployed by stages[0].targets[1] (stage staging) in environment staging',
+    );
   });
 
   it('two targets of one service in one environment are refused: they would share a lock', () => {
@@ -86,7 +88,9 @@ describe('release file', () => {
   });
 
   it('waves name known targets, once each', () => {
-    expect(problems((d) => (d.stages[1].waves[1].targets = ['api-eu']))).toContain('stages[1].waves[1].targets[0]: target "api-eu" is already in wave 1');
+    expect(problems((d) => (d.stages[1].waves[1].targets = ['api-eu']))).toContain(
+      'stages[1].waves[1].targets[0]: target "api-eu" is already in wave 1',
+    );
     expect(problems((d) => (d.stages[1].waves[0].targets = ['api-asia']))).toContain('stage prod has no target "api-asia"');
   });
 

@@ -66,17 +66,35 @@ export async function createEcsService(endpoint: string, name: string): Promise<
   const tg = async (color: string) =>
     (
       await elbv2.send(
-        new CreateTargetGroupCommand({ Name: `${name}-${color}`, Protocol: 'HTTP', Port: 8080, VpcId: vpcId, TargetType: 'ip', HealthCheckPath: '/health' }),
+        new CreateTargetGroupCommand({
+          Name: `${name}-${color}`,
+          Protocol: 'HTTP',
+          Port: 8080,
+          VpcId: vpcId,
+          TargetType: 'ip',
+          HealthCheckPath: '/health',
+        }),
       )
     ).TargetGroups![0].TargetGroupArn!;
   const blueTg = await tg('blue');
   const greenTg = await tg('green');
   const forward = (live: string, idle: string) => [
-    { Type: 'forward' as const, ForwardConfig: { TargetGroups: [{ TargetGroupArn: live, Weight: 100 }, { TargetGroupArn: idle, Weight: 0 }] } },
+    {
+      Type: 'forward' as const,
+      ForwardConfig: {
+        TargetGroups: [
+          { TargetGroupArn: live, Weight: 100 },
+          { TargetGroupArn: idle, Weight: 0 },
+        ],
+      },
+    },
   ];
   const listener = async (port: number) =>
-    (await elbv2.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: forward(blueTg, greenTg) })))
-      .Listeners![0].ListenerArn!;
+    (
+      await elbv2.send(
+        new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: 'HTTP', Port: port, DefaultActions: forward(blueTg, greenTg) }),
+      )
+    ).Listeners![0].ListenerArn!;
   const listenerArn = await listener(80);
   const testListenerArn = await listener(8443);
   const rule = await elbv2.send(
@@ -130,12 +148,28 @@ export async function createEcsService(endpoint: string, name: string): Promise<
       requiresCompatibilities: ['FARGATE'],
       cpu: '256',
       memory: '512',
-      containerDefinitions: [{ name: 'migrate', image: `registry.example.com/${name}-migrations:v1`, essential: true, memory: 512, command: ['migrate', 'up'] }],
+      containerDefinitions: [
+        { name: 'migrate', image: `registry.example.com/${name}-migrations:v1`, essential: true, memory: 512, command: ['migrate', 'up'] },
+      ],
     }),
   );
 
   const clients: EcsClients = () => ({ ecs, elbv2 });
-  return { clients, ecs, elbv2, cluster, service: name, blueTg, greenTg, listenerArn, testListenerArn, ruleArn: rule.Rules![0].RuleArn!, subnets, securityGroup, migrationFamily };
+  return {
+    clients,
+    ecs,
+    elbv2,
+    cluster,
+    service: name,
+    blueTg,
+    greenTg,
+    listenerArn,
+    testListenerArn,
+    ruleArn: rule.Rules![0].RuleArn!,
+    subnets,
+    securityGroup,
+    migrationFamily,
+  };
 }
 
 /** The plan's target for this fixture's service, as written in a plan: release `release` is image `<name>:<release>`. */
@@ -145,7 +179,12 @@ export function ecsTargetInput(f: EcsFixture, release: string, extra: Record<str
     cluster: f.cluster,
     service: f.service,
     taskDefinition: { containerName: 'app', image: imageOf(f, release), environment: { RELEASE: release } },
-    loadBalancer: { listenerArn: f.listenerArn, testListenerArn: f.testListenerArn, stableTargetGroupArn: f.blueTg, canaryTargetGroupArn: f.greenTg },
+    loadBalancer: {
+      listenerArn: f.listenerArn,
+      testListenerArn: f.testListenerArn,
+      stableTargetGroupArn: f.blueTg,
+      canaryTargetGroupArn: f.greenTg,
+    },
     readyTimeout: '20s',
     ...extra,
   };
@@ -204,7 +243,9 @@ export async function ruleWeights(f: EcsFixture): Promise<Weights> {
   return percentages(r.Actions ?? []);
 }
 
-function percentages(actions: { Type?: string; TargetGroupArn?: string; ForwardConfig?: { TargetGroups?: { TargetGroupArn?: string; Weight?: number }[] } }[]): Weights {
+function percentages(
+  actions: { Type?: string; TargetGroupArn?: string; ForwardConfig?: { TargetGroups?: { TargetGroupArn?: string; Weight?: number }[] } }[],
+): Weights {
   const forward = actions.find((a) => a.Type === 'forward');
   if (!forward) return {};
   if (!forward.ForwardConfig?.TargetGroups?.length) return { [forward.TargetGroupArn!]: 100 };
@@ -218,7 +259,10 @@ export async function activeServices(f: EcsFixture): Promise<string[]> {
   const arns = (await f.ecs.send(new ListServicesCommand({ cluster: f.cluster }))).serviceArns ?? [];
   if (!arns.length) return [];
   const described = await f.ecs.send(new DescribeServicesCommand({ cluster: f.cluster, services: arns }));
-  return (described.services ?? []).filter((s) => s.status === 'ACTIVE').map((s) => s.serviceName!).sort();
+  return (described.services ?? [])
+    .filter((s) => s.status === 'ACTIVE')
+    .map((s) => s.serviceName!)
+    .sort();
 }
 
 /** Every service of the cluster ever created, deleted ones included (moto keeps them as INACTIVE). */
@@ -230,7 +274,11 @@ export async function everyService(f: EcsFixture): Promise<string[]> {
 /** The revisions registered in a task-definition family. */
 export async function taskDefinitionRevisions(f: EcsFixture, family = f.service): Promise<number[]> {
   const arns = (await f.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family }))).taskDefinitionArns ?? [];
-  return arns.map((arn) => /:task-definition\/(.+):(\d+)$/.exec(arn)!).filter((m) => m[1] === family).map((m) => Number(m[2])).sort((a, b) => a - b);
+  return arns
+    .map((arn) => /:task-definition\/(.+):(\d+)$/.exec(arn)!)
+    .filter((m) => m[1] === family)
+    .map((m) => Number(m[2]))
+    .sort((a, b) => a - b);
 }
 
 /** Every task the cluster ran (running and stopped): a migration task counted on the platform. */
@@ -253,7 +301,10 @@ async function defaultVpc(endpoint: string): Promise<{ vpcId: string; subnets: s
   const query = async (params: Record<string, string>) => {
     const res = await fetch(endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request',
+      },
       body: new URLSearchParams({ ...params, Version: '2016-11-15' }),
     });
     if (!res.ok) throw new Error(`EC2 ${params.Action} failed: ${res.status}`);
@@ -263,7 +314,13 @@ async function defaultVpc(endpoint: string): Promise<{ vpcId: string; subnets: s
   const vpcId = /<vpcId>([^<]+)<\/vpcId>/.exec(vpcs)![1];
   const subnetXml = await query({ Action: 'DescribeSubnets', 'Filter.1.Name': 'vpc-id', 'Filter.1.Value.1': vpcId });
   const subnets = [...subnetXml.matchAll(/<subnetId>([^<]+)<\/subnetId>/g)].map((m) => m[1]).slice(0, 2);
-  const groups = await query({ Action: 'DescribeSecurityGroups', 'Filter.1.Name': 'vpc-id', 'Filter.1.Value.1': vpcId, 'Filter.2.Name': 'group-name', 'Filter.2.Value.1': 'default' });
+  const groups = await query({
+    Action: 'DescribeSecurityGroups',
+    'Filter.1.Name': 'vpc-id',
+    'Filter.1.Value.1': vpcId,
+    'Filter.2.Name': 'group-name',
+    'Filter.2.Value.1': 'default',
+  });
   const securityGroup = /<groupId>([^<]+)<\/groupId>/.exec(groups)![1];
   return { vpcId, subnets, securityGroup };
 }
@@ -274,7 +331,14 @@ export function uniqueEcsName(prefix: string): string {
   return `${prefix}-${++counter}${Math.random().toString(36).slice(2, 6)}`.slice(0, 24);
 }
 
-const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 /** An activity context for calling a platform directly (heartbeats, cancellation), without the warning logs of expected failures. */
 export const activityEnv = () => new MockActivityEnvironment(undefined, { logger: quiet });

@@ -20,7 +20,14 @@ export async function encryptingWorkflowBundle(): Promise<string> {
   const bundle = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     failureConverterPath: FAILURE_CONVERTER_PATH,
-    logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error },
+    logger: {
+      log: () => undefined,
+      trace: () => undefined,
+      debug: () => undefined,
+      info: () => undefined,
+      warn: console.warn,
+      error: console.error,
+    },
   });
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'glidepath-encrypted-bundle-')), 'workflows.js');
   writeFileSync(file, bundle.code);

@@ -14,10 +14,12 @@ export interface HttpCheck<T> {
 export async function startHttpCheck<T>(status: number, observe: () => Promise<T>): Promise<HttpCheck<T>> {
   const seen: T[] = [];
   const server: Server = createServer((_req, res) => {
-    observe().then(
-      (value) => seen.push(value),
-      () => undefined,
-    ).finally(() => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status })));
+    observe()
+      .then(
+        (value) => seen.push(value),
+        () => undefined,
+      )
+      .finally(() => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status })));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };

@@ -51,9 +51,17 @@ async function start(): Promise<KubeCluster> {
   const up = await run(path.join(ROOT, 'scripts', 'kube-cluster.sh'), ['up'], { maxBuffer: 64 << 20 });
   const kubeconfig = up.stdout.trim().split('\n').pop()!;
   const bin = (await run(path.join(ROOT, 'scripts', 'kube-tools.sh'), ['--cached-only'])).stdout.trim().split('\n').pop()!;
-  const kubectl = async (...args: string[]) => (await run(path.join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 64 << 20 })).stdout;
+  const kubectl = async (...args: string[]) =>
+    (await run(path.join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 64 << 20 })).stdout;
   await kubectl('apply', '--server-side', '--field-manager', 'glidepath-tests', '-f', path.join(FIXTURES, 'gateway-api-crds.yaml'));
-  await kubectl('apply', '--server-side', '--field-manager', 'glidepath-tests', '-f', path.join(FIXTURES, 'stages', 'glidepath-image-behaviours.yaml'));
+  await kubectl(
+    'apply',
+    '--server-side',
+    '--field-manager',
+    'glidepath-tests',
+    '-f',
+    path.join(FIXTURES, 'stages', 'glidepath-image-behaviours.yaml'),
+  );
   await kubectl('wait', '--for', 'condition=Established', '--timeout', '60s', 'crd/httproutes.gateway.networking.k8s.io');
   const config = new KubeConfig();
   config.loadFromFile(kubeconfig);
@@ -66,7 +74,11 @@ export async function createNamespace(k: KubeClients, prefix: string): Promise<s
   const name = `${prefix}-${randomUUID().slice(0, 8)}`;
   await k.objects.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   // Pods need the namespace's default ServiceAccount, which a controller creates.
-  await eventually(async () => (await read(k, { apiVersion: 'v1', kind: 'ServiceAccount', namespace: name, name: 'default' })) !== undefined, (ok) => ok, 'default ServiceAccount');
+  await eventually(
+    async () => (await read(k, { apiVersion: 'v1', kind: 'ServiceAccount', namespace: name, name: 'default' })) !== undefined,
+    (ok) => ok,
+    'default ServiceAccount',
+  );
   return name;
 }
 
@@ -86,7 +98,11 @@ export interface AppOptions {
 }
 
 /** The app as its owners run it before Glidepath: Deployment `web` (image `:v1`), Services selecting `app: web`. */
-export async function createApp(k: KubeClients, namespace: string, { replicas = 4, services = ['web'], route = false }: AppOptions = {}): Promise<void> {
+export async function createApp(
+  k: KubeClients,
+  namespace: string,
+  { replicas = 4, services = ['web'], route = false }: AppOptions = {},
+): Promise<void> {
   const create = (o: KubernetesObject) => k.objects.create(o, undefined, undefined, 'kubectl-create');
   await create({
     apiVersion: 'apps/v1',
@@ -97,12 +113,22 @@ export async function createApp(k: KubeClients, namespace: string, { replicas = 
       selector: { matchLabels: { app: 'web' } },
       template: {
         metadata: { labels: { app: 'web', tier: 'frontend' } },
-        spec: { containers: [{ name: 'web', image: imageOf('v1'), ports: [{ containerPort: 8080 }] }, { name: 'proxy', image: 'registry.test/proxy:1' }] },
+        spec: {
+          containers: [
+            { name: 'web', image: imageOf('v1'), ports: [{ containerPort: 8080 }] },
+            { name: 'proxy', image: 'registry.test/proxy:1' },
+          ],
+        },
       },
     },
   } as V1Deployment);
   for (const name of services) {
-    await create({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } } as V1Service);
+    await create({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace },
+      spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
+    } as V1Service);
   }
   if (route) {
     await create({
@@ -119,7 +145,11 @@ export async function createApp(k: KubeClients, namespace: string, { replicas = 
       },
     } as KubernetesObject);
   }
-  await eventually(() => deployment(k, namespace, 'web'), (d) => d?.ready === replicas, 'web ready');
+  await eventually(
+    () => deployment(k, namespace, 'web'),
+    (d) => d?.ready === replicas,
+    'web ready',
+  );
 }
 
 export interface DeploymentView {
@@ -162,7 +192,12 @@ interface EndpointSlice extends KubernetesObject {
  */
 export async function backends(k: KubeClients, namespace: string, service: string): Promise<Record<string, number>> {
   const slices = await list<EndpointSlice>(k, 'discovery.k8s.io/v1', 'EndpointSlice', namespace, `kubernetes.io/service-name=${service}`);
-  const pods = new Map((await list<KubernetesObject & { spec?: { containers?: { name: string; image?: string }[] } }>(k, 'v1', 'Pod', namespace)).map((p) => [p.metadata!.name!, p]));
+  const pods = new Map(
+    (await list<KubernetesObject & { spec?: { containers?: { name: string; image?: string }[] } }>(k, 'v1', 'Pod', namespace)).map((p) => [
+      p.metadata!.name!,
+      p,
+    ]),
+  );
   const counts: Record<string, number> = {};
   for (const e of slices.flatMap((s) => s.endpoints ?? [])) {
     if (!e.conditions?.ready || e.targetRef?.kind !== 'Pod') continue;

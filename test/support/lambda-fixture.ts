@@ -12,12 +12,10 @@ export async function createLambdaService(endpoint: string, name: string): Promi
   const iam = new IAMClient(config);
   const s3 = new S3Client({ ...config, forcePathStyle: true });
   const lambda = new LambdaClient(config);
-  const role = await iam
-    .send(new CreateRoleCommand({ RoleName: `${name}-role`, AssumeRolePolicyDocument: '{}' }))
-    .catch(async (err) => {
-      if (err.name !== 'EntityAlreadyExists') throw err;
-      return { Role: { Arn: `arn:aws:iam::123456789012:role/${name}-role` } };
-    });
+  const role = await iam.send(new CreateRoleCommand({ RoleName: `${name}-role`, AssumeRolePolicyDocument: '{}' })).catch(async (err) => {
+    if (err.name !== 'EntityAlreadyExists') throw err;
+    return { Role: { Arn: `arn:aws:iam::123456789012:role/${name}-role` } };
+  });
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET })).catch((err) => {
     if (!/BucketAlready/.test(err.name)) throw err;
   });

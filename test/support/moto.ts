@@ -29,7 +29,11 @@ export async function freePort(): Promise<number> {
  * Starts a moto server (moto_server, or a script that embeds it) on a free port and waits until it answers;
  * if it exits first (the port was taken in the meantime), it is started again on another port.
  */
-export async function spawnMoto(command: string, args: (port: number) => string[], label: string): Promise<{ child: ChildProcess; endpoint: string }> {
+export async function spawnMoto(
+  command: string,
+  args: (port: number) => string[],
+  label: string,
+): Promise<{ child: ChildProcess; endpoint: string }> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await spawnMotoOn(await freePort(), command, args, label);
@@ -39,7 +43,12 @@ export async function spawnMoto(command: string, args: (port: number) => string[
   }
 }
 
-async function spawnMotoOn(port: number, command: string, args: (port: number) => string[], label: string): Promise<{ child: ChildProcess; endpoint: string }> {
+async function spawnMotoOn(
+  port: number,
+  command: string,
+  args: (port: number) => string[],
+  label: string,
+): Promise<{ child: ChildProcess; endpoint: string }> {
   const child: ChildProcess = spawn(command, args(port), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));

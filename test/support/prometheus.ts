@@ -57,7 +57,12 @@ export class Exporter {
   set(version: string, change: Partial<VersionTraffic>, service = this.service): void {
     this.advance();
     const key = `${service}/${version}`;
-    const s = this.series.get(key) ?? { service, version, traffic: DEFAULT_TRAFFIC, counters: { ok: 0, failed: 0, buckets: BUCKETS.map(() => 0), sum: 0, count: 0 } };
+    const s = this.series.get(key) ?? {
+      service,
+      version,
+      traffic: DEFAULT_TRAFFIC,
+      counters: { ok: 0, failed: 0, buckets: BUCKETS.map(() => 0), sum: 0, count: 0 },
+    };
     this.series.set(key, { ...s, traffic: { ...s.traffic, ...change } });
   }
 
@@ -87,7 +92,10 @@ export class Exporter {
     const labels = (s: Series, extra = '') => `service="${s.service}",version="${s.version}"${extra}`;
     const lines = ['# TYPE http_requests_total counter'];
     for (const s of shown) {
-      lines.push(`http_requests_total{${labels(s, ',code="200"')}} ${s.counters.ok}`, `http_requests_total{${labels(s, ',code="500"')}} ${s.counters.failed}`);
+      lines.push(
+        `http_requests_total{${labels(s, ',code="200"')}} ${s.counters.ok}`,
+        `http_requests_total{${labels(s, ',code="500"')}} ${s.counters.failed}`,
+      );
     }
     lines.push('# TYPE http_request_duration_seconds histogram');
     for (const s of shown) {
@@ -119,7 +127,9 @@ let binary: string | undefined;
 export function prometheusBinary(): string {
   if (binary) return binary;
   const script = path.join(__dirname, '..', '..', 'scripts', 'prometheus.sh');
-  const out = execFileSync(script, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n');
+  const out = execFileSync(script, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    .trim()
+    .split('\n');
   return (binary = out[out.length - 1]);
 }
 
@@ -164,7 +174,12 @@ export async function startPrometheus(service: string, versions: Record<string, 
     const port = await freePort();
     child = spawn(
       prometheusBinary(),
-      [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      [
+        `--config.file=${path.join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${path.join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';

@@ -27,7 +27,12 @@ export async function createReleaseFixture(endpoint: string): Promise<ReleaseFix
   return { system, lambda: lambda!, fns };
 }
 
-const lambdaTarget = (fn: string) => ({ type: 'lambda', functionName: fn, alias: 'live', code: { s3Bucket: BUCKET, s3Key: `${fn}/{{version}}.zip` } });
+const lambdaTarget = (fn: string) => ({
+  type: 'lambda',
+  functionName: fn,
+  alias: 'live',
+  code: { s3Bucket: BUCKET, s3Key: `${fn}/{{version}}.zip` },
+});
 const fnOverride = (fn: string) => ({ functionName: fn, code: { s3Bucket: BUCKET, s3Key: `${fn}/v2.zip` } });
 
 /** staging [api, worker] → prod [eu] [us, worker]; the worker comes after the API. `edit` changes the document. */
@@ -38,7 +43,12 @@ export function lambdaRelease(f: ReleaseFixture, edit: (doc: any) => void = () =
     metadata: { system: f.system, version: 'v2', requestedBy: 'ci' },
     components: {
       api: { service: `${f.system}-api`, target: lambdaTarget(f.fns.stagingApi), strategy: { type: 'canary', steps: [{ setWeight: 50 }] } },
-      worker: { service: `${f.system}-worker`, after: ['api'], target: lambdaTarget(f.fns.stagingWorker), strategy: { type: 'blueGreen', scaleDownDelay: '1s' } },
+      worker: {
+        service: `${f.system}-worker`,
+        after: ['api'],
+        target: lambdaTarget(f.fns.stagingWorker),
+        strategy: { type: 'blueGreen', scaleDownDelay: '1s' },
+      },
     },
     stages: [
       { name: 'staging', targets: [{ component: 'api' }, { component: 'worker' }] },

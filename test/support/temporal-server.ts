@@ -48,8 +48,22 @@ export async function startDevServer(): Promise<DevServer> {
 }
 
 async function launch(port: number, dbFile: string): Promise<ChildProcess> {
-  const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', dbFile, '--log-level', 'error'];
-  const child = spawn(tool('temporal'), [...args, ...SEARCH_ATTRIBUTE_FLAGS.flatMap((f) => ['--search-attribute', f])], { stdio: 'ignore' });
+  const args = [
+    'server',
+    'start-dev',
+    '--headless',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--db-filename',
+    dbFile,
+    '--log-level',
+    'error',
+  ];
+  const child = spawn(tool('temporal'), [...args, ...SEARCH_ATTRIBUTE_FLAGS.flatMap((f) => ['--search-attribute', f])], {
+    stdio: 'ignore',
+  });
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {

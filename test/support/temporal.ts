@@ -122,7 +122,9 @@ export async function recordHistory(handle: WorkflowHandle, name: string): Promi
  * started on, and per activity type the attempt it last started on (2 or more: a retry, e.g. after its worker
  * was killed).
  */
-export async function activityLog(handle: WorkflowHandle): Promise<{ scheduled: string[]; firstStartAttempt?: number; attempts: Record<string, number> }> {
+export async function activityLog(
+  handle: WorkflowHandle,
+): Promise<{ scheduled: string[]; firstStartAttempt?: number; attempts: Record<string, number> }> {
   const { EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, EVENT_TYPE_ACTIVITY_TASK_STARTED } = temporal.api.enums.v1.EventType;
   const events = (await handle.fetchHistory()).events ?? [];
   const typeOf = new Map<string, string>();
@@ -130,7 +132,8 @@ export async function activityLog(handle: WorkflowHandle): Promise<{ scheduled: 
   const isPlatformCall = (type: string | undefined) => type !== undefined && type !== 'checkPlan';
   let firstStartAttempt: number | undefined;
   for (const e of events) {
-    if (e.eventType === EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) typeOf.set(String(e.eventId), e.activityTaskScheduledEventAttributes!.activityType!.name!);
+    if (e.eventType === EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+      typeOf.set(String(e.eventId), e.activityTaskScheduledEventAttributes!.activityType!.name!);
     if (e.eventType === EVENT_TYPE_ACTIVITY_TASK_STARTED) {
       const type = typeOf.get(String(e.activityTaskStartedEventAttributes!.scheduledEventId))!;
       const attempt = e.activityTaskStartedEventAttributes!.attempt ?? 1;

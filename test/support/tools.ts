@@ -10,7 +10,9 @@ export function toolsBin(): string {
   const fromEnv = process.env.GLIDEPATH_TOOLS_BIN;
   if (fromEnv && existsSync(path.join(fromEnv, 'temporal'))) return (cached = fromEnv);
   const script = path.join(__dirname, '..', '..', 'scripts', 'tools.sh');
-  const out = execFileSync(script, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n');
+  const out = execFileSync(script, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    .trim()
+    .split('\n');
   return (cached = out[out.length - 1]);
 }
 

@@ -35,7 +35,8 @@ export async function spawnWorker(env: Record<string, string>, hold?: HeldCall):
   const waitFor = async (pattern: RegExp, timeoutMs = 60_000) => {
     const deadline = Date.now() + timeoutMs;
     while (!pattern.test(output)) {
-      if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) throw new Error(`worker never printed ${pattern}:\n${output}`);
+      if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline)
+        throw new Error(`worker never printed ${pattern}:\n${output}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   };

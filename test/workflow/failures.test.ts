@@ -16,7 +16,9 @@ import { tool } from '../support/tools';
 let env: TestWorkflowEnvironment;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: tool('temporal-test-server') } } });
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: tool('temporal-test-server') } },
+  });
   await registerSearchAttributes(env.connection, 'default');
 });
 afterAll(async () => env?.teardown());
@@ -56,7 +58,11 @@ async function deploy(platform: Platform) {
     dependencies: { platforms: { lambda: platform } },
   });
   return worker.runUntil(async () => {
-    const started = await startDeployment(env.client, lambdaPlan(uniqueName('svc'), canary({ setWeight: 10 }, { setWeight: 50 }, { setWeight: 100 })), taskQueue);
+    const started = await startDeployment(
+      env.client,
+      lambdaPlan(uniqueName('svc'), canary({ setWeight: 10 }, { setWeight: 50 }, { setWeight: 100 })),
+      taskQueue,
+    );
     if (started.kind === 'conflict') throw new Error('conflict');
     return rolledBack(started.handle);
   });
@@ -76,7 +82,10 @@ describe('platform failures', () => {
 
   it('an error no retry can fix (access denied) rolls back at once', async () => {
     const { platform, calls } = recordingPlatform(() => {
-      throw Object.assign(new Error('User is not authorized to perform: lambda:UpdateAlias'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
+      throw Object.assign(new Error('User is not authorized to perform: lambda:UpdateAlias'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 403 },
+      });
     });
     const { message } = await deploy(platform);
     expect(message).toContain('not authorized');

@@ -16,7 +16,9 @@ import { tool } from '../support/tools';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: tool('temporal-test-server') } } });
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: tool('temporal-test-server') } },
+  });
   await registerSearchAttributes(env.connection, 'default');
 });
 afterAll(async () => env?.teardown());

@@ -20,12 +20,18 @@ import { tool } from '../support/tools';
 let env: TestWorkflowEnvironment;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: tool('temporal-test-server') } } });
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: tool('temporal-test-server') } },
+  });
   await registerSearchAttributes(env.connection, 'default');
 });
 afterAll(async () => env?.teardown());
 
-const denied = () => Object.assign(new Error('User is not authorized to perform: lambda:UpdateAlias'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
+const denied = () =>
+  Object.assign(new Error('User is not authorized to perform: lambda:UpdateAlias'), {
+    name: 'AccessDeniedException',
+    $metadata: { httpStatusCode: 403 },
+  });
 
 /** Records calls; traffic at 50% fails (the reason to roll back); the rollback fails while `rollbackFails()` says so. */
 function platformWithFailingUndo(rollbackFails: () => boolean): { platform: Platform; calls: string[] } {
@@ -40,7 +46,8 @@ function platformWithFailingUndo(rollbackFails: () => boolean): { platform: Plat
       preview: ok('preview'),
       setTraffic: async ({ weight }) => {
         calls.push(`setTraffic ${weight}`);
-        if (weight === 50) throw Object.assign(new Error('listener rule not found'), { name: 'RuleNotFoundException', $metadata: { httpStatusCode: 404 } });
+        if (weight === 50)
+          throw Object.assign(new Error('listener rule not found'), { name: 'RuleNotFoundException', $metadata: { httpStatusCode: 404 } });
       },
       promote: ok('promote'),
       rollback: async () => {
@@ -60,14 +67,28 @@ const MIGRATION = {
   },
 };
 
-async function withWorker<T>(platform: Platform, fn: (taskQueue: string) => Promise<T>, workflowBundle = { codePath: inject('workflowBundlePath') }): Promise<T> {
+async function withWorker<T>(
+  platform: Platform,
+  fn: (taskQueue: string) => Promise<T>,
+  workflowBundle = { codePath: inject('workflowBundlePath') },
+): Promise<T> {
   const taskQueue = uniqueName('undo');
-  const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle, dependencies: { platforms: { lambda: platform } } });
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle,
+    dependencies: { platforms: { lambda: platform } },
+  });
   return worker.runUntil(() => fn(taskQueue));
 }
 
 async function start(taskQueue: string, extra: Record<string, unknown> = MIGRATION) {
-  const started = await startDeployment(env.client, lambdaPlan(uniqueName('svc'), canary({ setWeight: 10 }, { setWeight: 50 }), extra), taskQueue);
+  const started = await startDeployment(
+    env.client,
+    lambdaPlan(uniqueName('svc'), canary({ setWeight: 10 }, { setWeight: 50 }), extra),
+    taskQueue,
+  );
   if (started.kind === 'conflict') throw new Error('conflict');
   return started.handle;
 }
@@ -111,7 +132,14 @@ describe('rollback under errors', () => {
     const { code } = await bundleWorkflowCode({
       workflowsPath: WORKFLOWS_PATH,
       workflowInterceptorModules: [path.join(__dirname, '..', 'support', 'faulty-workflow-interceptor.ts')],
-      logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+      logger: {
+        log: () => undefined,
+        trace: () => undefined,
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+      },
     });
     const { platform, calls } = platformWithFailingUndo(() => false);
     const { message, status } = await withWorker(platform, async (taskQueue) => rolledBack(await start(taskQueue, {})), { code } as never);
