@@ -5,10 +5,19 @@
  * Every operation is idempotent: a worker that crashes mid-call and runs it again leaves the same state.
  */
 import type { Analysis, AnalysisOutcome } from '../plan/analysis';
-import type { AnalysisProgress } from './analysis';
+import type { AnalysisProgress } from './analysis/progress';
 import type { Metadata, Plan } from '../plan/schema';
 import type { MigrationTask, Target } from '../plan/targets';
-import type { MeasurementRecord } from '../workflows/status';
+
+/** One measurement of an analysis, as the status shows it (bounded list). */
+export interface MeasurementRecord {
+  analysis: string;
+  metric: string;
+  value?: number;
+  outcome: 'passed' | 'failed' | 'inconclusive' | 'error';
+  at: string;
+  message?: string;
+}
 
 /** The new version deployed beside the stable one, as the platform names them. */
 export interface Candidate {

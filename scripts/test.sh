@@ -16,4 +16,9 @@ scripts/kube-tools.sh >/dev/null          # Kubernetes control plane + KWOK (a c
 echo "== type check" >&2
 npx tsc -p .
 echo "== tests" >&2
-exec npx vitest run "$@"
+# The Kubernetes tests start the control plane on first use; stop it afterwards unless it was running before
+# (another checkout's run, or a developer's warm cluster).
+if ! scripts/kube-cluster.sh kubeconfig >/dev/null 2>&1; then
+  trap 'scripts/kube-cluster.sh down >/dev/null 2>&1 || true' EXIT
+fi
+npx vitest run "$@"

@@ -19,7 +19,7 @@ import { unreadableCharacter } from '../plan/readable-text';
 import { describeStages } from '../plan/release-expand';
 import { isReleaseDocument, loadRelease, readFile, readYaml } from '../plan/release-load';
 import type { Plan } from '../plan/schema';
-import { webUiLink } from '../workers/connection';
+import { webUiLink } from '../connection/temporal';
 import { ActionRefused, type SignalAction, type UpdateAction, formatStatus, getStatus, sendSignal, sendUpdate } from './actions';
 import { connectClient, defaultActor, resolveDeploymentId } from './client';
 import { startDeployment } from './deploy';

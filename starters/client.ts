@@ -3,7 +3,7 @@ import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import type { Metadata } from '../plan/schema';
 import { glidepathDataConverter } from '../encryption/data-converter';
-import { temporalConfig } from '../workers/connection';
+import { temporalConfig } from '../connection/temporal';
 
 export async function connectClient(identity = `glidepath-cli@${os.hostname()}`): Promise<Client> {
   const { connectionOptions, namespace } = temporalConfig();

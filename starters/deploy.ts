@@ -15,7 +15,7 @@ import {
   DeployTarget,
   DeployWeight,
 } from '../workflows/search-attributes';
-import { TASK_QUEUE } from '../workers/connection';
+import { TASK_QUEUE } from '../connection/temporal';
 import { deploymentId } from './client';
 import { searchableTarget } from './searchable';
 

@@ -6,7 +6,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Command } from 'commander';
 import { loadRelease } from '../plan/release-load';
-import { webUiLink } from '../workers/connection';
+import { webUiLink } from '../connection/temporal';
 import { statusQuery } from '../workflows/messages';
 import { releaseStatusQuery } from '../workflows/release-messages';
 import { type ReleaseStatus, renderReleaseTree } from '../workflows/release-status';

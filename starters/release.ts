@@ -7,7 +7,7 @@ import { describeStages, expandRelease } from '../plan/release-expand';
 import type { Release } from '../plan/release-schema';
 import type { releaseWorkflow } from '../workflows/release';
 import { DeployPhase, DeployRelease, DeployReleaseId, DeploySystem } from '../workflows/search-attributes';
-import { TASK_QUEUE } from '../workers/connection';
+import { TASK_QUEUE } from '../connection/temporal';
 
 export type ReleaseStartOutcome =
   | { kind: 'started' | 'attached'; handle: WorkflowHandle<typeof releaseWorkflow> }

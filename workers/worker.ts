@@ -9,7 +9,7 @@ import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities';
 import { encryptionSummary, glidepathDataConverter } from '../encryption/data-converter';
-import { TASK_QUEUE, temporalConfig } from './connection';
+import { TASK_QUEUE, temporalConfig } from '../connection/temporal';
 import { dependenciesFromEnvironment } from './platforms';
 import { connectWhenReachable } from './wait-for-temporal';
 

@@ -14,7 +14,7 @@ import {
   isCancellation,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { AnalysisProgress } from '../activities/analysis';
+import type { AnalysisProgress } from '../activities/analysis/progress';
 import type { AnalysisResult } from '../activities/types';
 import type { Analysis } from '../plan/analysis';
 import { durationMs } from '../plan/duration';

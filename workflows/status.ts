@@ -2,8 +2,11 @@
  * What a run is doing, as the `status` query, the CLI and the UI's "current details" show it.
  * Workflow-safe and pure.
  */
+import type { MeasurementRecord } from '../activities/types';
 import type { Plan } from '../plan/schema';
 import { describeTarget, strategyLabel } from './describe';
+
+export type { MeasurementRecord };
 
 export type Phase =
   | 'Starting'
@@ -42,15 +45,6 @@ export interface ActionRecord {
   gate?: string;
   /** What became of the action when it could not do what it asks, e.g. an abort after the point of no return. */
   note?: string;
-}
-
-export interface MeasurementRecord {
-  analysis: string;
-  metric: string;
-  value?: number;
-  outcome: 'passed' | 'failed' | 'inconclusive' | 'error';
-  at: string;
-  message?: string;
 }
 
 export interface DeploymentStatus {

@@ -9,9 +9,9 @@
 import { Context } from '@temporalio/activity';
 import { type AnalysisOutcome, type MeasurementOutcome, type Metric, type Provider, measurementCount } from '../../plan/analysis';
 import { durationMs } from '../../plan/duration';
-import type { MeasurementRecord } from '../../workflows/status';
-import type { AnalysisInput, AnalysisResult } from '../types';
+import type { AnalysisInput, AnalysisResult, MeasurementRecord } from '../types';
 import { type CloudWatchClients, measureCloudWatch } from './cloudwatch';
+import type { AnalysisProgress } from './progress';
 import { type MetricTally, emptyTally, explain, judge, limitsOf, overall, tally } from './evaluate';
 import { beatingWhile } from '../poll';
 import { measureHttp } from './http';
@@ -29,16 +29,7 @@ export interface AnalyzerDependencies {
   heartbeatEveryMs?: number;
 }
 
-export interface MetricProgress extends MetricTally {
-  /** Epoch ms of the next measurement. */
-  nextAt: number;
-}
-
-/** Where an analysis stands; carried from one call to the next (chunks) and in heartbeats (retries). */
-export interface AnalysisProgress {
-  startedAt: string;
-  metrics: Record<string, MetricProgress>;
-}
+export type { AnalysisProgress, MetricProgress } from './progress';
 
 export type AnalysisRunInput = AnalysisInput;
 export type AnalysisRunResult = AnalysisResult;

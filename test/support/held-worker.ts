@@ -5,7 +5,7 @@
  * GLIDEPATH_TEST_WORKFLOW_BUNDLE points at the tests' prebuilt workflow bundle.
  */
 import type { Platform } from '../../activities/types';
-import { temporalConfig } from '../../workers/connection';
+import { temporalConfig } from '../../connection/temporal';
 import { dependenciesFromEnvironment } from '../../workers/platforms';
 import { connectWhenReachable } from '../../workers/wait-for-temporal';
 import { createWorker } from '../../workers/worker';
