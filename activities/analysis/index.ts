@@ -12,7 +12,7 @@ import { durationMs } from '../../plan/duration';
 import type { AnalysisInput, AnalysisResult, MeasurementRecord } from '../types';
 import { type CloudWatchClients, measureCloudWatch } from './cloudwatch';
 import type { AnalysisProgress } from './progress';
-import { type MetricTally, emptyTally, explain, judge, limitsOf, overall, tally } from './evaluate';
+import { emptyTally, explain, judge, limitsOf, overall, tally } from './evaluate';
 import { beatingWhile } from '../poll';
 import { measureHttp } from './http';
 import { measurePrometheus } from './prometheus';
