@@ -15,6 +15,17 @@ import {
   statusQuery,
 } from '../workflows/messages';
 import type { DeploymentStatus } from '../workflows/status';
+import {
+  actionText,
+  committedText,
+  gateText,
+  measurementText,
+  outcomeText,
+  phaseText,
+  stepText,
+  stuckText,
+  trafficText,
+} from '../workflows/status-text';
 
 export type SignalAction = 'abort' | 'pause' | 'resume';
 export type UpdateAction = 'approve' | 'reject' | 'promote';
@@ -101,38 +112,20 @@ export async function getStatus(client: Client, workflowId: string): Promise<Dep
 export function formatStatus(s: DeploymentStatus, full = false): string {
   const lines = [
     `${s.service} → ${s.environment} @ ${s.release}   (${s.strategy}, ${s.target})`,
-    `phase:    ${s.phase}${s.paused ? ' (paused)' : ''}`,
-    `traffic:  ${s.weight}% on ${s.candidateVersion ?? 'new version'}${s.stableVersion ? `, rest on ${s.stableVersion}` : ''}`,
+    `phase:    ${phaseText(s)}`,
+    `traffic:  ${trafficText(s)}`,
   ];
-  if (s.step) lines.push(`step:     ${s.step.index}/${s.step.total} ${s.step.description}`);
-  if (s.gate) {
-    lines.push(
-      `waiting:  ${s.gate.kind} "${s.gate.name}"${s.gate.approvers?.length ? ` by ${s.gate.approvers.join(', ')}` : ''}${s.gate.deadline ? ` until ${s.gate.deadline} (then ${s.gate.onTimeout})` : ''}`,
-    );
-  }
+  if (s.step) lines.push(`step:     ${stepText(s.step)}`);
+  if (s.gate) lines.push(`waiting:  ${gateText(s.gate)}`);
   if (s.migration) lines.push(`migration: ${s.migration}`);
   lines.push(`now:      ${s.message}`);
-  if (s.committedAt && !s.outcome) lines.push(`committed: past the point of no return since ${s.committedAt}; this run ends promoted`);
-  if (s.stuck)
-    lines.push(
-      `STUCK:    rollback step "${s.stuck.step}" failing since ${s.stuck.since}: ${s.stuck.reason}`,
-      `to do:    ${s.stuck.remedy}`,
-    );
-  if (s.outcome) lines.push(`outcome:  ${s.outcome.result}: ${s.outcome.reason}`);
+  if (s.committedAt && !s.outcome) lines.push(`committed: ${committedText(s)}`);
+  if (s.stuck) lines.push(`STUCK:    ${stuckText(s.stuck)}`, `to do:    ${s.stuck.remedy}`);
+  if (s.outcome) lines.push(`outcome:  ${outcomeText(s.outcome)}`);
   for (const w of s.warnings ?? []) lines.push(`warning:  ${w}`);
   const actions = full ? s.actions : s.actions.slice(-5);
-  if (actions.length) {
-    lines.push('actions:');
-    for (const a of actions)
-      lines.push(
-        `  ${a.at}  ${a.action}${a.gate ? ` (${a.gate})` : ''} by ${a.by}${a.reason ? `: ${a.reason}` : ''}${a.note ? ` [${a.note}]` : ''}`,
-      );
-  }
+  if (actions.length) lines.push('actions:', ...actions.map((a) => `  ${a.at}  ${actionText(a)}`));
   const measurements = full ? s.measurements : s.measurements.slice(-5);
-  if (measurements.length) {
-    lines.push('measurements:');
-    for (const m of measurements)
-      lines.push(`  ${m.at}  ${m.analysis}/${m.metric} = ${m.value ?? '—'} ${m.outcome}${m.message ? ` (${m.message})` : ''}`);
-  }
+  if (measurements.length) lines.push('measurements:', ...measurements.map((m) => `  ${m.at}  ${measurementText(m)}`));
   return lines.join('\n');
 }

@@ -6,18 +6,14 @@ import { type WorkflowHandle, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure } from '@temporalio/common';
 import { statusQuery } from '../workflows/messages';
 import type { DeploymentStatus } from '../workflows/status';
+import { gateCommand, gateText, phaseText } from '../workflows/status-text';
 import { EXIT } from './exit-codes';
 
 /** One log line for a status: phase, step, traffic, and the gate with the command that answers it. */
 export function progressLine(s: DeploymentStatus, ref: string): string {
-  const parts = [s.phase.padEnd(17), s.step ? `step ${s.step.index}/${s.step.total}` : 'step -', `traffic ${s.weight}%`, s.message];
-  if (s.paused && s.phase !== 'Paused') parts.push('(paused)');
+  const parts = [phaseText(s).padEnd(17), s.step ? `step ${s.step.index}/${s.step.total}` : 'step -', `traffic ${s.weight}%`, s.message];
   if (s.stuck) parts.push(`→ ${s.stuck.remedy}`);
-  if (s.gate) {
-    const who = s.gate.approvers?.length ? ` by ${s.gate.approvers.join('/')}` : '';
-    const verb = s.gate.kind === 'approval' ? 'approve' : 'promote';
-    parts.push(`→ waiting for ${s.gate.kind}${who}: glidepath ${verb} ${ref}`);
-  }
+  if (s.gate) parts.push(`→ waiting for ${gateText(s.gate)}: ${gateCommand(s.gate, ref)}`);
   return parts.join('  ');
 }
 

@@ -5,6 +5,18 @@
 import type { MeasurementRecord } from '../activities/types';
 import type { Plan } from '../plan/schema';
 import { describeTarget, strategyLabel } from './describe';
+import {
+  actionText,
+  committedText,
+  gateCommand,
+  gateText,
+  measuredValue,
+  outcomeText,
+  phaseText,
+  stepText,
+  stuckText,
+  trafficText,
+} from './status-text';
 
 export type { MeasurementRecord };
 
@@ -99,46 +111,40 @@ export function initialStatus(plan: Plan, startedAt: Date): DeploymentStatus {
 export function renderDetails(s: DeploymentStatus, workflowId: string): string {
   const lines = [
     `### ${s.service} → ${s.environment} @ ${s.release}`,
-    `**Phase:** ${s.phase}${s.paused ? ' (paused)' : ''} · **Traffic on new version:** ${s.weight}%`,
+    `**Phase:** ${phaseText(s)} · **Traffic on new version:** ${s.weight}%`,
     `**Strategy:** ${s.strategy} · **Target:** ${s.target}`,
   ];
   if (s.stableVersion || s.candidateVersion)
     lines.push(`**Versions:** stable \`${s.stableVersion ?? '?'}\` → new \`${s.candidateVersion ?? '?'}\``);
-  if (s.step) lines.push(`**Step ${s.step.index}/${s.step.total}:** ${s.step.description}`);
+  if (s.step) lines.push(`**Step:** ${stepText(s.step)}`);
   if (s.migration) lines.push(`**Migration:** ${s.migration}`);
   lines.push(`**Now:** ${s.message}`);
   if (s.gate) {
-    const who = s.gate.approvers?.length ? ` by one of ${s.gate.approvers.join(', ')}` : '';
-    const until = s.gate.deadline ? ` until ${s.gate.deadline} (then ${s.gate.onTimeout ?? 'abort'})` : '';
-    lines.push(`**Waiting for:** ${s.gate.kind} \`${s.gate.name}\`${who}${until}`);
     const verb = s.gate.kind === 'approval' ? 'approve' : 'promote';
+    lines.push(`**Waiting for:** ${gateText(s.gate, (name) => `\`${name}\``)}`);
     lines.push(
-      `Send update \`${verb}\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`glidepath ${verb} ${workflowId} --by <you> --reason "..."\`.`,
+      `Send update \`${verb}\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`${gateCommand(s.gate, workflowId)} --by <you> --reason "..."\`.`,
     );
   }
-  if (s.committedAt && !s.outcome)
-    lines.push(`Past the point of no return since ${s.committedAt}: this run ends promoted; an abort now is too late.`);
+  if (s.committedAt && !s.outcome) lines.push(`**Committed:** ${committedText(s)}`);
   else if (!s.outcome)
     lines.push('To stop: signal `abort` with `{"by": "<you>", "reason": "<why>"}` (or Cancel): traffic returns to the stable version.');
-  if (s.stuck)
-    lines.push(`**Rollback stuck** at \`${s.stuck.step}\` since ${s.stuck.since}: ${s.stuck.reason}`, `**To do:** ${s.stuck.remedy}`);
-  if (s.outcome) lines.push(`**Outcome:** ${s.outcome.result} — ${s.outcome.reason}`);
+  if (s.stuck) lines.push(`**Rollback stuck:** ${stuckText(s.stuck)}`, `**To do:** ${s.stuck.remedy}`);
+  if (s.outcome) lines.push(`**Outcome:** ${outcomeText(s.outcome)}`);
   for (const w of s.warnings ?? []) lines.push(`**Warning:** ${w}`);
   const measured = s.measurements.slice(-5);
   if (measured.length) {
     lines.push('', '| measured | analysis / metric | value | outcome |', '|---|---|---|---|');
     for (const m of measured) {
-      const value = m.value === undefined ? '—' : String(Number(m.value.toPrecision(4)));
       lines.push(
-        `| ${m.at} | ${m.analysis} / ${m.metric} | ${value} | ${m.outcome}${m.message && m.outcome !== 'passed' ? `: ${m.message}` : ''} |`,
+        `| ${m.at} | ${m.analysis} / ${m.metric} | ${measuredValue(m)} | ${m.outcome}${m.message && m.outcome !== 'passed' ? `: ${m.message}` : ''} |`,
       );
     }
   }
   const recent = s.actions.slice(-5);
   if (recent.length) {
-    lines.push('', '| when | action | by | reason |', '|---|---|---|---|');
-    for (const a of recent)
-      lines.push(`| ${a.at} | ${a.action}${a.gate ? ` (${a.gate})` : ''} | ${a.by} | ${a.reason || '—'}${a.note ? ` (${a.note})` : ''} |`);
+    lines.push('', '| when | action |', '|---|---|');
+    for (const a of recent) lines.push(`| ${a.at} | ${actionText(a)} |`);
   }
   return lines.join('\n');
 }

@@ -1,0 +1,70 @@
+/** The three views of a status (Web UI Current Details, `status`, `--follow`) say each thing the same way. */
+import { describe, expect, it } from 'vitest';
+import { formatStatus } from '../../starters/actions';
+import { progressLine } from '../../starters/follow';
+import { type DeploymentStatus, renderDetails } from '../../workflows/status';
+
+const base: DeploymentStatus = {
+  service: 'payments',
+  environment: 'prod',
+  release: 'v2',
+  strategy: 'canary',
+  target: 'lambda payments:live',
+  phase: 'AwaitingApproval',
+  step: { index: 2, total: 4, description: 'approval go' },
+  weight: 10,
+  paused: false,
+  stableVersion: '1',
+  candidateVersion: '2',
+  gate: { kind: 'approval', name: 'go', approvers: ['alice', 'bob'], deadline: '2026-11-29T00:00:00.000Z', onTimeout: 'abort' },
+  measurements: [
+    { analysis: 'smoke', metric: 'errors', value: 0.0123456, outcome: 'failed', at: '2026-11-28T10:00:00.000Z', message: 'above 0.01' },
+  ],
+  actions: [
+    { action: 'abort', by: 'oncall', reason: 'late', at: '2026-11-28T10:01:00.000Z', note: 'too late: past the point of no return' },
+  ],
+  message: 'waiting for approval "go"',
+  startedAt: '2026-11-28T09:00:00.000Z',
+};
+const id = 'deploy:payments/prod';
+
+describe('status views', () => {
+  it('show the gate, who may answer it, until when, and the command that answers it', () => {
+    const views = [renderDetails(base, id), formatStatus(base), progressLine(base, id)];
+    for (const view of views) expect(view).toMatch(/approval .go. by one of alice, bob until 2026-11-29T00:00:00.000Z \(then abort\)/);
+    expect(views[0]).toContain(`glidepath approve ${id}`);
+    expect(views[2]).toContain(`glidepath approve ${id}`);
+  });
+
+  it('show a stuck rollback with what a person must do, and never an outcome for it', () => {
+    const stuck: DeploymentStatus = {
+      ...base,
+      gate: undefined,
+      phase: 'RollbackStuck',
+      stuck: {
+        step: 'roll back v2',
+        reason: 'access denied',
+        since: '2026-11-28T10:02:00.000Z',
+        remedy: `fix it, then glidepath resume ${id}`,
+      },
+    };
+    for (const view of [renderDetails(stuck, id), formatStatus(stuck), progressLine(stuck, id)]) {
+      expect(view).toContain(`glidepath resume ${id}`);
+      expect(view).not.toMatch(/\*\*Outcome:\*\*|^outcome:|rolled back/m);
+    }
+    expect(formatStatus(stuck)).toContain('rollback step "roll back v2" failing since 2026-11-28T10:02:00.000Z: access denied');
+  });
+
+  it('show notes on actions and measurements the same way in the UI and the CLI', () => {
+    expect(renderDetails(base, id)).toContain('abort by oncall: late [too late: past the point of no return]');
+    expect(formatStatus(base)).toContain('abort by oncall: late [too late: past the point of no return]');
+    expect(formatStatus(base)).toContain('smoke/errors = 0.01235 failed (above 0.01)');
+    expect(renderDetails(base, id)).toContain('| smoke / errors | 0.01235 | failed: above 0.01 |');
+  });
+
+  it('say when the run is past its point of no return', () => {
+    const committed = { ...base, gate: undefined, committedAt: '2026-11-28T10:03:00.000Z' };
+    expect(renderDetails(committed, id)).toContain('past the point of no return since 2026-11-28T10:03:00.000Z');
+    expect(formatStatus(committed)).toContain('past the point of no return since 2026-11-28T10:03:00.000Z');
+  });
+});

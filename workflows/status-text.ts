@@ -1,0 +1,43 @@
+/**
+ * How each part of a status is said, once, for every view of it: the Web UI's Current Details (markdown), the
+ * CLI's `status` (text) and `--follow` (one line per change). The views differ in layout only. Pure and
+ * workflow-safe.
+ */
+import type { ActionRecord, DeploymentStatus, Gate, MeasurementRecord } from './status';
+
+export const phaseText = (s: DeploymentStatus) => `${s.phase}${s.paused && s.phase !== 'Paused' ? ' (paused)' : ''}`;
+
+export const trafficText = (s: DeploymentStatus) =>
+  `${s.weight}% on ${s.candidateVersion ?? 'new version'}${s.stableVersion ? `, rest on ${s.stableVersion}` : ''}`;
+
+export const stepText = (step: NonNullable<DeploymentStatus['step']>) => `${step.index}/${step.total} ${step.description}`;
+
+/** `approval "go" by one of alice, bob until <time> (then abort)`; markdown quotes the name as code. */
+export function gateText(gate: Gate, quote = (name: string) => `"${name}"`): string {
+  const who = gate.approvers?.length ? ` by one of ${gate.approvers.join(', ')}` : '';
+  const until = gate.deadline ? ` until ${gate.deadline} (then ${gate.onTimeout ?? 'abort'})` : '';
+  return `${gate.kind} ${quote(gate.name)}${who}${until}`;
+}
+
+/** The command that answers a gate. */
+export function gateCommand(gate: Gate, ref: string): string {
+  return `glidepath ${gate.kind === 'approval' ? 'approve' : 'promote'} ${ref}`;
+}
+
+export const committedText = (s: DeploymentStatus) =>
+  `past the point of no return since ${s.committedAt}: this run ends promoted; an abort now is too late`;
+
+export const stuckText = (stuck: NonNullable<DeploymentStatus['stuck']>) =>
+  `rollback step "${stuck.step}" failing since ${stuck.since}: ${stuck.reason}`;
+
+export const outcomeText = (outcome: NonNullable<DeploymentStatus['outcome']>) => `${outcome.result}: ${outcome.reason}`;
+
+/** `approve (go) by alice: canary healthy [note]` */
+export const actionText = (a: ActionRecord) =>
+  `${a.action}${a.gate ? ` (${a.gate})` : ''} by ${a.by}${a.reason ? `: ${a.reason}` : ''}${a.note ? ` [${a.note}]` : ''}`;
+
+export const measuredValue = (m: MeasurementRecord) => (m.value === undefined ? '—' : String(Number(m.value.toPrecision(4))));
+
+/** `smoke/error-rate = 0.01 passed (message)` */
+export const measurementText = (m: MeasurementRecord) =>
+  `${m.analysis}/${m.metric} = ${measuredValue(m)} ${m.outcome}${m.message && m.outcome !== 'passed' ? ` (${m.message})` : ''}`;
