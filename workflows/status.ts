@@ -15,6 +15,8 @@ export type Phase =
   | 'AwaitingApproval'
   | 'AwaitingPromotion'
   | 'Paused'
+  | 'AwaitingWindow'
+  | 'Frozen'
   | 'Promoting'
   | 'KeepingPrevious'
   | 'AwaitingConfirmation'
@@ -32,6 +34,10 @@ export interface Gate {
   /** ISO time at which the gate times out. */
   deadline?: string;
   onTimeout?: 'abort' | 'promote';
+  /** A policy gate: how many distinct approvers it needs, who approved so far, and the rule that asks for it. */
+  required?: number;
+  approvedBy?: string[];
+  rule?: string;
 }
 
 export interface ActionRecord {
@@ -80,6 +86,10 @@ export interface DeploymentStatus {
   committedAt?: string;
   /** A rollback step that keeps failing: the rollout retries it and waits for a person to fix the cause. */
   stuck?: { step: string; reason: string; since: string; remedy: string };
+  /** The policy version the run started under and the rules that apply to it (see workflows/policy-run.ts). */
+  policy?: { version: string; rules: string[] };
+  /** An emergency or scheduled freeze holding the run at a step boundary. */
+  frozen?: { scope: string; by: string; reason: string; since: string };
   /** Things a person should finish by hand that do not change the outcome (e.g. a cleanup after promotion). */
   warnings?: string[];
 }
@@ -114,7 +124,8 @@ export function renderDetails(s: DeploymentStatus, workflowId: string): string {
   if (s.migration) lines.push(`**Migration:** ${s.migration}`);
   lines.push(`**Now:** ${s.message}`);
   if (s.gate) {
-    const who = s.gate.approvers?.length ? ` by one of ${s.gate.approvers.join(', ')}` : '';
+    const count = s.gate.required ? `${s.gate.required - (s.gate.approvedBy?.length ?? 0)} more` : 'one';
+    const who = s.gate.approvers?.length ? ` by ${count} of ${s.gate.approvers.join(', ')}` : '';
     const until = s.gate.deadline ? ` until ${s.gate.deadline} (then ${s.gate.onTimeout ?? 'abort'})` : '';
     lines.push(`**Waiting for:** ${s.gate.kind} \`${s.gate.name}\`${who}${until}`);
     const verb = s.gate.kind === 'approval' ? 'approve' : 'promote';
@@ -126,6 +137,9 @@ export function renderDetails(s: DeploymentStatus, workflowId: string): string {
     lines.push(`Past the point of no return since ${s.committedAt}: this run ends promoted; an abort now is too late.`);
   else if (!s.outcome)
     lines.push('To stop: signal `abort` with `{"by": "<you>", "reason": "<why>"}` (or Cancel): traffic returns to the stable version.');
+  if (s.frozen)
+    lines.push(`**Frozen:** ${s.frozen.scope} by ${s.frozen.by} since ${s.frozen.since}: ${s.frozen.reason} (abort still rolls back)`);
+  if (s.policy) lines.push(`**Policy:** ${s.policy.version}${s.policy.rules.length ? ` · rules ${s.policy.rules.join(', ')}` : ''}`);
   if (s.stuck)
     lines.push(`**Rollback stuck** at \`${s.stuck.step}\` since ${s.stuck.since}: ${s.stuck.reason}`, `**To do:** ${s.stuck.remedy}`);
   if (s.outcome) lines.push(`**Outcome:** ${s.outcome.result} — ${s.outcome.reason}`);
