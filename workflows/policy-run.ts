@@ -25,6 +25,7 @@ function blocked(plan: Plan, block: PolicyBlock): ApplicationFailure {
     message: `blocked by policy rule "${block.rule}": ${block.reason}`,
     type: BLOCKED_BY_POLICY,
     nonRetryable: true,
+    category: 'BENIGN', // the policy working as designed, not a worker error
     details: [block],
   });
 }
