@@ -47,7 +47,7 @@ it('a prod gate needing 2 approvals from sre: requester refused, the same person
     const refusal = (by: string) =>
       approve(by).then(
         () => 'accepted',
-        (err: Error) => String(err.cause?.message ?? err.message),
+        (err: Error) => String((err.cause as Error | undefined)?.message ?? err.message),
       );
 
     expect(await refusal('alice')).toMatch(/alice requested this run and cannot approve it \(four-eyes, policy rule "prod-sre"\)/);
