@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { PlanError, validatePlanSchema } from '../plan/load';
 import type { TargetType } from '../plan/targets';
 import { classifyErrors } from './errors';
+import { type PolicyActivities, createPolicyActivities } from './policy';
 import { withHeartbeat } from './poll';
 import type { AnalysisInput, AnalysisResult, DeploymentActivities, Platform } from './types';
 
@@ -15,9 +16,11 @@ export interface ActivityDependencies {
   platforms: Platforms;
   /** Runs an analysis step; provided by the analysis providers. */
   analyze?: (input: AnalysisInput) => Promise<AnalysisResult>;
+  /** The policy file the worker enforces (GLIDEPATH_POLICY_FILE); none: no rules, emergency freezes only. */
+  policyFile?: string;
 }
 
-export function createActivities({ platforms, analyze }: ActivityDependencies): DeploymentActivities {
+export function createActivities({ platforms, analyze, policyFile }: ActivityDependencies): DeploymentActivities & PolicyActivities {
   const on = (target: { type: TargetType }): Platform => {
     const platform = platforms[target.type];
     if (!platform) {
@@ -56,7 +59,12 @@ export function createActivities({ platforms, analyze }: ActivityDependencies): 
   // Undo calls run under a retry-until-done policy: an error marked "non-retryable" must not end the unwind
   // half-way, so they report every failure as retryable and the workflow's retry policy decides.
   // (The forward path still stops at once on these: its policy lists the types in NON_RETRYABLE.)
-  return { ...activities, rollBack: retriedByPolicy(activities.rollBack), runMigration: retriedByPolicy(activities.runMigration) };
+  return {
+    ...activities,
+    rollBack: retriedByPolicy(activities.rollBack),
+    runMigration: retriedByPolicy(activities.runMigration),
+    ...createPolicyActivities(policyFile),
+  };
 }
 
 /** Re-raises a failure flagged non-retryable as a retryable one of the same type, message and details. */

@@ -18,10 +18,12 @@ import type { DeploymentStatus } from '../workflows/status';
 import {
   actionText,
   committedText,
+  frozenText,
   gateText,
   measurementText,
   outcomeText,
   phaseText,
+  policyText,
   stepText,
   stuckText,
   trafficText,
@@ -119,6 +121,8 @@ export function formatStatus(s: DeploymentStatus, full = false): string {
   if (s.gate) lines.push(`waiting:  ${gateText(s.gate)}`);
   if (s.migration) lines.push(`migration: ${s.migration}`);
   lines.push(`now:      ${s.message}`);
+  if (s.frozen) lines.push(`FROZEN:   ${frozenText(s.frozen)}`);
+  if (s.policy) lines.push(`policy:   ${policyText(s.policy)}`);
   if (s.committedAt && !s.outcome) lines.push(`committed: ${committedText(s)}`);
   if (s.stuck) lines.push(`STUCK:    ${stuckText(s.stuck)}`, `to do:    ${s.stuck.remedy}`);
   if (s.outcome) lines.push(`outcome:  ${outcomeText(s.outcome)}`);

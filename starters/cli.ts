@@ -23,6 +23,8 @@ import { webUiLink } from '../connection/temporal';
 import { ActionRefused, type SignalAction, type UpdateAction, formatStatus, getStatus, sendSignal, sendUpdate } from './actions';
 import { connectClient, defaultActor, resolveDeploymentId } from './client';
 import { startDeployment } from './deploy';
+import { addFreezeCommands } from './freeze';
+import { PolicyBlocked, checkPolicy, emergencyFreezes } from './policy-check';
 import { addReleaseCommands, formatReleaseStatus } from './release-cli';
 import { EXIT } from './exit-codes';
 import { follow } from './follow';
@@ -69,6 +71,8 @@ export function buildCli(): Command {
       if (isReleaseDocument(readYaml(readFile(file), file))) {
         const { release, stages } = loadRelease(file, opts.set);
         console.log(`${file}: valid release of ${release.metadata.system} @ ${release.metadata.version}: ${describeStages(stages)}`);
+        const runs = stages.flatMap((s) => s.waves.flat().map((t) => ({ plan: t.plan, system: release.metadata.system })));
+        for (const note of checkPolicy(runs)) console.log(note);
         return;
       }
       const plan = loadPlan(file, opts.set);
@@ -76,6 +80,7 @@ export function buildCli(): Command {
         `${file}: valid ${plan.strategy.type} plan for ${plan.metadata.service} → ${plan.metadata.environment} @ ${plan.metadata.release}`,
       );
       for (const note of planNotes(plan)) console.log(note);
+      for (const note of checkPolicy([{ plan }])) console.log(note);
     });
 
   program
@@ -84,10 +89,11 @@ export function buildCli(): Command {
     .option('--set <key=value>', 'override a field, e.g. release=v1.4.2', collect, [])
     .option('--follow', 'print progress and exit 0 promoted, 1 rolled back/failed')
     .option('--by <name>', 'who requests it (default: $GLIDEPATH_USER, $GITHUB_ACTOR, $USER)')
-    .description('start a plan (exit 2 invalid plan, 3 another release holds the target)')
+    .description('start a plan (exit 2 invalid plan, 3 another release holds the target, 4 blocked by policy)')
     .action(async (file: string, opts: { set: string[]; follow?: boolean; by?: string }) => {
       const plan = readPlan(file, opts.set, opts.by);
       const client = await connectClient();
+      for (const note of checkPolicy([{ plan }], await emergencyFreezes(client))) console.log(note);
       const started = await startDeployment(client, plan);
       if (started.kind === 'conflict') {
         console.error(
@@ -172,6 +178,7 @@ export function buildCli(): Command {
   }
 
   addReleaseCommands(program);
+  addFreezeCommands(program);
 
   program
     .command('worker')
@@ -222,6 +229,10 @@ export async function main(argv = process.argv): Promise<void> {
       console.error(err.message);
       console.error('Nothing was started.');
       process.exitCode = EXIT.invalidPlan;
+    } else if (err instanceof PolicyBlocked) {
+      console.error(err.message);
+      console.error('Nothing was started.');
+      process.exitCode = EXIT.blockedByPolicy;
     } else if (err instanceof ActionRefused) {
       console.error(err.message);
       process.exitCode = EXIT.failed;

@@ -8,4 +8,6 @@ export const EXIT = {
   invalidPlan: 2,
   /** Another release is already deploying to the same service and environment. */
   conflict: 3,
+  /** A policy rule refuses it (a freeze, a deploy window, a guardrail); the message names the rule. */
+  blockedByPolicy: 4,
 } as const;

@@ -63,7 +63,8 @@ async function outcome(result: Promise<unknown>, print: (line: string) => void):
     return EXIT.ok;
   } catch (err) {
     print(describeEnd(err));
-    return EXIT.failed;
+    const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
+    return cause instanceof ApplicationFailure && cause.type === 'BlockedByPolicy' ? EXIT.blockedByPolicy : EXIT.failed;
   }
 }
 

@@ -11,6 +11,7 @@ import { statusQuery } from '../workflows/messages';
 import { releaseStatusQuery } from '../workflows/release-messages';
 import { type ReleaseStatus, renderReleaseTree } from '../workflows/release-status';
 import { getStatus } from './actions';
+import { checkPolicy, emergencyFreezes } from './policy-check';
 import { connectClient, defaultActor } from './client';
 import { EXIT } from './exit-codes';
 import { describeEnd } from './follow';
@@ -29,9 +30,11 @@ export function addReleaseCommands(program: Command): void {
     .option('--by <name>', 'who requests it (default: $GLIDEPATH_USER, $GITHUB_ACTOR, $USER)')
     .description('start a release (exit 2 invalid file, 3 another release of the system runs)')
     .action(async (file: string, opts: { set: string[]; follow?: boolean; by?: string }) => {
-      const { release } = loadRelease(file, opts.set);
+      const { release, stages } = loadRelease(file, opts.set);
       release.metadata.requestedBy ??= opts.by ?? defaultActor();
       const client = await connectClient();
+      const runs = stages.flatMap((s) => s.waves.flat().map((t) => ({ plan: t.plan, system: release.metadata.system })));
+      for (const note of checkPolicy(runs, await emergencyFreezes(client))) console.log(note);
       const started = await startRelease(client, release);
       if (started.kind === 'conflict') {
         console.error(

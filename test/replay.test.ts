@@ -29,6 +29,7 @@ it('has recorded histories for each strategy and ending', () => {
       'canary-held-by-release-promoted',
       'blue-green-held-by-release-promoted',
       'canary-held-by-release-rolled-back',
+      'canary-policy-approvals-promoted',
     ]),
   );
 });

@@ -15,5 +15,6 @@ export function dependenciesFromEnvironment(): ActivityDependencies {
       kubernetes: kubernetesPlatform(defaultKubernetesClients()),
     },
     analyze: createAnalyzer({ cloudwatch: defaultCloudWatchClients() }),
+    policyFile: process.env.GLIDEPATH_POLICY_FILE || undefined,
   };
 }

@@ -10,6 +10,7 @@ import { type NativeConnection, Runtime, Worker, type WorkerOptions } from '@tem
 import { createActivities, type ActivityDependencies } from '../activities';
 import { encryptionSummary, glidepathDataConverter } from '../encryption/data-converter';
 import { TASK_QUEUE, temporalConfig } from '../connection/temporal';
+import { configuredPolicy } from '../plan/policy-load';
 import { dependenciesFromEnvironment } from './platforms';
 import { connectWhenReachable } from './wait-for-temporal';
 
@@ -58,6 +59,7 @@ export async function runWorker(): Promise<void> {
     // Deployment metrics (workflows/metrics.ts) and the SDK's own, for Prometheus at http://<address>/metrics.
     Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } });
   }
+  const policy = configuredPolicy(); // a broken policy file stops the worker here, naming the field
   const { connectionOptions, namespace } = temporalConfig();
   const connection = await connectWhenReachable(connectionOptions);
   try {
@@ -65,6 +67,7 @@ export async function runWorker(): Promise<void> {
     console.error(
       `glidepath worker: task queue "${worker.options.taskQueue}" on ${connectionOptions.address} (namespace ${namespace})` +
         (metricsAddress ? `, metrics on http://${metricsAddress}/metrics` : '') +
+        (policy ? `; policy ${policy.file} version ${policy.version}` : '') +
         `; ${encryptionSummary()}`,
     );
     await worker.run(); // returns after SIGINT/SIGTERM once in-flight work drained

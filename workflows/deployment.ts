@@ -23,9 +23,11 @@ import { runBlueGreen } from './blue-green';
 import { runCanary } from './canary';
 import { Compensations } from './compensations';
 import { describeFailure } from './failures';
+import { FreezeHold } from './freeze-hold';
 import { recordOutcome, recordRollback, recordRollbackStuck } from './metrics';
 import { runMigration } from './migration';
 import { assertPlanShape, validatedPlan } from './plan-input';
+import { loadRunPolicy, passPolicyGates } from './policy-run';
 import type { ReleaseLink } from './release-messages';
 import { ReleaseHold } from './release-hold';
 import { Rollout } from './rollout';
@@ -48,11 +50,17 @@ export async function deploymentWorkflow(input: Plan, release?: ReleaseLink): Pr
     rollout.releaseHold = new ReleaseHold(release, rollout);
     rollout.releaseHold.listen();
   }
+  // Freezes reach every run, those started before this code too: a broadcast is a new event in their history.
+  rollout.freezeHold = new FreezeHold(rollout);
+  rollout.freezeHold.listen();
   const plan = await validatedPlan(input); // an invalid plan fails here: nothing was changed, nothing to undo
+  // A policy rule that refuses the run fails it here, before anything changed.
+  const policy = patched('policies') ? await loadRunPolicy(plan, rollout, release) : undefined;
   const undo = new Compensations();
 
   try {
     await rollout.forward.run(async () => {
+      if (policy) await passPolicyGates(plan, policy, rollout);
       if (plan.migration) await runMigration(plan, plan.migration, rollout, undo);
       if (plan.strategy.type === 'canary') await runCanary(plan, plan.strategy, rollout, undo);
       else await runBlueGreen(plan, plan.strategy, rollout, undo);

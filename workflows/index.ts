@@ -1,3 +1,4 @@
 export { analysisWorkflow } from './analysis';
 export { deploymentWorkflow } from './deployment';
 export { releaseWorkflow } from './release';
+export { freezeWorkflow } from './freeze';

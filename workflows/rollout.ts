@@ -30,6 +30,8 @@ import {
   statusQuery,
 } from './messages';
 import { measurementsSignal } from './analysis';
+import type { FreezeHold } from './freeze-hold';
+import { type ApprovalPolicy, policyRefusal } from './policy-approvals';
 import { recordAction } from './metrics';
 import type { ReleaseHold } from './release-hold';
 import { DeployPhase, DeployWeight } from './search-attributes';
@@ -51,6 +53,12 @@ export class Rollout {
   promoted = false;
   /** Set when a release runs this deployment: it waits for the release before its point of no return. */
   releaseHold?: ReleaseHold;
+  /** Holds the rollout at step boundaries while a freeze covers it (see freeze-hold.ts). */
+  freezeHold?: FreezeHold;
+  /** Four-eyes and the requester, from the run's policy (see policy-run.ts). */
+  approvalPolicy?: ApprovalPolicy;
+  /** The policy's approvals are still ahead: nothing may skip them. */
+  policyGatesPending = false;
   private paused = false;
   private retryRollbackNow = false;
   private promoteRequested = false;
@@ -70,11 +78,11 @@ export class Rollout {
       description: "Measurements reported by this deployment's analysis child workflows (sent by Glidepath, not by people).",
     });
     setHandler(approveUpdate, (input) => this.answerGate(input, true), {
-      validator: (input) => this.validateAnswer(input),
+      validator: (input) => this.validateAnswer(input, true),
       description: descriptions.approve,
     });
     setHandler(rejectUpdate, (input) => this.answerGate(input, false), {
-      validator: (input) => this.validateAnswer(input),
+      validator: (input) => this.validateAnswer(input, false),
       description: descriptions.reject,
     });
     setHandler(
@@ -129,11 +137,13 @@ export class Rollout {
   // ---- gates --------------------------------------------------------------------------------------------
 
   async holdWhilePaused(): Promise<void> {
+    if (this.freezeHold?.frozen) await this.freezeHold.hold();
     if (!this.paused) return;
     const previous = { phase: this.status.phase, message: this.status.message };
     this.setPhase('Paused', 'paused; send resume to continue');
     await condition(() => !this.paused);
     this.setPhase(previous.phase, previous.message);
+    if (this.freezeHold?.frozen) await this.freezeHold.hold();
   }
 
   /** A durable soak timer. Pausing stops the clock; promote skips the rest. */
@@ -144,9 +154,13 @@ export class Rollout {
       await this.holdWhilePaused();
       this.setPhase(phase, `${name}: ${formatDuration(remaining)} left`);
       const started = Date.now();
-      await condition(() => this.paused || this.promoteRequested || this.fullPromotion, remaining, {
-        summary: remaining === ms ? name : `${name} (${formatDuration(remaining)} left)`,
-      });
+      await condition(
+        () => this.paused || this.freezeHold?.emergencyFreeze !== undefined || this.promoteRequested || this.fullPromotion,
+        remaining,
+        {
+          summary: remaining === ms ? name : `${name} (${formatDuration(remaining)} left)`,
+        },
+      );
       remaining -= Date.now() - started;
     }
   }
@@ -180,8 +194,10 @@ export class Rollout {
     }
   }
 
-  async approval(approval: Approval, name: string): Promise<void> {
-    if (this.fullPromotion) return; // `promote --full` was refused unless its sender could approve this gate
+  /** `policy`: a gate the policy requires (see policy-run.ts): it needs `required` distinct approvers and nothing skips it. */
+  async approval(approval: Omit<Approval, 'name'>, name: string, policy?: Pick<Gate, 'required' | 'approvedBy' | 'rule'>): Promise<void> {
+    const skippable = policy === undefined;
+    if (this.fullPromotion && skippable) return; // `promote --full` was refused unless its sender could approve this gate
     const ms = durationMs(approval.timeout);
     this.answer = undefined;
     await this.openGate(
@@ -191,11 +207,14 @@ export class Rollout {
         approvers: approval.approvers,
         deadline: new Date(Date.now() + ms).toISOString(),
         onTimeout: approval.onTimeout,
+        ...policy,
       },
       'AwaitingApproval',
-      `waiting for approval "${name}"`,
+      policy ? `waiting for ${policy.required} approvals "${name}" (policy rule ${policy.rule})` : `waiting for approval "${name}"`,
     );
-    const answered = await condition(() => this.answer !== undefined || this.fullPromotion, ms, { summary: `approval ${name}` });
+    const answered = await condition(() => this.answer !== undefined || (skippable && this.fullPromotion), ms, {
+      summary: `approval ${name}`,
+    });
     this.closeGate();
     if (!answered) {
       this.record('timeout', { by: 'glidepath', reason: `no answer within ${approval.timeout}; ${approval.onTimeout}` }, name);
@@ -306,7 +325,7 @@ export class Rollout {
   }
 
   /** Update validator: synchronous, and throwing refuses the update without a trace in history. */
-  private validateAnswer(input: unknown): void {
+  private validateAnswer(input: unknown, approved: boolean): void {
     const a = parseOrExplain(ApprovalInputSchema, input);
     const gate = this.status.gate;
     if (this.finished || !gate || gate.kind !== 'approval') {
@@ -318,12 +337,22 @@ export class Rollout {
     if (gate.approvers?.length && !gate.approvers.includes(a.by)) {
       throw new Error(`${a.by} may not answer approval "${gate.name}"; allowed approvers: ${gate.approvers.join(', ')}`);
     }
+    const refusal = policyRefusal(gate, a.by, approved, this.approvalPolicy);
+    if (refusal) throw new Error(refusal);
   }
 
   private answerGate(input: unknown, approved: boolean) {
     const a = ApprovalInputSchema.parse(input);
     const gate = this.status.gate?.name;
-    this.answer = { approved, record: this.record(approved ? 'approve' : 'reject', a, gate) };
+    const record = this.record(approved ? 'approve' : 'reject', a, gate);
+    const open = this.status.gate;
+    if (approved && open?.required && (open.approvedBy?.length ?? 0) + 1 < open.required) {
+      open.approvedBy = [...(open.approvedBy ?? []), a.by]; // a policy gate that needs more distinct approvers
+      this.publish();
+      return { accepted: `approved ${gate} (${open.approvedBy.length} of ${open.required})`, at: new Date().toISOString() };
+    }
+    if (approved && open?.required) open.approvedBy = [...(open.approvedBy ?? []), a.by];
+    this.answer = { approved, record };
     return { accepted: `${approved ? 'approved' : 'rejected'} ${gate}`, at: new Date().toISOString() };
   }
 
@@ -332,6 +361,7 @@ export class Rollout {
     if (this.finished) throw new Error(`nothing to promote (phase: ${this.status.phase})`);
     if (this.status.committedAt) throw new Error('already promoting: past the point of no return');
     if (p.full) {
+      if (this.policyGatesPending) throw new Error('the approvals the policy requires come first: no promotion skips them');
       const blocking = this.approvalsAhead().find((a) => a.approvers?.length && !a.approvers.includes(p.by));
       if (blocking) {
         throw new Error(`${p.by} cannot skip approval "${blocking.name}"; only ${blocking.approvers!.join(', ')} may approve it`);

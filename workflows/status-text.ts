@@ -14,7 +14,8 @@ export const stepText = (step: NonNullable<DeploymentStatus['step']>) => `${step
 
 /** `approval "go" by one of alice, bob until <time> (then abort)`; markdown quotes the name as code. */
 export function gateText(gate: Gate, quote = (name: string) => `"${name}"`): string {
-  const who = gate.approvers?.length ? ` by one of ${gate.approvers.join(', ')}` : '';
+  const count = gate.required ? `${gate.required - (gate.approvedBy?.length ?? 0)} more` : 'one';
+  const who = gate.approvers?.length ? ` by ${count} of ${gate.approvers.join(', ')}` : '';
   const until = gate.deadline ? ` until ${gate.deadline} (then ${gate.onTimeout ?? 'abort'})` : '';
   return `${gate.kind} ${quote(gate.name)}${who}${until}`;
 }
@@ -23,6 +24,12 @@ export function gateText(gate: Gate, quote = (name: string) => `"${name}"`): str
 export function gateCommand(gate: Gate, ref: string): string {
   return `glidepath ${gate.kind === 'approval' ? 'approve' : 'promote'} ${ref}`;
 }
+
+export const frozenText = (f: NonNullable<DeploymentStatus['frozen']>) =>
+  `${f.scope} by ${f.by} since ${f.since}: ${f.reason} (abort still rolls back)`;
+
+export const policyText = (p: NonNullable<DeploymentStatus['policy']>) =>
+  `${p.version}${p.rules.length ? ` · rules ${p.rules.join(', ')}` : ''}`;
 
 export const committedText = (s: DeploymentStatus) =>
   `past the point of no return since ${s.committedAt}: this run ends promoted; an abort now is too late`;

@@ -8,6 +8,8 @@ import { describeTarget, strategyLabel } from './describe';
 import {
   actionText,
   committedText,
+  frozenText,
+  policyText,
   gateCommand,
   gateText,
   measuredValue,
@@ -30,6 +32,8 @@ export type Phase =
   | 'AwaitingApproval'
   | 'AwaitingPromotion'
   | 'Paused'
+  | 'AwaitingWindow'
+  | 'Frozen'
   | 'Promoting'
   | 'KeepingPrevious'
   | 'AwaitingConfirmation'
@@ -47,6 +51,10 @@ export interface Gate {
   /** ISO time at which the gate times out. */
   deadline?: string;
   onTimeout?: 'abort' | 'promote';
+  /** A policy gate: how many distinct approvers it needs, who approved so far, and the rule that asks for it. */
+  required?: number;
+  approvedBy?: string[];
+  rule?: string;
 }
 
 export interface ActionRecord {
@@ -86,6 +94,10 @@ export interface DeploymentStatus {
   committedAt?: string;
   /** A rollback step that keeps failing: the rollout retries it and waits for a person to fix the cause. */
   stuck?: { step: string; reason: string; since: string; remedy: string };
+  /** The policy version the run started under and the rules that apply to it (see workflows/policy-run.ts). */
+  policy?: { version: string; rules: string[] };
+  /** An emergency or scheduled freeze holding the run at a step boundary. */
+  frozen?: { scope: string; by: string; reason: string; since: string };
   /** Things a person should finish by hand that do not change the outcome (e.g. a cleanup after promotion). */
   warnings?: string[];
 }
@@ -129,6 +141,8 @@ export function renderDetails(s: DeploymentStatus, workflowId: string): string {
   if (s.committedAt && !s.outcome) lines.push(`**Committed:** ${committedText(s)}`);
   else if (!s.outcome)
     lines.push('To stop: signal `abort` with `{"by": "<you>", "reason": "<why>"}` (or Cancel): traffic returns to the stable version.');
+  if (s.frozen) lines.push(`**Frozen:** ${frozenText(s.frozen)}`);
+  if (s.policy) lines.push(`**Policy:** ${policyText(s.policy)}`);
   if (s.stuck) lines.push(`**Rollback stuck:** ${stuckText(s.stuck)}`, `**To do:** ${s.stuck.remedy}`);
   if (s.outcome) lines.push(`**Outcome:** ${outcomeText(s.outcome)}`);
   for (const w of s.warnings ?? []) lines.push(`**Warning:** ${w}`);

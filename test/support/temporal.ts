@@ -118,7 +118,7 @@ export async function recordHistory(handle: WorkflowHandle, name: string): Promi
 }
 
 /**
- * The platform activities a run scheduled, in order (the plan check is left out), the attempt the first one
+ * The platform activities a run scheduled, in order (the plan and policy checks are left out), the attempt the first one
  * started on, and per activity type the attempt it last started on (2 or more: a retry, e.g. after its worker
  * was killed).
  */
@@ -129,7 +129,8 @@ export async function activityLog(
   const events = (await handle.fetchHistory()).events ?? [];
   const typeOf = new Map<string, string>();
   const attempts: Record<string, number> = {};
-  const isPlatformCall = (type: string | undefined) => type !== undefined && type !== 'checkPlan';
+  const checks = ['checkPlan', 'loadPolicy', 'deployWindow'];
+  const isPlatformCall = (type: string | undefined) => type !== undefined && !checks.includes(type);
   let firstStartAttempt: number | undefined;
   for (const e of events) {
     if (e.eventType === EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)

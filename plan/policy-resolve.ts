@@ -1,0 +1,97 @@
+/**
+ * Which rules of the policy apply to a run, and whether one refuses it: the same answer for `validate`,
+ * `deploy` and `release` up front, and for the `loadPolicy` activity when the run starts. Worker and CLI only
+ * (the window check uses Intl).
+ */
+import type { LoadedPolicy } from './policy-load';
+import { freezeCovers, globMatches } from './policy-glob';
+import type { AppliedPolicy, EmergencyFreeze, Guardrails, PolicyBlock } from './policy-types';
+import { describeWindow, windowState } from './policy-window';
+import type { Plan } from './schema';
+
+export interface PolicySubject {
+  service: string;
+  environment: string;
+  system?: string;
+}
+
+export function applicablePolicy(
+  loaded: LoadedPolicy | undefined,
+  subject: PolicySubject,
+  plan: Plan | undefined,
+  nowMs: number,
+  emergency: EmergencyFreeze[] = [],
+): AppliedPolicy {
+  const rules = (loaded?.policy.rules ?? []).filter(
+    (r) =>
+      globMatches(r.match.service, subject.service) &&
+      globMatches(r.match.environment, subject.environment) &&
+      (r.match.system === undefined || globMatches(r.match.system, subject.system)),
+  );
+  const groups = loaded?.policy.groups ?? {};
+  const applied: AppliedPolicy = {
+    version: loaded?.version ?? 'none',
+    rules: rules.map((r) => r.name),
+    approvals: rules.flatMap((r) =>
+      r.approvals
+        ? [
+            {
+              rule: r.name,
+              gate: r.approvals.gate ?? `policy:${r.name}`,
+              count: r.approvals.count,
+              groups: r.approvals.from,
+              approvers: [...new Set(r.approvals.from.flatMap((g) => groups[g] ?? []))],
+              fourEyes: r.approvals.fourEyes,
+              timeout: r.approvals.timeout,
+            },
+          ]
+        : [],
+    ),
+    freezes: rules.flatMap((r) => r.freezes.map((f) => ({ rule: r.name, ...f }))),
+    guardrails: rules.flatMap((r) => (r.guardrails ? [{ rule: r.name, ...r.guardrails }] : [])),
+    emergency: emergency.filter((f) => freezeCovers(f, subject.service, subject.environment)),
+  };
+  const windowRule = rules.find((r) => r.window);
+  if (windowRule?.window) applied.window = { rule: windowRule.name, ...windowRule.window };
+  applied.blocked = blockingRule(applied, plan, nowMs);
+  return applied;
+}
+
+/** The first rule that refuses a run starting at `nowMs`, or undefined. */
+export function blockingRule(applied: AppliedPolicy, plan: Plan | undefined, nowMs: number): PolicyBlock | undefined {
+  const frozen = applied.emergency[0];
+  if (frozen) {
+    const scope = `${frozen.environment}${frozen.service ? `/${frozen.service}` : ''}`;
+    return { rule: `freeze ${scope}`, reason: `emergency freeze of ${scope} by ${frozen.by} since ${frozen.at}: ${frozen.reason}` };
+  }
+  const scheduled = applied.freezes.find((f) => Date.parse(f.from) <= nowMs && nowMs < Date.parse(f.to));
+  if (scheduled) return { rule: scheduled.rule, reason: `frozen from ${scheduled.from} to ${scheduled.to}: ${scheduled.reason}` };
+  if (plan) {
+    for (const g of applied.guardrails) {
+      const broken = guardrailBroken(g, plan);
+      if (broken) return { rule: g.rule, reason: broken };
+    }
+  }
+  if (applied.window?.outside === 'refuse') {
+    const state = windowState(applied.window, nowMs);
+    if (!state.open)
+      return {
+        rule: applied.window.rule,
+        reason: `outside the deploy window (${describeWindow(applied.window)}); it opens ${state.opensLabel ?? 'never'}`,
+      };
+  }
+  return undefined;
+}
+
+function guardrailBroken(g: Guardrails, plan: Plan): string | undefined {
+  const strategy = plan.strategy;
+  const steps = strategy.type === 'canary' ? strategy.steps : [...strategy.prePromotion, ...strategy.postPromotion];
+  if (g.requireAnalysis && !steps.some((s) => s.analysis))
+    return `${plan.metadata.environment} needs at least one analysis step; add one, e.g. - analysis: { preset: … }`;
+  if (g.maxFirstWeight !== undefined && strategy.type === 'canary') {
+    const first = strategy.steps.find((s) => s.setWeight !== undefined)?.setWeight ?? 100;
+    if (first > g.maxFirstWeight)
+      return `the first canary weight is ${first}%, at most ${g.maxFirstWeight}% here; start with - setWeight: ${g.maxFirstWeight}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,91 @@
+/**
+ * The policy file a platform team owns and the worker loads (GLIDEPATH_POLICY_FILE): groups of people, and
+ * rules selected by service / environment / system globs. Validated with zod in the worker and the CLI, never
+ * in workflow code (runs get the resolved rules from the `loadPolicy` activity).
+ */
+import { z } from 'zod';
+import { DurationRanges } from './duration-schema';
+import { MAX_NAME_LENGTH } from './limits';
+import { readableText } from './readable-text';
+
+export const POLICY_KIND = 'Policy';
+
+const Glob = z.string().min(1).max(128);
+const Clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'a time of day is "HH:MM", e.g. "09:00" (24:00 is the end of the day)');
+const Instant = z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'a time is ISO 8601, e.g. "2026-12-20T00:00:00+01:00"');
+
+const TimeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'an IANA time zone, e.g. "Europe/Berlin" or "UTC"');
+
+export const WeekdaySchema = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+
+const ApprovalRule = z.strictObject({
+  /** Distinct approvers needed. */
+  count: z.number().int().min(1).max(10).default(1),
+  /** Groups (from `groups`) whose members may approve. */
+  from: z.array(z.string()).min(1),
+  /** Whoever requested the run cannot approve it. */
+  fourEyes: z.boolean().default(true),
+  timeout: DurationRanges.approvalTimeout.default('24h'),
+  /** The gate's name (default `policy:<rule>`). */
+  gate: z.string().max(MAX_NAME_LENGTH).optional(),
+});
+
+const WindowRule = z
+  .strictObject({
+    days: z.array(WeekdaySchema).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']),
+    from: Clock,
+    to: Clock,
+    timeZone: TimeZone.default('UTC'),
+    outside: z.enum(['wait', 'refuse']).default('wait'),
+  })
+  .refine((w) => w.from < w.to, { message: 'the window must end after it opens on the same day ("to" later than "from")', path: ['to'] });
+
+const FreezeRule = z
+  .strictObject({ from: Instant, to: Instant, reason: readableText('reason', 1000).min(1) })
+  .refine((f) => Date.parse(f.from) < Date.parse(f.to), { message: 'a freeze ends after it starts', path: ['to'] });
+
+const GuardrailRule = z.strictObject({
+  /** Every plan needs at least one analysis step. */
+  requireAnalysis: z.boolean().optional(),
+  /** The first traffic weight a canary sets is at most this percent. */
+  maxFirstWeight: z.number().int().min(1).max(100).optional(),
+});
+
+export const PolicyRuleSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a rule name is letters, digits, ".", "_" and "-"'),
+  match: z.strictObject({ service: Glob.optional(), environment: Glob.optional(), system: Glob.optional() }).default({}),
+  approvals: ApprovalRule.optional(),
+  window: WindowRule.optional(),
+  freezes: z.array(FreezeRule).default([]),
+  guardrails: GuardrailRule.optional(),
+});
+
+export const PolicySchema = z
+  .strictObject({
+    apiVersion: z.literal('glidepath/v1'),
+    kind: z.literal(POLICY_KIND),
+    groups: z.record(z.string(), z.array(readableText('a group member', MAX_NAME_LENGTH).min(1))).default({}),
+    rules: z.array(PolicyRuleSchema).default([]),
+  })
+  .superRefine((policy, ctx) => {
+    const names = new Set<string>();
+    policy.rules.forEach((rule, i) => {
+      if (names.has(rule.name))
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'name'], message: `rule "${rule.name}" is defined twice` });
+      names.add(rule.name);
+      for (const [j, group] of (rule.approvals?.from ?? []).entries()) {
+        if (!policy.groups[group])
+          ctx.addIssue({ code: 'custom', path: ['rules', i, 'approvals', 'from', j], message: `no group "${group}" in groups` });
+      }
+    });
+  });
+
+export type Policy = z.infer<typeof PolicySchema>;
+export type PolicyRule = z.infer<typeof PolicyRuleSchema>;

@@ -1,0 +1,78 @@
+/**
+ * `glidepath freeze`, `unfreeze` and `freezes`: emergency freezes, held by the freeze workflow of the task queue
+ * (started by the first freeze). A freeze refuses new starts in its scope and holds running rollouts at their
+ * next step; abort and rollback still work.
+ */
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import type { Command } from 'commander';
+import type { EmergencyFreeze } from '../plan/policy-types';
+import { TASK_QUEUE } from '../connection/temporal';
+import type { freezeWorkflow } from '../workflows/freeze';
+import { type FreezeRequest, freezeScope, freezeUpdate, freezeWorkflowId, unfreezeUpdate } from '../workflows/freeze-messages';
+import { ActionRefused } from './actions';
+import { connectClient, defaultActor } from './client';
+import { emergencyFreezes } from './policy-check';
+
+interface FreezeOptions {
+  env: string;
+  service?: string;
+  reason: string;
+  by?: string;
+}
+
+const describeFreeze = (f: EmergencyFreeze) => `${freezeScope(f).padEnd(24)} by ${f.by} since ${f.at}: ${f.reason}`;
+
+export function addFreezeCommands(program: Command): void {
+  for (const [name, description] of [
+    ['freeze', 'freeze an environment (or one service): new starts refused (exit 4), running rollouts held at their next step'],
+    ['unfreeze', 'lift a freeze: held rollouts continue'],
+  ] as const) {
+    program
+      .command(name)
+      .requiredOption('--env <environment>', 'the environment, e.g. prod')
+      .option('--service <service>', 'only this service')
+      .requiredOption('--reason <text>', 'why')
+      .option('--by <name>', 'who (default: $GLIDEPATH_USER, $GITHUB_ACTOR, $USER)')
+      .description(description)
+      .action(async (opts: FreezeOptions) => {
+        const request: FreezeRequest = {
+          environment: opts.env,
+          ...(opts.service ? { service: opts.service } : {}),
+          by: opts.by ?? defaultActor(),
+          reason: opts.reason,
+        };
+        const client = await connectClient(`glidepath-cli:${request.by}`);
+        const workflowId = freezeWorkflowId(TASK_QUEUE);
+        try {
+          const receipt =
+            name === 'freeze'
+              ? await client.workflow.executeUpdateWithStart(freezeUpdate, {
+                  args: [request],
+                  startWorkflowOperation: new WithStartWorkflowOperation<typeof freezeWorkflow>('freezeWorkflow', {
+                    workflowId,
+                    taskQueue: TASK_QUEUE,
+                    args: [],
+                    workflowIdConflictPolicy: 'USE_EXISTING',
+                    staticSummary: 'emergency freezes of this task queue',
+                  }),
+                })
+              : await client.workflow.getHandle(workflowId).executeUpdate(unfreezeUpdate, { args: [request] });
+          console.log(receipt.accepted);
+          for (const f of receipt.freezes) console.log(`  frozen: ${describeFreeze(f)}`);
+        } catch (err) {
+          if ((err as Error).name === 'WorkflowNotFoundError') throw new ActionRefused(`${freezeScope(request)} is not frozen: nothing is`);
+          const cause = (err as { cause?: Error }).cause;
+          throw new ActionRefused(`${name} refused: ${cause?.message ?? (err as Error).message}`);
+        }
+      });
+  }
+
+  program
+    .command('freezes')
+    .description('the emergency freezes in force')
+    .action(async () => {
+      const freezes = await emergencyFreezes(await connectClient());
+      if (freezes.length === 0) console.log('nothing is frozen');
+      for (const f of freezes) console.log(describeFreeze(f));
+    });
+}

@@ -1,0 +1,79 @@
+/**
+ * A run under the worker's policy: it reads the rules that apply through the `loadPolicy` activity when it starts
+ * (so its history records the policy version), is refused when one blocks it, and passes the policy's gates
+ * before traffic moves: the deploy window, then each approval the policy requires.
+ */
+import { ApplicationFailure, condition, proxyActivities } from '@temporalio/workflow';
+import type { PolicyActivities } from '../activities/policy';
+import type { AppliedPolicy, DeployWindow, PolicyBlock } from '../plan/policy-types';
+import type { Plan } from '../plan/schema';
+import { recordPolicyHold, recordPolicyRefusal } from './policy-metrics';
+import type { ReleaseLink } from './release-messages';
+import type { Rollout } from './rollout';
+
+const policy = proxyActivities<PolicyActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidPolicy'] },
+});
+
+/** Failure type of a run a policy rule refused; `glidepath deploy --follow` exits 4 on it. */
+export const BLOCKED_BY_POLICY = 'BlockedByPolicy';
+
+function blocked(plan: Plan, block: PolicyBlock): ApplicationFailure {
+  recordPolicyRefusal(plan, block.rule);
+  return ApplicationFailure.create({
+    message: `blocked by policy rule "${block.rule}": ${block.reason}`,
+    type: BLOCKED_BY_POLICY,
+    nonRetryable: true,
+    category: 'BENIGN', // the policy working as designed, not a worker error
+    details: [block],
+  });
+}
+
+/** Reads the policies that apply; throws BlockedByPolicy (before anything changed) when a rule refuses the run. */
+export async function loadRunPolicy(plan: Plan, rollout: Rollout, release?: ReleaseLink): Promise<AppliedPolicy> {
+  const system = release ? release.releaseId.split('@')[0] : undefined;
+  const applied = await policy.loadPolicy.executeWithOptions({ summary: 'read the policies that apply' }, [
+    { plan, system, nowMs: Date.now() },
+  ]);
+  rollout.update({ policy: { version: applied.version, rules: applied.rules } });
+  rollout.freezeHold?.receive({ version: applied.freezeVersion, freezes: applied.emergency });
+  if (rollout.freezeHold) rollout.freezeHold.scheduled = applied.freezes;
+  rollout.approvalPolicy = { requestedBy: plan.metadata.requestedBy, fourEyesRule: applied.approvals.find((a) => a.fourEyes)?.rule };
+  rollout.policyGatesPending = applied.approvals.length > 0;
+  if (applied.blocked) {
+    rollout.update({ message: `blocked by policy rule "${applied.blocked.rule}": ${applied.blocked.reason}` });
+    throw blocked(plan, applied.blocked);
+  }
+  return applied;
+}
+
+/** The policy's gates before traffic moves: wait for (or be refused outside) the deploy window, then the approvals. */
+export async function passPolicyGates(plan: Plan, applied: AppliedPolicy, rollout: Rollout): Promise<void> {
+  if (applied.window) await waitForWindow(plan, applied.window, rollout);
+  for (const a of applied.approvals) {
+    await rollout.approval({ approvers: a.approvers, timeout: a.timeout, onTimeout: 'abort' }, a.gate, {
+      required: a.count,
+      approvedBy: [],
+      rule: a.rule,
+    });
+  }
+  rollout.policyGatesPending = false;
+}
+
+async function waitForWindow(plan: Plan, window: DeployWindow, rollout: Rollout): Promise<void> {
+  const started = Date.now();
+  // The activity answers for the workflow's own time; a wait ends at the opening it named, then it asks again.
+  for (let asked = 0; asked < 10; asked++) {
+    const state = await policy.deployWindow.executeWithOptions({ summary: 'deploy window' }, [{ window, nowMs: Date.now() }]);
+    if (state.open || !state.opensAt) break;
+    if (window.outside === 'refuse')
+      throw blocked(plan, { rule: window.rule, reason: `outside the deploy window; it opens ${state.opensLabel}` });
+    await rollout.holdWhilePaused();
+    rollout.setPhase('AwaitingWindow', `waiting for the deploy window, opens ${state.opensLabel}`);
+    await condition(() => false, Math.max(1, Date.parse(state.opensAt) - Date.now()), {
+      summary: `deploy window opens ${state.opensLabel}`,
+    });
+  }
+  if (Date.now() > started) recordPolicyHold(plan, 'window', Date.now() - started);
+}
