@@ -37,7 +37,11 @@ export interface GlidepathWorkerOptions {
 export async function createWorker(options: GlidepathWorkerOptions): Promise<Worker> {
   const dataConverter = options.dataConverter ?? glidepathDataConverter();
   const prebuiltPath = prebuiltWorkflowBundle(dataConverter.failureConverterPath !== undefined);
-  const workflowBundle = options.workflowBundle ?? (existsSync(prebuiltPath) ? { codePath: prebuiltPath } : undefined);
+  // GLIDEPATH_WORKFLOW_BUNDLE: a bundle built ahead (`npm run build`, or the tests' one), for workers started often.
+  const fromEnvironment = process.env.GLIDEPATH_WORKFLOW_BUNDLE;
+  const workflowBundle =
+    options.workflowBundle ??
+    (fromEnvironment ? { codePath: fromEnvironment } : existsSync(prebuiltPath) ? { codePath: prebuiltPath } : undefined);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,

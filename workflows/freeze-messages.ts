@@ -44,7 +44,7 @@ export const freezeDescriptions = {
   unfreeze:
     'Lift a freeze set with "freeze" (same environment and service). Input: {"environment": "prod", "service": "<optional>", "by": "<you>", "reason": "<why>"}',
   freezes: 'The emergency freezes in force.',
-  broadcast: 'The emergency freezes in force (sent by the freeze workflow, not by people).',
+  broadcast: "The emergency freezes in force (sent by Glidepath's freeze workflow, not by people).",
 } as const;
 
 /** The scope a freeze request names, as status lines print it: `prod` or `prod/payments`. */

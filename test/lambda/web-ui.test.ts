@@ -37,9 +37,13 @@ it('a run is easy to find, read and signal in the Web UI', async () => {
     // The UI lists handlers from the metadata query, with their descriptions.
     const metadata = await handle.query<temporal.api.sdk.v1.IWorkflowMetadata>('__temporal_workflow_metadata');
     const names = (defs?: temporal.api.sdk.v1.IWorkflowInteractionDefinition[] | null) => (defs ?? []).map((d) => d.name).sort();
-    expect(names(metadata.definition?.signalDefinitions)).toEqual(['abort', 'measurements', 'pause', 'resume']);
+    // measurements and freezes come from Glidepath's own workflows (analyses, the freeze owner), not from people.
+    expect(names(metadata.definition?.signalDefinitions)).toEqual(['abort', 'freezes', 'measurements', 'pause', 'resume']);
     expect(names(metadata.definition?.updateDefinitions)).toEqual(['approve', 'promote', 'reject']);
-    const forPeople = metadata.definition!.signalDefinitions!.filter((d) => d.name !== 'measurements');
+    const forPeople = metadata.definition!.signalDefinitions!.filter((d) => d.name !== 'measurements' && d.name !== 'freezes');
+    for (const def of metadata.definition!.signalDefinitions!.filter((d) => !forPeople.includes(d))) {
+      expect(def.description).toMatch(/sent by Glidepath/);
+    }
     for (const def of [...forPeople, ...metadata.definition!.updateDefinitions!]) {
       expect(def.description).toMatch(/Input: \{"by": /);
     }

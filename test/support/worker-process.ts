@@ -1,6 +1,7 @@
 /** A real `glidepath worker` process, for tests that kill it. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { inject } from 'vitest';
 import type { Platform } from '../../activities/types';
 
 export interface WorkerProcess {
@@ -28,11 +29,17 @@ export async function spawnWorker(env: Record<string, string>, hold?: HeldCall):
     ? [process.execPath, ['--import', 'tsx', path.join(__dirname, 'held-worker.ts')]]
     : [path.join(root, 'bin', 'glidepath'), ['worker']];
   const holdEnv = hold ? { GLIDEPATH_TEST_HOLD: `${hold.call}:${hold.when}`, GLIDEPATH_TEST_WORKFLOW_BUNDLE: hold.workflowBundle } : {};
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env, ...holdEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The tests' prebuilt workflow bundle, as a deployed worker loads the image's: no webpack run at each start.
+  const bundleEnv = { GLIDEPATH_WORKFLOW_BUNDLE: inject('workflowBundlePath') };
+  const child = spawn(command, args, {
+    cwd: root,
+    env: { ...process.env, ...bundleEnv, ...env, ...holdEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  const waitFor = async (pattern: RegExp, timeoutMs = 60_000) => {
+  const waitFor = async (pattern: RegExp, timeoutMs = 120_000) => {
     const deadline = Date.now() + timeoutMs;
     while (!pattern.test(output)) {
       if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline)
