@@ -10,21 +10,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import { durationMs } from '../../plan/duration';
 import type { Metadata } from '../../plan/schema';
 import type { EcsTarget } from '../../plan/targets';
+import { releaseMarker } from '../release-marks';
 import { type TrafficRouter, weightCheck } from '../traffic-router';
 import type { Workload } from '../workload';
 import { type RollingData, decodeRollingData } from './candidate';
 import type { EcsClients } from './clients';
 import { rollingDone, waitFor } from './readiness';
 import { describeService } from './services';
-import {
-  TAG_PREVIOUS,
-  TAG_RELEASE,
-  describeTaskDefinition,
-  registerDerived,
-  releaseMarker,
-  shortTaskDefinition,
-  tagValue,
-} from './task-definitions';
+import { TAG_PREVIOUS, TAG_RELEASE, describeTaskDefinition, registerDerived, shortTaskDefinition, tagValue } from './task-definitions';
 
 async function liveService(ecs: ECSClient, t: EcsTarget) {
   const service = await describeService(ecs, t.cluster, t.service);

@@ -8,6 +8,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { durationMs } from '../../plan/duration';
 import type { EcsTarget } from '../../plan/targets';
+import { releaseMarker } from '../release-marks';
 import type { Candidate } from '../types';
 import type { Release, Workload } from '../workload';
 import { albRouter } from './alb-router';
@@ -15,7 +16,7 @@ import { type PairData, decodePairData } from './candidate';
 import type { EcsClients } from './clients';
 import { serviceReady, waitFor } from './readiness';
 import { activeServices, assertIdle, createServiceLike, describeService, liveService, releaseServiceName, removeService } from './services';
-import { TAG_RELEASE, registerDerived, releaseMarker } from './task-definitions';
+import { TAG_RELEASE, registerDerived } from './task-definitions';
 import { type TrafficPoint, type Weights, describePoint, readWeights, setWeights, split } from './traffic';
 
 /** The plan's load balancer settings; a servicePair target always has them (the schema checks). */

@@ -6,11 +6,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { V1Container, V1Deployment } from '@kubernetes/client-node';
 import type { Metadata } from '../../plan/schema';
-import type { KubeClients } from './clients';
+import { releaseMarker } from '../release-marks';
+import type { ClusterClients } from './clients';
 import { ANNOTATION_CANDIDATE, ANNOTATION_RELEASE, LABEL_MANAGED_BY, LABEL_RELEASE, apply, deploymentRef, patch, read } from './objects';
 import { scaledAnnotation } from './readiness';
 
-export async function readDeployment(k: KubeClients, namespace: string, name: string): Promise<V1Deployment> {
+export async function readDeployment(k: ClusterClients, namespace: string, name: string): Promise<V1Deployment> {
   const d = await read<V1Deployment>(k, deploymentRef(namespace, name));
   if (!d) throw ApplicationFailure.nonRetryable(`Deployment ${namespace}/${name} does not exist`, 'NotFound');
   return d;
@@ -28,8 +29,6 @@ export function containerOf(d: V1Deployment, name: string): V1Container {
   return found;
 }
 
-export const releaseMarker = (m: Metadata) => `${m.service}/${m.environment}/${m.release}`;
-
 export interface ReleaseDeployment {
   name: string;
   image: string;
@@ -44,7 +43,7 @@ export interface ReleaseDeployment {
 }
 
 /** Creates (or re-applies, unchanged) a Deployment like `base` running the release. */
-export async function applyReleaseDeployment(k: KubeClients, base: V1Deployment, r: ReleaseDeployment): Promise<V1Deployment> {
+export async function applyReleaseDeployment(k: ClusterClients, base: V1Deployment, r: ReleaseDeployment): Promise<V1Deployment> {
   const namespace = base.metadata!.namespace!;
   const template = base.spec!.template;
   const selector = base.spec!.selector;
@@ -85,7 +84,7 @@ export function candidateDataOf(d: V1Deployment | undefined, release: string): R
 }
 
 /** Sets the replicas, recording when (see readiness.ts: the controller's progress deadline does not cover scaling). */
-export async function scale(k: KubeClients, namespace: string, name: string, replicas: number): Promise<void> {
+export async function scale(k: ClusterClients, namespace: string, name: string, replicas: number): Promise<void> {
   const current = await read<V1Deployment>(k, deploymentRef(namespace, name));
   if (current && replicasOf(current) === replicas) return;
   await patch(k, deploymentRef(namespace, name), { metadata: { annotations: scaledAnnotation(current, replicas) }, spec: { replicas } });

@@ -7,14 +7,14 @@ import type { KubernetesTarget } from '../../plan/targets';
 import { weightCheck } from '../traffic-router';
 import type { CanaryRouter } from './canary-router';
 import type { CanaryData } from './candidate';
-import type { KubeClients } from './clients';
+import type { ClusterClients } from './clients';
 import { route, routePoint } from './context';
 import { readDeployment } from './deployments';
 import { POD_TEMPLATE_HASH } from './objects';
 import { currentTemplateHash, setSelector } from './services';
 import { routeWeights, setRouteWeights } from './traffic';
 
-export function routeRouter(k: KubeClients, t: KubernetesTarget, d: CanaryData): CanaryRouter {
+export function routeRouter(k: ClusterClients, t: KubernetesTarget, d: CanaryData): CanaryRouter {
   const point = routePoint(t);
   const stableService = route(t)!.stableService;
   const setWeight = (weight: number) => setRouteWeights(k, point, weight);

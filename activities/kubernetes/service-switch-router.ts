@@ -6,13 +6,13 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { type TrafficRouter, weightCheck } from '../traffic-router';
 import type { BlueGreenData } from './candidate';
-import type { KubeClients } from './clients';
+import type { ClusterClients } from './clients';
 import { readService, setSelector } from './services';
 
 /** On the active Service: the Deployment it serves. */
 export const ANNOTATION_ACTIVE = 'glidepath/active-deployment';
 
-export function serviceSwitchRouter(k: KubeClients, d: BlueGreenData): TrafficRouter {
+export function serviceSwitchRouter(k: ClusterClients, d: BlueGreenData): TrafficRouter {
   const toStable = () => setSelector(k, d.namespace, d.activeService, d.stableSelector, { [ANNOTATION_ACTIVE]: d.stableDeployment });
   return {
     async setWeight(weight) {

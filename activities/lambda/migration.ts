@@ -3,7 +3,6 @@
  * tag on the function, so a retry after a crash finds it and does not apply the migration again. The function
  * also receives the key, so one interrupted between its own commit and our tag can recognise a repeat.
  */
-import { createHash } from 'node:crypto';
 import {
   GetFunctionConfigurationCommand,
   InvokeCommand,
@@ -14,13 +13,14 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { Metadata } from '../../plan/schema';
 import type { LambdaMigration } from '../../plan/targets';
+import { migrationDoneTag, sha256Hex } from '../release-marks';
 import type { MigrationResult } from '../types';
 
 export async function runLambdaMigration(client: LambdaClient, task: LambdaMigration, key: string, m: Metadata): Promise<MigrationResult> {
   const fn = await client.send(new GetFunctionConfigurationCommand({ FunctionName: task.functionName }));
   const arn = fn.FunctionArn!;
-  const tagKey = `glidepath:migration:${m.service}.${m.environment}`;
-  const marker = createHash('sha256').update(key).digest('hex').slice(0, 32);
+  const tagKey = migrationDoneTag(m);
+  const marker = sha256Hex(key, 32);
   const tags = await client.send(new ListTagsCommand({ Resource: arn }));
   if (tags.Tags?.[tagKey] === marker) return { ran: false, output: 'already applied' };
 
