@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { V1Container, V1Deployment } from '@kubernetes/client-node';
 import type { Metadata } from '../../plan/schema';
 import { releaseMarker } from '../release-marks';
+import type { CandidateData } from '../types';
 import type { ClusterClients } from './clients';
 import { ANNOTATION_CANDIDATE, ANNOTATION_RELEASE, LABEL_MANAGED_BY, LABEL_RELEASE, apply, deploymentRef, patch, read } from './objects';
 import { scaledAnnotation } from './readiness';
@@ -39,7 +40,7 @@ export interface ReleaseDeployment {
   progressDeadlineSeconds: number;
   metadata: Metadata;
   /** Candidate.data, kept on the Deployment. */
-  candidate: Record<string, string>;
+  candidate: CandidateData;
 }
 
 /** Creates (or re-applies, unchanged) a Deployment like `base` running the release. */
@@ -76,11 +77,13 @@ export async function applyReleaseDeployment(k: ClusterClients, base: V1Deployme
   return apply(k, object);
 }
 
-/** The Candidate.data a release Deployment carries, if it belongs to `release`. */
-export function candidateDataOf(d: V1Deployment | undefined, release: string): Record<string, string> | undefined {
+/** The Candidate.data a release Deployment carries, if it belongs to `release` (text fields only, as stored). */
+export function candidateDataOf(d: V1Deployment | undefined, release: string): CandidateData | undefined {
   if (!d || d.metadata?.labels?.[LABEL_RELEASE] !== release) return undefined;
   const text = d.metadata?.annotations?.[ANNOTATION_CANDIDATE];
-  return text ? (JSON.parse(text) as Record<string, string>) : undefined;
+  const parsed: unknown = text ? JSON.parse(text) : undefined;
+  if (!parsed || typeof parsed !== 'object') return undefined;
+  return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
 /** Sets the replicas, recording when (see readiness.ts: the controller's progress deadline does not cover scaling). */
