@@ -4,7 +4,7 @@
  */
 import { defineConfig } from 'vitest/config';
 
-export const UNIT_TESTS = ['test/unit/**/*.test.ts', 'test/plan/**/*.test.ts', 'test/analysis/evaluate.test.ts', 'test/analysis/schema.test.ts'];
+export const UNIT_TESTS = ['test/unit/**/*.test.ts', 'test/activities/workload-contract.test.ts', 'test/plan/**/*.test.ts', 'test/analysis/evaluate.test.ts', 'test/analysis/schema.test.ts'];
 
 export default defineConfig({
   test: {

@@ -1,6 +1,7 @@
 /**
  * The contract between workflows and platforms. Workflows import these types only; each platform
- * (activities/lambda, activities/ecs, activities/kubernetes) implements `Platform` behind them.
+ * (activities/lambda, activities/ecs, activities/kubernetes) implements `Platform` behind them, built from a
+ * workload and a traffic router (activities/workload.ts, activities/traffic-router.ts).
  *
  * Every operation is idempotent: a worker that crashes mid-call and runs it again leaves the same state.
  */
@@ -19,12 +20,23 @@ export interface MeasurementRecord {
   message?: string;
 }
 
+/**
+ * Candidate.data as stored: text only. Candidates are kept in workflow histories (and, on Kubernetes, in an
+ * annotation), so the shape stays the one runs in flight carry; each platform reads it with its own decoder.
+ */
+export type CandidateData = Record<string, string>;
+
 /** The new version deployed beside the stable one, as the platform names them. */
 export interface Candidate {
   stableVersion: string;
   candidateVersion: string;
+  /**
+   * The release is the live one already (an earlier run promoted it): every call after deploy leaves it alone.
+   * Absent on candidates recorded before this field; the platform then tells from `data` (activities/workload.ts).
+   */
+  unchanged?: boolean;
   /** Platform-specific names (services, target groups, Deployments) needed by later calls. */
-  data: Record<string, string>;
+  data: CandidateData;
 }
 
 export interface DeployInput {

@@ -5,7 +5,6 @@
  * - success is recorded as a tag on the task definition, so a retry after the task is long gone from
  *   ListTasks (ECS forgets stopped tasks after about an hour) still does not run it again.
  */
-import { createHash } from 'node:crypto';
 import {
   DescribeTasksCommand,
   type ECSClient,
@@ -19,6 +18,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { durationMs } from '../../plan/duration';
 import type { Metadata } from '../../plan/schema';
 import type { EcsMigration } from '../../plan/targets';
+import { migrationDoneTag, sha256Hex } from '../release-marks';
 import type { MigrationResult } from '../types';
 import { pollUntil } from '../poll';
 import { describeTaskDefinition, registerDerived, tagValue } from './task-definitions';
@@ -30,9 +30,9 @@ export async function runEcsMigration(
   m: Metadata,
   intervalMs?: number,
 ): Promise<MigrationResult> {
-  const hash = createHash('sha256').update(key).digest('hex');
+  const hash = sha256Hex(key);
   const startedBy = `glidepath-${hash.slice(0, 26)}`; // ECS allows 36 characters
-  const doneTag = `glidepath:migration:${m.service}.${m.environment}`;
+  const doneTag = migrationDoneTag(m);
   const { taskDefinition, tags } = await describeTaskDefinition(ecs, task.taskDefinition);
   if (tagValue(tags, doneTag) === hash.slice(0, 32)) return { ran: false, output: 'already applied' };
 

@@ -10,18 +10,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import { durationMs } from '../../plan/duration';
 import type { Metadata } from '../../plan/schema';
 import type { EcsTarget } from '../../plan/targets';
-import type { Candidate, DeployInput } from '../types';
+import { releaseMarker } from '../release-marks';
+import { type TrafficRouter, weightCheck } from '../traffic-router';
+import type { Workload } from '../workload';
+import { type RollingData, decodeRollingData } from './candidate';
+import type { EcsClients } from './clients';
 import { rollingDone, waitFor } from './readiness';
 import { describeService } from './services';
-import {
-  TAG_PREVIOUS,
-  TAG_RELEASE,
-  describeTaskDefinition,
-  registerDerived,
-  releaseMarker,
-  shortTaskDefinition,
-  tagValue,
-} from './task-definitions';
+import { TAG_PREVIOUS, TAG_RELEASE, describeTaskDefinition, registerDerived, shortTaskDefinition, tagValue } from './task-definitions';
 
 async function liveService(ecs: ECSClient, t: EcsTarget) {
   const service = await describeService(ecs, t.cluster, t.service);
@@ -29,72 +25,88 @@ async function liveService(ecs: ECSClient, t: EcsTarget) {
   return service;
 }
 
-export async function deployRolling(
-  ecs: ECSClient,
-  t: EcsTarget,
-  metadata: Metadata,
-  strategy: DeployInput['strategy'],
-): Promise<Candidate> {
-  if (strategy === 'blueGreen') {
-    throw ApplicationFailure.nonRetryable(
-      'blue-green needs two services to switch between; use deployment: servicePair, or a canary strategy without setWeight for a rolling update',
-      'InvalidPlan',
-    );
-  }
-  const service = await liveService(ecs, t);
-  const current = service.taskDefinition!;
-  const { tags } = await describeTaskDefinition(ecs, current);
-  let previous = current;
-  let next = current;
-  if (tagValue(tags, TAG_RELEASE) === releaseMarker(metadata)) {
-    // An earlier attempt already started this update.
-    previous = tagValue(tags, TAG_PREVIOUS) ?? current;
-  } else {
-    next = await registerDerived(ecs, current, t.taskDefinition, { [TAG_RELEASE]: releaseMarker(metadata), [TAG_PREVIOUS]: current });
-    await ecs.send(
-      new UpdateServiceCommand({ cluster: t.cluster, service: t.service, taskDefinition: next, desiredCount: t.desiredCount }),
-    );
-  }
-  return {
-    stableVersion: shortTaskDefinition(previous),
-    candidateVersion: shortTaskDefinition(next),
-    data: { mode: 'rolling', cluster: t.cluster, service: t.service, taskDefinitionArn: next, previousTaskDefinitionArn: previous },
-  };
-}
-
-export async function waitRolling(ecs: ECSClient, t: EcsTarget, candidate: Candidate, intervalMs?: number): Promise<void> {
-  const { taskDefinitionArn } = candidate.data;
-  await waitFor(
-    `rolling update of ${t.service} to ${candidate.candidateVersion}`,
-    async () => rollingDone(await liveService(ecs, t), taskDefinitionArn),
-    durationMs(t.readyTimeout),
-    intervalMs,
-  );
-}
+/** A rolling update cannot split traffic: the only weight it can honour is all of it, which it has once ready. */
+const allOrNothing: TrafficRouter = {
+  async setWeight(weight) {
+    if (weight < 100) {
+      throw ApplicationFailure.nonRetryable(
+        `a rolling update cannot send ${weight}% of traffic to the new version; remove setWeight steps or use deployment: servicePair`,
+        'InvalidPlan',
+      );
+    }
+  },
+  async pinStable() {},
+  async reset() {}, // the rollback's update back to the previous revision moves the traffic
+  verify: async (weight) => weightCheck(weight, { stable: 0, candidate: 100 }),
+};
 
 /** Back to the previous revision, if the service still runs this release's one (ECS may have rolled back itself). */
-export async function rollbackRolling(ecs: ECSClient, t: EcsTarget, metadata: Metadata, candidate?: Candidate): Promise<void> {
+async function rollBackTo(ecs: ECSClient, t: EcsTarget, metadata: Metadata, candidate?: RollingData): Promise<void> {
   const service = await describeService(ecs, t.cluster, t.service);
   if (!service) return;
   const current = service.taskDefinition!;
-  let previous = candidate?.data.previousTaskDefinitionArn;
+  let previous = candidate?.previousTaskDefinitionArn;
   if (!candidate) {
     const { tags } = await describeTaskDefinition(ecs, current);
     if (tagValue(tags, TAG_RELEASE) !== releaseMarker(metadata)) return; // the update never started
     previous = tagValue(tags, TAG_PREVIOUS);
-  } else if (current !== candidate.data.taskDefinitionArn) {
+  } else if (current !== candidate.taskDefinitionArn) {
     return; // already back (circuit breaker or an earlier attempt), or someone deployed since: leave it
   }
   if (!previous || previous === current) return;
   await ecs.send(new UpdateServiceCommand({ cluster: t.cluster, service: t.service, taskDefinition: previous }));
 }
 
-/** A rolling update cannot split traffic: the only weight it can honour is all of it. */
-export function rollingTraffic(weight: number): void {
-  if (weight < 100) {
-    throw ApplicationFailure.nonRetryable(
-      `a rolling update cannot send ${weight}% of traffic to the new version; remove setWeight steps or use deployment: servicePair`,
-      'InvalidPlan',
-    );
-  }
+export function rollingUpdate(clients: EcsClients, intervalMs: number): Workload<EcsTarget, RollingData> {
+  const ecsOf = (t: EcsTarget) => clients(t.region).ecs;
+  return {
+    decode: decodeRollingData,
+    router: () => allOrNothing,
+
+    async deploy(t, { metadata, strategy }) {
+      if (strategy === 'blueGreen') {
+        throw ApplicationFailure.nonRetryable(
+          'blue-green needs two services to switch between; use deployment: servicePair, or a canary strategy without setWeight for a rolling update',
+          'InvalidPlan',
+        );
+      }
+      const ecs = ecsOf(t);
+      const service = await liveService(ecs, t);
+      const current = service.taskDefinition!;
+      const { tags } = await describeTaskDefinition(ecs, current);
+      let previous = current;
+      let next = current;
+      if (tagValue(tags, TAG_RELEASE) === releaseMarker(metadata)) {
+        // An earlier attempt already started this update.
+        previous = tagValue(tags, TAG_PREVIOUS) ?? current;
+      } else {
+        next = await registerDerived(ecs, current, t.taskDefinition, { [TAG_RELEASE]: releaseMarker(metadata), [TAG_PREVIOUS]: current });
+        await ecs.send(
+          new UpdateServiceCommand({ cluster: t.cluster, service: t.service, taskDefinition: next, desiredCount: t.desiredCount }),
+        );
+      }
+      const data: RollingData = {
+        mode: 'rolling',
+        cluster: t.cluster,
+        service: t.service,
+        taskDefinitionArn: next,
+        previousTaskDefinitionArn: previous,
+      };
+      return { stableVersion: shortTaskDefinition(previous), candidateVersion: shortTaskDefinition(next), data: { ...data } };
+    },
+
+    async waitReady({ target: t, candidate, data }) {
+      await waitFor(
+        `rolling update of ${t.service} to ${candidate.candidateVersion}`,
+        async () => rollingDone(await liveService(ecsOf(t), t), data.taskDefinitionArn),
+        durationMs(t.readyTimeout),
+        intervalMs,
+      );
+    },
+
+    // A completed rolling update is live already: promotion is the router's 100%, which it has.
+    rollback: ({ target: t, metadata, data }) => rollBackTo(ecsOf(t), t, metadata, data),
+    rollbackUnknown: (t, metadata) => rollBackTo(ecsOf(t), t, metadata),
+    // The previous revision stays as history: nothing to retire.
+  };
 }

@@ -1,5 +1,4 @@
 /** ECS services: finding the live one, creating the new one beside it, and removing either, idempotently. */
-import { createHash } from 'node:crypto';
 import {
   CreateServiceCommand,
   DeleteServiceCommand,
@@ -10,6 +9,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { ApplicationFailure } from '@temporalio/common';
+import { sha256Hex } from '../release-marks';
 
 /** `payments-api` + `v1.4.2` → `payments-api-v1-4-2` (ECS names allow letters, digits, "-" and "_"). */
 export function releaseServiceName(service: string, release: string): string {
@@ -108,7 +108,7 @@ export async function createServiceLike(ecs: ECSClient, stable: Service, s: NewS
       enableExecuteCommand: stable.enableExecuteCommand,
       tags: Object.entries(s.tags).map(([key, value]) => ({ key, value })),
       // Same token on a retry: ECS returns the service created by the first attempt instead of failing.
-      clientToken: createHash('sha256').update(`${s.cluster}/${s.name}/${s.taskDefinitionArn}`).digest('hex').slice(0, 36),
+      clientToken: sha256Hex(`${s.cluster}/${s.name}/${s.taskDefinitionArn}`, 36),
     }),
   );
 }

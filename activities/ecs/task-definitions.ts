@@ -4,7 +4,6 @@
  * that say which release it is for and what it was derived from, so a retry finds it instead of registering
  * another, and a rollback knows what to go back to.
  */
-import { createHash } from 'node:crypto';
 import {
   type ContainerDefinition,
   DescribeTaskDefinitionCommand,
@@ -16,7 +15,7 @@ import {
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Metadata } from '../../plan/schema';
+import { sha256Hex } from '../release-marks';
 
 export const TAG_RELEASE = 'glidepath:release';
 export const TAG_PREVIOUS = 'glidepath:previous-task-definition';
@@ -29,8 +28,6 @@ export interface ContainerChange {
   environment?: Record<string, string>;
   secrets?: { name: string; valueFrom: string }[];
 }
-
-export const releaseMarker = (m: Metadata) => `${m.service}/${m.environment}/${m.release}`;
 
 export function tagValue(tags: Tag[] | undefined, key: string): string | undefined {
   return tags?.find((t) => t.key === key)?.value;
@@ -54,10 +51,7 @@ export async function registerDerived(
 ): Promise<string> {
   const { taskDefinition: base } = await describeTaskDefinition(ecs, baseRef);
   const target = family ?? base.family!;
-  const spec = createHash('sha256')
-    .update(JSON.stringify({ base: base.taskDefinitionArn, target, change, tags }))
-    .digest('hex')
-    .slice(0, 32);
+  const spec = sha256Hex(JSON.stringify({ base: base.taskDefinitionArn, target, change, tags }), 32);
   const latest = await latestRevision(ecs, target);
   if (latest && tagValue(latest.tags, TAG_SPEC) === spec) return latest.taskDefinition.taskDefinitionArn!;
 

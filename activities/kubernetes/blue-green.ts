@@ -1,150 +1,138 @@
 /**
  * Blue-green: each release is its own Deployment `<deployment>-<release>`, made from the one the active Service
  * serves now. The active Service is pinned to the serving Deployment's ReplicaSet (pod-template-hash) before
- * the new Pods exist; the preview Service selects the new Pods; the switch patches the active Service's
- * selector to them. Which Deployment is active is kept in an annotation on the active Service, so the next
- * release knows where to start from; the previous Deployment stays until retirePrevious removes it.
+ * the new Pods exist; the preview Service selects the new Pods; the switch is the active Service's selector
+ * (service-switch-router.ts). The previous Deployment stays until retirePrevious removes it.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { durationMs } from '../../plan/duration';
-import type { Metadata } from '../../plan/schema';
-import type { Candidate } from '../types';
+import type { KubernetesTarget } from '../../plan/targets';
+import type { Workload } from '../workload';
+import { type BlueGreenData, decodeBlueGreenData, encodeBlueGreenData, recordedUnchanged } from './candidate';
 import type { Ctx } from './context';
 import { applyReleaseDeployment, candidateDataOf, containerOf, readDeployment, replicasOf } from './deployments';
 import { LABEL_RELEASE, POD_TEMPLATE_HASH, childName, deploymentRef, read, releaseLabel, remove } from './objects';
 import { rolloutState, waitRolledOut } from './readiness';
-import { assertSelects, baseSelector, currentTemplateHash, decodeSelector, encodeSelector, readService, setSelector } from './services';
+import { assertSelects, baseSelector, currentTemplateHash, readService, setSelector } from './services';
+import { ANNOTATION_ACTIVE, serviceSwitchRouter } from './service-switch-router';
 
-/** On the active Service: the Deployment it serves. */
-export const ANNOTATION_ACTIVE = 'glidepath/active-deployment';
 /** On the preview Service: the Deployment it reaches. */
 export const ANNOTATION_PREVIEW = 'glidepath/preview-deployment';
 
-export interface BlueGreenData extends Record<string, string> {
-  mode: 'blueGreen';
-  namespace: string;
-  stableDeployment: string;
-  candidateDeployment: string;
-  release: string;
-  activeService: string;
-  previewService: string;
-  /** The active Service's selector pinned to the stable ReplicaSet; the new version's selector. */
-  stableSelector: string;
-  candidateSelector: string;
-}
-
-function services(c: Ctx) {
-  if (!c.t.blueGreen) {
+function services(t: KubernetesTarget) {
+  if (!t.blueGreen) {
     throw ApplicationFailure.nonRetryable(
       'a blue-green plan on Kubernetes needs target.blueGreen (activeService and previewService)',
       'InvalidPlan',
     );
   }
-  return c.t.blueGreen;
+  return t.blueGreen;
 }
 
-const candidateName = (c: Ctx, metadata: Metadata) => childName(c.t.deployment, metadata.release);
+export function blueGreenDeployments(ctx: (t: KubernetesTarget) => Ctx): Workload<KubernetesTarget, BlueGreenData> {
+  const candidateName = (t: KubernetesTarget, release: string) => childName(t.deployment, release);
+  const kOf = (t: KubernetesTarget) => ctx(t).k;
 
-export async function deployBlueGreen(c: Ctx, metadata: Metadata): Promise<Candidate> {
-  const { k, t } = c;
-  const { activeService, previewService } = services(c);
-  const active = await readService(k, t.namespace, activeService);
-  await readService(k, t.namespace, previewService);
-  const stableName = active.metadata?.annotations?.[ANNOTATION_ACTIVE] ?? t.deployment;
-  const name = candidateName(c, metadata);
-  const release = releaseLabel(metadata.release);
-  if (stableName === name) {
-    return {
-      stableVersion: name,
-      candidateVersion: name,
-      data: { mode: 'blueGreen', unchanged: 'true', namespace: t.namespace, candidateDeployment: name },
-    };
+  /** Both Services back on the previous Deployment, then the new one removed. */
+  async function rollback(t: KubernetesTarget, d: BlueGreenData) {
+    const k = kOf(t);
+    await serviceSwitchRouter(k, d).reset();
+    await setSelector(k, d.namespace, d.previewService, d.stableSelector, { [ANNOTATION_PREVIEW]: d.stableDeployment });
+    await remove(k, deploymentRef(d.namespace, d.candidateDeployment));
   }
-  const existing = candidateDataOf(await read<V1Deployment>(k, deploymentRef(t.namespace, name)), release);
-  if (existing) return { stableVersion: existing.stableDeployment, candidateVersion: name, data: existing }; // an earlier attempt made it
 
-  const stable = await readDeployment(k, t.namespace, stableName);
-  containerOf(stable, t.container);
-  const state = rolloutState(stable);
-  if (!state.done)
-    throw ApplicationFailure.retryable(`Deployment ${t.namespace}/${stableName} is still rolling out (${state.summary})`, 'RollingOut');
-  const base = baseSelector(active);
-  assertSelects(base, stable, activeService);
-  const stableSelector = { ...base, [POD_TEMPLATE_HASH]: await currentTemplateHash(k, stable) };
-  const labels = { [LABEL_RELEASE]: release };
-  const data: BlueGreenData = {
-    mode: 'blueGreen',
-    namespace: t.namespace,
-    stableDeployment: stableName,
-    candidateDeployment: name,
-    release,
-    activeService,
-    previewService,
-    stableSelector: encodeSelector(stableSelector),
-    candidateSelector: encodeSelector({ ...base, ...labels }),
+  return {
+    decode: decodeBlueGreenData,
+    router: (t, d) => serviceSwitchRouter(kOf(t), d),
+    recordedUnchanged,
+
+    async deploy(t, { metadata }) {
+      const k = kOf(t);
+      const { activeService, previewService } = services(t);
+      const active = await readService(k, t.namespace, activeService);
+      await readService(k, t.namespace, previewService);
+      const stableName = active.metadata?.annotations?.[ANNOTATION_ACTIVE] ?? t.deployment;
+      const name = candidateName(t, metadata.release);
+      const release = releaseLabel(metadata.release);
+      if (stableName === name) {
+        return {
+          stableVersion: name,
+          candidateVersion: name,
+          unchanged: true,
+          data: { mode: 'blueGreen', unchanged: 'true', namespace: t.namespace, candidateDeployment: name },
+        };
+      }
+      const existing = candidateDataOf(await read<V1Deployment>(k, deploymentRef(t.namespace, name)), release);
+      if (existing) return { stableVersion: existing.stableDeployment, candidateVersion: name, data: existing }; // an earlier attempt made it
+
+      const stable = await readDeployment(k, t.namespace, stableName);
+      containerOf(stable, t.container);
+      const state = rolloutState(stable);
+      if (!state.done)
+        throw ApplicationFailure.retryable(`Deployment ${t.namespace}/${stableName} is still rolling out (${state.summary})`, 'RollingOut');
+      const base = baseSelector(active);
+      assertSelects(base, stable, activeService);
+      const labels = { [LABEL_RELEASE]: release };
+      const data: BlueGreenData = {
+        mode: 'blueGreen',
+        namespace: t.namespace,
+        stableDeployment: stableName,
+        candidateDeployment: name,
+        release,
+        activeService,
+        previewService,
+        stableSelector: { ...base, [POD_TEMPLATE_HASH]: await currentTemplateHash(k, stable) },
+        candidateSelector: { ...base, ...labels },
+      };
+      // Pinned before the new Pods exist, which carry the same app labels.
+      await serviceSwitchRouter(k, data).pinStable();
+      const stored = encodeBlueGreenData(data);
+      await applyReleaseDeployment(k, stable, {
+        name,
+        image: t.image,
+        container: t.container,
+        replicas: t.replicas ?? replicasOf(stable),
+        labels,
+        progressDeadlineSeconds: Math.ceil(durationMs(t.progressDeadline) / 1000),
+        metadata,
+        candidate: stored,
+      });
+      return { stableVersion: stableName, candidateVersion: name, data: stored };
+    },
+
+    async waitReady({ target: t, data: d }) {
+      await waitRolledOut(kOf(t), d.namespace, d.candidateDeployment, {
+        what: `${d.candidateDeployment} ready`,
+        intervalMs: ctx(t).intervalMs,
+        timeoutMs: durationMs(t.progressDeadline) + 30_000,
+      });
+    },
+
+    preview: ({ target: t, data: d }) =>
+      setSelector(kOf(t), d.namespace, d.previewService, d.candidateSelector, { [ANNOTATION_PREVIEW]: d.candidateDeployment }),
+
+    // Promotion is the switch (the router at 100%): the old Deployment keeps running for a switch back.
+    rollback: ({ target, data }) => rollback(target, data),
+
+    async rollbackUnknown(t, metadata) {
+      if (!t.blueGreen) return;
+      const d = await read<V1Deployment>(kOf(t), deploymentRef(t.namespace, candidateName(t, metadata.release)));
+      const stored = candidateDataOf(d, releaseLabel(metadata.release));
+      if (stored) await rollback(t, decodeBlueGreenData(stored));
+    },
+
+    /** After the scale-down delay: the previous Deployment removed, unless the active Service still serves it. */
+    async retirePrevious({ target: t, data: d }) {
+      const k = kOf(t);
+      const active = await readService(k, d.namespace, d.activeService);
+      if (active.metadata?.annotations?.[ANNOTATION_ACTIVE] !== d.candidateDeployment) {
+        throw ApplicationFailure.nonRetryable(
+          `refusing to remove ${d.stableDeployment}: Service ${d.activeService} serves ${active.metadata?.annotations?.[ANNOTATION_ACTIVE] ?? d.stableDeployment}, not ${d.candidateDeployment}`,
+          'Conflict',
+        );
+      }
+      await remove(k, deploymentRef(d.namespace, d.stableDeployment));
+    },
   };
-  // Pinned before the new Pods exist, which carry the same app labels.
-  await setSelector(k, t.namespace, activeService, stableSelector, { [ANNOTATION_ACTIVE]: stableName });
-  await applyReleaseDeployment(k, stable, {
-    name,
-    image: t.image,
-    container: t.container,
-    replicas: t.replicas ?? replicasOf(stable),
-    labels,
-    progressDeadlineSeconds: Math.ceil(durationMs(t.progressDeadline) / 1000),
-    metadata,
-    candidate: data,
-  });
-  return { stableVersion: stableName, candidateVersion: name, data };
-}
-
-export async function waitBlueGreenReady(c: Ctx, d: BlueGreenData): Promise<void> {
-  if (d.unchanged) return;
-  await waitRolledOut(c.k, d.namespace, d.candidateDeployment, {
-    what: `${d.candidateDeployment} ready`,
-    intervalMs: c.intervalMs,
-    timeoutMs: durationMs(c.t.progressDeadline) + 30_000,
-  });
-}
-
-export async function previewBlueGreen(c: Ctx, d: BlueGreenData): Promise<void> {
-  if (d.unchanged) return;
-  await setSelector(c.k, d.namespace, d.previewService, decodeSelector(d.candidateSelector), {
-    [ANNOTATION_PREVIEW]: d.candidateDeployment,
-  });
-}
-
-/** The switch: the active Service selects the new Pods. The old Deployment keeps running for a switch back. */
-export async function switchBlueGreen(c: Ctx, d: BlueGreenData): Promise<void> {
-  if (d.unchanged) return;
-  await setSelector(c.k, d.namespace, d.activeService, decodeSelector(d.candidateSelector), { [ANNOTATION_ACTIVE]: d.candidateDeployment });
-}
-
-/** Both Services back on the previous Deployment, then the new one removed. */
-export async function rollbackBlueGreen(c: Ctx, d: BlueGreenData): Promise<void> {
-  if (d.unchanged) return;
-  const back = decodeSelector(d.stableSelector);
-  await setSelector(c.k, d.namespace, d.activeService, back, { [ANNOTATION_ACTIVE]: d.stableDeployment });
-  await setSelector(c.k, d.namespace, d.previewService, back, { [ANNOTATION_PREVIEW]: d.stableDeployment });
-  await remove(c.k, deploymentRef(d.namespace, d.candidateDeployment));
-}
-
-/** After the scale-down delay: the previous Deployment removed, unless the active Service still serves it. */
-export async function retireBlueGreen(c: Ctx, d: BlueGreenData): Promise<void> {
-  if (d.unchanged) return;
-  const active = await readService(c.k, d.namespace, d.activeService);
-  if (active.metadata?.annotations?.[ANNOTATION_ACTIVE] !== d.candidateDeployment) {
-    throw ApplicationFailure.nonRetryable(
-      `refusing to remove ${d.stableDeployment}: Service ${d.activeService} serves ${active.metadata?.annotations?.[ANNOTATION_ACTIVE] ?? d.stableDeployment}, not ${d.candidateDeployment}`,
-      'Conflict',
-    );
-  }
-  await remove(c.k, deploymentRef(d.namespace, d.stableDeployment));
-}
-
-/** The Deployment this release created, if any (a rollback whose deploy call never returned). */
-export async function findBlueGreen(c: Ctx, metadata: Metadata): Promise<BlueGreenData | undefined> {
-  const d = await read<V1Deployment>(c.k, deploymentRef(c.t.namespace, candidateName(c, metadata)));
-  return candidateDataOf(d, releaseLabel(metadata.release)) as BlueGreenData | undefined;
 }

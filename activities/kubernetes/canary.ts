@@ -1,15 +1,17 @@
 /**
- * Canary: the release runs as `<deployment>-canary` beside the stable Deployment. Traffic moves by the weights of
- * an HTTPRoute's backendRefs (stable Service pinned to the stable ReplicaSet, canary Service selecting the canary
- * Pods), or without a route by replica ratio: the shared Service selects both, and the canary gets ceil(weight% of
- * the replicas) Pods while the stable one gives up as many. Promotion rolls the stable Deployment to the new
- * image (while the route sends everything to the canary), then all traffic back to it and the canary is removed.
+ * Canary: the release runs as `<deployment>-canary` beside the stable Deployment. Traffic moves by an HTTPRoute's
+ * weights (route-router.ts) or, without a route, by replica ratio (replica-ratio-router.ts). Promotion rolls the
+ * stable Deployment to the new image while the canary serves, then the stable one serves again and the canary
+ * is removed.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Metadata } from '../../plan/schema';
-import type { Candidate } from '../types';
-import { type Ctx, deadlineMs, route, routePoint, waitOptions } from './context';
+import type { KubernetesTarget } from '../../plan/targets';
+import type { Release, Workload } from '../workload';
+import type { CanaryRouter } from './canary-router';
+import { type CanaryData, decodeCanaryData, encodeCanaryData, recordedUnchanged } from './candidate';
+import { type Ctx, deadlineMs, route, waitOptions } from './context';
 import { applyReleaseDeployment, candidateDataOf, containerOf, readDeployment, replicasOf, scale } from './deployments';
 import {
   LABEL_RELEASE,
@@ -24,42 +26,121 @@ import {
   selects,
 } from './objects';
 import { rolloutState, scaledAnnotation, waitRolledOut } from './readiness';
-import { assertSelects, baseSelector, currentTemplateHash, decodeSelector, encodeSelector, readService, setSelector } from './services';
-import { replicaSplit, setRouteWeights } from './traffic';
+import { replicaRatioRouter } from './replica-ratio-router';
+import { routeRouter } from './route-router';
+import { assertSelects, baseSelector, currentTemplateHash, readService, setSelector } from './services';
 
-/** Candidate.data of a canary: fixed at deploy time, everything later calls need. */
-export interface CanaryData extends Record<string, string> {
-  mode: 'canary';
-  /** Which way traffic moves: `gatewayRoute` (HTTPRoute weights) or `replicaRatio`. */
-  traffic: 'gatewayRoute' | 'replicaRatio';
-  namespace: string;
-  stableDeployment: string;
-  canaryDeployment: string;
-  container: string;
-  /** The glidepath/release label of the new version, and of the stable one before it ('' if none). */
-  release: string;
-  stableRelease: string;
-  stableTrack: string;
-  stableImage: string;
-  /** Pods of the version that takes all traffic. */
-  replicas: string;
-  /** Gateway API: the stable Service's selector pinned to the stable ReplicaSet, and the canary Service's. */
-  stableSelector: string;
-  canarySelector: string;
+type CanaryRelease = Release<KubernetesTarget, CanaryData, CanaryRouter>;
+
+export function canaryDeployment(ctx: (t: KubernetesTarget) => Ctx): Workload<KubernetesTarget, CanaryData, CanaryRouter> {
+  const routerOf = (t: KubernetesTarget, d: CanaryData): CanaryRouter =>
+    d.traffic === 'gatewayRoute' ? routeRouter(ctx(t).k, t, d) : replicaRatioRouter(ctx(t), d);
+
+  /** All traffic to the stable version (its template restored if promotion had begun), then the canary removed. */
+  async function rollback({ target: t, data: d, router }: Pick<CanaryRelease, 'target' | 'data' | 'router'>): Promise<void> {
+    const c = ctx(t);
+    const { k } = c;
+    const stable = await read<V1Deployment>(k, deploymentRef(d.namespace, d.stableDeployment));
+    if (stable) {
+      const labels = stable.spec?.template?.metadata?.labels ?? {};
+      const promoting = labels[LABEL_RELEASE] === d.release && d.release !== d.stableRelease;
+      if (promoting) {
+        // Promotion had begun: while the stable Deployment rolls back, the canary (if still there) serves.
+        const canary = await read<V1Deployment>(k, deploymentRef(d.namespace, d.canaryDeployment));
+        if (canary) await router.canaryServesWhileStableRolls();
+        await patch(
+          k,
+          deploymentRef(d.namespace, d.stableDeployment),
+          {
+            metadata: { annotations: scaledAnnotation(stable, d.replicas) },
+            spec: {
+              replicas: d.replicas,
+              template: {
+                metadata: { labels: { [LABEL_RELEASE]: d.stableRelease || null, [LABEL_TRACK]: d.stableTrack || null } },
+                spec: { containers: [{ name: d.container, image: d.stableImage }] },
+              },
+            },
+          },
+          'strategic',
+        );
+      } else if (replicasOf(stable) !== d.replicas) {
+        await scale(k, d.namespace, d.stableDeployment, d.replicas);
+      }
+      if (promoting || replicasOf(stable) !== d.replicas) await waitStableBack(c, d);
+    }
+    await router.reset();
+    await remove(k, deploymentRef(d.namespace, d.canaryDeployment));
+  }
+
+  return {
+    decode: decodeCanaryData,
+    router: routerOf,
+    recordedUnchanged,
+    deploy: (t, { metadata }) => deployCanary(ctx(t), metadata, routerOf),
+    waitReady: async ({ target: t, data: d }) =>
+      waitRolledOut(ctx(t).k, d.namespace, d.canaryDeployment, waitOptions(ctx(t), `canary ${d.canaryDeployment} ready`, false)),
+
+    async promote({ target: t, data: d, router }) {
+      const c = ctx(t);
+      const { k } = c;
+      // The stable route is pinned to the old ReplicaSet: the canary serves everything while the stable one rolls.
+      // (Unless an earlier attempt got as far as removing the canary: then the stable one serves already.)
+      const canary = await read<V1Deployment>(k, deploymentRef(d.namespace, d.canaryDeployment));
+      if (canary) await router.canaryServesWhileStableRolls();
+      const current = await readDeployment(k, d.namespace, d.stableDeployment);
+      await patch(
+        k,
+        deploymentRef(d.namespace, d.stableDeployment),
+        {
+          metadata: { annotations: scaledAnnotation(current, d.replicas) },
+          spec: {
+            replicas: d.replicas,
+            progressDeadlineSeconds: Math.ceil(deadlineMs(t) / 1000),
+            template: {
+              metadata: { labels: { [LABEL_RELEASE]: d.release, [LABEL_TRACK]: 'stable' } },
+              spec: { containers: [{ name: d.container, image: t.image }] },
+            },
+          },
+        },
+        'strategic',
+      );
+      await waitRolledOut(k, d.namespace, d.stableDeployment, waitOptions(c, `${d.stableDeployment} rolled out to ${t.image}`, true));
+      await router.stableServesAgain();
+      await remove(k, deploymentRef(d.namespace, d.canaryDeployment));
+    },
+
+    rollback,
+
+    async rollbackUnknown(t, metadata) {
+      // The canary this release created, found by its name and release label.
+      const name = childName(t.deployment, 'canary');
+      const stored = candidateDataOf(await read<V1Deployment>(ctx(t).k, deploymentRef(t.namespace, name)), releaseLabel(metadata.release));
+      if (!stored) return;
+      const data = decodeCanaryData(stored);
+      await rollback({ target: t, data, router: routerOf(t, data) });
+    },
+
+    // Promotion removed the canary already; this makes sure.
+    retirePrevious: async ({ target: t, data: d }) => {
+      await remove(ctx(t).k, deploymentRef(d.namespace, d.canaryDeployment));
+    },
+  };
 }
 
-export async function deployCanary(c: Ctx, metadata: Metadata): Promise<Candidate> {
+async function deployCanary(c: Ctx, metadata: Metadata, routerOf: (t: KubernetesTarget, d: CanaryData) => CanaryRouter) {
   const { k, t } = c;
   const stable = await readDeployment(k, t.namespace, t.deployment);
   const stableImage = containerOf(stable, t.container).image ?? '';
   const release = releaseLabel(metadata.release);
   const stableLabels = stable.spec?.template?.metadata?.labels ?? {};
-  const traffic = route(t) ? 'gatewayRoute' : 'replicaRatio';
+  const r = route(t);
+  const traffic = r ? 'gatewayRoute' : 'replicaRatio';
   if (stableLabels[LABEL_RELEASE] === release && stableImage === t.image) {
     // This release is the stable one already (promoted by an earlier run): nothing to do.
     return {
       stableVersion: stableImage,
       candidateVersion: t.image,
+      unchanged: true,
       data: { mode: 'canary', traffic, unchanged: 'true', namespace: t.namespace, stableDeployment: t.deployment },
     };
   }
@@ -95,22 +176,21 @@ export async function deployCanary(c: Ctx, metadata: Metadata): Promise<Candidat
     stableRelease: stableLabels[LABEL_RELEASE] ?? '',
     stableTrack: stableLabels[LABEL_TRACK] ?? '',
     stableImage,
-    replicas: String(replicas),
-    stableSelector: '',
-    canarySelector: '',
+    replicas,
+    stableSelector: {},
+    canarySelector: {},
   };
-  const r = route(t);
   if (r) {
     const stableService = await readService(k, t.namespace, r.stableService);
     await readService(k, t.namespace, r.canaryService);
     const base = baseSelector(stableService);
     assertSelects(base, stable, r.stableService);
-    const stableSelector = { ...base, [POD_TEMPLATE_HASH]: await currentTemplateHash(k, stable) };
-    const canarySelector = { ...base, ...labels };
-    Object.assign(data, { stableSelector: encodeSelector(stableSelector), canarySelector: encodeSelector(canarySelector) });
-    await setSelector(k, t.namespace, r.stableService, stableSelector);
-    await setSelector(k, t.namespace, r.canaryService, canarySelector);
-    await setRouteWeights(k, routePoint(t), 0);
+    data.stableSelector = { ...base, [POD_TEMPLATE_HASH]: await currentTemplateHash(k, stable) };
+    data.canarySelector = { ...base, ...labels };
+    const router = routerOf(t, data);
+    await router.pinStable();
+    await setSelector(k, t.namespace, r.canaryService, data.canarySelector);
+    await router.setWeight(0);
   } else if (t.traffic && 'replicaRatio' in t.traffic && t.traffic.replicaRatio.service) {
     // The shared Service must reach the canary Pods too (not pinned to one ReplicaSet or release).
     const name = t.traffic.replicaRatio.service;
@@ -122,6 +202,7 @@ export async function deployCanary(c: Ctx, metadata: Metadata): Promise<Candidat
       );
     }
   }
+  const stored = encodeCanaryData(data);
   await applyReleaseDeployment(k, stable, {
     name: canaryName,
     image: t.image,
@@ -131,110 +212,9 @@ export async function deployCanary(c: Ctx, metadata: Metadata): Promise<Candidat
     labels,
     progressDeadlineSeconds: Math.ceil(deadlineMs(t) / 1000),
     metadata,
-    candidate: data,
+    candidate: stored,
   });
-  return { stableVersion: stableImage, candidateVersion: t.image, data };
-}
-
-export async function waitCanaryReady(c: Ctx, d: CanaryData): Promise<void> {
-  if (d.unchanged) return;
-  await waitRolledOut(c.k, d.namespace, d.canaryDeployment, waitOptions(c, `canary ${d.canaryDeployment} ready`, false));
-}
-
-export async function canaryTraffic(c: Ctx, d: CanaryData, weight: number): Promise<void> {
-  if (d.unchanged) return;
-  if (d.traffic === 'gatewayRoute') return setRouteWeights(c.k, routePoint(c.t), weight);
-  const want = replicaSplit(Number(d.replicas), weight);
-  const stable = await readDeployment(c.k, d.namespace, d.stableDeployment);
-  // Add Pods before taking any away: the side that grows is ready before the other shrinks.
-  const steps: Array<[string, number]> =
-    want.stable > replicasOf(stable)
-      ? [
-          [d.stableDeployment, want.stable],
-          [d.canaryDeployment, want.canary],
-        ]
-      : [
-          [d.canaryDeployment, want.canary],
-          [d.stableDeployment, want.stable],
-        ];
-  const [first, second] = steps;
-  await scale(c.k, d.namespace, first[0], first[1]);
-  await waitRolledOut(c.k, d.namespace, first[0], waitOptions(c, `${first[0]} at ${first[1]} Pods`, true));
-  await scale(c.k, d.namespace, second[0], second[1]);
-}
-
-export async function promoteCanary(c: Ctx, d: CanaryData): Promise<void> {
-  if (d.unchanged) return;
-  const { k, t } = c;
-  // The stable Service is pinned to the old ReplicaSet: the canary serves everything while the stable one rolls.
-  // (Unless an earlier attempt got as far as removing the canary: then the stable one serves already.)
-  const canary = await read<V1Deployment>(k, deploymentRef(d.namespace, d.canaryDeployment));
-  if (d.traffic === 'gatewayRoute' && canary) await setRouteWeights(k, routePoint(t), 100);
-  const current = await readDeployment(k, d.namespace, d.stableDeployment);
-  await patch(
-    k,
-    deploymentRef(d.namespace, d.stableDeployment),
-    {
-      metadata: { annotations: scaledAnnotation(current, Number(d.replicas)) },
-      spec: {
-        replicas: Number(d.replicas),
-        progressDeadlineSeconds: Math.ceil(deadlineMs(t) / 1000),
-        template: {
-          metadata: { labels: { [LABEL_RELEASE]: d.release, [LABEL_TRACK]: 'stable' } },
-          spec: { containers: [{ name: d.container, image: t.image }] },
-        },
-      },
-    },
-    'strategic',
-  );
-  await waitRolledOut(k, d.namespace, d.stableDeployment, waitOptions(c, `${d.stableDeployment} rolled out to ${t.image}`, true));
-  if (d.traffic === 'gatewayRoute') {
-    const stable = await readDeployment(k, d.namespace, d.stableDeployment);
-    const pinned = { ...decodeSelector(d.stableSelector), [POD_TEMPLATE_HASH]: await currentTemplateHash(k, stable) };
-    await setSelector(k, d.namespace, route(t)!.stableService, pinned);
-    await setRouteWeights(k, routePoint(t), 0);
-  }
-  await remove(k, deploymentRef(d.namespace, d.canaryDeployment));
-}
-
-/** All traffic to the stable version (its template restored if promotion had begun), then the canary removed. */
-export async function rollbackCanary(c: Ctx, d: CanaryData): Promise<void> {
-  if (d.unchanged) return;
-  const { k, t } = c;
-  const stable = await read<V1Deployment>(k, deploymentRef(d.namespace, d.stableDeployment));
-  if (stable) {
-    const labels = stable.spec?.template?.metadata?.labels ?? {};
-    const promoting = labels[LABEL_RELEASE] === d.release && d.release !== d.stableRelease;
-    const replicas = Number(d.replicas);
-    if (promoting) {
-      // Promotion had begun: while the stable Deployment rolls back, the canary (if still there) serves.
-      const canary = await read<V1Deployment>(k, deploymentRef(d.namespace, d.canaryDeployment));
-      if (canary && d.traffic === 'gatewayRoute') await setRouteWeights(k, routePoint(t), 100);
-      await patch(
-        k,
-        deploymentRef(d.namespace, d.stableDeployment),
-        {
-          metadata: { annotations: scaledAnnotation(stable, replicas) },
-          spec: {
-            replicas,
-            template: {
-              metadata: { labels: { [LABEL_RELEASE]: d.stableRelease || null, [LABEL_TRACK]: d.stableTrack || null } },
-              spec: { containers: [{ name: d.container, image: d.stableImage }] },
-            },
-          },
-        },
-        'strategic',
-      );
-    } else if (replicasOf(stable) !== replicas) {
-      await scale(k, d.namespace, d.stableDeployment, replicas);
-    }
-    if (promoting || replicasOf(stable) !== replicas) await waitStableBack(c, d);
-  }
-  if (d.traffic === 'gatewayRoute') {
-    await setSelector(k, d.namespace, route(t)!.stableService, decodeSelector(d.stableSelector));
-    await setRouteWeights(k, routePoint(t), 0);
-  }
-  await remove(k, deploymentRef(d.namespace, d.canaryDeployment));
+  return { stableVersion: stableImage, candidateVersion: t.image, data: stored };
 }
 
 /** Waits for the restored stable Pods; if the stable Deployment itself cannot progress, rolling back goes on anyway. */
@@ -244,17 +224,4 @@ async function waitStableBack(c: Ctx, d: CanaryData): Promise<void> {
   } catch (err) {
     if (!(err instanceof ApplicationFailure && err.type === 'NotReady')) throw err;
   }
-}
-
-/** The canary this release created, if it exists (a rollback whose deploy call never returned). */
-export async function findCanary(c: Ctx, metadata: Metadata): Promise<CanaryData | undefined> {
-  const name = childName(c.t.deployment, 'canary');
-  return candidateDataOf(await read<V1Deployment>(c.k, deploymentRef(c.t.namespace, name)), releaseLabel(metadata.release)) as
-    | CanaryData
-    | undefined;
-}
-
-export async function removeCanary(c: Ctx, d: CanaryData): Promise<void> {
-  if (d.unchanged) return;
-  await remove(c.k, deploymentRef(d.namespace, d.canaryDeployment));
 }

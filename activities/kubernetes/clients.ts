@@ -8,7 +8,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 
-export interface KubeClients {
+/** One cluster's API clients (KubernetesClients makes them for a target's connection). */
+export interface ClusterClients {
   config: KubeConfig;
   /** Any object by apiVersion and kind: reads, server-side apply, patches, deletes, lists. */
   objects: KubernetesObjectApi;
@@ -22,15 +23,15 @@ export interface KubeConnection {
   context?: string;
 }
 
-export type KubernetesClients = (connection: KubeConnection) => KubeClients;
+export type KubernetesClients = (connection: KubeConnection) => ClusterClients;
 
-export function clientsFor(config: KubeConfig): KubeClients {
+export function clientsFor(config: KubeConfig): ClusterClients {
   return { config, objects: KubernetesObjectApi.makeApiClient(config), core: config.makeApiClient(CoreV1Api) };
 }
 
 /** Loads the plan's kubeconfig and context, or the worker's default; one set of clients per pair. */
 export function defaultKubernetesClients(): KubernetesClients {
-  const cache = new Map<string, KubeClients>();
+  const cache = new Map<string, ClusterClients>();
   return (connection) => {
     const key = `${connection.kubeconfig ?? ''}\u0000${connection.context ?? ''}`;
     let clients = cache.get(key);

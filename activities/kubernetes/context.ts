@@ -1,12 +1,12 @@
 /** What every call on one target works with: its clients, the target, and how it waits. */
 import { durationMs } from '../../plan/duration';
 import type { KubernetesTarget } from '../../plan/targets';
-import type { KubeClients } from './clients';
+import type { ClusterClients } from './clients';
 import type { WaitOptions } from './readiness';
 import type { RoutePoint } from './traffic';
 
 export interface Ctx {
-  k: KubeClients;
+  k: ClusterClients;
   t: KubernetesTarget;
   intervalMs: number;
   /** Longest wait inside one short platform call; past it the call fails retryably and is called again. */

@@ -6,11 +6,13 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { V1Container, V1Deployment } from '@kubernetes/client-node';
 import type { Metadata } from '../../plan/schema';
-import type { KubeClients } from './clients';
+import { releaseMarker } from '../release-marks';
+import type { CandidateData } from '../types';
+import type { ClusterClients } from './clients';
 import { ANNOTATION_CANDIDATE, ANNOTATION_RELEASE, LABEL_MANAGED_BY, LABEL_RELEASE, apply, deploymentRef, patch, read } from './objects';
 import { scaledAnnotation } from './readiness';
 
-export async function readDeployment(k: KubeClients, namespace: string, name: string): Promise<V1Deployment> {
+export async function readDeployment(k: ClusterClients, namespace: string, name: string): Promise<V1Deployment> {
   const d = await read<V1Deployment>(k, deploymentRef(namespace, name));
   if (!d) throw ApplicationFailure.nonRetryable(`Deployment ${namespace}/${name} does not exist`, 'NotFound');
   return d;
@@ -28,8 +30,6 @@ export function containerOf(d: V1Deployment, name: string): V1Container {
   return found;
 }
 
-export const releaseMarker = (m: Metadata) => `${m.service}/${m.environment}/${m.release}`;
-
 export interface ReleaseDeployment {
   name: string;
   image: string;
@@ -40,11 +40,11 @@ export interface ReleaseDeployment {
   progressDeadlineSeconds: number;
   metadata: Metadata;
   /** Candidate.data, kept on the Deployment. */
-  candidate: Record<string, string>;
+  candidate: CandidateData;
 }
 
 /** Creates (or re-applies, unchanged) a Deployment like `base` running the release. */
-export async function applyReleaseDeployment(k: KubeClients, base: V1Deployment, r: ReleaseDeployment): Promise<V1Deployment> {
+export async function applyReleaseDeployment(k: ClusterClients, base: V1Deployment, r: ReleaseDeployment): Promise<V1Deployment> {
   const namespace = base.metadata!.namespace!;
   const template = base.spec!.template;
   const selector = base.spec!.selector;
@@ -77,15 +77,17 @@ export async function applyReleaseDeployment(k: KubeClients, base: V1Deployment,
   return apply(k, object);
 }
 
-/** The Candidate.data a release Deployment carries, if it belongs to `release`. */
-export function candidateDataOf(d: V1Deployment | undefined, release: string): Record<string, string> | undefined {
+/** The Candidate.data a release Deployment carries, if it belongs to `release` (text fields only, as stored). */
+export function candidateDataOf(d: V1Deployment | undefined, release: string): CandidateData | undefined {
   if (!d || d.metadata?.labels?.[LABEL_RELEASE] !== release) return undefined;
   const text = d.metadata?.annotations?.[ANNOTATION_CANDIDATE];
-  return text ? (JSON.parse(text) as Record<string, string>) : undefined;
+  const parsed: unknown = text ? JSON.parse(text) : undefined;
+  if (!parsed || typeof parsed !== 'object') return undefined;
+  return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
 /** Sets the replicas, recording when (see readiness.ts: the controller's progress deadline does not cover scaling). */
-export async function scale(k: KubeClients, namespace: string, name: string, replicas: number): Promise<void> {
+export async function scale(k: ClusterClients, namespace: string, name: string, replicas: number): Promise<void> {
   const current = await read<V1Deployment>(k, deploymentRef(namespace, name));
   if (current && replicasOf(current) === replicas) return;
   await patch(k, deploymentRef(namespace, name), { metadata: { annotations: scaledAnnotation(current, replicas) }, spec: { replicas } });

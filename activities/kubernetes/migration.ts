@@ -4,16 +4,15 @@
  * for it instead of creating another. The finished Job is the record that the key was applied; it has no
  * ttlSecondsAfterFinished, so it stays until someone deletes it.
  */
-import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { durationMs } from '../../plan/duration';
 import type { Metadata } from '../../plan/schema';
 import type { KubernetesMigration } from '../../plan/targets';
 import { pollUntil } from '../poll';
+import { releaseMarker, sha256Hex } from '../release-marks';
 import type { MigrationResult } from '../types';
-import type { KubeClients } from './clients';
-import { releaseMarker } from './deployments';
+import type { ClusterClients } from './clients';
 import { ANNOTATION_RELEASE, LABEL_MANAGED_BY, apply, jobRef, list, read } from './objects';
 
 const CONTAINER = 'migrate';
@@ -22,7 +21,7 @@ const MAX_LOG_CHARS = 2_000;
 
 /** `<service>-migrate-<hash of the key>`: at most 63 characters (the Job's Pods carry it as a label). */
 export function migrationJobName(service: string, key: string): string {
-  return `${service.slice(0, 40).replace(/-+$/, '')}-migrate-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+  return `${service.slice(0, 40).replace(/-+$/, '')}-migrate-${sha256Hex(key, 12)}`;
 }
 
 function jobSpec(task: KubernetesMigration, name: string, key: string, m: Metadata): V1Job {
@@ -64,7 +63,7 @@ function jobSpec(task: KubernetesMigration, name: string, key: string, m: Metada
 const condition = (job: V1Job, type: string) => job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
 
 export async function runKubernetesMigration(
-  k: KubeClients,
+  k: ClusterClients,
   task: KubernetesMigration,
   key: string,
   m: Metadata,
@@ -96,7 +95,7 @@ export async function runKubernetesMigration(
 }
 
 /** What the Job's failed Pods say: exit codes and reasons, and the end of their logs when the node keeps them. */
-async function podReport(k: KubeClients, namespace: string, job: string): Promise<string> {
+async function podReport(k: ClusterClients, namespace: string, job: string): Promise<string> {
   let pods: V1Pod[];
   try {
     pods = await list<V1Pod>(k, 'v1', 'Pod', namespace, `job-name=${job}`);
@@ -116,7 +115,7 @@ async function podReport(k: KubeClients, namespace: string, job: string): Promis
   return parts.length ? `; ${parts.join('; ')}` : '; no failed Pod left to inspect';
 }
 
-async function podLog(k: KubeClients, namespace: string, name: string): Promise<string> {
+async function podLog(k: ClusterClients, namespace: string, name: string): Promise<string> {
   try {
     const text = await k.core.readNamespacedPodLog({ name, namespace, container: CONTAINER, tailLines: 30 });
     const trimmed = (text ?? '').trim();

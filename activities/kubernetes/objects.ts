@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type KubernetesObject, PatchStrategy } from '@kubernetes/client-node';
-import type { KubeClients } from './clients';
+import type { ClusterClients } from './clients';
 
 export const FIELD_MANAGER = 'glidepath';
 /** On Pods (and their Deployments): the release they run. */
@@ -34,7 +34,7 @@ const header = ({ apiVersion, kind, namespace, name }: Ref) => ({ apiVersion, ki
 export const isNotFound = (err: unknown) => (err as { code?: unknown })?.code === 404;
 
 /** The object, or undefined when it does not exist. */
-export async function read<T extends KubernetesObject>(k: KubeClients, ref: Ref): Promise<T | undefined> {
+export async function read<T extends KubernetesObject>(k: ClusterClients, ref: Ref): Promise<T | undefined> {
   try {
     return (await k.objects.read(header(ref))) as T;
   } catch (err) {
@@ -44,7 +44,7 @@ export async function read<T extends KubernetesObject>(k: KubeClients, ref: Ref)
 }
 
 /** Creates or updates an object Glidepath owns: the fields given are exactly the fields it manages. */
-export async function apply<T extends KubernetesObject>(k: KubeClients, object: T): Promise<T> {
+export async function apply<T extends KubernetesObject>(k: ClusterClients, object: T): Promise<T> {
   return (await k.objects.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)) as T;
 }
 
@@ -53,7 +53,7 @@ export async function apply<T extends KubernetesObject>(k: KubeClients, object: 
  * `strategic` merges lists such as containers by name.
  */
 export async function patch<T extends KubernetesObject>(
-  k: KubeClients,
+  k: ClusterClients,
   ref: Ref,
   changes: Record<string, unknown>,
   how: 'merge' | 'strategic' = 'merge',
@@ -65,7 +65,7 @@ export async function patch<T extends KubernetesObject>(
 }
 
 /** Deletes the object if it exists (its Pods and ReplicaSets go with it). True if it was there. */
-export async function remove(k: KubeClients, ref: Ref): Promise<boolean> {
+export async function remove(k: ClusterClients, ref: Ref): Promise<boolean> {
   try {
     await k.objects.delete(header(ref), undefined, undefined, undefined, undefined, 'Background');
     return true;
@@ -76,7 +76,7 @@ export async function remove(k: KubeClients, ref: Ref): Promise<boolean> {
 }
 
 export async function list<T extends KubernetesObject>(
-  k: KubeClients,
+  k: ClusterClients,
   apiVersion: string,
   kind: string,
   namespace: string,

@@ -11,7 +11,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { pollUntil } from '../poll';
-import type { KubeClients } from './clients';
+import type { ClusterClients } from './clients';
 import { deploymentRef, list, read, selectorString } from './objects';
 
 /** On a Deployment Glidepath scaled: `<replicas>@<ISO time>` of the last change of spec.replicas. */
@@ -78,7 +78,7 @@ export interface WaitOptions {
 }
 
 /** Waits until the Deployment has rolled out; fails with type NotReady and the controller's reason if it cannot. */
-export async function waitRolledOut(k: KubeClients, namespace: string, name: string, opts: WaitOptions): Promise<void> {
+export async function waitRolledOut(k: ClusterClients, namespace: string, name: string, opts: WaitOptions): Promise<void> {
   let last = 'not read yet';
   const sliced = opts.sliceMs !== undefined && opts.sliceMs < opts.timeoutMs;
   try {
@@ -102,14 +102,8 @@ export async function waitRolledOut(k: KubeClients, namespace: string, name: str
   }
 }
 
-/** True when the Deployment's Progressing condition says it gave up. */
-export async function progressDeadlineExceeded(k: KubeClients, namespace: string, name: string): Promise<boolean> {
-  const d = await read<V1Deployment>(k, deploymentRef(namespace, name));
-  return d !== undefined && rolloutState(d).failed !== undefined;
-}
-
 /** Why one of the Deployment's Pods is not Ready, as its Ready condition says (e.g. a failing readiness probe). */
-async function unreadyPod(k: KubeClients, d: V1Deployment): Promise<string> {
+async function unreadyPod(k: ClusterClients, d: V1Deployment): Promise<string> {
   try {
     const labels = d.spec?.selector?.matchLabels;
     if (!labels) return '';

@@ -7,12 +7,12 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { V1Deployment, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
-import type { KubeClients } from './clients';
+import type { ClusterClients } from './clients';
 import { LABEL_RELEASE, LABEL_TRACK, POD_TEMPLATE_HASH, list, patch, read, sameLabels, selects, serviceRef } from './objects';
 
 export type Selector = Record<string, string>;
 
-export async function readService(k: KubeClients, namespace: string, name: string): Promise<V1Service> {
+export async function readService(k: ClusterClients, namespace: string, name: string): Promise<V1Service> {
   const service = await read<V1Service>(k, serviceRef(namespace, name));
   if (!service) throw ApplicationFailure.nonRetryable(`Service ${namespace}/${name} does not exist`, 'NotFound');
   if (!service.spec?.selector || Object.keys(service.spec.selector).length === 0) {
@@ -42,7 +42,7 @@ export function assertSelects(selector: Selector, d: V1Deployment, service: stri
 }
 
 /** The `pod-template-hash` of the ReplicaSet that runs the Deployment's current template. */
-export async function currentTemplateHash(k: KubeClients, d: V1Deployment): Promise<string> {
+export async function currentTemplateHash(k: ClusterClients, d: V1Deployment): Promise<string> {
   const namespace = d.metadata!.namespace!;
   const revision = d.metadata?.annotations?.['deployment.kubernetes.io/revision'];
   const owned = (await list<V1ReplicaSet>(k, 'apps/v1', 'ReplicaSet', namespace)).filter((rs) =>
@@ -67,7 +67,7 @@ export async function currentTemplateHash(k: KubeClients, d: V1Deployment): Prom
  * nothing is written when it is already so.
  */
 export async function setSelector(
-  k: KubeClients,
+  k: ClusterClients,
   namespace: string,
   name: string,
   selector: Selector,

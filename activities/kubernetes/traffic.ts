@@ -6,7 +6,7 @@
  * Without a route: the share of canary Pods behind the shared Service (replica ratio).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { KubeClients } from './clients';
+import type { ClusterClients } from './clients';
 import { patch, read, routeRef } from './objects';
 
 export interface BackendRef {
@@ -44,14 +44,14 @@ export interface RoutePoint {
 const isService = (ref: BackendRef, name: string, namespace: string, routeNamespace: string) =>
   (ref.group ?? '') === '' && (ref.kind ?? 'Service') === 'Service' && ref.name === name && (ref.namespace ?? routeNamespace) === namespace;
 
-async function readRoute(k: KubeClients, p: RoutePoint): Promise<HTTPRoute> {
+async function readRoute(k: ClusterClients, p: RoutePoint): Promise<HTTPRoute> {
   const route = await read<HTTPRoute & { apiVersion: string; kind: string }>(k, routeRef(p.namespace, p.name));
   if (!route) throw ApplicationFailure.nonRetryable(`HTTPRoute ${p.namespace}/${p.name} does not exist`, 'NotFound');
   return route;
 }
 
 /** Percent of the route's traffic to each Service in the rules that reach the stable one (the first such rule). */
-export async function routeWeights(k: KubeClients, p: RoutePoint): Promise<{ stable: number; canary: number }> {
+export async function routeWeights(k: ClusterClients, p: RoutePoint): Promise<{ stable: number; canary: number }> {
   const route = await readRoute(k, p);
   const rule = (route.spec?.rules ?? []).find((r) =>
     r.backendRefs?.some((b) => isService(b, p.stableService, p.serviceNamespace, p.namespace)),
@@ -65,7 +65,7 @@ export async function routeWeights(k: KubeClients, p: RoutePoint): Promise<{ sta
 }
 
 /** `weight`% to the canary Service and the rest to the stable one, in every rule that reaches the stable one. */
-export async function setRouteWeights(k: KubeClients, p: RoutePoint, weight: number): Promise<void> {
+export async function setRouteWeights(k: ClusterClients, p: RoutePoint, weight: number): Promise<void> {
   const w = Math.max(0, Math.min(100, Math.round(weight)));
   const route = await readRoute(k, p);
   const rules = route.spec?.rules ?? [];

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig, type KubernetesObject, type V1Deployment, type V1Job, type V1Service } from '@kubernetes/client-node';
-import { type KubeClients, clientsFor } from '../../activities/kubernetes/clients';
+import { type ClusterClients, clientsFor } from '../../activities/kubernetes/clients';
 import { list, read, routeRef } from '../../activities/kubernetes/objects';
 import type { HTTPRoute } from '../../activities/kubernetes/traffic';
 import type { Metadata } from '../../plan/schema';
@@ -28,7 +28,7 @@ const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'kube');
 export interface KubeCluster {
   kubeconfig: string;
   config: KubeConfig;
-  k: KubeClients;
+  k: ClusterClients;
   kubectl(...args: string[]): Promise<string>;
 }
 
@@ -70,7 +70,7 @@ async function start(): Promise<KubeCluster> {
 }
 
 /** A fresh namespace (removed again by `dropNamespace`). */
-export async function createNamespace(k: KubeClients, prefix: string): Promise<string> {
+export async function createNamespace(k: ClusterClients, prefix: string): Promise<string> {
   const name = `${prefix}-${randomUUID().slice(0, 8)}`;
   await k.objects.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   // Pods need the namespace's default ServiceAccount, which a controller creates.
@@ -82,7 +82,7 @@ export async function createNamespace(k: KubeClients, prefix: string): Promise<s
   return name;
 }
 
-export async function dropNamespace(k: KubeClients, name: string): Promise<void> {
+export async function dropNamespace(k: ClusterClients, name: string): Promise<void> {
   await k.objects.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).catch(() => undefined);
 }
 
@@ -99,7 +99,7 @@ export interface AppOptions {
 
 /** The app as its owners run it before Glidepath: Deployment `web` (image `:v1`), Services selecting `app: web`. */
 export async function createApp(
-  k: KubeClients,
+  k: ClusterClients,
   namespace: string,
   { replicas = 4, services = ['web'], route = false }: AppOptions = {},
 ): Promise<void> {
@@ -160,7 +160,7 @@ export interface DeploymentView {
   track?: string;
 }
 
-export async function deployment(k: KubeClients, namespace: string, name: string): Promise<DeploymentView | undefined> {
+export async function deployment(k: ClusterClients, namespace: string, name: string): Promise<DeploymentView | undefined> {
   const d = await read<V1Deployment>(k, { apiVersion: 'apps/v1', kind: 'Deployment', namespace, name });
   if (!d) return undefined;
   const labels = d.spec?.template?.metadata?.labels ?? {};
@@ -174,11 +174,11 @@ export async function deployment(k: KubeClients, namespace: string, name: string
 }
 
 /** Names of the namespace's Deployments. */
-export async function deploymentNames(k: KubeClients, namespace: string): Promise<string[]> {
+export async function deploymentNames(k: ClusterClients, namespace: string): Promise<string[]> {
   return (await list<V1Deployment>(k, 'apps/v1', 'Deployment', namespace)).map((d) => d.metadata!.name!).sort();
 }
 
-export async function selectorOf(k: KubeClients, namespace: string, service: string): Promise<Record<string, string>> {
+export async function selectorOf(k: ClusterClients, namespace: string, service: string): Promise<Record<string, string>> {
   return (await read<V1Service>(k, { apiVersion: 'v1', kind: 'Service', namespace, name: service }))?.spec?.selector ?? {};
 }
 
@@ -190,7 +190,7 @@ interface EndpointSlice extends KubernetesObject {
  * Where a Service sends traffic, as the EndpointSlice controller resolved its selector: ready endpoints counted
  * by the image their Pod runs in container "web".
  */
-export async function backends(k: KubeClients, namespace: string, service: string): Promise<Record<string, number>> {
+export async function backends(k: ClusterClients, namespace: string, service: string): Promise<Record<string, number>> {
   const slices = await list<EndpointSlice>(k, 'discovery.k8s.io/v1', 'EndpointSlice', namespace, `kubernetes.io/service-name=${service}`);
   const pods = new Map(
     (await list<KubernetesObject & { spec?: { containers?: { name: string; image?: string }[] } }>(k, 'v1', 'Pod', namespace)).map((p) => [
@@ -208,12 +208,12 @@ export async function backends(k: KubeClients, namespace: string, service: strin
 }
 
 /** The backendRefs of the HTTPRoute's first rule, as { service: weight }, and the rules' count. */
-export async function routeBackends(k: KubeClients, namespace: string, name = 'web'): Promise<Record<string, number>> {
+export async function routeBackends(k: ClusterClients, namespace: string, name = 'web'): Promise<Record<string, number>> {
   const route = await read<HTTPRoute & KubernetesObject>(k, routeRef(namespace, name));
   return Object.fromEntries((route?.spec?.rules?.[0]?.backendRefs ?? []).map((b) => [b.name, b.weight ?? 1]));
 }
 
-export async function jobs(k: KubeClients, namespace: string): Promise<V1Job[]> {
+export async function jobs(k: ClusterClients, namespace: string): Promise<V1Job[]> {
   return list<V1Job>(k, 'batch/v1', 'Job', namespace);
 }
 

@@ -1,0 +1,96 @@
+/**
+ * The workload seam: how a release runs beside the stable version (a published Lambda version, an ECS service,
+ * a Kubernetes Deployment), apart from how traffic moves to it (its TrafficRouter). `releaseCalls` turns a
+ * workload into the platform calls and decides here, once, what every call shares:
+ * - the target narrowed to the workload's type and Candidate.data decoded by the workload's decoder;
+ * - a release that is live already (`unchanged`) is left alone by every call after deploy;
+ * - setTraffic is the router's setWeight, and promotion is all traffic to the new version unless the workload
+ *   says otherwise.
+ */
+import type { Metadata } from '../plan/schema';
+import type { Target } from '../plan/targets';
+import type { TrafficRouter } from './traffic-router';
+import type { Candidate, CandidateData, CandidateInput, DeployInput, Platform } from './types';
+
+/** One release as the calls after deploy see it: the narrowed target, the decoded candidate, its router. */
+export interface Release<T extends Target, D, R extends TrafficRouter = TrafficRouter> {
+  target: T;
+  metadata: Metadata;
+  candidate: Candidate;
+  data: D;
+  router: R;
+}
+
+type Step<T extends Target, D, R extends TrafficRouter> = (release: Release<T, D, R>) => Promise<void>;
+
+/** `R`: the router the workload works with (a workload may ask more of it than the common calls). */
+export interface Workload<T extends Target, D, R extends TrafficRouter = TrafficRouter> {
+  /** Candidate.data read back, in every shape runs in flight carry (see activities/candidate-data.ts). */
+  decode(data: CandidateData): D;
+  /** The router that moves this release's traffic. */
+  router(target: T, data: D, candidate: Candidate): R;
+  /** Candidates recorded before `Candidate.unchanged` existed: whether they said "already live" their own way. */
+  recordedUnchanged?(candidate: Candidate): boolean;
+  /** Creates the new version beside the stable one, with no traffic; sets `unchanged` when it is live already. */
+  deploy(target: T, input: DeployInput): Promise<Candidate>;
+  waitReady: Step<T, D, R>;
+  /** Blue-green: the new version reachable on its preview endpoint (default: nothing to do). */
+  preview?: Step<T, D, R>;
+  /** Default: all traffic to the new version through the router. */
+  promote?: Step<T, D, R>;
+  /** All traffic back on the stable version (the router's reset) and the new version removed. */
+  rollback: Step<T, D, R>;
+  /** Rollback when the deploy call never returned: undo whatever this release created, found by its names. */
+  rollbackUnknown(target: T, metadata: Metadata): Promise<void>;
+  /** After the scale-down delay: remove what remains of the previous version (default: nothing to do). */
+  retirePrevious?: Step<T, D, R>;
+}
+
+/** The platform calls of one release, without migrations (those belong to the platform, not to a workload). */
+export type ReleaseCalls = Omit<Platform, 'migrate'>;
+
+export function releaseCalls<T extends Target, D, R extends TrafficRouter>(
+  narrow: (target: Target) => T,
+  workload: Workload<T, D, R>,
+): ReleaseCalls {
+  const alreadyLive = (c: Candidate) => c.unchanged ?? workload.recordedUnchanged?.(c) ?? false;
+  const on =
+    (step: Step<T, D, R> | undefined) =>
+    async ({ target, metadata, candidate }: CandidateInput): Promise<void> => {
+      const t = narrow(target);
+      if (!step || alreadyLive(candidate)) return;
+      const data = workload.decode(candidate.data);
+      await step({ target: t, metadata, candidate, data, router: workload.router(t, data, candidate) });
+    };
+  const promote: Step<T, D, R> = workload.promote ?? ((r) => r.router.setWeight(100));
+  return {
+    deploy: (input) => workload.deploy(narrow(input.target), input),
+    waitReady: on(workload.waitReady),
+    preview: on(workload.preview),
+    setTraffic: ({ weight, ...input }) => on((r) => r.router.setWeight(weight))(input),
+    promote: on(promote),
+    rollback: ({ target, metadata, candidate }) =>
+      candidate ? on(workload.rollback)({ target, metadata, candidate }) : workload.rollbackUnknown(narrow(target), metadata),
+    retirePrevious: on(workload.retirePrevious),
+  };
+}
+
+/** What a dispatcher may choose by: the target, and the strategy (deploy) or the candidate (later calls). */
+export interface Choice {
+  target: Target;
+  strategy?: DeployInput['strategy'];
+  candidate?: Candidate;
+}
+
+/** Several workloads behind one platform: each call goes to the one `choose` picks for its input. */
+export function dispatch(choose: (input: Choice) => ReleaseCalls): ReleaseCalls {
+  return {
+    deploy: (input) => choose(input).deploy(input),
+    waitReady: (input) => choose(input).waitReady(input),
+    preview: (input) => choose(input).preview(input),
+    setTraffic: (input) => choose(input).setTraffic(input),
+    promote: (input) => choose(input).promote(input),
+    rollback: (input) => choose(input).rollback(input),
+    retirePrevious: (input) => choose(input).retirePrevious(input),
+  };
+}
