@@ -201,8 +201,3 @@ export type BlueGreenStrategy = z.infer<typeof BlueGreenSchema>;
 export type Step = z.infer<typeof StepSchema>;
 export type Approval = z.infer<typeof ApprovalSchema>;
 export type Migration = z.infer<typeof MigrationSchema>;
-
-/** The kind of a step, for status lines and switch statements. */
-export function stepKind(step: Step): StepKind {
-  return STEP_KINDS.find((k) => step[k] !== undefined)!;
-}

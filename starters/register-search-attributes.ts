@@ -1,4 +1,4 @@
-/** Registers Glidepath's search attributes on a namespace (idempotent): `glidepath setup`. */
+/** Registers Glidepath's search attributes on a namespace (idempotent); the sandbox and the tests call it. */
 import type { Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
