@@ -4,34 +4,14 @@
  * service pair, cluster A)] [api-b (cluster B), worker (Kubernetes, after the API)], the worker's migration Job
  * before any prod traffic. It promotes end to end, and `where` and every platform agree on what is live.
  */
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ecsPlatform } from '../../activities/ecs/ecs-platform';
-import { fixedKubernetesClients } from '../../activities/kubernetes/clients';
-import { kubernetesPlatform } from '../../activities/kubernetes/kubernetes-platform';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { startRelease } from '../../starters/release';
 import { where } from '../../starters/where';
-import { type EcsFixture, activeServices, listenerWeights } from '../support/ecs-fixture';
 import { type EcsSim, startEcsSim } from '../support/ecs-sim';
-import {
-  CLUSTER_START_TIMEOUT,
-  type KubeCluster,
-  backends,
-  deployment,
-  deploymentNames,
-  dropNamespace,
-  eventually,
-  jobs,
-  kubeCluster,
-  routeBackends,
-} from '../support/kube';
-import { awsConfig } from '../support/moto';
-import { MIGRATION_IMAGE, apiImage, createPlatformRelease, platformRelease, workerImage } from '../support/platform-release';
+import { CLUSTER_START_TIMEOUT, type KubeCluster, dropNamespace, eventually, kubeCluster } from '../support/kube';
+import { createPlatformRelease, platformRelease, platformsFor } from '../support/platform-release';
+import { EXPECTED_CALLS, childCalls, expectLiveEverywhere } from '../support/platform-release-checks';
 import { at, releaseTimeline } from '../support/release-history';
-import { aliasOf } from '../support/releases';
 import { type Harness, startHarness } from '../support/temporal';
 
 const lambdaEndpoint = inject('motoEndpoint');
@@ -42,32 +22,13 @@ const namespaces: string[] = [];
 
 beforeAll(async () => {
   [sim, cluster] = await Promise.all([startEcsSim(), kubeCluster()]);
-  const aws = { ecs: new ECSClient(awsConfig(sim.endpoint)), elbv2: new ElasticLoadBalancingV2Client(awsConfig(sim.endpoint)) };
-  harness = await startHarness({
-    platforms: {
-      lambda: lambdaPlatform(() => new LambdaClient(awsConfig(lambdaEndpoint))),
-      ecs: ecsPlatform(() => aws, { pollIntervalMs: 100 }),
-      kubernetes: kubernetesPlatform(fixedKubernetesClients(cluster.config), { pollIntervalMs: 250 }),
-    },
-  });
+  harness = await startHarness(platformsFor(lambdaEndpoint, sim.endpoint, cluster));
 }, CLUSTER_START_TIMEOUT);
 afterAll(async () => {
   await harness?.close();
   await Promise.all(namespaces.map((n) => dropNamespace(cluster.k, n)));
   await sim?.stop();
 });
-
-/** The service's task definition and its deployments, and the image its container "app" runs. */
-async function ecsService(f: EcsFixture, name = f.service) {
-  const service = (await f.ecs.send(new DescribeServicesCommand({ cluster: f.cluster, services: [name] }))).services![0];
-  const td = (await f.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition! }))).taskDefinition!;
-  return {
-    taskDefinition: `${td.family}:${td.revision}`,
-    image: td.containerDefinitions!.find((c) => c.name === 'app')!.image,
-    deployments: service.deployments!.map((d) => d.rolloutState),
-    running: `${service.runningCount}/${service.desiredCount}`,
-  };
-}
 
 describe('release across Lambda, ECS and Kubernetes', () => {
   it('staging (Lambda + ECS rolling) → prod (ECS pair in two clusters as two waves, Kubernetes worker after the API, migration first) promotes; where and the platforms agree', {
@@ -112,39 +73,8 @@ describe('release across Lambda, ECS and Kubernetes', () => {
       [id('worker', 'prod'), 'promoted'],
     ]);
 
-    // Lambda: the alias points at the new version alone.
-    expect(await aliasOf(f.lambda, f.edge)).toEqual({ version: '2', weights: {} });
-    // ECS rolling: the same service, one completed deployment of the new revision, all tasks running.
-    expect(await ecsService(staging)).toEqual({
-      taskDefinition: `${staging.service}:2`,
-      image: apiImage('v2'),
-      deployments: ['COMPLETED'],
-      running: '2/2',
-    });
-    // ECS service pairs: all traffic on the new service's target group, the previous service retired.
-    for (const pair of [prodA, prodB]) {
-      expect(await listenerWeights(pair)).toEqual({ [pair.blueTg]: 0, [pair.greenTg]: 100 });
-      expect(await activeServices(pair)).toEqual([`${pair.service}-v2`]);
-      expect(await ecsService(pair, `${pair.service}-v2`)).toEqual({
-        taskDefinition: `${pair.service}:2`,
-        image: apiImage('v2'),
-        deployments: ['COMPLETED'],
-        running: '2/2',
-      });
-    }
-    // Kubernetes: the stable Deployment runs the release and serves all of the route; one migration Job, succeeded.
-    expect(await deployment(cluster.k, f.namespace, 'web')).toMatchObject({ image: workerImage('v2'), release: 'v2', replicas: 2 });
-    expect(await deploymentNames(cluster.k, f.namespace)).toEqual(['web']);
-    expect(await routeBackends(cluster.k, f.namespace)).toEqual({ 'web-stable': 100, 'web-canary': 0 });
-    await eventually(
-      () => backends(cluster.k, f.namespace, 'web-stable'),
-      (b) => JSON.stringify(b) === JSON.stringify({ [workerImage('v2')]: 2 }),
-      'web-stable served by the release',
-    );
-    const [job, ...more] = await jobs(cluster.k, f.namespace);
-    expect(more).toEqual([]);
-    expect(job.status?.succeeded).toBe(1);
-    expect(job.spec?.template.spec?.containers[0].image).toBe(MIGRATION_IMAGE);
+    await expectLiveEverywhere(f, cluster);
+    expect(await childCalls(harness.client, result.status)).toEqual(EXPECTED_CALLS);
 
     // where: every target, live at the release, from visibility (which may lag the close by a moment).
     const rows = await eventually(

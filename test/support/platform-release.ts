@@ -3,13 +3,21 @@
  * API as an ECS rolling update; prod has the API as ECS service pairs in two clusters (two waves), the worker on
  * Kubernetes after the API in the second wave, and the worker's migration Job before any prod traffic.
  */
-import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { ActivityDependencies } from '../../activities';
+import { ecsPlatform } from '../../activities/ecs/ecs-platform';
+import { fixedKubernetesClients } from '../../activities/kubernetes/clients';
+import { kubernetesPlatform } from '../../activities/kubernetes/kubernetes-platform';
+import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { validateRelease } from '../../plan/release-load';
 import type { Release } from '../../plan/release-schema';
 import { type EcsFixture, createEcsService, uniqueEcsName } from './ecs-fixture';
 import type { KubeCluster } from './kube';
 import { createApp, createNamespace } from './kube';
 import { BUCKET, createLambdaService } from './lambda-fixture';
+import { awsConfig } from './moto';
 import { uniqueName } from './temporal';
 
 export interface PlatformReleaseFixture {
@@ -40,6 +48,18 @@ export async function createPlatformRelease(
   ]);
   await createApp(cluster.k, namespace, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
   return { system, lambda, edge, ecs: { staging, prodA, prodB }, namespace };
+}
+
+/** A worker's platforms for these fixtures: Lambda on moto, ECS on the simulator, Kubernetes on the test cluster. */
+export function platformsFor(lambdaEndpoint: string, ecsEndpoint: string, cluster: KubeCluster): ActivityDependencies {
+  const aws = { ecs: new ECSClient(awsConfig(ecsEndpoint)), elbv2: new ElasticLoadBalancingV2Client(awsConfig(ecsEndpoint)) };
+  return {
+    platforms: {
+      lambda: lambdaPlatform(() => new LambdaClient(awsConfig(lambdaEndpoint))),
+      ecs: ecsPlatform(() => aws, { pollIntervalMs: 100 }),
+      kubernetes: kubernetesPlatform(fixedKubernetesClients(cluster.config), { pollIntervalMs: 250 }),
+    },
+  };
 }
 
 /** Every ECS target runs this image; each cluster's service registers it in its own task-definition family. */
