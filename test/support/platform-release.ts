@@ -89,12 +89,10 @@ export function platformRelease(f: PlatformReleaseFixture, edit: (doc: any) => v
       },
       api: {
         service: `${f.system}-api`,
-        // As written for staging (rolling); prod's targets replace the cluster, service and deployment.
+        // As written for prod's cluster A (a service pair behind its ALB); api-b names cluster B, staging drops the pair.
         target: {
           type: 'ecs',
-          cluster: staging.cluster,
-          service: staging.service,
-          deployment: 'rolling',
+          ...servicePair(prodA),
           taskDefinition: { containerName: 'app', image: apiImage('{{version}}'), environment: { RELEASE: '{{version}}' } },
           readyTimeout: '20s',
         },
@@ -122,13 +120,17 @@ export function platformRelease(f: PlatformReleaseFixture, edit: (doc: any) => v
         targets: [
           { component: 'edge' },
           // A rolling update moves no traffic split: a bake pause instead of a weight.
-          { component: 'api', strategy: { type: 'canary', steps: [{ pause: { duration: '1s' } }] } },
+          {
+            component: 'api',
+            target: { cluster: staging.cluster, service: staging.service, deployment: 'rolling', loadBalancer: null },
+            strategy: { type: 'canary', steps: [{ pause: { duration: '1s' } }] },
+          },
         ],
       },
       {
         name: 'prod',
         targets: [
-          { component: 'api', name: 'api-a', environment: 'prod-a', target: servicePair(prodA) },
+          { component: 'api', name: 'api-a', environment: 'prod-a' },
           { component: 'api', name: 'api-b', environment: 'prod-b', target: servicePair(prodB) },
           { component: 'worker' },
         ],
