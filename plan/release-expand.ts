@@ -52,7 +52,7 @@ export function expandRelease(release: Release): { stages: PlannedStage[]; issue
         release: release.metadata.version,
         ...(release.metadata.requestedBy ? { requestedBy: release.metadata.requestedBy } : {}),
       };
-      const doc = { apiVersion: API_VERSION, metadata, target: { ...component.target, ...(entry.target ?? {}) }, strategy };
+      const doc = { apiVersion: API_VERSION, metadata, target: overrideTarget(component.target, entry.target), strategy };
       const parsed = PlanSchema.safeParse(doc);
       if (!parsed.success) {
         issues.push(
@@ -88,6 +88,16 @@ export function expandRelease(release: Release): { stages: PlannedStage[]; issue
     };
   });
   return { stages, issues };
+}
+
+/**
+ * The component's target with the stage's fields in place of its own; a field set to null is removed (as in a JSON
+ * merge patch), e.g. the loadBalancer of a service pair for a stage that deploys the same service as a rolling update.
+ */
+function overrideTarget(target: Record<string, unknown>, fields: Record<string, unknown> = {}): Record<string, unknown> {
+  const merged = { ...target, ...fields };
+  for (const [field, value] of Object.entries(fields)) if (value === null) delete merged[field];
+  return merged;
 }
 
 /** Explicit waves first, in order; `percent` waves fill up to that share of the stage's targets; the rest last. */

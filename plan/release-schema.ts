@@ -47,7 +47,7 @@ export const StageTargetSchema = z.strictObject({
   name: name('target name', 'api-eu').optional(),
   /** The environment of this target's deployment; default: the stage's. Two targets of one service need two. */
   environment: name('environment', 'prod-eu').optional(),
-  /** Fields that replace the component's target fields here (another function, cluster, region...). */
+  /** Fields that replace the component's target fields here (another function, cluster, region...); null removes one. */
   target: z.record(z.string(), z.unknown()).optional(),
   /** Another strategy for this target (e.g. rolling in staging, canary in prod). */
   strategy: StrategySchema.optional(),

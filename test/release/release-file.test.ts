@@ -38,6 +38,16 @@ describe('release file', () => {
     expect(stages[1].waves.map((w) => w.map((t) => t.name))).toEqual([['api-eu', 'api-us'], ['worker']]);
   });
 
+  it("a stage's target fields replace the component's; null removes one (a service pair in prod, rolling in staging)", () => {
+    const doc = example();
+    doc.components.worker.target.previewAlias = 'live-preview';
+    doc.stages[0].targets[1].target = { previewAlias: null, functionName: 'shop-worker-stg' };
+    const { stages } = validateRelease(doc);
+    expect(stages[0].waves[0][1].plan.target).not.toHaveProperty('previewAlias');
+    expect(stages[0].waves[0][1].plan.target).toMatchObject({ functionName: 'shop-worker-stg', alias: 'live' });
+    expect(stages[1].waves[1][1].plan.target).toMatchObject({ functionName: 'shop-worker-prod', previewAlias: 'live-preview' });
+  });
+
   it('a dependency cycle names the cycle and the fix', () => {
     expect(problems((d) => (d.components.api.after = ['worker']))).toContain(
       'components.api.after: dependency cycle: api → worker → api; remove one of these after: entries',

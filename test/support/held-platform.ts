@@ -5,7 +5,8 @@
  */
 import type { Platform } from '../../activities/types';
 
-export type Moment = { call: keyof Platform; when: 'before' | 'after'; weight?: number };
+/** `weight` and `environment` narrow the moment to one traffic step or one target (its plan's environment). */
+export type Moment = { call: keyof Platform; when: 'before' | 'after'; weight?: number; environment?: string };
 
 export interface HeldPlatform {
   platform: Platform;
@@ -32,9 +33,13 @@ export function holdAt(real: Platform, moment: Moment): HeldPlatform {
   const platform = Object.fromEntries(
     (Object.keys(real) as Array<keyof Platform>).map((name) => [
       name,
-      async (input: { weight?: number }) => {
+      async (input: { weight?: number; metadata?: { environment?: string } }) => {
         calls.push(input.weight === undefined ? name : `${name} ${input.weight}`);
-        const matches = !held && name === moment.call && (moment.weight === undefined || input.weight === moment.weight);
+        const matches =
+          !held &&
+          name === moment.call &&
+          (moment.weight === undefined || input.weight === moment.weight) &&
+          (moment.environment === undefined || input.metadata?.environment === moment.environment);
         if (matches && moment.when === 'before') await hold();
         const result = await (real[name] as (i: unknown) => Promise<unknown>)(input);
         if (matches && moment.when === 'after') await hold();

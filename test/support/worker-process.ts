@@ -15,6 +15,8 @@ export interface WorkerProcess {
 export interface HeldCall {
   call: keyof Platform;
   when: 'before' | 'after';
+  /** Only the call for the target of this environment. */
+  environment?: string;
   /** The tests' prebuilt workflow bundle (saves bundling at start). */
   workflowBundle: string;
 }
@@ -28,7 +30,12 @@ export async function spawnWorker(env: Record<string, string>, hold?: HeldCall):
   const [command, args] = hold
     ? [process.execPath, ['--import', 'tsx', path.join(__dirname, 'held-worker.ts')]]
     : [path.join(root, 'bin', 'glidepath'), ['worker']];
-  const holdEnv = hold ? { GLIDEPATH_TEST_HOLD: `${hold.call}:${hold.when}`, GLIDEPATH_TEST_WORKFLOW_BUNDLE: hold.workflowBundle } : {};
+  const holdEnv = hold
+    ? {
+        GLIDEPATH_TEST_HOLD: [hold.call, hold.when, hold.environment].filter(Boolean).join(':'),
+        GLIDEPATH_TEST_WORKFLOW_BUNDLE: hold.workflowBundle,
+      }
+    : {};
   // The tests' prebuilt workflow bundle, as a deployed worker loads the image's: no webpack run at each start.
   const bundleEnv = { GLIDEPATH_WORKFLOW_BUNDLE: inject('workflowBundlePath') };
   const child = spawn(command, args, {

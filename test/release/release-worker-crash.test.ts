@@ -1,0 +1,87 @@
+/**
+ * A `glidepath worker` process SIGKILLed mid-wave: staging promoted, prod's first wave moved and held, and the
+ * second wave's deploy of one target past its platform call (the version published) but not yet reported to
+ * Temporal (test/support/held-worker.ts holds it there). The next worker takes the release and its children over;
+ * it ends as the same release without the kill does, every platform call scheduled once and one version published.
+ */
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
+import { startRelease } from '../../starters/release';
+import { releaseStatusQuery } from '../../workflows/release-messages';
+import { awsConfig } from '../support/moto';
+import { releaseOutcome } from '../support/release-outcome';
+import { aliasOf, createReleaseFixture, lambdaRelease } from '../support/releases';
+import { eventually } from '../support/eventually';
+import { activityLog, startHarness, uniqueName } from '../support/temporal';
+import { type WorkerProcess, spawnWorker } from '../support/worker-process';
+
+const endpoint = inject('motoEndpoint');
+const address = inject('temporalAddress');
+let connection: Connection;
+const workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  connection = await Connection.connect({ address });
+});
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
+  await connection?.close();
+});
+
+it('a worker killed mid-wave: the release ends as without the kill, each platform call scheduled once', { timeout: 180_000 }, async () => {
+  // Without the kill, on an in-process worker.
+  const baseline = await createReleaseFixture(endpoint);
+  const harness = await startHarness({ platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) } });
+  const expected = await harness
+    .run(async () => {
+      const run = await startRelease(harness.client, lambdaRelease(baseline), harness.taskQueue);
+      if (run.kind === 'conflict') throw new Error('unexpected conflict');
+      const { status } = await run.handle.result();
+      return releaseOutcome(harness.client, run.handle, baseline, status);
+    })
+    .finally(() => harness.close());
+  expect(expected.outcome).toBe('promoted');
+
+  // With the kill: the first worker holds the deploy of prod-us once the version is published.
+  const f = await createReleaseFixture(endpoint);
+  const taskQueue = uniqueName('rel-crash-tq');
+  const env = {
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: 'default',
+    GLIDEPATH_TASK_QUEUE: taskQueue,
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+  };
+  const first = await spawnWorker(env, {
+    call: 'deploy',
+    when: 'after',
+    environment: 'prod-us',
+    workflowBundle: inject('workflowBundlePath'),
+  });
+  workers.push(first);
+  const client = new Client({ connection, namespace: 'default' });
+  const run = await startRelease(client, lambdaRelease(f), taskQueue);
+  if (run.kind === 'conflict') throw new Error('unexpected conflict');
+  await first.waitFor(/held: deploy/);
+  const us = `deploy:${f.system}-api/prod-us`;
+  const mid = await eventually(
+    () => run.handle.query(releaseStatusQuery),
+    (s) => s.stages[1].targets[0].state === 'held',
+    'prod-eu held',
+  );
+  expect(mid.stages.map((s) => s.state)).toEqual(['promoted', 'running']);
+  expect(mid.stages[1].targets.map((t) => t.state)).toEqual(['held', 'running', 'waiting']);
+  expect(await aliasOf(f.lambda, f.fns.eu)).toEqual({ version: '2', weights: {} }); // wave 1 moved, version 1 kept
+  expect(await aliasOf(f.lambda, f.fns.us)).toEqual({ version: '1', weights: {} }); // version 2 published, no traffic yet
+  await first.kill('SIGKILL');
+
+  workers.push(await spawnWorker(env));
+  const { status } = await run.handle.result();
+  expect(await releaseOutcome(client, run.handle, f, status)).toEqual(expected);
+  // The deploy the kill interrupted ran again on the next worker (attempt 2) and found its version published.
+  expect((await activityLog(client.workflow.getHandle(us))).attempts.deployCandidate).toBe(2);
+});
