@@ -17,7 +17,6 @@ import {
   phaseText,
   stepText,
   stuckText,
-  trafficText,
 } from './status-text';
 
 export type { MeasurementRecord };
