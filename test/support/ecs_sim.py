@@ -200,7 +200,10 @@ def run_task(self, *args, **kwargs):
 def describe_tasks(self, cluster_str, tasks):
     found = _describe_tasks(self, cluster_str, tasks)
     for task in found:
-        if task.last_status == "STOPPED" and task.desired_status != "STOPPED":
+        # A task that stopped on its own (not by StopTask, which gives a reason) gets its containers' exit codes,
+        # whichever call first sees it stopped: desiredStatus may already say STOPPED by then.
+        stopped_on_its_own = task.last_status == "STOPPED" and not task.stopped_reason
+        if stopped_on_its_own and any(getattr(c, "exitCode", None) is None for c in task.containers):
             family = self.describe_task_definition(task.task_definition_arn).family
             outcome = TASK_EXITS.get(family, {"exitCode": 0, "reason": ""})
             task.desired_status = "STOPPED"
