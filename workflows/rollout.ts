@@ -12,14 +12,14 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { z } from 'zod';
 import { durationMs, formatDuration } from '../plan/duration';
 import type { Approval, Plan } from '../plan/schema';
 import {
   type ActionInput,
-  ActionSchema,
-  ApprovalInputSchema,
-  PromoteInputSchema,
+  checkAction,
+  checkApproval,
+  checkPromote,
+  checkedOrThrow,
   abortSignal,
   approveUpdate,
   descriptions,
@@ -80,7 +80,7 @@ export class Rollout {
     setHandler(
       promoteUpdate,
       (input) => {
-        const p = PromoteInputSchema.parse(input);
+        const p = checkedOrThrow(checkPromote(input));
         this.record('promote', p, this.status.gate?.name);
         this.promoteRequested = true;
         if (p.full) this.fullPromotion = true;
@@ -307,7 +307,7 @@ export class Rollout {
 
   /** Update validator: synchronous, and throwing refuses the update without a trace in history. */
   private validateAnswer(input: unknown): void {
-    const a = parseOrExplain(ApprovalInputSchema, input);
+    const a = checkedOrThrow(checkApproval(input));
     const gate = this.status.gate;
     if (this.finished || !gate || gate.kind !== 'approval') {
       throw new Error(`not waiting for an approval (phase: ${this.status.phase})`);
@@ -321,14 +321,14 @@ export class Rollout {
   }
 
   private answerGate(input: unknown, approved: boolean) {
-    const a = ApprovalInputSchema.parse(input);
+    const a = checkedOrThrow(checkApproval(input));
     const gate = this.status.gate?.name;
     this.answer = { approved, record: this.record(approved ? 'approve' : 'reject', a, gate) };
     return { accepted: `${approved ? 'approved' : 'rejected'} ${gate}`, at: new Date().toISOString() };
   }
 
   private validatePromote(input: unknown): void {
-    const p = parseOrExplain(PromoteInputSchema, input);
+    const p = checkedOrThrow(checkPromote(input));
     if (this.finished) throw new Error(`nothing to promote (phase: ${this.status.phase})`);
     if (this.status.committedAt) throw new Error('already promoting: past the point of no return');
     if (p.full) {
@@ -375,14 +375,6 @@ export function gateName(name: string | undefined, kind: string, index: number):
 }
 
 function safeAction(input: unknown): { by: string; reason: string } {
-  const parsed = ActionSchema.safeParse(input);
+  const parsed = checkAction(input);
   return parsed.success ? parsed.data : { by: 'unknown', reason: 'unreadable input' };
-}
-
-function parseOrExplain<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '));
-  }
-  return parsed.data;
 }
