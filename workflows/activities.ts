@@ -1,5 +1,5 @@
 /** Activity stubs with the timeouts and retries each kind of call needs. */
-import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { DeploymentActivities } from '../activities/types';
 
 /** Errors that no retry can fix: the plan or the platform state must change first. */
@@ -33,6 +33,12 @@ export const platform = proxyActivities<DeploymentActivities>({
 
 /** Checking the plan's rules where zod may run (outside workflow code). */
 export const checks = proxyActivities<DeploymentActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/** The same checks as local activities: pure CPU on the worker that runs the workflow, one marker in history. */
+export const localChecks = proxyLocalActivities<DeploymentActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
 });

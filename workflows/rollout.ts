@@ -7,11 +7,13 @@ import {
   CancellationScope,
   CancelledFailure,
   condition,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { durationMs, formatDuration } from '../plan/duration';
 import type { Approval, Plan } from '../plan/schema';
 import {
@@ -32,6 +34,7 @@ import {
 import { measurementsSignal } from './analysis';
 import { recordAction } from './metrics';
 import type { ReleaseHold } from './release-hold';
+import { LEAN_HISTORY } from './lean-history';
 import { DeployPhase, DeployWeight } from './search-attributes';
 import { type ActionRecord, type DeploymentStatus, type Gate, type Phase, initialStatus, renderDetails } from './status';
 
@@ -55,6 +58,9 @@ export class Rollout {
   private retryRollbackNow = false;
   private promoteRequested = false;
   private answer?: { approved: boolean; record: ActionRecord };
+  /** Search attributes changed in this activation, upserted together at its end (lean-history.ts). */
+  private readonly changedAttributes = new Map<string, SearchAttributeUpdatePair>();
+  private readonly upsertTogether = patched(LEAN_HISTORY);
 
   constructor(readonly plan: Plan) {
     this.status = initialStatus(plan, workflowInfo().startTime);
@@ -97,14 +103,34 @@ export class Rollout {
     const changed = phase !== this.status.phase;
     this.status.phase = phase;
     this.status.message = message;
-    if (changed) upsertSearchAttributes([{ key: DeployPhase, value: phase }]);
+    if (changed) this.upsert({ key: DeployPhase, value: phase });
     this.publish();
   }
 
   setWeight(weight: number): void {
+    const changed = weight !== this.status.weight;
     this.status.weight = weight;
-    upsertSearchAttributes([{ key: DeployWeight, value: weight }]);
+    // Runs started before lean-history upsert every weight set, changed or not: replay expects the same commands.
+    if (changed || !this.upsertTogether) this.upsert({ key: DeployWeight, value: weight });
     this.publish();
+  }
+
+  /**
+   * One upsert per activation for every attribute changed in it (a step's weight and the next phase, say): the
+   * first change queues the upsert after the code now running, as a microtask, still inside this activation.
+   */
+  private upsert(pair: SearchAttributeUpdatePair): void {
+    if (!this.upsertTogether) {
+      upsertSearchAttributes([pair]);
+      return;
+    }
+    if (this.changedAttributes.size === 0) {
+      void Promise.resolve().then(() => {
+        upsertSearchAttributes([...this.changedAttributes.values()]);
+        this.changedAttributes.clear();
+      });
+    }
+    this.changedAttributes.set(pair.key.name, pair);
   }
 
   enterStep(index: number, total: number, description: string): void {
