@@ -61,6 +61,7 @@ export class Rollout {
   /** Search attributes changed in this activation, upserted together at its end (lean-history.ts). */
   private readonly changedAttributes = new Map<string, SearchAttributeUpdatePair>();
   private readonly upsertTogether = patched(LEAN_HISTORY);
+  private upsertQueued = false;
 
   constructor(readonly plan: Plan) {
     this.status = initialStatus(plan, workflowInfo().startTime);
@@ -107,11 +108,15 @@ export class Rollout {
     this.publish();
   }
 
-  setWeight(weight: number): void {
+  /**
+   * `withNextPhase`: the search attribute follows with the next phase change rather than now (the weight of 100
+   * once promoted, shown with Promoted: one upsert for the end of the run). The status has it at once.
+   */
+  setWeight(weight: number, { withNextPhase = false } = {}): void {
     const changed = weight !== this.status.weight;
     this.status.weight = weight;
     // Runs started before lean-history upsert every weight set, changed or not: replay expects the same commands.
-    if (changed || !this.upsertTogether) this.upsert({ key: DeployWeight, value: weight });
+    if (changed || !this.upsertTogether) this.upsert({ key: DeployWeight, value: weight }, !withNextPhase);
     this.publish();
   }
 
@@ -119,18 +124,19 @@ export class Rollout {
    * One upsert per activation for every attribute changed in it (a step's weight and the next phase, say): the
    * first change queues the upsert after the code now running, as a microtask, still inside this activation.
    */
-  private upsert(pair: SearchAttributeUpdatePair): void {
+  private upsert(pair: SearchAttributeUpdatePair, now = true): void {
     if (!this.upsertTogether) {
       upsertSearchAttributes([pair]);
       return;
     }
-    if (this.changedAttributes.size === 0) {
-      void Promise.resolve().then(() => {
-        upsertSearchAttributes([...this.changedAttributes.values()]);
-        this.changedAttributes.clear();
-      });
-    }
     this.changedAttributes.set(pair.key.name, pair);
+    if (!now || this.upsertQueued) return;
+    this.upsertQueued = true;
+    void Promise.resolve().then(() => {
+      this.upsertQueued = false;
+      upsertSearchAttributes([...this.changedAttributes.values()]);
+      this.changedAttributes.clear();
+    });
   }
 
   enterStep(index: number, total: number, description: string): void {
