@@ -5,6 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { PlanError, validatePlanSchema } from '../plan/load';
 import type { TargetType } from '../plan/targets';
+import { checkRelease } from './check-release';
 import { classifyErrors } from './errors';
 import { type PolicyActivities, createPolicyActivities } from './policy';
 import { withHeartbeat } from './poll';
@@ -43,6 +44,7 @@ export function createActivities({ platforms, analyze, policyFile }: ActivityDep
         throw err;
       }
     },
+    checkRelease: async (input) => checkRelease(input),
     deployCandidate: beating('deploy', (input) => on(input.target).deploy(input)),
     waitCandidateReady: beating('wait ready', (input) => on(input.target).waitReady(input)),
     previewCandidate: beating('preview', (input) => on(input.target).preview(input)),

@@ -34,8 +34,8 @@ export async function beatingWhile<T>(beat: () => void, everyMs: number, run: ()
   }
 }
 
-/** Heartbeats while one long call (e.g. a synchronous invocation) runs. */
-export function withHeartbeat<T>(what: string, run: () => Promise<T>, everyMs = 5_000): Promise<T> {
+/** Heartbeats while one long call (e.g. a synchronous invocation) runs, five times per heartbeat timeout (10s). */
+export function withHeartbeat<T>(what: string, run: () => Promise<T>, everyMs = 2_000): Promise<T> {
   const ctx = Context.current();
   return beatingWhile(() => ctx.heartbeat({ running: what }), everyMs, run);
 }

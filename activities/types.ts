@@ -7,6 +7,8 @@
  */
 import type { Analysis, AnalysisOutcome } from '../plan/analysis';
 import type { AnalysisProgress } from './analysis/progress';
+import type { PlannedStage } from '../plan/release-stages';
+import type { Release } from '../plan/release-schema';
 import type { Metadata, Plan } from '../plan/schema';
 import type { MigrationTask, Target } from '../plan/targets';
 
@@ -119,10 +121,18 @@ export interface Platform {
   migrate(input: MigrationInput): Promise<MigrationResult>;
 }
 
+/** A release workflow's input, checked: the release with its defaults, and the stages it runs. */
+export interface CheckedRelease {
+  release: Release;
+  stages: PlannedStage[];
+}
+
 /** The activities workflows call. */
 export interface DeploymentActivities {
   /** The plan with every rule checked and defaults filled in; InvalidPlan (non-retryable) names what is wrong. */
   checkPlan(input: unknown): Promise<Plan>;
+  /** The release with defaults filled in and its stages planned; InvalidRelease (non-retryable) names what is wrong. */
+  checkRelease(input: unknown): Promise<CheckedRelease>;
   deployCandidate(input: DeployInput): Promise<Candidate>;
   waitCandidateReady(input: CandidateInput): Promise<void>;
   previewCandidate(input: CandidateInput): Promise<void>;

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { DurationRanges } from './duration-schema';
 import { MAX_NAME_LENGTH } from './limits';
-import { readableText } from './readable-text';
+import { readableText } from './readable-text-schema';
 
 export const POLICY_KIND = 'Policy';
 

@@ -4,9 +4,9 @@
  * terminal, hides itself or flips the reading direction could make one line pretend to be another. Such
  * characters are refused, never stripped: the sender retypes the text.
  *
- * Pure and deterministic (no Node built-ins): imported by workflow code through workflows/messages.ts.
+ * Pure and deterministic (no Node built-ins, no zod): imported by workflow code through workflows/messages.ts.
+ * The plan schema applies the same rule through plan/readable-text-schema.ts.
  */
-import { z } from 'zod';
 
 /** Control (C0, DEL, C1: ESC starts ANSI escapes), format (zero-width, bidi, soft hyphen, tags), line and paragraph separators, lone surrogates. */
 const UNREADABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
@@ -46,13 +46,9 @@ export function unreadableCharacter(text: string): string | undefined {
   return `contains ${describeCharacter(code)} at character ${match.index + 1}; names and reasons are shown in status lines and the UI, so control, escape, zero-width and text-direction characters are refused: retype it as plain text`;
 }
 
-/** A string people read, at most `max` characters, with no character that could disguise it. */
-export function readableText(what: string, max: number) {
-  return z
-    .string()
-    .max(max, `${what} is at most ${max} characters`)
-    .superRefine((text, ctx) => {
-      const problem = unreadableCharacter(text);
-      if (problem) ctx.addIssue({ code: 'custom', message: `${what} ${problem}` });
-    });
+/** Why `text`, shown as `what`, cannot be accepted (too long, or disguised), or undefined when it can. */
+export function readableTextProblem(what: string, max: number, text: string): string | undefined {
+  if (text.length > max) return `${what} is at most ${max} characters`;
+  const problem = unreadableCharacter(text);
+  return problem ? `${what} ${problem}` : undefined;
 }

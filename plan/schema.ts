@@ -1,6 +1,7 @@
 /**
  * The deployment plan: what to release, where, and how traffic moves.
- * Pure zod: imported by the CLI (to validate before anything starts) and by workflows (to re-check their input).
+ * Pure zod: imported by the CLI (to validate before anything starts) and by the `checkPlan` activity; workflow
+ * code imports its types only (plan/release-stages.ts and workflows/plan-input.ts check what they need by hand).
  */
 import { z } from 'zod';
 import { DurationRanges } from './duration-schema';
@@ -8,10 +9,11 @@ import { AnalysisSchema } from './analysis';
 import { refuseDuplicateGateNames } from './gates';
 import { MAX_APPROVERS, MAX_NAME_LENGTH, MAX_STEPS } from './limits';
 import { checkPlanConsistency } from './plan-consistency';
-import { readableText } from './readable-text';
+import { readableText } from './readable-text-schema';
 import { MigrationTaskSchema, TargetSchema } from './targets';
 
-export const API_VERSION = 'glidepath/v1';
+export { API_VERSION } from './api-version';
+import { API_VERSION } from './api-version';
 
 const dnsLabel = (what: string) =>
   z

@@ -7,4 +7,9 @@ export PATH
 scripts/deps.sh
 GLIDEPATH_TOOLS_BIN="$(scripts/tools.sh | tail -n 1)"
 export GLIDEPATH_TOOLS_BIN
+# The CLI and worker are measured as operators run them: compiled (dist/), so build when a source is newer.
+if [ ! -f dist/starters/cli.js ] || [ ! -f dist/workflow-bundle.js ] ||
+  [ -n "$(find starters plan workflows workers activities encryption package-lock.json -newer dist/starters/cli.js -print -quit)" ]; then
+  npm run build
+fi
 exec node --expose-gc --import tsx bench/run.ts "$@"

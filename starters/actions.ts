@@ -34,7 +34,8 @@ export type UpdateAction = 'approve' | 'reject' | 'promote';
 
 const SIGNALS = { abort: abortSignal, pause: pauseSignal, resume: resumeSignal };
 
-export class ActionRefused extends Error {}
+export { ActionRefused } from './action-refused';
+import { ActionRefused } from './action-refused';
 
 /**
  * Abort, pause or resume: signals, accepted even while no worker runs. A run that already ended, or an abort or

@@ -11,30 +11,33 @@
  *   glidepath codec-server                        decrypt payloads for the Web UI and the Temporal CLI
  *   glidepath schema                              the plan's JSON Schema, for editors
  */
-import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { PlanError, loadPlan } from '../plan/load';
-import { planJsonSchema, releaseJsonSchema } from '../plan/json-schema';
-import { unreadableCharacter } from '../plan/readable-text';
-import { describeStages } from '../plan/release-expand';
-import { isReleaseDocument, loadRelease, readFile, readYaml } from '../plan/release-load';
+import { PlanError } from '../plan/plan-error';
 import type { Plan } from '../plan/schema';
-import { webUiLink } from '../connection/temporal';
-import { ActionRefused, type SignalAction, type UpdateAction, formatStatus, getStatus, sendSignal, sendUpdate } from './actions';
-import { connectClient, defaultActor, resolveDeploymentId } from './client';
-import { startDeployment } from './deploy';
+import { ActionRefused } from './action-refused';
+import { EXIT } from './exit-codes';
+import type { SignalAction, UpdateAction } from './actions';
+import { addReleaseCommands } from './release-commands';
 import { addFreezeCommands } from './freeze';
 import { PolicyBlocked, checkPolicy, emergencyFreezes } from './policy-check';
-import { addReleaseCommands, formatReleaseStatus } from './release-cli';
-import { EXIT } from './exit-codes';
-import { follow } from './follow';
+
+/*
+ * Each command loads the modules it needs when it runs, not before: `--help` loads none, `validate` only the
+ * plan schemas, and only the commands that talk to Temporal load its client (and the worker its native runtime).
+ */
+const plans = () => require('../plan/load') as typeof import('../plan/load');
+const releases = () => require('../plan/release-load') as typeof import('../plan/release-load');
+const connection = () => require('../connection/temporal') as typeof import('../connection/temporal');
+const client = () => require('./client') as typeof import('./client');
+const actions = () => require('./actions') as typeof import('./actions');
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 function readPlan(file: string, overrides: string[], requestedBy?: string) {
-  const plan = loadPlan(file, overrides);
+  const plan = plans().loadPlan(file, overrides);
   if (!plan.metadata.requestedBy) {
-    const actor = requestedBy ?? defaultActor();
+    const actor = requestedBy ?? client().defaultActor();
+    const { unreadableCharacter } = require('../plan/readable-text') as typeof import('../plan/readable-text');
     const problem = unreadableCharacter(actor);
     if (problem)
       throw new PlanError(file, [
@@ -68,14 +71,16 @@ export function buildCli(): Command {
     .option('--set <key=value>', 'override a field, e.g. release=v1.4.2', collect, [])
     .description('check a plan against the schema; starts nothing')
     .action((file: string, opts: { set: string[] }) => {
+      const { isReleaseDocument, loadRelease, readFile, readYaml } = releases();
       if (isReleaseDocument(readYaml(readFile(file), file))) {
         const { release, stages } = loadRelease(file, opts.set);
+        const { describeStages } = require('../plan/release-expand') as typeof import('../plan/release-expand');
         console.log(`${file}: valid release of ${release.metadata.system} @ ${release.metadata.version}: ${describeStages(stages)}`);
         const runs = stages.flatMap((s) => s.waves.flat().map((t) => ({ plan: t.plan, system: release.metadata.system })));
         for (const note of checkPolicy(runs)) console.log(note);
         return;
       }
-      const plan = loadPlan(file, opts.set);
+      const plan = plans().loadPlan(file, opts.set);
       console.log(
         `${file}: valid ${plan.strategy.type} plan for ${plan.metadata.service} → ${plan.metadata.environment} @ ${plan.metadata.release}`,
       );
@@ -92,9 +97,11 @@ export function buildCli(): Command {
     .description('start a plan (exit 2 invalid plan, 3 another release holds the target, 4 blocked by policy)')
     .action(async (file: string, opts: { set: string[]; follow?: boolean; by?: string }) => {
       const plan = readPlan(file, opts.set, opts.by);
-      const client = await connectClient();
-      for (const note of checkPolicy([{ plan }], await emergencyFreezes(client))) console.log(note);
-      const started = await startDeployment(client, plan);
+      const { startDeployment } = require('./deploy') as typeof import('./deploy');
+      const { webUiLink } = connection();
+      const temporal = await client().connectClient();
+      for (const note of checkPolicy([{ plan }], await emergencyFreezes(temporal))) console.log(note);
+      const started = await startDeployment(temporal, plan);
       if (started.kind === 'conflict') {
         console.error(
           `${plan.metadata.service}/${plan.metadata.environment} is already deploying release ${started.runningRelease} (phase ${started.phase}).\n` +
@@ -106,6 +113,7 @@ export function buildCli(): Command {
       const { handle } = started;
       console.log(`${started.kind === 'attached' ? 'attached to running' : 'started'} ${handle.workflowId}`);
       console.log(webUiLink(handle.workflowId));
+      const { follow } = require('./follow') as typeof import('./follow');
       if (opts.follow) process.exitCode = await follow(handle, handle.workflowId);
     });
 
@@ -115,12 +123,16 @@ export function buildCli(): Command {
     .option('--full', 'every action and measurement')
     .option('--json', 'machine-readable')
     .action(async (ref: string, opts: { full?: boolean; json?: boolean }) => {
+      const { connectClient, resolveDeploymentId } = client();
+      const { webUiLink } = connection();
       const id = resolveDeploymentId(ref);
       if (id.startsWith('release:')) {
+        const { formatReleaseStatus } = require('./release-cli') as typeof import('./release-cli');
         const release = await formatReleaseStatus(await connectClient(), id);
         console.log(opts.json ? JSON.stringify(release.status, null, 2) : `${release.text}\n${webUiLink(id)}`);
         return;
       }
+      const { formatStatus, getStatus } = actions();
       const status = await getStatus(await connectClient(), id);
       console.log(opts.json ? JSON.stringify(status, null, 2) : `${formatStatus(status, opts.full)}\n${webUiLink(id)}`);
     });
@@ -130,16 +142,16 @@ export function buildCli(): Command {
     .option('--all', 'include finished runs')
     .description('releases and deployments, newest first')
     .action(async (opts: { all?: boolean }) => {
-      const client = await connectClient();
+      const temporal = await client().connectClient();
       const releases = `WorkflowType = "releaseWorkflow"${opts.all ? '' : ' AND ExecutionStatus = "Running"'}`;
-      for await (const run of client.workflow.list({ query: releases, pageSize: 50 })) {
+      for await (const run of temporal.workflow.list({ query: releases, pageSize: 50 })) {
         const get = (name: string) => run.typedSearchAttributes.getAll().find((p) => p.key.name === name)?.value;
         console.log(
           `${run.workflowId.padEnd(32)} ${String(get('DeployRelease') ?? '').padEnd(16)} ${String(get('DeployPhase') ?? run.status.name).padEnd(18)} release`,
         );
       }
       const query = `WorkflowType = "deploymentWorkflow"${opts.all ? '' : ' AND ExecutionStatus = "Running"'}`;
-      for await (const run of client.workflow.list({ query, pageSize: 50 })) {
+      for await (const run of temporal.workflow.list({ query, pageSize: 50 })) {
         const sa = run.typedSearchAttributes;
         const get = (name: string) => sa.getAll().find((p) => p.key.name === name)?.value;
         console.log(
@@ -148,7 +160,7 @@ export function buildCli(): Command {
       }
     });
 
-  const actions: Array<[SignalAction | UpdateAction, string]> = [
+  const messages: Array<[SignalAction | UpdateAction, string]> = [
     ['approve', 'approve the gate the plan waits at'],
     ['reject', 'reject the gate the plan waits at; the plan rolls back'],
     ['abort', 'roll back now: all traffic to the stable version, new version removed'],
@@ -156,7 +168,7 @@ export function buildCli(): Command {
     ['resume', 'continue a paused rollout'],
     ['promote', 'continue past a pause (or --full: skip every remaining step)'],
   ];
-  for (const [action, description] of actions) {
+  for (const [action, description] of messages) {
     const cmd = program
       .command(action)
       .argument('<deployment>', 'workflow ID or service/environment')
@@ -166,13 +178,15 @@ export function buildCli(): Command {
     if (action === 'approve' || action === 'reject') cmd.option('--gate <name>', 'the approval gate being answered');
     if (action === 'promote') cmd.option('--full', 'skip all remaining steps and go to 100%');
     cmd.action(async (ref: string, opts: { by?: string; reason: string; gate?: string; full?: boolean }) => {
+      const { connectClient, defaultActor, resolveDeploymentId } = client();
+      const { sendSignal, sendUpdate } = actions();
       const id = resolveDeploymentId(ref);
       const input = { by: opts.by ?? defaultActor(), reason: opts.reason, gate: opts.gate, full: opts.full };
-      const client = await connectClient(`glidepath-cli:${input.by}`);
+      const temporal = await connectClient(`glidepath-cli:${input.by}`);
       const message =
         action === 'abort' || action === 'pause' || action === 'resume'
-          ? await sendSignal(client, id, action, input)
-          : await sendUpdate(client, id, action, input);
+          ? await sendSignal(temporal, id, action, input)
+          : await sendUpdate(temporal, id, action, input);
       console.log(message);
     });
   }
@@ -213,8 +227,9 @@ export function buildCli(): Command {
     .addOption(new Option('--out <file>', 'write to a file instead'))
     .option('--release', "the release file's schema instead of the plan's")
     .action(async (opts: { out?: string; release?: boolean }) => {
+      const { planJsonSchema, releaseJsonSchema } = require('../plan/json-schema') as typeof import('../plan/json-schema');
       const text = opts.release ? releaseJsonSchema() : planJsonSchema();
-      if (opts.out) writeFileSync(opts.out, text);
+      if (opts.out) (require('node:fs') as typeof import('node:fs')).writeFileSync(opts.out, text);
       else process.stdout.write(text);
     });
 

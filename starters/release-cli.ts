@@ -1,63 +1,16 @@
 /**
- * The release commands of the glidepath CLI: `release <file>`, `where <service | system>`, and the release tree
- * that `status release:<system>` prints. Exit codes are deploy's: 0 promoted (or started), 1 not promoted,
- * 2 invalid file, 3 another release of the system runs.
+ * What the release commands of the glidepath CLI (starters/release-commands.ts) do once they run: follow a
+ * release, and the release tree that `status release:<system>` prints.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { Command } from 'commander';
-import { loadRelease } from '../plan/release-load';
-import { webUiLink } from '../connection/temporal';
 import { statusQuery } from '../workflows/messages';
 import { releaseStatusQuery } from '../workflows/release-messages';
 import { type ReleaseStatus, renderReleaseTree } from '../workflows/release-status';
 import { getStatus } from './actions';
-import { checkPolicy, emergencyFreezes } from './policy-check';
-import { connectClient, defaultActor } from './client';
 import { EXIT } from './exit-codes';
 import { describeEnd } from './follow';
-import { startRelease } from './release';
-import { formatWhere, where } from './where';
 
-const collect = (value: string, previous: string[]) => [...previous, value];
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
-
-export function addReleaseCommands(program: Command): void {
-  program
-    .command('release')
-    .argument('<file>', 'release file (YAML, kind: Release)')
-    .option('--set <key=value>', 'override a field, e.g. version=v1.4.2', collect, [])
-    .option('--follow', 'print progress and exit 0 promoted, 1 rolled back/halted/stopped')
-    .option('--by <name>', 'who requests it (default: $GLIDEPATH_USER, $GITHUB_ACTOR, $USER)')
-    .description('start a release (exit 2 invalid file, 3 another release of the system runs)')
-    .action(async (file: string, opts: { set: string[]; follow?: boolean; by?: string }) => {
-      const { release, stages } = loadRelease(file, opts.set);
-      release.metadata.requestedBy ??= opts.by ?? defaultActor();
-      const client = await connectClient();
-      const runs = stages.flatMap((s) => s.waves.flat().map((t) => ({ plan: t.plan, system: release.metadata.system })));
-      for (const note of checkPolicy(runs, await emergencyFreezes(client))) console.log(note);
-      const started = await startRelease(client, release);
-      if (started.kind === 'conflict') {
-        console.error(
-          `${release.metadata.system} is already releasing ${started.runningVersion} (phase ${started.phase}).\n` +
-            `Wait for it, or abort it: glidepath abort ${started.workflowId} --reason "..."\n${webUiLink(started.workflowId)}`,
-        );
-        process.exitCode = EXIT.conflict;
-        return;
-      }
-      const { handle } = started;
-      console.log(`${started.kind === 'attached' ? 'attached to running' : 'started'} ${handle.workflowId}`);
-      console.log(webUiLink(handle.workflowId));
-      if (opts.follow) process.exitCode = await followRelease(handle);
-    });
-
-  program
-    .command('where')
-    .argument('<name>', 'a service or a system')
-    .description('what version is live on each environment and target, since when and who asked, from Temporal visibility')
-    .action(async (name: string) => {
-      for (const line of formatWhere(await where(await connectClient(), name))) console.log(line);
-    });
-}
 
 /** One line per change of the release's phase or of one of its targets, then the outcome as an exit code. */
 export async function followRelease(

@@ -2,6 +2,9 @@
  * Replays recorded histories of every strategy and ending against today's workflow code: a change that would
  * break runs already in flight (non-determinism) fails here. Re-record after an intended, patched change with
  *   GLIDEPATH_RECORD_HISTORIES=1 npx vitest run test/lambda test/analysis/workflow.test.ts test/release
+ * Keep the histories of earlier versions beside the new ones (runs of every version may still be in flight): the
+ * canary-*-lean-history files were recorded with the `lean-history` patch (workflows/lean-history.ts), the other
+ * canary files before it; record under a new name rather than overwrite them.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -30,6 +33,10 @@ it('has recorded histories for each strategy and ending', () => {
       'blue-green-held-by-release-promoted',
       'canary-held-by-release-rolled-back',
       'canary-policy-approvals-promoted',
+      'canary-promoted-lean-history',
+      'canary-aborted-in-soak-lean-history',
+      'canary-rejected-lean-history',
+      'canary-cancelled-lean-history',
     ]),
   );
 });

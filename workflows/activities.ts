@@ -1,9 +1,16 @@
 /** Activity stubs with the timeouts and retries each kind of call needs. */
-import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { DeploymentActivities } from '../activities/types';
 
 /** Errors that no retry can fix: the plan or the platform state must change first. */
 export const NON_RETRYABLE = ['InvalidPlan', 'NotFound', 'AccessDenied', 'NotReady', 'MigrationFailed'];
+
+/**
+ * Heartbeat timeout of every call that heartbeats: a call whose worker died is retried on another worker after
+ * this long. Workers heartbeat at least every second (workers/worker.ts), so 10s leaves room for a busy event
+ * loop while keeping failover of a call in flight near 11s (this plus the first retry interval).
+ */
+const HEARTBEAT_TIMEOUT = '10s';
 
 /**
  * Quick platform calls: retried with backoff on throttling, 5xx and lost workers.
@@ -13,7 +20,7 @@ export const NON_RETRYABLE = ['InvalidPlan', 'NotFound', 'AccessDenied', 'NotRea
  */
 export const platform = proxyActivities<DeploymentActivities>({
   startToCloseTimeout: '2m',
-  heartbeatTimeout: '30s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: {
     initialInterval: '1s',
@@ -30,10 +37,16 @@ export const checks = proxyActivities<DeploymentActivities>({
   retry: { initialInterval: '1s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
-/** Long waits (readiness, migrations, analyses): they heartbeat, so a lost worker is noticed in 30s. */
+/** The same checks as local activities: pure CPU on the worker that runs the workflow, one marker in history. */
+export const localChecks = proxyLocalActivities<DeploymentActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/** Long waits (readiness, migrations, analyses): they heartbeat, so a lost worker is noticed in 10s. */
 export const waits = proxyActivities<DeploymentActivities>({
   startToCloseTimeout: '1h',
-  heartbeatTimeout: '30s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 });
@@ -45,7 +58,7 @@ export const waits = proxyActivities<DeploymentActivities>({
  */
 export const rescue = proxyActivities<DeploymentActivities>({
   startToCloseTimeout: '2m',
-  heartbeatTimeout: '30s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
 });
 
@@ -55,6 +68,6 @@ export const rescue = proxyActivities<DeploymentActivities>({
  */
 export const cleanup = proxyActivities<DeploymentActivities>({
   startToCloseTimeout: '2m',
-  heartbeatTimeout: '30s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
 });

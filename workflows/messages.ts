@@ -7,30 +7,21 @@
  *   is not waiting for them or the sender may not give them, and the caller hears why at once.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { z } from 'zod';
-import { MAX_NAME_LENGTH, MAX_REASON_LENGTH } from '../plan/limits';
-import { readableText } from '../plan/readable-text';
+import type { ActionInput, ApprovalInput, PromoteInput } from './message-input';
 import type { DeploymentStatus } from './status';
 
-/** `by` and `reason` are shown in status lines and the UI: plain text only (plan/readable-text.ts). */
-export const ActionSchema = z.object({
-  by: readableText('"by"', MAX_NAME_LENGTH).min(1, 'say who you are: "by" is required'),
-  reason: readableText('"reason"', MAX_REASON_LENGTH).default(''),
-});
-export type ActionInput = z.input<typeof ActionSchema>;
-export type Action = z.infer<typeof ActionSchema>;
-
-export const ApprovalInputSchema = ActionSchema.extend({
-  /** The gate being answered; when given it must be the one the plan waits at. */
-  gate: z.string().optional(),
-});
-export type ApprovalInput = z.input<typeof ApprovalInputSchema>;
-
-export const PromoteInputSchema = ActionSchema.extend({
-  /** Skip every remaining step and go straight to 100%. */
-  full: z.boolean().default(false),
-});
-export type PromoteInput = z.input<typeof PromoteInputSchema>;
+export {
+  type Action,
+  type ActionInput,
+  type ApprovalAnswer,
+  type ApprovalInput,
+  type PromoteInput,
+  type PromoteRequest,
+  checkAction,
+  checkApproval,
+  checkPromote,
+  checkedOrThrow,
+} from './message-input';
 
 export interface Receipt {
   accepted: string;

@@ -24,7 +24,7 @@ export async function promoteCanary(plan: Plan, rollout: Rollout, undo: Compensa
       { target: plan.target, metadata: plan.metadata, candidate },
     ]),
   );
-  rollout.setWeight(100);
+  rollout.setWeight(100, { withNextPhase: true }); // searchable with Promoted, once the cleanup is done
   rollout.markPromoted();
   undo.clear();
   await retirePrevious(plan, rollout, candidate, `clean up after ${candidate.stableVersion}`);

@@ -9,7 +9,7 @@ import { ApplicationFailure, condition, getExternalWorkflowHandle, setHandler, w
 import type { Candidate } from '../activities/types';
 import type { Plan } from '../plan/schema';
 import { platform } from './activities';
-import { ActionSchema } from './messages';
+import { checkAction } from './messages';
 import { type ReleaseLink, confirmSignal, releaseDescriptions, rollBackSignal, targetHeldSignal } from './release-messages';
 import type { Rollout } from './rollout';
 
@@ -26,7 +26,7 @@ export class ReleaseHold {
     setHandler(
       confirmSignal,
       (input) => {
-        const action = ActionSchema.safeParse(input);
+        const action = checkAction(input);
         this.rollout.record(
           'promote',
           action.success ? action.data : { by: 'release', reason: 'stage confirmed' },
@@ -40,7 +40,7 @@ export class ReleaseHold {
     setHandler(
       rollBackSignal,
       (input) => {
-        const action = ActionSchema.safeParse(input);
+        const action = checkAction(input);
         const { by, reason } = action.success ? action.data : { by: 'release', reason: 'joint rollback' };
         this.rollout.record('abort', { by, reason }, undefined, `joint rollback by ${this.link.releaseId}`);
         this.rollout.fail(

@@ -12,9 +12,18 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { durationMs, formatDuration } from '../plan/duration';
-import type { PlannedStage } from '../plan/release-expand';
+import type { PlannedStage } from '../plan/release-stages';
 import type { Release } from '../plan/release-schema';
-import { type ActionInput, ActionSchema, ApprovalInputSchema, abortSignal, approveUpdate, descriptions, rejectUpdate } from './messages';
+import {
+  type ActionInput,
+  abortSignal,
+  checkAction,
+  checkApproval,
+  checkedOrThrow,
+  approveUpdate,
+  descriptions,
+  rejectUpdate,
+} from './messages';
 import { type TargetHeld, releaseDescriptions, releaseStatusQuery, targetHeldSignal } from './release-messages';
 import {
   type ReleasePhase,
@@ -168,7 +177,7 @@ export class ReleaseRun {
 
   /** Signal handler: never throws; the first abort wins. */
   private onAbort(input: ActionInput): void {
-    const parsed = ActionSchema.safeParse(input);
+    const parsed = checkAction(input);
     const record = this.record(
       'abort',
       parsed.success ? parsed.data : { by: 'unknown', reason: 'unreadable input' },
@@ -182,9 +191,7 @@ export class ReleaseRun {
 
   /** Update validator: synchronous; throwing refuses the update without a trace in history. */
   private validateAnswer(input: unknown): void {
-    const parsed = ApprovalInputSchema.safeParse(input);
-    if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '));
-    const a = parsed.data;
+    const a = checkedOrThrow(checkApproval(input));
     const gate = this.status.gate;
     if (this.finished || !gate) throw new Error(`not waiting for an approval (phase: ${this.status.phase})`);
     if (a.gate !== undefined && a.gate !== gate.name) throw new Error(`the release waits at approval "${gate.name}", not "${a.gate}"`);
@@ -194,7 +201,7 @@ export class ReleaseRun {
   }
 
   private answerGate(input: unknown, approved: boolean) {
-    const a = ApprovalInputSchema.parse(input);
+    const a = checkedOrThrow(checkApproval(input));
     const gate = this.status.gate?.name;
     this.answer = { approved, record: this.record(approved ? 'approve' : 'reject', a, gate) };
     return { accepted: `${approved ? 'approved' : 'rejected'} ${gate}`, at: new Date().toISOString() };

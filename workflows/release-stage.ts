@@ -14,7 +14,7 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { PlannedStage, ReleaseTarget } from '../plan/release-expand';
+import type { PlannedStage, ReleaseTarget } from '../plan/release-stages';
 import { rescue, waits } from './activities';
 import { Compensations } from './compensations';
 import { deploymentWorkflow } from './deployment';

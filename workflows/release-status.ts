@@ -3,7 +3,7 @@
  * stage → target, and what the release waits for. Pure and workflow-safe.
  */
 import type { Release } from '../plan/release-schema';
-import type { PlannedStage } from '../plan/release-expand';
+import type { PlannedStage } from '../plan/release-stages';
 import type { ActionRecord, Gate } from './status';
 
 export type ReleasePhase =

@@ -11,9 +11,9 @@
  * - Stopped: a gate was rejected, timed out or aborted; nothing of the next stage moved.
  */
 import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, upsertSearchAttributes } from '@temporalio/workflow';
-import { expandRelease } from '../plan/release-expand';
-import { type Release, ReleaseSchema } from '../plan/release-schema';
+import type { Release } from '../plan/release-schema';
 import { describeFailure } from './failures';
+import { checkedRelease } from './release-input';
 import { ReleaseRun } from './release-run';
 import { StageRun } from './release-stage';
 import type { ReleaseStatus } from './release-status';
@@ -25,21 +25,8 @@ export interface ReleaseResult {
 }
 
 export async function releaseWorkflow(input: Release): Promise<ReleaseResult> {
-  const parsed = ReleaseSchema.safeParse(input);
-  if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(
-      `invalid release: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      'InvalidRelease',
-    );
-  }
-  const { stages, issues } = expandRelease(parsed.data);
-  if (issues.length > 0) {
-    throw ApplicationFailure.nonRetryable(
-      `invalid release: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      'InvalidRelease',
-    );
-  }
-  const run = new ReleaseRun(parsed.data, stages);
+  const { release, stages } = await checkedRelease(input);
+  const run = new ReleaseRun(release, stages);
   run.listen();
 
   for (const [i, stage] of stages.entries()) {

@@ -7,19 +7,21 @@ import {
   CancellationScope,
   CancelledFailure,
   condition,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { z } from 'zod';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { durationMs, formatDuration } from '../plan/duration';
 import type { Approval, Plan } from '../plan/schema';
 import {
   type ActionInput,
-  ActionSchema,
-  ApprovalInputSchema,
-  PromoteInputSchema,
+  checkAction,
+  checkApproval,
+  checkPromote,
+  checkedOrThrow,
   abortSignal,
   approveUpdate,
   descriptions,
@@ -34,6 +36,7 @@ import type { FreezeHold } from './freeze-hold';
 import { type ApprovalPolicy, policyRefusal } from './policy-approvals';
 import { recordAction } from './metrics';
 import type { ReleaseHold } from './release-hold';
+import { LEAN_HISTORY } from './lean-history';
 import { DeployPhase, DeployWeight } from './search-attributes';
 import { type ActionRecord, type DeploymentStatus, type Gate, type Phase, initialStatus, renderDetails } from './status';
 
@@ -63,6 +66,10 @@ export class Rollout {
   private retryRollbackNow = false;
   private promoteRequested = false;
   private answer?: { approved: boolean; record: ActionRecord };
+  /** Search attributes changed in this activation, upserted together at its end (lean-history.ts). */
+  private readonly changedAttributes = new Map<string, SearchAttributeUpdatePair>();
+  private readonly upsertTogether = patched(LEAN_HISTORY);
+  private upsertQueued = false;
 
   constructor(readonly plan: Plan) {
     this.status = initialStatus(plan, workflowInfo().startTime);
@@ -88,7 +95,7 @@ export class Rollout {
     setHandler(
       promoteUpdate,
       (input) => {
-        const p = PromoteInputSchema.parse(input);
+        const p = checkedOrThrow(checkPromote(input));
         this.record('promote', p, this.status.gate?.name);
         this.promoteRequested = true;
         if (p.full) this.fullPromotion = true;
@@ -105,14 +112,39 @@ export class Rollout {
     const changed = phase !== this.status.phase;
     this.status.phase = phase;
     this.status.message = message;
-    if (changed) upsertSearchAttributes([{ key: DeployPhase, value: phase }]);
+    if (changed) this.upsert({ key: DeployPhase, value: phase });
     this.publish();
   }
 
-  setWeight(weight: number): void {
+  /**
+   * `withNextPhase`: the search attribute follows with the next phase change rather than now (the weight of 100
+   * once promoted, shown with Promoted: one upsert for the end of the run). The status has it at once.
+   */
+  setWeight(weight: number, { withNextPhase = false } = {}): void {
+    const changed = weight !== this.status.weight;
     this.status.weight = weight;
-    upsertSearchAttributes([{ key: DeployWeight, value: weight }]);
+    // Runs started before lean-history upsert every weight set, changed or not: replay expects the same commands.
+    if (changed || !this.upsertTogether) this.upsert({ key: DeployWeight, value: weight }, !withNextPhase);
     this.publish();
+  }
+
+  /**
+   * One upsert per activation for every attribute changed in it (a step's weight and the next phase, say): the
+   * first change queues the upsert after the code now running, as a microtask, still inside this activation.
+   */
+  private upsert(pair: SearchAttributeUpdatePair, now = true): void {
+    if (!this.upsertTogether) {
+      upsertSearchAttributes([pair]);
+      return;
+    }
+    this.changedAttributes.set(pair.key.name, pair);
+    if (!now || this.upsertQueued) return;
+    this.upsertQueued = true;
+    void Promise.resolve().then(() => {
+      this.upsertQueued = false;
+      upsertSearchAttributes([...this.changedAttributes.values()]);
+      this.changedAttributes.clear();
+    });
   }
 
   enterStep(index: number, total: number, description: string): void {
@@ -326,7 +358,7 @@ export class Rollout {
 
   /** Update validator: synchronous, and throwing refuses the update without a trace in history. */
   private validateAnswer(input: unknown, approved: boolean): void {
-    const a = parseOrExplain(ApprovalInputSchema, input);
+    const a = checkedOrThrow(checkApproval(input));
     const gate = this.status.gate;
     if (this.finished || !gate || gate.kind !== 'approval') {
       throw new Error(`not waiting for an approval (phase: ${this.status.phase})`);
@@ -342,7 +374,7 @@ export class Rollout {
   }
 
   private answerGate(input: unknown, approved: boolean) {
-    const a = ApprovalInputSchema.parse(input);
+    const a = checkedOrThrow(checkApproval(input));
     const gate = this.status.gate?.name;
     const record = this.record(approved ? 'approve' : 'reject', a, gate);
     const open = this.status.gate;
@@ -357,7 +389,7 @@ export class Rollout {
   }
 
   private validatePromote(input: unknown): void {
-    const p = parseOrExplain(PromoteInputSchema, input);
+    const p = checkedOrThrow(checkPromote(input));
     if (this.finished) throw new Error(`nothing to promote (phase: ${this.status.phase})`);
     if (this.status.committedAt) throw new Error('already promoting: past the point of no return');
     if (p.full) {
@@ -405,14 +437,6 @@ export function gateName(name: string | undefined, kind: string, index: number):
 }
 
 function safeAction(input: unknown): { by: string; reason: string } {
-  const parsed = ActionSchema.safeParse(input);
+  const parsed = checkAction(input);
   return parsed.success ? parsed.data : { by: 'unknown', reason: 'unreadable input' };
-}
-
-function parseOrExplain<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '));
-  }
-  return parsed.data;
 }

@@ -40,7 +40,8 @@ interface Heartbeat {
 }
 
 export function createAnalyzer(deps: AnalyzerDependencies = {}): (input: AnalysisRunInput) => Promise<AnalysisRunResult> {
-  const heartbeatEveryMs = deps.heartbeatEveryMs ?? 5_000;
+  // Every 2s: five beats within the 10s heartbeat timeout (workflows/activities.ts), so a busy worker is not taken for a lost one.
+  const heartbeatEveryMs = deps.heartbeatEveryMs ?? 2_000;
 
   async function read(provider: Provider, variables: Record<string, string>, io: ProviderIO): Promise<Reading> {
     switch (provider.type) {

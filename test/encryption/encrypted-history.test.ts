@@ -113,12 +113,17 @@ async function rawHistory(handle: WorkflowHandle): Promise<temporal.api.history.
 }
 
 /**
- * Every payload in the history, with where it is. Left out: search attributes (they stay readable) and the
- * SDK's own patch markers, which the SDK writes without the data converter and which hold only a patch's name.
+ * Every payload in the history, with where it is. Left out: search attributes (they stay readable), the SDK's own
+ * patch markers, which the SDK writes without the data converter and which hold only a patch's name, and the
+ * bookkeeping of local activity markers (activity type, attempt, times; their result is encrypted).
  */
 function payloadsOf(value: unknown, at = '', found: Array<{ at: string; payload: temporal.api.common.v1.IPayload }> = []) {
   if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return found;
   const object = value as Record<string, unknown>;
+  if (object.markerName === LOCAL_ACTIVITY_MARKER) {
+    const { data: _bookkeeping, ...details } = object.details as Record<string, unknown>;
+    return payloadsOf(details, `${at}.details`, found);
+  }
   if (object.metadata && typeof object.metadata === 'object' && 'encoding' in (object.metadata as object)) {
     found.push({ at, payload: object as temporal.api.common.v1.IPayload });
     return found;
@@ -129,6 +134,8 @@ function payloadsOf(value: unknown, at = '', found: Array<{ at: string; payload:
   }
   return found;
 }
+
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 
 const metadataText = (p: temporal.api.common.v1.IPayload, key: string) => Buffer.from(p.metadata?.[key] ?? []).toString();
 

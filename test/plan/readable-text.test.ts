@@ -1,7 +1,7 @@
 /** Names and reasons people read: refused with control, escape, zero-width or bidi characters, in plans and in actions. */
 import { describe, expect, it } from 'vitest';
 import { unreadableCharacter } from '../../plan/readable-text';
-import { ActionSchema, ApprovalInputSchema } from '../../workflows/messages';
+import { checkAction, checkApproval } from '../../workflows/messages';
 
 describe('names people read', () => {
   it.each(['alice', 'Zoë Ødegaard', '山田 太郎', 'ci-bot[bot]', "o'brien", 'ops 🚀'])('%j is plain text', (name) => {
@@ -21,12 +21,12 @@ describe('names people read', () => {
   });
 
   it('an action with a disguised "by" or "reason" is refused before it reaches status lines', () => {
-    expect(ActionSchema.safeParse({ by: 'alice', reason: 'canary healthy' }).success).toBe(true);
-    const by = ActionSchema.safeParse({ by: 'alice\u001b[2K\rbob', reason: '' });
+    expect(checkAction({ by: 'alice', reason: 'canary healthy' }).success).toBe(true);
+    const by = checkAction({ by: 'alice\u001b[2K\rbob', reason: '' });
     expect(by.success).toBe(false);
     expect(by.error?.issues[0]).toMatchObject({ path: ['by'], message: expect.stringMatching(/"by" contains an escape character/) });
-    const reason = ApprovalInputSchema.safeParse({ by: 'alice', reason: 'ok\u202e', gate: 'go' });
+    const reason = checkApproval({ by: 'alice', reason: 'ok\u202e', gate: 'go' });
     expect(reason.error?.issues[0]).toMatchObject({ path: ['reason'], message: expect.stringMatching(/text-direction/) });
-    expect(ActionSchema.safeParse({ by: 'a'.repeat(129) }).success).toBe(false);
+    expect(checkAction({ by: 'a'.repeat(129) }).success).toBe(false);
   });
 });
