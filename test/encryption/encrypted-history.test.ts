@@ -210,7 +210,19 @@ it('a run started with key k1 reads and completes after k2 becomes the newest ke
   expect(failures[0]).toContain('payload encrypted with key "k1", which is not configured (configured: k2)');
   await harness.run(
     async () => {
-      await after.executeUpdate(approveUpdate, { args: [{ by: SECRET.approver, reason: 'after rotation' }] });
+      // The server takes updates again once a worker that can read the run completes its failed workflow task.
+      for (const deadline = Date.now() + 30_000; ; ) {
+        const sent = await after.executeUpdate(approveUpdate, { args: [{ by: SECRET.approver, reason: 'after rotation' }] }).then(
+          () => true,
+          (err) => {
+            if (!/Workflow Task in failed state/.test(String(err?.cause?.details ?? err?.cause?.message ?? err)) || Date.now() > deadline)
+              throw err;
+            return false;
+          },
+        );
+        if (sent) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
       const result = await after.result();
       expect(result.status.outcome?.result).toBe('promoted');
       expect(result.status.measurements.length).toBeGreaterThan(0);

@@ -9,14 +9,19 @@ import type { TargetHeld } from '../../workflows/release-messages';
 
 const E = temporal.api.enums.v1.EventType;
 
-/** Lines such as `activity runMigration`, `start deploy:a/prod`, `held deploy:a/prod`, `confirm deploy:a/prod`, `closed deploy:a/prod`. */
+/**
+ * Lines such as `activity runMigration`, `start deploy:a/prod`, `held deploy:a/prod`, `confirm deploy:a/prod`, `closed deploy:a/prod`.
+ * The release file's check at start (`checkRelease`) is left out: it changes nothing on a platform.
+ */
 export async function releaseTimeline(handle: WorkflowHandle): Promise<string[]> {
   const lines: string[] = [];
   for (const e of (await handle.fetchHistory()).events ?? []) {
     switch (e.eventType) {
-      case E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-        lines.push(`activity ${e.activityTaskScheduledEventAttributes!.activityType!.name}`);
+      case E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: {
+        const type = e.activityTaskScheduledEventAttributes!.activityType!.name;
+        if (type !== 'checkRelease') lines.push(`activity ${type}`);
         break;
+      }
       case E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
         lines.push(`start ${e.startChildWorkflowExecutionInitiatedEventAttributes!.workflowId}`);
         break;
