@@ -12,8 +12,8 @@
 import v8 from 'node:v8';
 
 /**
- * Budget per cached plan: twice the worker RSS a canary held at a gate adds (0.49 MiB, `npm run bench`), for plans
- * with more steps and statuses with many actions and measurements.
+ * Budget per cached plan: 1.5 to 2 times the worker RSS a canary held at a gate adds (0.5 to 0.65 MiB,
+ * `npm run bench`), for plans with more steps and statuses with many actions and measurements.
  */
 export const MIB_PER_CACHED_PLAN = 1;
 /** Heap kept for the worker itself: the SDK, the workflow bundle, activities and their clients, garbage. */
