@@ -178,7 +178,9 @@ it('the history on the server holds only ciphertext: no plan, status, approval o
   });
 });
 
-it('a run started with key k1 reads and completes after k2 becomes the newest key; without k1, readers name it', async () => {
+it('a run started with key k1 reads and completes after k2 becomes the newest key; without k1, readers name it', {
+  timeout: 240_000,
+}, async () => {
   const name = uniqueName('rotate');
   const handle = await harness.run(async () => {
     const h = await start(harness.client, name);
@@ -210,8 +212,9 @@ it('a run started with key k1 reads and completes after k2 becomes the newest ke
   expect(failures[0]).toContain('payload encrypted with key "k1", which is not configured (configured: k2)');
   await harness.run(
     async () => {
-      // The server takes updates again once a worker that can read the run completes its failed workflow task.
-      for (const deadline = Date.now() + 30_000; ; ) {
+      // The server takes updates again once a worker that can read the run completes its failed workflow task; it
+      // retries a task that keeps failing with a growing backoff, so this can take a while.
+      for (const deadline = Date.now() + 150_000; ; ) {
         const sent = await after.executeUpdate(approveUpdate, { args: [{ by: SECRET.approver, reason: 'after rotation' }] }).then(
           () => true,
           (err) => {
