@@ -19,7 +19,7 @@ import { EXIT } from './exit-codes';
 import type { SignalAction, UpdateAction } from './actions';
 import { addReleaseCommands } from './release-commands';
 import { addFreezeCommands } from './freeze';
-import { PolicyBlocked, checkPolicy, emergencyFreezes } from './policy-check';
+import { PolicyBlocked, checkPolicy, emergencyFreezes, releaseRuns } from './policy-check';
 
 /*
  * Each command loads the modules it needs when it runs, not before: `--help` loads none, `validate` only the
@@ -76,8 +76,7 @@ export function buildCli(): Command {
         const { release, stages } = loadRelease(file, opts.set);
         const { describeStages } = require('../plan/release-expand') as typeof import('../plan/release-expand');
         console.log(`${file}: valid release of ${release.metadata.system} @ ${release.metadata.version}: ${describeStages(stages)}`);
-        const runs = stages.flatMap((s) => s.waves.flat().map((t) => ({ plan: t.plan, system: release.metadata.system })));
-        for (const note of checkPolicy(runs)) console.log(note);
+        for (const note of checkPolicy(releaseRuns(release.metadata.system, stages))) console.log(note);
         return;
       }
       const plan = plans().loadPlan(file, opts.set);

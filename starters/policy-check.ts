@@ -23,6 +23,11 @@ export class PolicyBlocked extends Error {
   }
 }
 
+/** Every target run of a release, as `checkPolicy` takes them. */
+export function releaseRuns(system: string, stages: Array<{ waves: Array<Array<{ plan: Plan }>> }>): Array<{ plan: Plan; system: string }> {
+  return stages.flatMap((s) => s.waves.flat().map((t) => ({ plan: t.plan, system })));
+}
+
 /** Throws PolicyBlocked for the first run a rule refuses; returns what the policy adds to each run. */
 export function checkPolicy(runs: Array<{ plan: Plan; system?: string }>, emergency: EmergencyFreeze[] = [], nowMs = Date.now()): string[] {
   const loaded = configuredPolicy();

@@ -21,11 +21,10 @@ export function addReleaseCommands(program: Command): void {
       const { connectClient, defaultActor } = require('./client') as typeof import('./client');
       const { startRelease } = require('./release') as typeof import('./release');
       const { webUiLink } = require('../connection/temporal') as typeof import('../connection/temporal');
-      const { checkPolicy, emergencyFreezes } = require('./policy-check') as typeof import('./policy-check');
+      const { checkPolicy, emergencyFreezes, releaseRuns } = require('./policy-check') as typeof import('./policy-check');
       release.metadata.requestedBy ??= opts.by ?? defaultActor();
       const temporal = await connectClient();
-      const runs = stages.flatMap((s) => s.waves.flat().map((t) => ({ plan: t.plan, system: release.metadata.system })));
-      for (const note of checkPolicy(runs, await emergencyFreezes(temporal))) console.log(note);
+      for (const note of checkPolicy(releaseRuns(release.metadata.system, stages), await emergencyFreezes(temporal))) console.log(note);
       const started = await startRelease(temporal, release);
       if (started.kind === 'conflict') {
         console.error(

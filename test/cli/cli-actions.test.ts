@@ -17,6 +17,7 @@ import type { DeploymentStatus } from '../../workflows/status';
 import { BUCKET, createLambdaService } from '../support/lambda-fixture';
 import { awsConfig } from '../support/moto';
 import { type Harness, startHarness, uniqueName, waitForStatus } from '../support/temporal';
+import { type CliRun, runCli } from '../support/cli';
 
 const endpoint = inject('motoEndpoint');
 const address = inject('temporalAddress');
@@ -30,15 +31,8 @@ beforeAll(async () => {
 });
 afterAll(async () => harness?.close());
 
-function glidepath(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(bin, args, {
-    env: { ...process.env, TEMPORAL_ADDRESS: address, GLIDEPATH_TASK_QUEUE: harness.taskQueue, GLIDEPATH_USER: 'ci-bot', ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+function glidepath(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, { TEMPORAL_ADDRESS: address, GLIDEPATH_TASK_QUEUE: harness.taskQueue, GLIDEPATH_USER: 'ci-bot', ...env });
 }
 
 function planFile(service: string, steps: unknown[]): string {

@@ -14,6 +14,7 @@ import { EXIT } from '../../starters/exit-codes';
 import { createLambdaService, BUCKET } from '../support/lambda-fixture';
 import { awsConfig } from '../support/moto';
 import { type Harness, inPhase, startHarness, uniqueName, waitForStatus } from '../support/temporal';
+import { type CliRun, runCli } from '../support/cli';
 
 const endpoint = inject('motoEndpoint');
 const address = inject('temporalAddress');
@@ -25,32 +26,17 @@ beforeAll(async () => {
 });
 afterAll(async () => harness?.close());
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 /** Runs `glidepath <args>`; `onOutput` sees stdout as it arrives (to act while --follow runs). */
 function glidepath(args: string[], onOutput?: (text: string) => void): Promise<Run> {
-  const bin = path.join(__dirname, '..', '..', 'bin', 'glidepath');
-  const child = spawn(bin, args, {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_NAMESPACE: 'default',
-      GLIDEPATH_TASK_QUEUE: harness.taskQueue,
-      GLIDEPATH_USER: 'ci-bot',
-    },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-    onOutput?.(stdout);
-  });
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+  const env = {
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: 'default',
+    GLIDEPATH_TASK_QUEUE: harness.taskQueue,
+    GLIDEPATH_USER: 'ci-bot',
+  };
+  return runCli(args, env, onOutput);
 }
 
 function planFile(service: string, steps: unknown[], release = 'v2', extra: Record<string, unknown> = {}): string {

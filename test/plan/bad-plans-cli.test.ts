@@ -3,21 +3,14 @@
  * field on stderr and start nothing. TEMPORAL_ADDRESS points at a closed port, so a deploy that got past
  * validation would exit 1 (cannot connect), not 2.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../starters/exit-codes';
 import { badPlans } from './bad-plan-corpus';
+import { type CliRun, runCli } from '../support/cli';
 
-const BIN = path.join(__dirname, '..', '..', 'bin', 'glidepath');
-
-function glidepath(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(BIN, args, { env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:9', GLIDEPATH_USER: 'ci-bot', ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+function glidepath(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, { TEMPORAL_ADDRESS: '127.0.0.1:9', GLIDEPATH_USER: 'ci-bot', ...env });
 }
 
 /** One plan of each class. */

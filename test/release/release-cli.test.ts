@@ -2,7 +2,6 @@
  * `glidepath release` as CI and on-call use it: the real binary against the real Temporal dev server, a worker
  * driving Lambda on moto. Exit codes as deploy's: 0 promoted, 1 not promoted or refused, 2 invalid, 3 busy.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { EXIT } from '../../starters/exit-codes';
 import { awsConfig } from '../support/moto';
 import { createReleaseFixture, lambdaRelease } from '../support/releases';
 import { type Harness, startHarness } from '../support/temporal';
+import { type CliRun, runCli } from '../support/cli';
 
 const endpoint = inject('motoEndpoint');
 const address = inject('temporalAddress');
@@ -25,24 +25,14 @@ beforeAll(async () => {
 });
 afterAll(async () => harness?.close());
 
-function glidepath(args: string[], onOutput?: (text: string) => void): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(path.join(__dirname, '..', '..', 'bin', 'glidepath'), args, {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_NAMESPACE: 'default',
-      GLIDEPATH_TASK_QUEUE: harness.taskQueue,
-      GLIDEPATH_USER: 'ci-bot',
-    },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-    onOutput?.(stdout);
-  });
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+function glidepath(args: string[], onOutput?: (text: string) => void): Promise<CliRun> {
+  const env = {
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: 'default',
+    GLIDEPATH_TASK_QUEUE: harness.taskQueue,
+    GLIDEPATH_USER: 'ci-bot',
+  };
+  return runCli(args, env, onOutput);
 }
 
 it('release --follow waits at the gate, refuses a second version (3) and a wrong approver (1), promotes (0); status and where show it', async () => {

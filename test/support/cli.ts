@@ -1,0 +1,24 @@
+/** The real `glidepath` binary, run as CI and on-call run it: exit code, stdout and stderr. */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const BIN = path.join(__dirname, '..', '..', 'bin', 'glidepath');
+
+/** Runs `glidepath <args>` with `env` over the test's environment; `onOutput` sees stdout as it arrives (to act while --follow runs). */
+export function runCli(args: string[], env: Record<string, string> = {}, onOutput?: (stdout: string) => void): Promise<CliRun> {
+  const child = spawn(BIN, args, { env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    onOutput?.(stdout);
+  });
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+}
