@@ -5,13 +5,14 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Candidate, Platform } from '../../activities/types';
+import type { Platform } from '../../activities/types';
 import { startDeployment } from '../../starters/deploy';
 import { registerSearchAttributes } from '../../starters/register-search-attributes';
 import { createWorker } from '../../workers/worker';
 import { canary, lambdaPlan } from '../support/plans';
 import { rolledBack, uniqueName } from '../support/temporal';
 import { tool } from '../support/tools';
+import { recordingPlatform } from '../support/recording-platform';
 
 let env: TestWorkflowEnvironment;
 
@@ -23,29 +24,13 @@ beforeAll(async () => {
 });
 afterAll(async () => env?.teardown());
 
-/** A platform that records what it was asked, and whose setTraffic fails the way `fail` says. */
-function recordingPlatform(fail: () => never): { platform: Platform; calls: string[] } {
-  const calls: string[] = [];
-  const candidate: Candidate = { stableVersion: '1', candidateVersion: '2', data: {} };
-  const ok = (name: string) => async () => {
-    calls.push(name);
-  };
-  return {
-    calls,
-    platform: {
-      deploy: async () => (calls.push('deploy'), candidate),
-      waitReady: ok('waitReady'),
-      preview: ok('preview'),
-      setTraffic: async ({ weight }) => {
-        calls.push(`setTraffic ${weight}`);
-        if (weight > 10) fail();
-      },
-      promote: ok('promote'),
-      rollback: ok('rollback'),
-      retirePrevious: ok('retirePrevious'),
-      migrate: async () => ({ ran: true }),
+/** A recording platform whose traffic changes above 10% fail the way `fail` says. */
+function failingAbove10(fail: () => never) {
+  return recordingPlatform({
+    setTraffic: async ({ weight }: { weight: number }) => {
+      if (weight > 10) fail();
     },
-  };
+  });
 }
 
 async function deploy(platform: Platform) {
@@ -70,7 +55,7 @@ async function deploy(platform: Platform) {
 
 describe('platform failures', () => {
   it('a platform that keeps failing with 5xx: retries run out, then the rollout ends rolled back', async () => {
-    const { platform, calls } = recordingPlatform(() => {
+    const { platform, calls } = failingAbove10(() => {
       throw Object.assign(new Error('Service Unavailable'), { name: 'ServiceException', $metadata: { httpStatusCode: 503 } });
     });
     const { message, status } = await deploy(platform);
@@ -81,7 +66,7 @@ describe('platform failures', () => {
   });
 
   it('an error no retry can fix (access denied) rolls back at once', async () => {
-    const { platform, calls } = recordingPlatform(() => {
+    const { platform, calls } = failingAbove10(() => {
       throw Object.assign(new Error('User is not authorized to perform: lambda:UpdateAlias'), {
         name: 'AccessDeniedException',
         $metadata: { httpStatusCode: 403 },

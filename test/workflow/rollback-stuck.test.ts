@@ -8,7 +8,7 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Candidate, Platform } from '../../activities/types';
+import type { Platform } from '../../activities/types';
 import { startDeployment } from '../../starters/deploy';
 import { registerSearchAttributes } from '../../starters/register-search-attributes';
 import { WORKFLOWS_PATH, createWorker } from '../../workers/worker';
@@ -16,6 +16,7 @@ import { resumeSignal, statusQuery } from '../../workflows/messages';
 import { canary, lambdaPlan } from '../support/plans';
 import { rolledBack, uniqueName } from '../support/temporal';
 import { tool } from '../support/tools';
+import { recordingPlatform } from '../support/recording-platform';
 
 let env: TestWorkflowEnvironment;
 
@@ -35,29 +36,15 @@ const denied = () =>
 
 /** Records calls; traffic at 50% fails (the reason to roll back); the rollback fails while `rollbackFails()` says so. */
 function platformWithFailingUndo(rollbackFails: () => boolean): { platform: Platform; calls: string[] } {
-  const calls: string[] = [];
-  const candidate: Candidate = { stableVersion: '1', candidateVersion: '2', data: {} };
-  const ok = (name: string) => async () => void calls.push(name);
-  return {
-    calls,
-    platform: {
-      deploy: async () => (calls.push('deploy'), candidate),
-      waitReady: ok('waitReady'),
-      preview: ok('preview'),
-      setTraffic: async ({ weight }) => {
-        calls.push(`setTraffic ${weight}`);
-        if (weight === 50)
-          throw Object.assign(new Error('listener rule not found'), { name: 'RuleNotFoundException', $metadata: { httpStatusCode: 404 } });
-      },
-      promote: ok('promote'),
-      rollback: async () => {
-        calls.push('rollback');
-        if (rollbackFails()) throw denied();
-      },
-      retirePrevious: ok('retirePrevious'),
-      migrate: async ({ idempotencyKey }) => (calls.push(`migrate ${idempotencyKey.split('/').at(-1)}`), { ran: true }),
+  return recordingPlatform({
+    setTraffic: async ({ weight }: { weight: number }) => {
+      if (weight === 50)
+        throw Object.assign(new Error('listener rule not found'), { name: 'RuleNotFoundException', $metadata: { httpStatusCode: 404 } });
     },
-  };
+    rollback: async () => {
+      if (rollbackFails()) throw denied();
+    },
+  });
 }
 
 const MIGRATION = {

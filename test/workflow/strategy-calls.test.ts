@@ -6,7 +6,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Candidate, Platform } from '../../activities/types';
 import { startDeployment } from '../../starters/deploy';
 import { registerSearchAttributes } from '../../starters/register-search-attributes';
 import { createWorker } from '../../workers/worker';
@@ -15,6 +14,7 @@ import type { DeploymentStatus } from '../../workflows/status';
 import { canary, lambdaPlan } from '../support/plans';
 import { uniqueName } from '../support/temporal';
 import { tool } from '../support/tools';
+import { recordingPlatform } from '../support/recording-platform';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -24,23 +24,6 @@ beforeAll(async () => {
   await registerSearchAttributes(env.connection, 'default');
 });
 afterAll(async () => env?.teardown());
-
-function recordingPlatform(): { platform: Platform; calls: string[] } {
-  const calls: string[] = [];
-  const candidate: Candidate = { stableVersion: '1', candidateVersion: '2', data: {} };
-  const call = (name: string) => async (input: { weight?: number; idempotencyKey?: string }) => {
-    calls.push(
-      input.weight !== undefined
-        ? `${name} ${input.weight}`
-        : input.idempotencyKey
-          ? `${name} ${input.idempotencyKey.split('/').at(-1)}`
-          : name,
-    );
-    return name === 'deploy' ? candidate : name === 'migrate' ? { ran: true } : undefined;
-  };
-  const names = ['deploy', 'waitReady', 'preview', 'setTraffic', 'promote', 'rollback', 'retirePrevious', 'migrate'] as const;
-  return { calls, platform: Object.fromEntries(names.map((n) => [n, call(n)])) as unknown as Platform };
-}
 
 async function until(handle: WorkflowHandle, predicate: (s: DeploymentStatus) => boolean): Promise<void> {
   for (const deadline = Date.now() + 30_000; ; ) {
