@@ -5,6 +5,11 @@
  * Keep the histories of earlier versions beside the new ones (runs of every version may still be in flight): the
  * canary-*-lean-history files were recorded with the `lean-history` patch (workflows/lean-history.ts), the other
  * canary files before it; record under a new name rather than overwrite them.
+ *
+ * canary-cancelled-task-split-after-plan-check is canary-cancelled-policies-from-start with its first workflow task
+ * split right after the plan check's local-activity marker, the shape a slow first task wrote in CI. On replay
+ * a local activity resolves before the next task's patch markers are in view, so a `patched()` asked right after
+ * it answered "absent" for a run that had the marker; runs now ask before the check (workflows/policy-run.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -37,6 +42,8 @@ it('has recorded histories for each strategy and ending', () => {
       'canary-aborted-in-soak-lean-history',
       'canary-rejected-lean-history',
       'canary-cancelled-lean-history',
+      'canary-cancelled-policies-from-start',
+      'canary-cancelled-task-split-after-plan-check',
     ]),
   );
 });

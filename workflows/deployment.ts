@@ -27,7 +27,7 @@ import { FreezeHold } from './freeze-hold';
 import { recordOutcome, recordRollback, recordRollbackStuck } from './metrics';
 import { runMigration } from './migration';
 import { assertPlanShape, validatedPlan } from './plan-input';
-import { loadRunPolicy, passPolicyGates } from './policy-run';
+import { POLICIES_FROM_START, loadRunPolicy, passPolicyGates } from './policy-run';
 import type { ReleaseLink } from './release-messages';
 import { ReleaseHold } from './release-hold';
 import { Rollout } from './rollout';
@@ -53,9 +53,13 @@ export async function deploymentWorkflow(input: Plan, release?: ReleaseLink): Pr
   // Freezes reach every run, those started before this code too: a broadcast is a new event in their history.
   rollout.freezeHold = new FreezeHold(rollout);
   rollout.freezeHold.listen();
+  // Decided before the plan check: on replay, a patch asked right after a local activity resolves can be asked
+  // before its marker is in view, and would answer "absent" for a run that has it (see policy-run.ts).
+  const policiesFromStart = patched(POLICIES_FROM_START);
   const plan = await validatedPlan(input); // an invalid plan fails here: nothing was changed, nothing to undo
   // A policy rule that refuses the run fails it here, before anything changed.
-  const policy = patched('policies') ? await loadRunPolicy(plan, rollout, release) : undefined;
+  const underPolicy = policiesFromStart || patched('policies');
+  const policy = underPolicy ? await loadRunPolicy(plan, rollout, release) : undefined;
   const undo = new Compensations();
 
   try {

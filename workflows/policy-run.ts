@@ -16,6 +16,12 @@ const policy = proxyActivities<PolicyActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidPolicy'] },
 });
 
+/**
+ * The patch of runs that decide whether they run under policies in their first workflow task, before the plan
+ * check. Runs started before it ask the `policies` patch after the check, as they did then.
+ */
+export const POLICIES_FROM_START = 'policies-from-start';
+
 /** Failure type of a run a policy rule refused; `glidepath deploy --follow` exits 4 on it. */
 export const BLOCKED_BY_POLICY = 'BlockedByPolicy';
 
