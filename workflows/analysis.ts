@@ -71,10 +71,13 @@ export function runAnalysisChild(analysis: Analysis, name: string, variables: Re
 export class BackgroundAnalyses {
   private running: Array<{ scope: CancellationScope; done: Promise<void> }> = [];
   private inconclusive: Array<{ name: string; timeout: string }> = [];
+  private finishing = false;
 
+  /** `onResult` hears each analysis's outcome; one still measuring when the rollout finishes never failed: passed. */
   constructor(
     private readonly onFailure: (err: unknown) => void,
     private readonly judge: (name: string, timeout: string) => Promise<void>,
+    private readonly onResult: (outcome: AnalysisResult['outcome']) => void = () => undefined,
   ) {}
 
   start(analysis: Analysis, name: string, variables: Record<string, string>): void {
@@ -83,11 +86,13 @@ export class BackgroundAnalyses {
       .run(() => runAnalysisChild(analysis, name, variables))
       .then(
         (result) => {
+          this.onResult(result.outcome);
           if (result.outcome === 'failed') this.onFailure(analysisFailed(name, result));
           if (result.outcome === 'inconclusive') this.inconclusive.push({ name, timeout: analysis.inconclusiveTimeout });
         },
         (err) => {
           if (!isCancellation(err)) this.onFailure(err);
+          else if (this.finishing) this.onResult('passed');
         },
       );
     this.running.push({ scope, done });
@@ -102,6 +107,7 @@ export class BackgroundAnalyses {
 
   /** Before promotion: stop what still measures (stopping is not failing) and settle what ended. */
   async finish(): Promise<void> {
+    this.finishing = true;
     for (const { scope } of this.running) scope.cancel();
     await Promise.all(this.running.map((r) => r.done));
     await this.checkpoint();

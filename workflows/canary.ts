@@ -4,6 +4,7 @@ import { BackgroundAnalyses } from './analysis';
 import { deployCandidate } from './candidate';
 import type { Compensations } from './compensations';
 import { describeStep } from './describe';
+import { recordAnalysis } from './metrics';
 import { promoteCanary } from './promotion';
 import { type Rollout, gateName } from './rollout';
 import { runStep, templateVariables } from './steps';
@@ -14,6 +15,7 @@ export async function runCanary(plan: Plan, strategy: CanaryStrategy, rollout: R
   const background = new BackgroundAnalyses(
     (err) => rollout.fail(err),
     (name, timeout) => rollout.waitForJudgement(name, timeout),
+    (outcome) => recordAnalysis(plan, outcome),
   );
   for (const [index, step] of strategy.steps.entries()) {
     if (rollout.fullPromotion) break;

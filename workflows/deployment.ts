@@ -24,7 +24,7 @@ import { runCanary } from './canary';
 import { Compensations } from './compensations';
 import { describeFailure } from './failures';
 import { FreezeHold } from './freeze-hold';
-import { recordOutcome, recordRollback, recordRollbackStuck } from './metrics';
+import { recordAbortLatency, recordOutcome, recordPausedRun, recordPromotion, recordRollback, recordRollbackStuck } from './metrics';
 import { runMigration } from './migration';
 import { assertPlanShape, validatedPlan } from './plan-input';
 import { POLICIES_FROM_START, loadRunPolicy, passPolicyGates } from './policy-run';
@@ -84,6 +84,8 @@ export async function deploymentWorkflow(input: Plan, release?: ReleaseLink): Pr
       endedAt: new Date().toISOString(),
     });
     recordOutcome(plan, 'promoted', Date.now() - workflowInfo().startTime.getTime());
+    recordPromotion(plan, rollout.lastGate);
+    if (rollout.pausedOnce) recordPausedRun(plan, 'promoted');
     rollout.setPhase('Promoted', `${plan.metadata.release} is live on ${rollout.status.target}`);
     await condition(allHandlersFinished);
     return { outcome: 'promoted' as const, status: rollout.status };
@@ -117,7 +119,9 @@ async function rollBack(plan: Plan, rollout: Rollout, undo: Compensations, err: 
     rollout.update({ outcome: { result, reason }, endedAt: new Date().toISOString() });
     rollout.setPhase('RolledBack', `rolled back: ${reason}`);
     recordRollback(plan, Date.now() - rollbackStarted);
+    if (rollout.abortedBy) recordAbortLatency(plan, Date.now() - Date.parse(rollout.abortedBy.at));
     recordOutcome(plan, result, Date.now() - workflowInfo().startTime.getTime());
+    if (rollout.pausedOnce) recordPausedRun(plan, result);
     // A run closed as Canceled carries no result: its final status goes in the memo, readable without a worker.
     if (cancelled && patched('cancelled-status-in-memo')) upsertMemo({ status: rollout.status });
     await condition(allHandlersFinished);

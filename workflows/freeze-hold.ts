@@ -49,6 +49,18 @@ export class FreezeHold {
     const { rollout } = this;
     const previous = { phase: rollout.status.phase, message: rollout.status.message };
     const started = Date.now();
+    // Counted however the hold ends: the freeze lifting, or an abort (cancellation) while held.
+    try {
+      await this.waitWhileFrozen();
+    } finally {
+      recordPolicyHold(rollout.plan, 'freeze', Date.now() - started);
+    }
+    rollout.update({ frozen: undefined });
+    rollout.setPhase(previous.phase, previous.message);
+  }
+
+  private async waitWhileFrozen(): Promise<void> {
+    const { rollout } = this;
     for (;;) {
       const emergency = this.emergencyFreeze;
       const scheduled = this.scheduledNow();
@@ -70,8 +82,5 @@ export class FreezeHold {
         });
       } else break;
     }
-    rollout.update({ frozen: undefined });
-    rollout.setPhase(previous.phase, previous.message);
-    recordPolicyHold(rollout.plan, 'freeze', Date.now() - started);
   }
 }

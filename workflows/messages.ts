@@ -26,6 +26,8 @@ export {
 export interface Receipt {
   accepted: string;
   at: string;
+  /** The gate the answer or promotion was given at, if the plan waited at one (kept in history for `glidepath audit`). */
+  gate?: string;
 }
 
 const ACTION_JSON = '{"by": "<your name>", "reason": "<why>"}';

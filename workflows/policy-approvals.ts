@@ -11,14 +11,25 @@ export interface ApprovalPolicy {
   fourEyesRule?: string;
 }
 
-/** Why `by` may not give this answer at `gate`, or undefined when the policy allows it. */
-export function policyRefusal(gate: Gate, by: string, approved: boolean, policy: ApprovalPolicy | undefined): string | undefined {
+/** Why `by` may not give this answer at `gate`, and the rule that says so; undefined when the policy allows it. */
+export function policyRefusal(
+  gate: Gate,
+  by: string,
+  approved: boolean,
+  policy: ApprovalPolicy | undefined,
+): { rule: string; message: string } | undefined {
   if (!approved) return undefined; // anyone allowed at the gate may reject, the requester too
   if (policy?.fourEyesRule && policy.requestedBy !== undefined && by === policy.requestedBy)
-    return `${by} requested this run and cannot approve it (four-eyes, policy rule "${policy.fourEyesRule}"); ask another approver`;
+    return {
+      rule: policy.fourEyesRule,
+      message: `${by} requested this run and cannot approve it (four-eyes, policy rule "${policy.fourEyesRule}"); ask another approver`,
+    };
   if (gate.required && gate.approvedBy?.includes(by)) {
     const missing = gate.required - gate.approvedBy.length;
-    return `${by} already approved "${gate.name}"; it needs ${missing} more distinct approver${missing === 1 ? '' : 's'}${gate.approvers?.length ? ` of ${gate.approvers.join(', ')}` : ''}`;
+    return {
+      rule: gate.rule ?? gate.name,
+      message: `${by} already approved "${gate.name}"; it needs ${missing} more distinct approver${missing === 1 ? '' : 's'}${gate.approvers?.length ? ` of ${gate.approvers.join(', ')}` : ''}`,
+    };
   }
   return undefined;
 }

@@ -1,7 +1,9 @@
 /**
  * Policy metrics, from workflow code through the worker's meter (never on replay), beside workflows/metrics.ts:
- *   glidepath_policy_refusals{rule}          runs a policy rule refused at start
- *   glidepath_policy_held_duration{reason}   time a run was held by a freeze or waited for its deploy window (ms)
+ *   glidepath_policy_refusals{rule, at}      what a policy rule refused: a run at its start (at="start"), or an
+ *                                            approval at a gate (at="approval": four-eyes, a non-member, twice)
+ *   glidepath_policy_held_duration{reason}   time a run was held by a freeze or waited for its deploy window (ms),
+ *                                            recorded when the hold ends, by the freeze lifting or by an abort
  * Every series carries service and environment.
  */
 import { metricMeter } from '@temporalio/workflow';
@@ -9,8 +11,8 @@ import type { Plan } from '../plan/schema';
 
 const meter = (plan: Plan) => metricMeter.withTags({ service: plan.metadata.service, environment: plan.metadata.environment });
 
-export function recordPolicyRefusal(plan: Plan, rule: string): void {
-  meter(plan).createCounter('glidepath_policy_refusals', '1', 'Runs refused by a policy rule').add(1, { rule });
+export function recordPolicyRefusal(plan: Plan, rule: string, at: 'start' | 'approval' = 'start'): void {
+  meter(plan).createCounter('glidepath_policy_refusals', '1', 'Runs and approvals refused by a policy rule').add(1, { rule, at });
 }
 
 export function recordPolicyHold(plan: Plan, reason: 'freeze' | 'window', durationMs: number): void {

@@ -69,17 +69,23 @@ export async function passPolicyGates(plan: Plan, applied: AppliedPolicy, rollou
 
 async function waitForWindow(plan: Plan, window: DeployWindow, rollout: Rollout): Promise<void> {
   const started = Date.now();
-  // The activity answers for the workflow's own time; a wait ends at the opening it named, then it asks again.
-  for (let asked = 0; asked < 10; asked++) {
-    const state = await policy.deployWindow.executeWithOptions({ summary: 'deploy window' }, [{ window, nowMs: Date.now() }]);
-    if (state.open || !state.opensAt) break;
-    if (window.outside === 'refuse')
-      throw blocked(plan, { rule: window.rule, reason: `outside the deploy window; it opens ${state.opensLabel}` });
-    await rollout.holdWhilePaused();
-    rollout.setPhase('AwaitingWindow', `waiting for the deploy window, opens ${state.opensLabel}`);
-    await condition(() => false, Math.max(1, Date.parse(state.opensAt) - Date.now()), {
-      summary: `deploy window opens ${state.opensLabel}`,
-    });
+  let waited = false;
+  try {
+    // The activity answers for the workflow's own time; a wait ends at the opening it named, then it asks again.
+    for (let asked = 0; asked < 10; asked++) {
+      const state = await policy.deployWindow.executeWithOptions({ summary: 'deploy window' }, [{ window, nowMs: Date.now() }]);
+      if (state.open || !state.opensAt) break;
+      if (window.outside === 'refuse')
+        throw blocked(plan, { rule: window.rule, reason: `outside the deploy window; it opens ${state.opensLabel}` });
+      waited = true;
+      await rollout.holdWhilePaused();
+      rollout.setPhase('AwaitingWindow', `waiting for the deploy window, opens ${state.opensLabel}`);
+      await condition(() => false, Math.max(1, Date.parse(state.opensAt) - Date.now()), {
+        summary: `deploy window opens ${state.opensLabel}`,
+      });
+    }
+  } finally {
+    // Counted however the wait ends: the window opening, or an abort (cancellation) while waiting.
+    if (waited) recordPolicyHold(plan, 'window', Date.now() - started);
   }
-  if (Date.now() > started) recordPolicyHold(plan, 'window', Date.now() - started);
 }

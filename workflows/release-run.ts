@@ -204,6 +204,6 @@ export class ReleaseRun {
     const a = checkedOrThrow(checkApproval(input));
     const gate = this.status.gate?.name;
     this.answer = { approved, record: this.record(approved ? 'approve' : 'reject', a, gate) };
-    return { accepted: `${approved ? 'approved' : 'rejected'} ${gate}`, at: new Date().toISOString() };
+    return { accepted: `${approved ? 'approved' : 'rejected'} ${gate}`, at: new Date().toISOString(), gate };
   }
 }

@@ -35,6 +35,7 @@ import { measurementsSignal } from './analysis';
 import type { FreezeHold } from './freeze-hold';
 import { type ApprovalPolicy, policyRefusal } from './policy-approvals';
 import { recordAction } from './metrics';
+import { recordPolicyRefusal } from './policy-metrics';
 import type { ReleaseHold } from './release-hold';
 import { LEAN_HISTORY } from './lean-history';
 import { DeployPhase, DeployWeight } from './search-attributes';
@@ -62,6 +63,10 @@ export class Rollout {
   approvalPolicy?: ApprovalPolicy;
   /** The policy's approvals are still ahead: nothing may skip them. */
   policyGatesPending = false;
+  /** Who let the rollout past the last gate it passed: a person (approve, promote) or the plan (a soak ran out, an analysis passed). */
+  lastGate: 'manual' | 'automatic' = 'automatic';
+  /** A person paused the rollout at least once (counted when it ends). */
+  pausedOnce = false;
   private paused = false;
   private retryRollbackNow = false;
   private promoteRequested = false;
@@ -98,8 +103,11 @@ export class Rollout {
         const p = checkedOrThrow(checkPromote(input));
         this.record('promote', p, this.status.gate?.name);
         this.promoteRequested = true;
-        if (p.full) this.fullPromotion = true;
-        return { accepted: p.full ? 'full promotion' : 'promotion', at: new Date().toISOString() };
+        if (p.full) {
+          this.fullPromotion = true;
+          this.lastGate = 'manual';
+        }
+        return { accepted: p.full ? 'full promotion' : 'promotion', at: new Date().toISOString(), gate: this.status.gate?.name };
       },
       { validator: (input) => this.validatePromote(input), description: descriptions.promote },
     );
@@ -195,6 +203,8 @@ export class Rollout {
       );
       remaining -= Date.now() - started;
     }
+    const byPerson = this.promoteRequested || this.fullPromotion;
+    if (byPerson || phase === 'Soaking') this.lastGate = byPerson ? 'manual' : 'automatic';
   }
 
   /** A pause without a duration: waits for `promote`. */
@@ -204,6 +214,7 @@ export class Rollout {
     await this.openGate({ kind: 'promotion', name }, 'AwaitingPromotion', 'waiting for promote');
     await condition(() => this.promoteRequested || this.fullPromotion);
     this.closeGate();
+    this.lastGate = 'manual';
   }
 
   /** An analysis whose result is inconclusive: a person promotes or aborts, within the approval timeout rules. */
@@ -217,6 +228,7 @@ export class Rollout {
     );
     const decided = await condition(() => this.promoteRequested || this.fullPromotion, ms, { summary: `judge ${name}` });
     this.closeGate();
+    if (decided) this.lastGate = 'manual';
     if (!decided) {
       this.record('timeout', { by: 'glidepath', reason: `no decision on inconclusive analysis within ${timeout}` }, name);
       throw ApplicationFailure.nonRetryable(
@@ -250,10 +262,14 @@ export class Rollout {
     this.closeGate();
     if (!answered) {
       this.record('timeout', { by: 'glidepath', reason: `no answer within ${approval.timeout}; ${approval.onTimeout}` }, name);
-      if (approval.onTimeout === 'promote') return;
+      if (approval.onTimeout === 'promote') {
+        this.lastGate = 'automatic';
+        return;
+      }
       throw ApplicationFailure.nonRetryable(`approval "${name}" timed out after ${approval.timeout}`, 'ApprovalTimedOut');
     }
     const answer = this.answer as Rollout['answer']; // set by the approve/reject handlers while we waited
+    this.lastGate = 'manual'; // approved, or skipped by a person's `promote --full`
     if (answer && !answer.approved) {
       const { by, reason } = answer.record;
       throw ApplicationFailure.nonRetryable(`rejected at "${name}" by ${by}${reason ? `: ${reason}` : ''}`, 'Rejected');
@@ -351,6 +367,7 @@ export class Rollout {
     this.record(paused ? 'pause' : 'resume', safeAction(input), undefined, late);
     if (!paused && this.status.phase === 'RollbackStuck') this.retryRollbackNow = true;
     if (this.finished || late) return;
+    if (paused) this.pausedOnce = true;
     this.paused = paused;
     this.status.paused = paused;
     this.publish();
@@ -367,10 +384,14 @@ export class Rollout {
       throw new Error(`the plan waits at approval "${gate.name}", not "${a.gate}"`);
     }
     if (gate.approvers?.length && !gate.approvers.includes(a.by)) {
+      if (gate.rule) recordPolicyRefusal(this.plan, gate.rule, 'approval'); // the policy's groups name the approvers
       throw new Error(`${a.by} may not answer approval "${gate.name}"; allowed approvers: ${gate.approvers.join(', ')}`);
     }
     const refusal = policyRefusal(gate, a.by, approved, this.approvalPolicy);
-    if (refusal) throw new Error(refusal);
+    if (refusal) {
+      recordPolicyRefusal(this.plan, refusal.rule, 'approval');
+      throw new Error(refusal.message);
+    }
   }
 
   private answerGate(input: unknown, approved: boolean) {
@@ -381,11 +402,11 @@ export class Rollout {
     if (approved && open?.required && (open.approvedBy?.length ?? 0) + 1 < open.required) {
       open.approvedBy = [...(open.approvedBy ?? []), a.by]; // a policy gate that needs more distinct approvers
       this.publish();
-      return { accepted: `approved ${gate} (${open.approvedBy.length} of ${open.required})`, at: new Date().toISOString() };
+      return { accepted: `approved ${gate} (${open.approvedBy.length} of ${open.required})`, at: new Date().toISOString(), gate };
     }
     if (approved && open?.required) open.approvedBy = [...(open.approvedBy ?? []), a.by];
     this.answer = { approved, record };
-    return { accepted: `${approved ? 'approved' : 'rejected'} ${gate}`, at: new Date().toISOString() };
+    return { accepted: `${approved ? 'approved' : 'rejected'} ${gate}`, at: new Date().toISOString(), gate };
   }
 
   private validatePromote(input: unknown): void {

@@ -5,6 +5,7 @@ import type { Candidate } from '../activities/types';
 import { platform } from './activities';
 import { analysisFailed, runAnalysisChild } from './analysis';
 import { describeStep } from './describe';
+import { recordAnalysis } from './metrics';
 import { type Rollout, gateName } from './rollout';
 
 export interface StepContext {
@@ -32,6 +33,8 @@ export async function runStep(ctx: StepContext, step: Step, index: number): Prom
     const name = gateName(step.analysis.name, 'analysis', index);
     rollout.setPhase('Analyzing', `running ${describeStep(step)}`);
     const result = await runAnalysisChild(step.analysis, name, templateVariables(ctx));
+    recordAnalysis(plan, result.outcome);
+    if (result.outcome === 'passed') rollout.lastGate = 'automatic';
     if (result.outcome === 'failed') throw analysisFailed(name, result);
     if (result.outcome === 'inconclusive') await rollout.waitForJudgement(name, step.analysis.inconclusiveTimeout);
   }

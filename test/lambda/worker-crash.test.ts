@@ -7,10 +7,9 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { startDeployment } from '../../starters/deploy';
 import { createLambdaService } from '../support/lambda-fixture';
-import { freePort } from '../support/moto';
 import { canary, lambdaPlan } from '../support/plans';
 import { activityLog, inPhase, uniqueName, waitForStatus } from '../support/temporal';
-import { type WorkerProcess, spawnWorker } from '../support/worker-process';
+import { type WorkerProcess, spawnWorker, spawnWorkerWithMetrics } from '../support/worker-process';
 
 const endpoint = inject('motoEndpoint');
 const address = inject('temporalAddress');
@@ -24,18 +23,6 @@ afterAll(async () => {
   await Promise.all(workers.map((w) => w.kill('SIGTERM')));
   await connection?.close();
 });
-
-/** A worker serving metrics on a free port; another one is tried if something else took the port first. */
-async function workerWithMetrics(env: Record<string, string>): Promise<{ worker: WorkerProcess; metricsPort: number }> {
-  for (let attempt = 1; ; attempt++) {
-    const metricsPort = await freePort();
-    try {
-      return { worker: await spawnWorker({ ...env, GLIDEPATH_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` }), metricsPort };
-    } catch (err) {
-      if (attempt >= 3) throw err;
-    }
-  }
-}
 
 it('a worker killed during a soak: a new worker resumes the plan and it promotes, with no step run twice', async () => {
   const name = uniqueName('crash');
@@ -61,7 +48,7 @@ it('a worker killed during a soak: a new worker resumes the plan and it promotes
   const soaking = await waitForStatus(handle, inPhase('Soaking'));
   await first.kill('SIGKILL');
 
-  const { worker: second, metricsPort } = await workerWithMetrics(env);
+  const { worker: second, metricsPort } = await spawnWorkerWithMetrics(env);
   workers.push(second);
   const result = await handle.result();
   expect(result.outcome).toBe('promoted');

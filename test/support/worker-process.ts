@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { inject } from 'vitest';
 import type { Platform } from '../../activities/types';
+import { freePort } from './moto';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -66,4 +67,16 @@ export async function spawnWorker(env: Record<string, string>, hold?: HeldCall):
       await exited;
     },
   };
+}
+
+/** A `glidepath worker` serving Prometheus metrics on a free port; another port is tried if something took it first. */
+export async function spawnWorkerWithMetrics(env: Record<string, string>): Promise<{ worker: WorkerProcess; metricsPort: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const metricsPort = await freePort();
+    try {
+      return { worker: await spawnWorker({ ...env, GLIDEPATH_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` }), metricsPort };
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
 }
