@@ -7,6 +7,7 @@
  *   glidepath list                                running releases and deployments
  *   glidepath release release.yaml [--set version=v2] [--follow]
  *   glidepath where <service | system>            what is live where, from Temporal visibility
+ *   glidepath audit <ref> [--since 7d] [--format json|csv]   every decision of every run in retention
  *   glidepath worker                              run a worker
  *   glidepath codec-server                        decrypt payloads for the Web UI and the Temporal CLI
  *   glidepath schema                              the plan's JSON Schema, for editors
@@ -15,8 +16,10 @@ import { Command, Option } from 'commander';
 import { PlanError } from '../plan/plan-error';
 import type { Plan } from '../plan/schema';
 import { ActionRefused } from './action-refused';
+import { BadInput } from './bad-input';
 import { EXIT } from './exit-codes';
 import type { SignalAction, UpdateAction } from './actions';
+import { addAuditCommand } from './audit-command';
 import { addReleaseCommands } from './release-commands';
 import { addFreezeCommands } from './freeze';
 import { PolicyBlocked, checkPolicy, emergencyFreezes, releaseRuns } from './policy-check';
@@ -192,6 +195,7 @@ export function buildCli(): Command {
 
   addReleaseCommands(program);
   addFreezeCommands(program);
+  addAuditCommand(program);
 
   program
     .command('worker')
@@ -247,6 +251,9 @@ export async function main(argv = process.argv): Promise<void> {
       console.error(err.message);
       console.error('Nothing was started.');
       process.exitCode = EXIT.blockedByPolicy;
+    } else if (err instanceof BadInput) {
+      console.error(`glidepath: ${err.message}`);
+      process.exitCode = EXIT.badInput;
     } else if (err instanceof ActionRefused) {
       console.error(err.message);
       process.exitCode = EXIT.failed;

@@ -6,6 +6,8 @@ export const EXIT = {
   failed: 1,
   /** The plan is invalid; nothing was started. */
   invalidPlan: 2,
+  /** A flag or argument is wrong (the message names it and the fix); nothing was done. */
+  badInput: 2,
   /** Another release is already deploying to the same service and environment. */
   conflict: 3,
   /** A policy rule refuses it (a freeze, a deploy window, a guardrail); the message names the rule. */

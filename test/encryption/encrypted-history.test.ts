@@ -17,7 +17,9 @@ import { ENCRYPTED_ENCODING, EncryptionCodec, KEY_ID_METADATA } from '../../encr
 import { glidepathDataConverter } from '../../encryption/data-converter';
 import { startDeployment } from '../../starters/deploy';
 import { approveUpdate, rejectUpdate, resumeSignal } from '../../workflows/messages';
+import { runCli } from '../support/cli';
 import { encryptingWorkflowBundle, keyringOf, newKeys } from '../support/encryption';
+import { eventually } from '../support/eventually';
 import { createLambdaService } from '../support/lambda-fixture';
 import { awsConfig, freePort } from '../support/moto';
 import { canary, lambdaPlan } from '../support/plans';
@@ -176,6 +178,26 @@ it('the history on the server holds only ciphertext: no plan, status, approval o
     for await (const run of harness.client.workflow.list({ query: `DeployService = "${name}"` })) found.push(run.workflowId);
     expect(found).toEqual([handle.workflowId]);
   });
+
+  // `glidepath audit` decrypts the history with the configured key; without it, it names the key it needs.
+  const env = { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default' };
+  const audited = await eventually(
+    () => runCli(['audit', `${name}/test`, '--format', 'json'], { ...env, GLIDEPATH_ENCRYPTION_KEYS: keys.k1 }),
+    (r) => r.code === 0 && r.stdout.includes('"action":"end"'),
+    'the closed run in the audit',
+  );
+  const rows = audited.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  expect(rows).toContainEqual(
+    expect.objectContaining({ action: 'reject', by: SECRET.approver, reason: SECRET.reason, gate: 'go', result: 'accepted: rejected go' }),
+  );
+  expect(rows[0]).toMatchObject({ action: 'start', by: SECRET.requestedBy });
+  expect(rows.at(-1)).toMatchObject({ action: 'end', outcome: 'rolled-back', reason: expect.stringContaining(SECRET.reason) });
+  const withoutKey = await runCli(['audit', `${name}/test`, '--format', 'json'], { ...env, GLIDEPATH_ENCRYPTION_KEYS: keys.k2 });
+  expect(withoutKey.code).toBe(1);
+  expect(withoutKey.stderr).toContain('payload encrypted with key "k1", which is not configured (configured: k2)');
 });
 
 it('a run started with key k1 reads and completes after k2 becomes the newest key; without k1, readers name it', {
