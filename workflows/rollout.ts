@@ -7,13 +7,10 @@ import {
   CancellationScope,
   CancelledFailure,
   condition,
-  patched,
   setCurrentDetails,
   setHandler,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { durationMs, formatDuration } from '../plan/duration';
 import type { Approval, Plan } from '../plan/schema';
 import {
@@ -37,7 +34,7 @@ import { type ApprovalPolicy, policyRefusal } from './policy-approvals';
 import { recordAction } from './metrics';
 import { recordPolicyRefusal } from './policy-metrics';
 import type { ReleaseHold } from './release-hold';
-import { LEAN_HISTORY } from './lean-history';
+import { AttributeUpserts } from './attribute-upserts';
 import { DeployPhase, DeployWeight } from './search-attributes';
 import { type ActionRecord, type DeploymentStatus, type Gate, type Phase, initialStatus, renderDetails } from './status';
 
@@ -71,10 +68,7 @@ export class Rollout {
   private retryRollbackNow = false;
   private promoteRequested = false;
   private answer?: { approved: boolean; record: ActionRecord };
-  /** Search attributes changed in this activation, upserted together at its end (lean-history.ts). */
-  private readonly changedAttributes = new Map<string, SearchAttributeUpdatePair>();
-  private readonly upsertTogether = patched(LEAN_HISTORY);
-  private upsertQueued = false;
+  private readonly attributes = new AttributeUpserts();
 
   constructor(readonly plan: Plan) {
     this.status = initialStatus(plan, workflowInfo().startTime);
@@ -120,7 +114,7 @@ export class Rollout {
     const changed = phase !== this.status.phase;
     this.status.phase = phase;
     this.status.message = message;
-    if (changed) this.upsert({ key: DeployPhase, value: phase });
+    if (changed) this.attributes.upsert({ key: DeployPhase, value: phase });
     this.publish();
   }
 
@@ -132,27 +126,8 @@ export class Rollout {
     const changed = weight !== this.status.weight;
     this.status.weight = weight;
     // Runs started before lean-history upsert every weight set, changed or not: replay expects the same commands.
-    if (changed || !this.upsertTogether) this.upsert({ key: DeployWeight, value: weight }, !withNextPhase);
+    if (changed || !this.attributes.together) this.attributes.upsert({ key: DeployWeight, value: weight }, !withNextPhase);
     this.publish();
-  }
-
-  /**
-   * One upsert per activation for every attribute changed in it (a step's weight and the next phase, say): the
-   * first change queues the upsert after the code now running, as a microtask, still inside this activation.
-   */
-  private upsert(pair: SearchAttributeUpdatePair, now = true): void {
-    if (!this.upsertTogether) {
-      upsertSearchAttributes([pair]);
-      return;
-    }
-    this.changedAttributes.set(pair.key.name, pair);
-    if (!now || this.upsertQueued) return;
-    this.upsertQueued = true;
-    void Promise.resolve().then(() => {
-      this.upsertQueued = false;
-      upsertSearchAttributes([...this.changedAttributes.values()]);
-      this.changedAttributes.clear();
-    });
   }
 
   enterStep(index: number, total: number, description: string): void {
