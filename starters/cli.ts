@@ -15,6 +15,7 @@ import { Command, Option } from 'commander';
 import { PlanError } from '../plan/plan-error';
 import type { Plan } from '../plan/schema';
 import { ActionRefused } from './action-refused';
+import { UsageError } from './usage-error';
 import { EXIT } from './exit-codes';
 import type { SignalAction, UpdateAction } from './actions';
 import { addReleaseCommands } from './release-commands';
@@ -174,13 +175,24 @@ export function buildCli(): Command {
       .option('--by <name>', 'who acts (default: $GLIDEPATH_USER, $GITHUB_ACTOR, $USER)')
       .option('--reason <text>', 'why', '')
       .description(description);
-    if (action === 'approve' || action === 'reject') cmd.option('--gate <name>', 'the approval gate being answered');
+    if (action === 'approve' || action === 'reject')
+      cmd
+        .option('--gate <name>', 'the approval gate being answered')
+        .option(
+          '--sign-key <file>',
+          'sign the answer with this unencrypted ed25519 private key, e.g. ~/.ssh/id_ed25519 (default: $GLIDEPATH_SIGNING_KEY)',
+        );
     if (action === 'promote') cmd.option('--full', 'skip all remaining steps and go to 100%');
-    cmd.action(async (ref: string, opts: { by?: string; reason: string; gate?: string; full?: boolean }) => {
+    cmd.action(async (ref: string, opts: { by?: string; reason: string; gate?: string; full?: boolean; signKey?: string }) => {
       const { connectClient, defaultActor, resolveDeploymentId } = client();
       const { sendSignal, sendUpdate } = actions();
       const id = resolveDeploymentId(ref);
-      const input = { by: opts.by ?? defaultActor(), reason: opts.reason, gate: opts.gate, full: opts.full };
+      // Read before connecting: a key that cannot sign stops the command with nothing sent.
+      const signingKey =
+        action === 'approve' || action === 'reject'
+          ? (require('./sign-approval') as typeof import('./sign-approval')).loadSigningKey(opts.signKey)
+          : undefined;
+      const input = { by: opts.by ?? defaultActor(), reason: opts.reason, gate: opts.gate, full: opts.full, signingKey };
       const temporal = await connectClient(`glidepath-cli:${input.by}`);
       const message =
         action === 'abort' || action === 'pause' || action === 'resume'
@@ -247,6 +259,10 @@ export async function main(argv = process.argv): Promise<void> {
       console.error(err.message);
       console.error('Nothing was started.');
       process.exitCode = EXIT.blockedByPolicy;
+    } else if (err instanceof UsageError) {
+      console.error(err.message);
+      console.error('Nothing was sent.');
+      process.exitCode = EXIT.invalidPlan;
     } else if (err instanceof ActionRefused) {
       console.error(err.message);
       process.exitCode = EXIT.failed;

@@ -44,6 +44,7 @@ it('has recorded histories for each strategy and ending', () => {
       'canary-cancelled-lean-history',
       'canary-cancelled-policies-from-start',
       'canary-cancelled-task-split-after-plan-check',
+      'canary-policy-signed-approvals-promoted',
     ]),
   );
 });
