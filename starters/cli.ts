@@ -20,6 +20,7 @@ import type { SignalAction, UpdateAction } from './actions';
 import { addReleaseCommands } from './release-commands';
 import { addFreezeCommands } from './freeze';
 import { PolicyBlocked, checkPolicy, emergencyFreezes, releaseRuns } from './policy-check';
+import { UsageError } from './usage-error';
 
 /*
  * Each command loads the modules it needs when it runs, not before: `--help` loads none, `validate` only the
@@ -163,14 +164,14 @@ export function buildCli(): Command {
     ['approve', 'approve the gate the plan waits at'],
     ['reject', 'reject the gate the plan waits at; the plan rolls back'],
     ['abort', 'roll back now: all traffic to the stable version, new version removed'],
-    ['pause', 'hold the rollout where it is'],
-    ['resume', 'continue a paused rollout'],
-    ['promote', 'continue past a pause (or --full: skip every remaining step)'],
+    ['pause', 'hold the rollout where it is (a release: nothing new starts, moving targets pause)'],
+    ['resume', 'continue a paused rollout (a release: and the targets its pause paused)'],
+    ['promote', 'continue past a pause (or --full: skip every remaining step); a release: skip the soak of its gate'],
   ];
   for (const [action, description] of messages) {
     const cmd = program
       .command(action)
-      .argument('<deployment>', 'workflow ID or service/environment')
+      .argument('<deployment>', 'workflow ID, service/environment, or release:<system>')
       .option('--by <name>', 'who acts (default: $GLIDEPATH_USER, $GITHUB_ACTOR, $USER)')
       .option('--reason <text>', 'why', '')
       .description(description);
@@ -181,6 +182,13 @@ export function buildCli(): Command {
       const { sendSignal, sendUpdate } = actions();
       const id = resolveDeploymentId(ref);
       const input = { by: opts.by ?? defaultActor(), reason: opts.reason, gate: opts.gate, full: opts.full };
+      const releases = require('./release-actions') as typeof import('./release-actions');
+      if (releases.isReleaseId(id) && (action === 'pause' || action === 'resume' || action === 'promote')) {
+        if (action === 'promote') releases.checkReleasePromote(id, opts.full);
+        const temporal = await connectClient(`glidepath-cli:${input.by}`);
+        console.log(await releases.sendReleaseAction(temporal, id, action, input));
+        return;
+      }
       const temporal = await connectClient(`glidepath-cli:${input.by}`);
       const message =
         action === 'abort' || action === 'pause' || action === 'resume'
@@ -239,7 +247,11 @@ export async function main(argv = process.argv): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
-    if (err instanceof PlanError) {
+    if (err instanceof UsageError) {
+      console.error(err.message);
+      console.error('Nothing was sent.');
+      process.exitCode = EXIT.invalidPlan;
+    } else if (err instanceof PlanError) {
       console.error(err.message);
       console.error('Nothing was started.');
       process.exitCode = EXIT.invalidPlan;

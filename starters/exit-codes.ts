@@ -4,7 +4,7 @@ export const EXIT = {
   ok: 0,
   /** Rolled back, aborted, rejected, cancelled, failed, or the action was refused. */
   failed: 1,
-  /** The plan is invalid; nothing was started. */
+  /** The plan (or the command's input) is invalid; nothing was started or sent. */
   invalidPlan: 2,
   /** Another release is already deploying to the same service and environment. */
   conflict: 3,
