@@ -164,14 +164,14 @@ export function buildCli(): Command {
     ['approve', 'approve the gate the plan waits at'],
     ['reject', 'reject the gate the plan waits at; the plan rolls back'],
     ['abort', 'roll back now: all traffic to the stable version, new version removed'],
-    ['pause', 'hold the rollout where it is'],
-    ['resume', 'continue a paused rollout'],
-    ['promote', 'continue past a pause (or --full: skip every remaining step)'],
+    ['pause', 'hold the rollout where it is (a release: nothing new starts, moving targets pause)'],
+    ['resume', 'continue a paused rollout (a release: and the targets its pause paused)'],
+    ['promote', 'continue past a pause (or --full: skip every remaining step); a release: skip the soak of its gate'],
   ];
   for (const [action, description] of messages) {
     const cmd = program
       .command(action)
-      .argument('<deployment>', 'workflow ID or service/environment')
+      .argument('<deployment>', 'workflow ID, service/environment, or release:<system>')
       .option('--by <name>', 'who acts (default: $GLIDEPATH_USER, $GITHUB_ACTOR, $USER)')
       .option('--reason <text>', 'why', '')
       .description(description);
@@ -193,6 +193,13 @@ export function buildCli(): Command {
           ? (require('./sign-approval') as typeof import('./sign-approval')).loadSigningKey(opts.signKey)
           : undefined;
       const input = { by: opts.by ?? defaultActor(), reason: opts.reason, gate: opts.gate, full: opts.full, signingKey };
+      const releases = require('./release-actions') as typeof import('./release-actions');
+      if (releases.isReleaseId(id) && (action === 'pause' || action === 'resume' || action === 'promote')) {
+        if (action === 'promote') releases.checkReleasePromote(id, opts.full);
+        const temporal = await connectClient(`glidepath-cli:${input.by}`);
+        console.log(await releases.sendReleaseAction(temporal, id, action, input));
+        return;
+      }
       const temporal = await connectClient(`glidepath-cli:${input.by}`);
       const message =
         action === 'abort' || action === 'pause' || action === 'resume'
@@ -251,7 +258,11 @@ export async function main(argv = process.argv): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
-    if (err instanceof PlanError) {
+    if (err instanceof UsageError) {
+      console.error(err.message);
+      console.error('Nothing was sent.');
+      process.exitCode = EXIT.invalidPlan;
+    } else if (err instanceof PlanError) {
       console.error(err.message);
       console.error('Nothing was started.');
       process.exitCode = EXIT.invalidPlan;
@@ -259,10 +270,6 @@ export async function main(argv = process.argv): Promise<void> {
       console.error(err.message);
       console.error('Nothing was started.');
       process.exitCode = EXIT.blockedByPolicy;
-    } else if (err instanceof UsageError) {
-      console.error(err.message);
-      console.error('Nothing was sent.');
-      process.exitCode = EXIT.invalidPlan;
     } else if (err instanceof ActionRefused) {
       console.error(err.message);
       process.exitCode = EXIT.failed;

@@ -65,6 +65,8 @@ export class Rollout {
   policyGatesPending = false;
   /** Signed answers, at the policy gates whose rule requires them. */
   readonly signatures = new ApprovalSignatures();
+  /** The last person who let the rollout go on: who approved its last gate or promoted it (`where` shows it). */
+  promotedBy?: string;
   private paused = false;
   private retryRollbackNow = false;
   private promoteRequested = false;
@@ -101,6 +103,7 @@ export class Rollout {
         const p = checkedOrThrow(checkPromote(input));
         this.record('promote', p, this.status.gate?.name);
         this.promoteRequested = true;
+        this.promotedBy = p.by;
         if (p.full) this.fullPromotion = true;
         return { accepted: p.full ? 'full promotion' : 'promotion', at: new Date().toISOString() };
       },
@@ -395,6 +398,7 @@ export class Rollout {
       return { accepted: `approved ${gate} (${open.approvedBy.length} of ${open.required})`, at: new Date().toISOString() };
     }
     if (approved && open?.required) open.approvedBy = [...(open.approvedBy ?? []), a.by];
+    if (approved) this.promotedBy = a.by;
     this.answer = { approved, record };
     return { accepted: `${approved ? 'approved' : 'rejected'} ${gate}`, at: new Date().toISOString() };
   }
