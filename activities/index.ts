@@ -45,14 +45,14 @@ export function createActivities({ platforms, analyze, policyFile }: ActivityDep
       }
     },
     checkRelease: async (input) => checkRelease(input),
-    deployCandidate: beating('deploy', (input) => on(input.target).deploy(input)),
-    waitCandidateReady: beating('wait ready', (input) => on(input.target).waitReady(input)),
-    previewCandidate: beating('preview', (input) => on(input.target).preview(input)),
-    setTrafficWeight: beating('set traffic', (input) => on(input.target).setTraffic(input)),
-    promoteCandidate: beating('promote', (input) => on(input.target).promote(input)),
-    rollBack: beating('roll back', (input) => on(input.target).rollback(input)),
+    deployCandidate: beating('deploy', (input) => on(input.target).deployCandidate(input)),
+    waitCandidateReady: beating('wait ready', (input) => on(input.target).waitCandidateReady(input)),
+    previewCandidate: beating('preview', (input) => on(input.target).previewCandidate(input)),
+    setTrafficWeight: beating('set traffic', (input) => on(input.target).setTrafficWeight(input)),
+    promoteCandidate: beating('promote', (input) => on(input.target).promoteCandidate(input)),
+    rollBack: beating('roll back', (input) => on(input.target).rollBack(input)),
     retirePrevious: beating('retire previous', (input) => on(input.target).retirePrevious(input)),
-    runMigration: beating('migration', (input) => on(input.task).migrate(input)),
+    runMigration: beating('migration', (input) => on(input.task).runMigration(input)),
     runAnalysis: async (input) => {
       if (!analyze) throw ApplicationFailure.nonRetryable('this worker has no analysis providers configured', 'InvalidPlan');
       return analyze(input);

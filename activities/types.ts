@@ -101,24 +101,24 @@ export interface AnalysisResult {
 /** What a platform adapter does; `activities/index.ts` turns it into Temporal activities. */
 export interface Platform {
   /** Create the new version beside the stable one, with no traffic. Quick: it does not wait for readiness. */
-  deploy(input: DeployInput): Promise<Candidate>;
+  deployCandidate(input: DeployInput): Promise<Candidate>;
   /** Wait until the new version can take traffic; heartbeats, and fails with the reason past its deadline. */
-  waitReady(input: CandidateInput): Promise<void>;
+  waitCandidateReady(input: CandidateInput): Promise<void>;
   /** Blue-green: make the new version reachable on its preview endpoint. */
-  preview(input: CandidateInput): Promise<void>;
+  previewCandidate(input: CandidateInput): Promise<void>;
   /** Canary: give the new version `weight`% of traffic (100 = all of it, the stable one still kept). */
-  setTraffic(input: TrafficInput): Promise<void>;
+  setTrafficWeight(input: TrafficInput): Promise<void>;
   /** Make the new version the stable one with all traffic; the previous version is kept for a switch back. */
-  promote(input: CandidateInput): Promise<void>;
+  promoteCandidate(input: CandidateInput): Promise<void>;
   /**
    * All traffic back on the previous version and the new version removed. Safe to run at any point, twice.
    * Without a candidate (the deploy call never returned) it removes whatever this release created.
    */
-  rollback(input: RollbackInput): Promise<void>;
+  rollBack(input: RollbackInput): Promise<void>;
   /** After promotion and the scale-down delay: remove what remains of the previous version. */
   retirePrevious(input: CandidateInput): Promise<void>;
   /** Run a one-off migration task to completion; throws on failure. */
-  migrate(input: MigrationInput): Promise<MigrationResult>;
+  runMigration(input: MigrationInput): Promise<MigrationResult>;
 }
 
 /** A release workflow's input, checked: the release with its defaults, and the stages it runs. */

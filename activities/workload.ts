@@ -39,15 +39,15 @@ export interface Workload<T extends Target, D, R extends TrafficRouter = Traffic
   /** Default: all traffic to the new version through the router. */
   promote?: Step<T, D, R>;
   /** All traffic back on the stable version (the router's reset) and the new version removed. */
-  rollback: Step<T, D, R>;
+  rollBack: Step<T, D, R>;
   /** Rollback when the deploy call never returned: undo whatever this release created, found by its names. */
-  rollbackUnknown(target: T, metadata: Metadata): Promise<void>;
+  rollBackUnknown(target: T, metadata: Metadata): Promise<void>;
   /** After the scale-down delay: remove what remains of the previous version (default: nothing to do). */
   retirePrevious?: Step<T, D, R>;
 }
 
 /** The platform calls of one release, without migrations (those belong to the platform, not to a workload). */
-export type ReleaseCalls = Omit<Platform, 'migrate'>;
+export type ReleaseCalls = Omit<Platform, 'runMigration'>;
 
 export function releaseCalls<T extends Target, D, R extends TrafficRouter>(
   narrow: (target: Target) => T,
@@ -64,13 +64,13 @@ export function releaseCalls<T extends Target, D, R extends TrafficRouter>(
     };
   const promote: Step<T, D, R> = workload.promote ?? ((r) => r.router.setWeight(100));
   return {
-    deploy: (input) => workload.deploy(narrow(input.target), input),
-    waitReady: on(workload.waitReady),
-    preview: on(workload.preview),
-    setTraffic: ({ weight, ...input }) => on((r) => r.router.setWeight(weight))(input),
-    promote: on(promote),
-    rollback: ({ target, metadata, candidate }) =>
-      candidate ? on(workload.rollback)({ target, metadata, candidate }) : workload.rollbackUnknown(narrow(target), metadata),
+    deployCandidate: (input) => workload.deploy(narrow(input.target), input),
+    waitCandidateReady: on(workload.waitReady),
+    previewCandidate: on(workload.preview),
+    setTrafficWeight: ({ weight, ...input }) => on((r) => r.router.setWeight(weight))(input),
+    promoteCandidate: on(promote),
+    rollBack: ({ target, metadata, candidate }) =>
+      candidate ? on(workload.rollBack)({ target, metadata, candidate }) : workload.rollBackUnknown(narrow(target), metadata),
     retirePrevious: on(workload.retirePrevious),
   };
 }
@@ -85,12 +85,12 @@ export interface Choice {
 /** Several workloads behind one platform: each call goes to the one `choose` picks for its input. */
 export function dispatch(choose: (input: Choice) => ReleaseCalls): ReleaseCalls {
   return {
-    deploy: (input) => choose(input).deploy(input),
-    waitReady: (input) => choose(input).waitReady(input),
-    preview: (input) => choose(input).preview(input),
-    setTraffic: (input) => choose(input).setTraffic(input),
-    promote: (input) => choose(input).promote(input),
-    rollback: (input) => choose(input).rollback(input),
+    deployCandidate: (input) => choose(input).deployCandidate(input),
+    waitCandidateReady: (input) => choose(input).waitCandidateReady(input),
+    previewCandidate: (input) => choose(input).previewCandidate(input),
+    setTrafficWeight: (input) => choose(input).setTrafficWeight(input),
+    promoteCandidate: (input) => choose(input).promoteCandidate(input),
+    rollBack: (input) => choose(input).rollBack(input),
     retirePrevious: (input) => choose(input).retirePrevious(input),
   };
 }

@@ -30,18 +30,18 @@ export async function bareCanary({ target, metadata, weights, gate }: BareInput)
   let approved = false;
   setHandler(bareAbort, () => void (aborted = true));
   setHandler(bareApprove, () => void (approved = true));
-  const candidate: Candidate = await calls.deploy({ target, metadata, strategy: 'canary' });
-  await calls.waitReady({ target, metadata, candidate });
-  for (const weight of weights) await calls.setTraffic({ target, metadata, candidate, weight });
+  const candidate: Candidate = await calls.deployCandidate({ target, metadata, strategy: 'canary' });
+  await calls.waitCandidateReady({ target, metadata, candidate });
+  for (const weight of weights) await calls.setTrafficWeight({ target, metadata, candidate, weight });
   if (gate) {
     await condition(() => aborted || approved);
     if (aborted) {
-      await calls.rollback({ target, metadata, candidate });
+      await calls.rollBack({ target, metadata, candidate });
       return 'rolled back';
     }
-    await calls.setTraffic({ target, metadata, candidate, weight: gate.approvedWeight });
+    await calls.setTrafficWeight({ target, metadata, candidate, weight: gate.approvedWeight });
   }
-  await calls.promote({ target, metadata, candidate });
+  await calls.promoteCandidate({ target, metadata, candidate });
   await calls.retirePrevious({ target, metadata, candidate });
   return 'promoted';
 }

@@ -121,7 +121,7 @@ async function abortAll(bench: Bench, services: string[], handles: WorkflowHandl
     await handle.signal(abortSignal, { by: 'bench', reason: 'abort latency' });
     await aliasBackOnStable(bench, services[i]);
     toStable.push(Date.now() - t0);
-    const rollback = bench.calls.find((c) => c.method === 'rollback' && c.service === services[i] && c.startedAt >= t0);
+    const rollback = bench.calls.find((c) => c.method === 'rollBack' && c.service === services[i] && c.startedAt >= t0);
     if (rollback) toRollback.push(rollback.startedAt - t0);
     await handle.result().catch(() => undefined);
   }
@@ -135,7 +135,8 @@ async function abortAll(bench: Bench, services: string[], handles: WorkflowHandl
       weights: [50],
       gate: { approvedWeight: 100 },
     });
-    while (!bench.calls.some((c) => c.method === 'setTraffic' && c.service === s && c.startedAt >= since && c.endedAt)) await sleep(50);
+    while (!bench.calls.some((c) => c.method === 'setTrafficWeight' && c.service === s && c.startedAt >= since && c.endedAt))
+      await sleep(50);
     return handle;
   });
   await sleep(500); // each bare workflow reaches its condition
@@ -144,7 +145,7 @@ async function abortAll(bench: Bench, services: string[], handles: WorkflowHandl
     await handle.signal('abort');
     await aliasBackOnStable(bench, services[i]);
     bareStable.push(Date.now() - t0);
-    const rollback = bench.calls.find((c) => c.method === 'rollback' && c.service === services[i] && c.startedAt >= t0);
+    const rollback = bench.calls.find((c) => c.method === 'rollBack' && c.service === services[i] && c.startedAt >= t0);
     if (rollback) bareRollback.push(rollback.startedAt - t0);
     await handle.result();
   }

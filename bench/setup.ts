@@ -171,13 +171,13 @@ function recorded(platform: Platform, calls: CallRecord[]): Platform {
       }
     };
   return {
-    deploy: wrap('deploy', platform.deploy),
-    waitReady: wrap('waitReady', platform.waitReady),
-    preview: wrap('preview', platform.preview),
-    setTraffic: wrap('setTraffic', platform.setTraffic),
-    promote: wrap('promote', platform.promote),
-    rollback: wrap('rollback', platform.rollback),
+    deployCandidate: wrap('deployCandidate', platform.deployCandidate),
+    waitCandidateReady: wrap('waitCandidateReady', platform.waitCandidateReady),
+    previewCandidate: wrap('previewCandidate', platform.previewCandidate),
+    setTrafficWeight: wrap('setTrafficWeight', platform.setTrafficWeight),
+    promoteCandidate: wrap('promoteCandidate', platform.promoteCandidate),
+    rollBack: wrap('rollBack', platform.rollBack),
     retirePrevious: wrap('retirePrevious', platform.retirePrevious),
-    migrate: wrap('migrate', platform.migrate),
+    runMigration: wrap('runMigration', platform.runMigration),
   };
 }

@@ -20,16 +20,16 @@ export function stubPlatform(report: (call: StubCall) => void, slowTrafficFor: (
   };
   const candidate = (release: string): Candidate => ({ stableVersion: '1', candidateVersion: release, data: {} });
   return {
-    deploy: (input) => seen('deploy', input, candidate(input.metadata.release)),
-    waitReady: (input) => seen('waitReady', input, undefined),
-    preview: (input) => seen('preview', input, undefined),
-    setTraffic: async (input) => {
-      await seen('setTraffic', input, undefined);
+    deployCandidate: (input) => seen('deployCandidate', input, candidate(input.metadata.release)),
+    waitCandidateReady: (input) => seen('waitCandidateReady', input, undefined),
+    previewCandidate: (input) => seen('previewCandidate', input, undefined),
+    setTrafficWeight: async (input) => {
+      await seen('setTrafficWeight', input, undefined);
       if (slowTrafficFor(input.metadata.service)) await new Promise((r) => setTimeout(r, 120_000));
     },
-    promote: (input) => seen('promote', input, undefined),
-    rollback: (input) => seen('rollback', input, undefined),
+    promoteCandidate: (input) => seen('promoteCandidate', input, undefined),
+    rollBack: (input) => seen('rollBack', input, undefined),
     retirePrevious: (input) => seen('retirePrevious', input, undefined),
-    migrate: () => Promise.resolve({ ran: false }),
+    runMigration: () => Promise.resolve({ ran: false }),
   };
 }

@@ -53,7 +53,7 @@ async function holdOpen(bench: Bench, kind: 'glidepath' | 'bare', target: number
       if (started.kind === 'conflict') throw new Error('bench: conflict');
       return started.handle;
     };
-    const parked = (i: number) => (c: StubCall) => c.method === 'setTraffic' && c.service === name(i) && c.weight === 10;
+    const parked = (i: number) => (c: StubCall) => c.method === 'setTrafficWeight' && c.service === name(i) && c.weight === 10;
     // Warm up (code loaded, caches filled), then measure from there.
     const warm = 20;
     await inParallel(
@@ -87,7 +87,7 @@ async function holdOpen(bench: Bench, kind: 'glidepath' | 'bare', target: number
       const t = Date.now();
       if (kind === 'bare') await handle.signal('approve');
       else await handle.executeUpdate(approveUpdate, { args: [{ by: 'bench', reason: 'wake' }] });
-      const call = await worker.call((c) => c.method === 'setTraffic' && c.service === name(i) && c.weight === 50);
+      const call = await worker.call((c) => c.method === 'setTrafficWeight' && c.service === name(i) && c.weight === 50);
       wake.push(call.at - t);
     }
     return { count, rssPerPlanMiB: (after - before) / count / MiB, rssTotalMiB: after / MiB, plansPerS, wake };
@@ -190,7 +190,7 @@ export async function failover(bench: Bench): Promise<Figure[]> {
     };
     const soaking = await start(soak, [{ setWeight: 10 }, { pause: { duration: '8s' } }, { setWeight: 50 }]);
     const calling = await start(inFlight, [{ setWeight: 10 }, { setWeight: 50 }]);
-    await a.call((c) => c.service === inFlight && c.method === 'setTraffic');
+    await a.call((c) => c.service === inFlight && c.method === 'setTrafficWeight');
     while ((await soaking.query(statusQuery)).phase !== 'Soaking') await sleep(20);
     const running = b.run();
     await sleep(500); // B polls
@@ -198,7 +198,7 @@ export async function failover(bench: Bench): Promise<Figure[]> {
     a.kill();
     const next = async (service: string, weight: number) => {
       for (;;) {
-        const call = seenByB.find((c) => c.service === service && c.method === 'setTraffic' && c.weight === weight);
+        const call = seenByB.find((c) => c.service === service && c.method === 'setTrafficWeight' && c.weight === weight);
         if (call) return call.at;
         await sleep(20);
       }

@@ -5,9 +5,10 @@
  */
 import type { LoadedPolicy } from './policy-load';
 import { freezeCovers, globMatches } from './policy-glob';
-import type { AppliedPolicy, EmergencyFreeze, Guardrails, PolicyBlock } from './policy-types';
+import type { AppliedPolicy, EmergencyFreeze, Guardrails, PolicyBlock, SignerKey } from './policy-types';
 import { describeWindow, windowState } from './policy-window';
 import type { Plan } from './schema';
+import { parseSshPublicKey } from './ssh-public-key';
 
 export interface PolicySubject {
   service: string;
@@ -43,6 +44,7 @@ export function applicablePolicy(
               approvers: [...new Set(r.approvals.from.flatMap((g) => groups[g] ?? []))],
               fourEyes: r.approvals.fourEyes,
               timeout: r.approvals.timeout,
+              ...(r.approvals.requireSignature ? { signers: signerKeys(r.approvals.from, groups, loaded?.policy.signers ?? {}) } : {}),
             },
           ]
         : [],
@@ -55,6 +57,20 @@ export function applicablePolicy(
   if (windowRule?.window) applied.window = { rule: windowRule.name, ...windowRule.window };
   applied.blocked = blockingRule(applied, plan, nowMs);
   return applied;
+}
+
+/** The public keys of every approver of these groups, as the workflow verifies them (the schema checked each line). */
+function signerKeys(from: string[], groups: Record<string, string[]>, signers: Record<string, string[]>): Record<string, SignerKey[]> {
+  const approvers = [...new Set(from.flatMap((g) => groups[g] ?? []))];
+  return Object.fromEntries(
+    approvers.map((person) => [
+      person,
+      (signers[person] ?? []).flatMap((line) => {
+        const parsed = parseSshPublicKey(line);
+        return 'problem' in parsed ? [] : [parsed];
+      }),
+    ]),
+  );
 }
 
 /** The first rule that refuses a run starting at `nowMs`, or undefined. */

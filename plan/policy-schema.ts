@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DurationRanges } from './duration-schema';
 import { MAX_NAME_LENGTH } from './limits';
 import { readableText } from './readable-text-schema';
+import { parseSshPublicKey } from './ssh-public-key';
 
 export const POLICY_KIND = 'Policy';
 
@@ -35,6 +36,14 @@ const ApprovalRule = z.strictObject({
   timeout: DurationRanges.approvalTimeout.default('24h'),
   /** The gate's name (default `policy:<rule>`). */
   gate: z.string().max(MAX_NAME_LENGTH).optional(),
+  /** Answers must be signed with a key of the approver's in `signers` (`glidepath approve --sign-key`). */
+  requireSignature: z.boolean().default(false),
+});
+
+/** A line of an approver's `~/.ssh/id_ed25519.pub`. */
+const SignerKey = z.string().superRefine((line, ctx) => {
+  const parsed = parseSshPublicKey(line);
+  if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
 });
 
 const WindowRule = z
@@ -73,8 +82,11 @@ export const PolicySchema = z
     kind: z.literal(POLICY_KIND),
     groups: z.record(z.string(), z.array(readableText('a group member', MAX_NAME_LENGTH).min(1))).default({}),
     rules: z.array(PolicyRuleSchema).default([]),
+    /** Public keys that sign approvals, per person: lines of their `~/.ssh/id_ed25519.pub`. */
+    signers: z.record(readableText('a signer', MAX_NAME_LENGTH).min(1), z.array(SignerKey).min(1)).default({}),
   })
   .superRefine((policy, ctx) => {
+    checkSigners(policy, ctx);
     const names = new Set<string>();
     policy.rules.forEach((rule, i) => {
       if (names.has(rule.name))
@@ -84,8 +96,37 @@ export const PolicySchema = z
         if (!policy.groups[group])
           ctx.addIssue({ code: 'custom', path: ['rules', i, 'approvals', 'from', j], message: `no group "${group}" in groups` });
       }
+      if (rule.approvals?.requireSignature) {
+        // An approver without a key could never answer the gate: say so when the policy is read, not at the gate.
+        const keyless = [...new Set(rule.approvals.from.flatMap((g) => policy.groups[g] ?? []))].filter((p) => !policy.signers[p]);
+        if (keyless.length > 0)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rules', i, 'approvals', 'requireSignature'],
+            message: `rule "${rule.name}" requires signed approvals, but ${keyless.join(', ')} ha${keyless.length === 1 ? 's' : 've'} no key in signers; add their ssh-ed25519 public keys (a line of ~/.ssh/id_ed25519.pub) under signers`,
+          });
+      }
     });
   });
+
+/** A key names one person: the same key under two names would let one sign as the other. */
+function checkSigners(policy: { signers: Record<string, string[]> }, ctx: z.RefinementCtx): void {
+  const owners = new Map<string, string>();
+  for (const [person, lines] of Object.entries(policy.signers)) {
+    lines.forEach((line, i) => {
+      const parsed = parseSshPublicKey(line);
+      if ('problem' in parsed) return; // said by the key's own check
+      const owner = owners.get(parsed.key);
+      if (owner !== undefined && owner !== person)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['signers', person, i],
+          message: `the same key (${parsed.fingerprint}) is listed for ${owner} and ${person}; a key names one person`,
+        });
+      owners.set(parsed.key, person);
+    });
+  }
+}
 
 export type Policy = z.infer<typeof PolicySchema>;
 export type PolicyRule = z.infer<typeof PolicyRuleSchema>;

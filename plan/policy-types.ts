@@ -21,6 +21,16 @@ export interface PolicyApproval {
   /** Whoever requested the run cannot approve it (also at the plan's own approval gates). */
   fourEyes: boolean;
   timeout: string;
+  /** Set when the rule requires signed answers: each approver's public keys (see workflows/approval-signatures.ts). */
+  signers?: Record<string, SignerKey[]>;
+}
+
+/** A public key that signs approvals: public, so it may be recorded in the run's history. */
+export interface SignerKey {
+  /** The raw 32-byte ed25519 key, base64. */
+  key: string;
+  /** "SHA256:…", as `ssh-keygen -lf` prints it: how messages and the action record name the key. */
+  fingerprint: string;
 }
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';

@@ -4,6 +4,8 @@ import { type Client, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdate
 import { ApplicationFailure } from '@temporalio/common';
 import type { deploymentWorkflow } from '../workflows/deployment';
 import { describeEnd } from './follow';
+import type { SigningKey } from './openssh-key';
+import { signApproval } from './sign-approval';
 import {
   type ActionInput,
   abortSignal,
@@ -66,15 +68,18 @@ export async function sendSignal(client: Client, workflowId: string, action: Sig
 /**
  * Approve, reject or promote. Each sending gets its own update ID (the client's own retries of one command
  * reuse it), so the receipt is the one for this action. A refusal (wrong approver, nothing waiting) comes back
- * as ActionRefused.
+ * as ActionRefused. With `signingKey`, an answer is signed for the run and the gate it answers (the run is pinned:
+ * the signature names it).
  */
 export async function sendUpdate(
   client: Client,
   workflowId: string,
   action: UpdateAction,
-  input: ActionInput & { gate?: string; full?: boolean },
+  input: ActionInput & { gate?: string; full?: boolean; signingKey?: SigningKey },
 ): Promise<string> {
-  const handle = client.workflow.getHandle(workflowId);
+  const signing = input.signingKey && action !== 'promote' ? input.signingKey : undefined;
+  const runId = signing ? (await client.workflow.getHandle(workflowId).describe()).runId : undefined;
+  const handle = client.workflow.getHandle(workflowId, runId);
   const status = await handle.query(statusQuery);
   const gate = input.gate ?? status.gate?.name ?? status.phase;
   const updateId = `${action}:${gate}:${input.by}:${randomUUID()}`;
@@ -83,7 +88,25 @@ export async function sendUpdate(
       action === 'promote'
         ? await handle.executeUpdate(promoteUpdate, { args: [{ by: input.by, reason: input.reason, full: input.full ?? false }], updateId })
         : await handle.executeUpdate(action === 'approve' ? approveUpdate : rejectUpdate, {
-            args: [{ by: input.by, reason: input.reason, gate: input.gate }],
+            args: [
+              {
+                by: input.by,
+                reason: input.reason,
+                gate: input.gate,
+                ...(signing && runId
+                  ? {
+                      signature: signApproval(signing, {
+                        workflowId,
+                        runId,
+                        gate,
+                        decision: action,
+                        by: input.by,
+                        signedAt: new Date().toISOString(),
+                      }),
+                    }
+                  : {}),
+              },
+            ],
             updateId,
           });
     return `${receipt.accepted} (${workflowId}) at ${receipt.at}`;

@@ -6,7 +6,7 @@
  *   any other workflow ID                                  every run with that ID (e.g. freezes:<task queue>)
  */
 import type { Client } from '@temporalio/client';
-import { BadInput } from './bad-input';
+import { UsageError } from './usage-error';
 import { resolveDeploymentId } from './client';
 
 export interface AuditScope {
@@ -19,7 +19,7 @@ export interface AuditScope {
 export function auditScope(ref: string, since?: Date): AuditScope {
   // The reference goes into a visibility query between double quotes: nothing may end the string early.
   if (!ref || /["\\\p{Cc}]/u.test(ref))
-    throw new BadInput(
+    throw new UsageError(
       `<deployment> "${ref}": not a workflow ID; give service/environment, deploy:<service>/<environment>, release:<system> or <system>@<version>`,
     );
   const id = resolveDeploymentId(ref);
@@ -53,6 +53,6 @@ export function parseSince(value: string | undefined, now = Date.now()): Date | 
   }
   const at = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(at))
-    throw new BadInput(`--since "${value}": not a duration or a time; use e.g. --since 7d, --since 12h or --since 2026-11-01T00:00:00Z`);
+    throw new UsageError(`--since "${value}": not a duration or a time; use e.g. --since 7d, --since 12h or --since 2026-11-01T00:00:00Z`);
   return new Date(at);
 }

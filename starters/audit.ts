@@ -9,7 +9,7 @@ import { auditRun, type RunRef } from './audit-decisions';
 import { historyDecoder } from './audit-history';
 import { AUDIT_FORMATS, type AuditFormat, auditPreamble, formatRun } from './audit-format';
 import { auditScope, listRuns, parseSince } from './audit-runs';
-import { BadInput } from './bad-input';
+import { UsageError } from './usage-error';
 
 export interface AuditOptions {
   since?: string;
@@ -18,7 +18,7 @@ export interface AuditOptions {
 
 export function checkFormat(format = 'table'): AuditFormat {
   if (!(AUDIT_FORMATS as readonly string[]).includes(format))
-    throw new BadInput(`--format "${format}": not a format; use --format json (JSON Lines), --format csv, or leave it out for a table`);
+    throw new UsageError(`--format "${format}": not a format; use --format json (JSON Lines), --format csv, or leave it out for a table`);
   return format as AuditFormat;
 }
 

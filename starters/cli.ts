@@ -16,7 +16,7 @@ import { Command, Option } from 'commander';
 import { PlanError } from '../plan/plan-error';
 import type { Plan } from '../plan/schema';
 import { ActionRefused } from './action-refused';
-import { BadInput } from './bad-input';
+import { UsageError } from './usage-error';
 import { EXIT } from './exit-codes';
 import type { SignalAction, UpdateAction } from './actions';
 import { addAuditCommand } from './audit-command';
@@ -166,24 +166,42 @@ export function buildCli(): Command {
     ['approve', 'approve the gate the plan waits at'],
     ['reject', 'reject the gate the plan waits at; the plan rolls back'],
     ['abort', 'roll back now: all traffic to the stable version, new version removed'],
-    ['pause', 'hold the rollout where it is'],
-    ['resume', 'continue a paused rollout'],
-    ['promote', 'continue past a pause (or --full: skip every remaining step)'],
+    ['pause', 'hold the rollout where it is (a release: nothing new starts, moving targets pause)'],
+    ['resume', 'continue a paused rollout (a release: and the targets its pause paused)'],
+    ['promote', 'continue past a pause (or --full: skip every remaining step); a release: skip the soak of its gate'],
   ];
   for (const [action, description] of messages) {
     const cmd = program
       .command(action)
-      .argument('<deployment>', 'workflow ID or service/environment')
+      .argument('<deployment>', 'workflow ID, service/environment, or release:<system>')
       .option('--by <name>', 'who acts (default: $GLIDEPATH_USER, $GITHUB_ACTOR, $USER)')
       .option('--reason <text>', 'why', '')
       .description(description);
-    if (action === 'approve' || action === 'reject') cmd.option('--gate <name>', 'the approval gate being answered');
+    if (action === 'approve' || action === 'reject')
+      cmd
+        .option('--gate <name>', 'the approval gate being answered')
+        .option(
+          '--sign-key <file>',
+          'sign the answer with this unencrypted ed25519 private key, e.g. ~/.ssh/id_ed25519 (default: $GLIDEPATH_SIGNING_KEY)',
+        );
     if (action === 'promote') cmd.option('--full', 'skip all remaining steps and go to 100%');
-    cmd.action(async (ref: string, opts: { by?: string; reason: string; gate?: string; full?: boolean }) => {
+    cmd.action(async (ref: string, opts: { by?: string; reason: string; gate?: string; full?: boolean; signKey?: string }) => {
       const { connectClient, defaultActor, resolveDeploymentId } = client();
       const { sendSignal, sendUpdate } = actions();
       const id = resolveDeploymentId(ref);
-      const input = { by: opts.by ?? defaultActor(), reason: opts.reason, gate: opts.gate, full: opts.full };
+      // Read before connecting: a key that cannot sign stops the command with nothing sent.
+      const signingKey =
+        action === 'approve' || action === 'reject'
+          ? (require('./sign-approval') as typeof import('./sign-approval')).loadSigningKey(opts.signKey)
+          : undefined;
+      const input = { by: opts.by ?? defaultActor(), reason: opts.reason, gate: opts.gate, full: opts.full, signingKey };
+      const releases = require('./release-actions') as typeof import('./release-actions');
+      if (releases.isReleaseId(id) && (action === 'pause' || action === 'resume' || action === 'promote')) {
+        if (action === 'promote') releases.checkReleasePromote(id, opts.full);
+        const temporal = await connectClient(`glidepath-cli:${input.by}`);
+        console.log(await releases.sendReleaseAction(temporal, id, action, input));
+        return;
+      }
       const temporal = await connectClient(`glidepath-cli:${input.by}`);
       const message =
         action === 'abort' || action === 'pause' || action === 'resume'
@@ -243,7 +261,11 @@ export async function main(argv = process.argv): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
-    if (err instanceof PlanError) {
+    if (err instanceof UsageError) {
+      console.error(err.message);
+      console.error('Nothing was sent.');
+      process.exitCode = EXIT.invalidPlan;
+    } else if (err instanceof PlanError) {
       console.error(err.message);
       console.error('Nothing was started.');
       process.exitCode = EXIT.invalidPlan;
@@ -251,9 +273,6 @@ export async function main(argv = process.argv): Promise<void> {
       console.error(err.message);
       console.error('Nothing was started.');
       process.exitCode = EXIT.blockedByPolicy;
-    } else if (err instanceof BadInput) {
-      console.error(`glidepath: ${err.message}`);
-      process.exitCode = EXIT.badInput;
     } else if (err instanceof ActionRefused) {
       console.error(err.message);
       process.exitCode = EXIT.failed;

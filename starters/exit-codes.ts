@@ -4,10 +4,8 @@ export const EXIT = {
   ok: 0,
   /** Rolled back, aborted, rejected, cancelled, failed, or the action was refused. */
   failed: 1,
-  /** The plan is invalid; nothing was started. */
+  /** The plan, or a command's own input (e.g. the --sign-key file), is invalid; nothing was started or sent. */
   invalidPlan: 2,
-  /** A flag or argument is wrong (the message names it and the fix); nothing was done. */
-  badInput: 2,
   /** Another release is already deploying to the same service and environment. */
   conflict: 3,
   /** A policy rule refuses it (a freeze, a deploy window, a guardrail); the message names the rule. */

@@ -72,6 +72,10 @@ export async function formatReleaseStatus(client: Client, workflowId: string): P
     lines.push(
       `waiting:  ${status.gate.kind} "${status.gate.name}"${status.gate.approvers?.length ? ` by ${status.gate.approvers.join(', ')}` : ''}${status.gate.deadline ? ` until ${status.gate.deadline}` : ''}`,
     );
+  if (status.paused)
+    lines.push(
+      `paused:   by ${status.paused.by} at ${status.paused.at}${status.paused.reason ? `: ${status.paused.reason}` : ''} (glidepath resume ${workflowId})`,
+    );
   if (status.outcome) lines.push(`outcome:  ${status.outcome.result}: ${status.outcome.reason}`);
   lines.push(...renderReleaseTree(status, live));
   const actions = status.actions.slice(-5);

@@ -44,7 +44,7 @@ export function addReleaseCommands(program: Command): void {
   program
     .command('where')
     .argument('<name>', 'a service or a system')
-    .description('what version is live on each environment and target, since when and who asked, from Temporal visibility')
+    .description('what version is live on each environment and target, since when, who promoted and who asked, from Temporal visibility')
     .action(async (name: string) => {
       const { connectClient } = require('./client') as typeof import('./client');
       const { formatWhere, where } = require('./where') as typeof import('./where');

@@ -1,6 +1,9 @@
 /**
- * `glidepath where <service | system>`: what version is live on each environment and target, since when and who
- * asked for it, answered from Temporal visibility (the runs' search attributes and memos; no side database).
+ * `glidepath where <service | system>`: what version is live on each environment and target, since when, who
+ * promoted it and who asked for it, answered from Temporal visibility (the runs' search attributes and memos; no
+ * side database). Who promoted is the `promotedBy` a run notes in its memo as it ends promoted (workflows/deployment.ts):
+ * the approver of its last gate (a release's too) or the person who promoted it, else "automatic"; runs that ended
+ * before runs noted it leave it unknown.
  */
 import type { Client } from '@temporalio/client';
 import {
@@ -17,7 +20,7 @@ export interface WhereRow {
   environment: string;
   target?: string;
   /** The version of the newest promoted run, if any. */
-  live?: { version: string; since?: Date; by?: string; releaseId?: string };
+  live?: { version: string; since?: Date; by?: string; promotedBy?: string; releaseId?: string };
   /** A run in flight on this service/environment. */
   moving?: { version: string; phase: string };
 }
@@ -37,8 +40,8 @@ export async function where(client: Client, name: string): Promise<WhereRow[]> {
     const version = sa.get(DeployRelease) ?? '?';
     if (run.status.name === 'RUNNING' && !row.moving) row.moving = { version, phase: sa.get(DeployPhase) ?? 'Running' };
     if (!row.live && run.status.name === 'COMPLETED' && sa.get(DeployPhase) === 'Promoted') {
-      const memo = (run.memo ?? {}) as { requestedBy?: string };
-      row.live = { version, since: run.closeTime, by: memo.requestedBy, releaseId: sa.get(DeployReleaseId) };
+      const memo = (run.memo ?? {}) as { requestedBy?: string; promotedBy?: string };
+      row.live = { version, since: run.closeTime, by: memo.requestedBy, promotedBy: memo.promotedBy, releaseId: sa.get(DeployReleaseId) };
     }
   }
   return [...rows.values()].sort((a, b) => `${a.service}/${a.environment}`.localeCompare(`${b.service}/${b.environment}`));
@@ -48,7 +51,7 @@ export function formatWhere(rows: WhereRow[]): string[] {
   if (rows.length === 0) return ['nothing deployed under that name yet'];
   return rows.map((r) => {
     const live = r.live
-      ? `${r.live.version.padEnd(12)} since ${r.live.since?.toISOString() ?? '?'} by ${r.live.by ?? '?'}${r.live.releaseId ? ` (release ${r.live.releaseId})` : ''}`
+      ? `${r.live.version.padEnd(12)} since ${r.live.since?.toISOString() ?? '?'} promoted by ${r.live.promotedBy ?? '?'} (requested by ${r.live.by ?? '?'}${r.live.releaseId ? `, release ${r.live.releaseId}` : ''})`
       : 'no promoted run on record'.padEnd(12);
     const moving = r.moving ? `  → ${r.moving.version} in progress (${r.moving.phase})` : '';
     return `${`${r.service}/${r.environment}`.padEnd(28)} ${live}${moving}  [${r.target ?? '?'}]`;

@@ -2,9 +2,13 @@
  * Replays recorded histories of every strategy and ending against today's workflow code: a change that would
  * break runs already in flight (non-determinism) fails here. Re-record after an intended, patched change with
  *   GLIDEPATH_RECORD_HISTORIES=1 npx vitest run test/lambda test/analysis/workflow.test.ts test/release
+ * (or only the file whose test records the new history: the others would overwrite theirs)
  * Keep the histories of earlier versions beside the new ones (runs of every version may still be in flight): the
  * canary-*-lean-history files were recorded with the `lean-history` patch (workflows/lean-history.ts), the other
  * canary files before it; record under a new name rather than overwrite them.
+ *
+ * release-paused-resumed-promoted was recorded with the `release-actions` patch (a release paused, resumed and
+ * promoted past its soak), canary-paused-by-release-promoted with `promoted-by-in-memo` (its target, paused by it).
  *
  * canary-cancelled-task-split-after-plan-check is canary-cancelled-policies-from-start with its first workflow task
  * split right after the plan check's local-activity marker, the shape a slow first task wrote in CI. On replay
@@ -44,6 +48,9 @@ it('has recorded histories for each strategy and ending', () => {
       'canary-cancelled-lean-history',
       'canary-cancelled-policies-from-start',
       'canary-cancelled-task-split-after-plan-check',
+      'canary-policy-signed-approvals-promoted',
+      'release-paused-resumed-promoted',
+      'canary-paused-by-release-promoted',
     ]),
   );
 });

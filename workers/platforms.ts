@@ -6,7 +6,16 @@
 import type { ActivityDependencies } from '../activities';
 import type { AnalysisInput, AnalysisResult, Platform } from '../activities/types';
 
-const PLATFORM_METHODS = ['deploy', 'waitReady', 'preview', 'setTraffic', 'promote', 'rollback', 'retirePrevious', 'migrate'] as const;
+const PLATFORM_METHODS = [
+  'deployCandidate',
+  'waitCandidateReady',
+  'previewCandidate',
+  'setTrafficWeight',
+  'promoteCandidate',
+  'rollBack',
+  'retirePrevious',
+  'runMigration',
+] as const;
 
 function loadedOnFirstCall(load: () => Platform): Platform {
   let platform: Platform | undefined;

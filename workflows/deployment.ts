@@ -38,6 +38,12 @@ export interface DeploymentResult {
   status: DeploymentStatus;
 }
 
+/**
+ * The patch of runs that note in their memo, when they end promoted, who promoted them (`glidepath where`): the
+ * person who approved the last gate or promoted, else the release's word, else "automatic".
+ */
+export const PROMOTED_BY_IN_MEMO = 'promoted-by-in-memo';
+
 /** How often a stuck rollback step is tried again without anyone asking. */
 const STUCK_RETRY_EVERY_MS = 10 * 60_000;
 
@@ -56,6 +62,7 @@ export async function deploymentWorkflow(input: Plan, release?: ReleaseLink): Pr
   // Decided before the plan check: on replay, a patch asked right after a local activity resolves can be asked
   // before its marker is in view, and would answer "absent" for a run that has it (see policy-run.ts).
   const policiesFromStart = patched(POLICIES_FROM_START);
+  const promotedByInMemo = patched(PROMOTED_BY_IN_MEMO);
   const plan = await validatedPlan(input); // an invalid plan fails here: nothing was changed, nothing to undo
   // A policy rule that refuses the run fails it here, before anything changed.
   const underPolicy = policiesFromStart || patched('policies');
@@ -86,6 +93,9 @@ export async function deploymentWorkflow(input: Plan, release?: ReleaseLink): Pr
     recordOutcome(plan, 'promoted', Date.now() - workflowInfo().startTime.getTime());
     recordPromotion(plan, rollout.lastGate);
     if (rollout.pausedOnce) recordPausedRun(plan, 'promoted');
+    // A release that did not say (one started before it could) leaves it unknown rather than "automatic".
+    const promotedBy = rollout.promotedBy ?? (release ? release.promotedBy : 'automatic');
+    if (promotedByInMemo && promotedBy) upsertMemo({ promotedBy });
     rollout.setPhase('Promoted', `${plan.metadata.release} is live on ${rollout.status.target}`);
     await condition(allHandlersFinished);
     return { outcome: 'promoted' as const, status: rollout.status };

@@ -5,6 +5,7 @@
  */
 import { MAX_NAME_LENGTH, MAX_REASON_LENGTH } from '../plan/limits';
 import { readableTextProblem } from '../plan/readable-text';
+import type { ApprovalSignature } from './approval-payload';
 
 export interface ActionInput {
   by: string;
@@ -17,9 +18,12 @@ export interface Action {
 export interface ApprovalInput extends ActionInput {
   /** The gate being answered; when given it must be the one the plan waits at. */
   gate?: string;
+  /** Required where a policy rule requires signed approvals (see approval-signatures.ts). */
+  signature?: ApprovalSignature;
 }
 export interface ApprovalAnswer extends Action {
   gate?: string;
+  signature?: ApprovalSignature;
 }
 export interface PromoteInput extends ActionInput {
   /** Skip every remaining step and go straight to 100%. */
@@ -73,16 +77,45 @@ export function checkAction(input: unknown): Checked<Action> {
   return issues.length > 0 ? { success: false, error: { issues } } : { success: true, data: action(input as Record<string, unknown>) };
 }
 
-/** `{by, reason, gate?}`: an answer to an approval gate. */
+/** `{by, reason, gate?, signature?}`: an answer to an approval gate. */
 export function checkApproval(input: unknown): Checked<ApprovalAnswer> {
   const issues = fields(input, (record, found) => {
     if (record.gate !== undefined && typeof record.gate !== 'string') {
       found.push({ path: ['gate'], message: `"gate" is a gate's name, received ${typeName(record.gate)}` });
     }
+    if (record.signature !== undefined) found.push(...signatureIssues(record.signature));
   });
   if (issues.length > 0) return { success: false, error: { issues } };
   const record = input as Record<string, unknown>;
-  return { success: true, data: { ...action(record), ...(record.gate !== undefined ? { gate: record.gate as string } : {}) } };
+  const { sig, key, signedAt } = (record.signature ?? {}) as ApprovalSignature;
+  return {
+    success: true,
+    data: {
+      ...action(record),
+      ...(record.gate !== undefined ? { gate: record.gate as string } : {}),
+      ...(record.signature !== undefined ? { signature: { sig, key, signedAt } } : {}),
+    },
+  };
+}
+
+const SIGNATURE_JSON = '{"sig": "<base64>", "key": "SHA256:…", "signedAt": "<ISO time>"} (glidepath approve --sign-key makes it)';
+
+/** Shapes only: whether the signature verifies is the validator's question (approval-signatures.ts). */
+function signatureIssues(signature: unknown): InputIssue[] {
+  if (typeof signature !== 'object' || signature === null || Array.isArray(signature))
+    return [{ path: ['signature'], message: `expected ${SIGNATURE_JSON}, received ${typeName(signature)}` }];
+  const { sig, key, signedAt } = signature as Record<string, unknown>;
+  const issues: InputIssue[] = [];
+  if (typeof sig !== 'string' || !/^[A-Za-z0-9+/]{86}==$/.test(sig))
+    issues.push({ path: ['signature', 'sig'], message: 'an ed25519 signature: 64 bytes, base64 (88 characters)' });
+  if (typeof key !== 'string' || !/^SHA256:[A-Za-z0-9+/]{43}$/.test(key))
+    issues.push({
+      path: ['signature', 'key'],
+      message: 'the signing key\'s fingerprint, "SHA256:" and 43 base64 characters (ssh-keygen -lf prints it)',
+    });
+  if (typeof signedAt !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z$/.test(signedAt) || Number.isNaN(Date.parse(signedAt)))
+    issues.push({ path: ['signature', 'signedAt'], message: 'when it was signed, an ISO time in UTC, e.g. "2026-11-28T10:00:00.000Z"' });
+  return issues;
 }
 
 /** `{by, reason, full?}`: a promotion, of one step or (full) of every remaining one. */

@@ -58,11 +58,18 @@ export async function loadRunPolicy(plan: Plan, rollout: Rollout, release?: Rele
 export async function passPolicyGates(plan: Plan, applied: AppliedPolicy, rollout: Rollout): Promise<void> {
   if (applied.window) await waitForWindow(plan, applied.window, rollout);
   for (const a of applied.approvals) {
-    await rollout.approval({ approvers: a.approvers, timeout: a.timeout, onTimeout: 'abort' }, a.gate, {
-      required: a.count,
-      approvedBy: [],
-      rule: a.rule,
-    });
+    // Runs whose policy predates signed approvals have no `signers`: their gates stay as they were.
+    rollout.signatures.gate = a.signers ? { rule: a.rule, signers: a.signers } : undefined;
+    try {
+      await rollout.approval({ approvers: a.approvers, timeout: a.timeout, onTimeout: 'abort' }, a.gate, {
+        required: a.count,
+        approvedBy: [],
+        rule: a.rule,
+        ...(a.signers ? { signed: true } : {}),
+      });
+    } finally {
+      rollout.signatures.gate = undefined;
+    }
   }
   rollout.policyGatesPending = false;
 }

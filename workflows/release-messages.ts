@@ -1,13 +1,15 @@
 /**
- * Messages between a release and the deployments it runs as children (sent by Glidepath; people use abort and
- * approve). Workflow-safe.
+ * Messages between a release and the deployments it runs as children (sent by Glidepath), and the ones people
+ * send a release besides abort, approve and reject. Workflow-safe.
  *
  * - targetHeld: child → release. The target moved and waits before its point of no return, previous version kept.
  * - confirm: release → child. The stage is confirmed: pass the point of no return and end promoted.
  * - rollBack: release → child. Joint rollback: switch back to the previous version and end rolled back.
+ * - pause, resume (updates, unlike a deployment's signals, so a refusal reaches the sender with its reason) and
+ *   promote: people → release (see release-actions.ts).
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ActionInput } from './messages';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ActionInput, Receipt } from './messages';
 import type { ReleaseStatus } from './release-status';
 
 export interface TargetHeld {
@@ -22,11 +24,19 @@ export interface ReleaseLink {
   workflowId: string;
   /** `<system>@<version>`, as the DeployReleaseId search attribute names it. */
   releaseId: string;
+  /**
+   * Who let this target's stage start: the approver of the gate before it, the person who promoted past its soak,
+   * or "automatic". Absent from releases started before the `release-actions` patch.
+   */
+  promotedBy?: string;
 }
 
 export const targetHeldSignal = defineSignal<[TargetHeld]>('targetHeld');
 export const confirmSignal = defineSignal<[ActionInput]>('confirm');
 export const rollBackSignal = defineSignal<[ActionInput]>('rollBack');
+/** People → release; the release's promote is the deployment's `promoteUpdate` (messages.ts), without `full`. */
+export const releasePauseUpdate = defineUpdate<Receipt, [ActionInput]>('pause');
+export const releaseResumeUpdate = defineUpdate<Receipt, [ActionInput]>('resume');
 /** The same query name as a deployment's, so the CLI and the UI ask both alike. */
 export const releaseStatusQuery = defineQuery<ReleaseStatus>('status');
 
@@ -36,4 +46,9 @@ export const releaseDescriptions = {
     'Sent by the release that runs this deployment: its stage is confirmed; go past the point of no return. Input: {"by": "<name>", "reason": "<why>"}',
   rollBack:
     'Sent by the release that runs this deployment: joint rollback of its stage; switch back to the previous version. Input: {"by": "<name>", "reason": "<why>"}',
+  pause:
+    'Pause the release: nothing new starts (no target, wave, stage, nor confirmation) and every target still moving pauses at its next step. Input: {"by": "<your name>", "reason": "<why>"}',
+  resume: 'Resume a paused release, and the targets its pause paused. Input: {"by": "<your name>", "reason": "<why>"}',
+  promote:
+    'Skip the rest of the soak the release waits out before the next stage (an approval of the gate still applies). Input: {"by": "<your name>", "reason": "<why>"}',
 } as const;

@@ -1,10 +1,12 @@
 /**
  * The live state of one release and the messages people send it: abort (the running stage rolls back),
- * approve/reject (the gate before the next stage), and the reports of its targets. Workflow code: deterministic.
+ * approve/reject (the gate before the next stage), pause/resume/promote (release-actions.ts), and the reports of
+ * its targets. Workflow code: deterministic.
  */
 import {
   ApplicationFailure,
   CancellationScope,
+  type ChildWorkflowHandle,
   condition,
   setCurrentDetails,
   setHandler,
@@ -24,6 +26,8 @@ import {
   descriptions,
   rejectUpdate,
 } from './messages';
+import type { deploymentWorkflow } from './deployment';
+import { listenToReleaseActions } from './release-actions';
 import { type TargetHeld, releaseDescriptions, releaseStatusQuery, targetHeldSignal } from './release-messages';
 import {
   type ReleasePhase,
@@ -37,6 +41,9 @@ import type { ActionRecord } from './status';
 
 const MAX_ACTIONS = 100;
 
+/** Phases that end the release's forward path: shown even while it is paused. */
+const UNPAUSED_PHASES: ReleasePhase[] = ['RollingBack', 'Promoted', 'RolledBack', 'Halted', 'Stopped'];
+
 export class ReleaseRun {
   readonly status: ReleaseStatus;
   /** Everything that moves the release forward runs in this scope; abort cancels it. */
@@ -44,11 +51,26 @@ export class ReleaseRun {
   abortedBy?: ActionRecord;
   /** Targets that reported they moved and wait for their stage to be confirmed, by workflow ID. */
   readonly held = new Map<string, TargetHeld>();
+  /** The targets started, by workflow ID: a pause reaches those still moving. */
+  readonly handles = new Map<string, ChildWorkflowHandle<typeof deploymentWorkflow>>();
+  /** Set by pause, cleared by resume: while set, nothing new starts. */
+  pausedBy?: ActionRecord;
+  /** The targets the release's pause paused: its resume resumes them. */
+  readonly pausedTargets = new Set<string>();
+  /** The stage whose gate soaks now (promote may skip the rest), and who skipped it. */
+  soaking?: string;
+  soakSkippedBy?: ActionRecord;
+  /** Who let each stage start (by stage name): its gate's approver, who promoted past its soak, or "automatic". */
+  readonly admittedBy = new Map<string, string>();
+  /** What the release shows again when resumed. */
+  private resumeTo?: { phase: ReleasePhase; message: string };
   private answer?: { approved: boolean; record: ActionRecord };
 
+  /** `actions`: the run has the `release-actions` patch (pause, resume, promote; who promoted each stage). */
   constructor(
     readonly release: Release,
     readonly stages: PlannedStage[],
+    readonly actions = false,
   ) {
     this.status = initialReleaseStatus(release, stages, workflowInfo().startTime);
   }
@@ -85,10 +107,17 @@ export class ReleaseRun {
       validator: (input) => this.validateAnswer(input),
       description: descriptions.reject,
     });
+    if (this.actions) listenToReleaseActions(this);
     this.publish();
   }
 
   setPhase(phase: ReleasePhase, message: string): void {
+    if (this.pausedBy && !UNPAUSED_PHASES.includes(phase)) {
+      this.resumeTo = { phase, message }; // shown once resumed; until then the release shows Paused
+      this.publish();
+      return;
+    }
+    if (this.pausedBy) this.status.paused = undefined; // rolling back or ended: the pause no longer holds anything
     if (phase !== this.status.phase) upsertSearchAttributes([{ key: DeployPhase, value: phase }]);
     this.status.phase = phase;
     this.status.message = message;
@@ -101,6 +130,27 @@ export class ReleaseRun {
       if (found) return found;
     }
     return undefined;
+  }
+
+  pause(record: ActionRecord, message: string): void {
+    this.resumeTo = { phase: this.status.phase, message: this.status.message };
+    this.setPhase('Paused', message);
+    this.pausedBy = record;
+    this.status.paused = record;
+    this.publish();
+  }
+
+  resume(): void {
+    const to = this.resumeTo ?? { phase: this.status.phase, message: this.status.message };
+    this.pausedBy = undefined;
+    this.status.paused = undefined;
+    this.resumeTo = undefined;
+    this.setPhase(to.phase, to.message);
+  }
+
+  /** Call only when paused (`if (run.pausedBy)`): runs that are never paused await nothing more than before. */
+  async holdWhilePaused(): Promise<void> {
+    await condition(() => this.pausedBy === undefined);
   }
 
   stage(name: string) {
@@ -125,9 +175,13 @@ export class ReleaseRun {
     return record;
   }
 
-  /** The gate before `next`: soak since `stage` was promoted, then its approval. Runs in the forward scope. */
+  /**
+   * The gate before `next`: soak since `stage` was promoted (promote skips the rest), then its approval. Runs in
+   * the forward scope. Notes who let `next` start.
+   */
   async gate(stage: PlannedStage, next: string): Promise<void> {
     const gate = stage.gate;
+    this.admittedBy.set(next, 'automatic');
     if (!gate) return;
     this.status.stage = stage.name;
     if (gate.soak) {
@@ -138,7 +192,14 @@ export class ReleaseRun {
           'Gated',
           `${stage.name} soaks ${formatDuration(durationMs(gate.soak))} before ${next}: ${formatDuration(remaining)} left`,
         );
-        await condition(() => false, remaining, { summary: `soak ${stage.name} ${formatDuration(durationMs(gate.soak))} before ${next}` });
+        this.soaking = stage.name;
+        this.soakSkippedBy = undefined;
+        await condition(() => this.soakSkippedBy !== undefined, remaining, {
+          summary: `soak ${stage.name} ${formatDuration(durationMs(gate.soak))} before ${next}`,
+        });
+        this.soaking = undefined;
+        const skipped = this.soakSkippedBy as ActionRecord | undefined; // set by promote while we waited
+        if (skipped) this.admittedBy.set(next, skipped.by);
       }
     }
     const approval = gate.approval;
@@ -159,6 +220,7 @@ export class ReleaseRun {
     this.publish();
     if (!answered) {
       this.record('timeout', { by: 'glidepath', reason: `no answer within ${approval.timeout}; ${approval.onTimeout}` }, name);
+      this.admittedBy.set(next, 'automatic');
       if (approval.onTimeout === 'promote') return;
       throw ApplicationFailure.nonRetryable(`approval "${name}" timed out after ${approval.timeout}`, 'ApprovalTimedOut');
     }
@@ -169,9 +231,10 @@ export class ReleaseRun {
         'Rejected',
       );
     }
+    if (answer) this.admittedBy.set(next, answer.record.by);
   }
 
-  private get finished(): boolean {
+  get finished(): boolean {
     return this.status.outcome !== undefined || this.status.phase === 'RollingBack';
   }
 

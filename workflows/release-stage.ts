@@ -20,7 +20,8 @@ import { Compensations } from './compensations';
 import { deploymentWorkflow } from './deployment';
 import { describeMigrationTask, describeTarget, planDetails, planSummary, strategyLabel } from './describe';
 import { describeFailure } from './failures';
-import { confirmSignal, rollBackSignal } from './release-messages';
+import { pauseTarget, resumePausedTargets } from './release-actions';
+import { type ReleaseLink, confirmSignal, rollBackSignal } from './release-messages';
 import type { ReleaseRun } from './release-run';
 import {
   DeployEnvironment,
@@ -65,6 +66,7 @@ export class StageRun {
       await this.run.forward.run(async () => {
         if (this.stage.migration) await this.migrate();
         for (const [w, wave] of this.stage.waves.entries()) {
+          if (this.run.pausedBy) await this.run.holdWhilePaused(); // no wave starts while the release is paused
           this.status.state = 'running';
           this.run.setPhase(
             'Deploying',
@@ -72,6 +74,8 @@ export class StageRun {
           );
           await Promise.all(wave.map((target) => this.runTarget(target, wave)));
         }
+        // Confirming is the targets' point of no return: not while the release is paused.
+        if (this.run.pausedBy) await this.run.holdWhilePaused();
       });
     } catch (err) {
       const reason = this.run.abortedBy
@@ -95,6 +99,10 @@ export class StageRun {
       await condition(() => this.stopped !== undefined || before.every((b) => this.run.held.has(b.workflowId)));
     }
     if (this.stopped) return;
+    if (this.run.pausedBy) {
+      await this.run.holdWhilePaused(); // no target starts while the release is paused
+      if (this.stopped) return;
+    }
     const child: Child = { target, order: this.children.length };
     this.children.push(child);
     Object.assign(status, { state: 'running', message: 'deploying' });
@@ -109,6 +117,10 @@ export class StageRun {
       child.closed = { ok: false, message };
     } finally {
       this.starting--;
+    }
+    if (child.handle) {
+      this.run.handles.set(target.workflowId, child.handle);
+      if (this.run.pausedBy) await pauseTarget(this.run, target.workflowId); // the release was paused while it started
     }
     child.handle?.result().then(
       () => (child.closed = { ok: true, message: 'promoted' }),
@@ -128,7 +140,7 @@ export class StageRun {
     const releaseId = `${release.system}@${release.version}`;
     return {
       workflowId: target.workflowId,
-      args: [plan, { workflowId: workflowInfo().workflowId, releaseId }] as Parameters<typeof deploymentWorkflow>,
+      args: [plan, this.link(releaseId)] as Parameters<typeof deploymentWorkflow>,
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL, // a release that disappears leaves no target half-way
       typedSearchAttributes: [
         { key: DeployService, value: plan.metadata.service },
@@ -145,6 +157,13 @@ export class StageRun {
       staticSummary: `${planSummary(plan)} · release ${releaseId}`.slice(0, 200),
       staticDetails: `**Release:** ${releaseId}, stage ${target.stage}, target ${target.name}\n${planDetails(plan)}`,
     };
+  }
+
+  /** What the target knows of the release; with the `release-actions` patch, who let its stage start. */
+  private link(releaseId: string): ReleaseLink {
+    const link: ReleaseLink = { workflowId: workflowInfo().workflowId, releaseId };
+    if (this.run.actions) link.promotedBy = this.run.admittedBy.get(this.stage.name) ?? 'automatic';
+    return link;
   }
 
   private async migrate(): Promise<void> {
@@ -213,6 +232,9 @@ export class StageRun {
   private async halt(reason: string): Promise<void> {
     this.run.setPhase('RollingBack', `${this.stage.name}: halting (moved targets kept): ${reason}`);
     await condition(() => this.starting === 0);
+    // Targets the release's pause holds would wait for a resume: confirmed or switched back, they must go on.
+    if (this.run.pausedTargets.size > 0)
+      await resumePausedTargets(this.run, { by: 'glidepath', reason: `stage ${this.stage.name} halted` });
     for (const child of this.children.filter((c) => !c.closed)) {
       const held = this.run.held.has(child.target.workflowId);
       await child

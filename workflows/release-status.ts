@@ -13,6 +13,7 @@ export type ReleasePhase =
   | 'Confirming'
   | 'Gated'
   | 'AwaitingApproval'
+  | 'Paused'
   | 'RollingBack'
   | 'Promoted'
   | 'RolledBack'
@@ -63,6 +64,8 @@ export interface ReleaseStatus {
   stage?: string;
   message: string;
   gate?: Gate;
+  /** Who paused the release, when and why, while it is paused. */
+  paused?: ActionRecord;
   stages: ReleaseStageStatus[];
   actions: ActionRecord[];
   outcome?: { result: 'promoted' | 'rolled-back' | 'halted' | 'stopped'; reason: string };
@@ -132,6 +135,10 @@ export function renderReleaseDetails(s: ReleaseStatus, workflowId: string): stri
     if (s.gate.kind === 'approval')
       lines.push(`Send update \`approve\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`glidepath approve ${workflowId} --by <you>\`.`);
   }
+  if (s.paused)
+    lines.push(
+      `**Paused** by ${s.paused.by} at ${s.paused.at}${s.paused.reason ? `: ${s.paused.reason}` : ''}. Send update \`resume\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`glidepath resume ${workflowId}\`.`,
+    );
   if (s.outcome) lines.push(`**Outcome:** ${s.outcome.result} — ${s.outcome.reason}`);
   else
     lines.push(

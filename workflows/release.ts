@@ -10,9 +10,17 @@
  * - Halted: a stage with `onFailure: halt` failed; its moved targets were kept;
  * - Stopped: a gate was rejected, timed out or aborted; nothing of the next stage moved.
  */
-import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  patched,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { Release } from '../plan/release-schema';
 import { describeFailure } from './failures';
+import { RELEASE_ACTIONS } from './release-actions';
 import { checkedRelease } from './release-input';
 import { ReleaseRun } from './release-run';
 import { StageRun } from './release-stage';
@@ -25,20 +33,21 @@ export interface ReleaseResult {
 }
 
 export async function releaseWorkflow(input: Release): Promise<ReleaseResult> {
+  // Decided in the first workflow task, before any activity: pause, resume and promote exist for this run.
+  const actions = patched(RELEASE_ACTIONS);
   const { release, stages } = await checkedRelease(input);
-  const run = new ReleaseRun(release, stages);
+  const run = new ReleaseRun(release, stages, actions);
   run.listen();
 
   for (const [i, stage] of stages.entries()) {
-    if (i > 0) {
-      try {
-        await run.forward.run(() => run.gate(stages[i - 1], stage.name));
-      } catch (err) {
-        const reason = run.abortedBy
-          ? `aborted by ${run.abortedBy.by}${run.abortedBy.reason ? `: ${run.abortedBy.reason}` : ''}`
-          : describeFailure(err);
-        return end(run, 'stopped', `before ${stage.name}: ${reason}; ${stages[i - 1].name} stays promoted`);
-      }
+    try {
+      if (i > 0) await run.forward.run(() => run.gate(stages[i - 1], stage.name));
+      if (run.pausedBy) await run.forward.run(() => run.holdWhilePaused()); // no stage starts while paused
+    } catch (err) {
+      const reason = run.abortedBy
+        ? `aborted by ${run.abortedBy.by}${run.abortedBy.reason ? `: ${run.abortedBy.reason}` : ''}`
+        : describeFailure(err);
+      return end(run, 'stopped', `before ${stage.name}: ${reason}; ${i > 0 ? `${stages[i - 1].name} stays promoted` : 'nothing moved'}`);
     }
     const outcome = await new StageRun(run, stage).execute();
     if (outcome.result !== 'promoted') {

@@ -29,6 +29,7 @@ import {
   statusQuery,
 } from './messages';
 import { measurementsSignal } from './analysis';
+import { ApprovalSignatures } from './approval-signatures';
 import type { FreezeHold } from './freeze-hold';
 import { type ApprovalPolicy, policyRefusal } from './policy-approvals';
 import { recordAction } from './metrics';
@@ -64,6 +65,10 @@ export class Rollout {
   lastGate: 'manual' | 'automatic' = 'automatic';
   /** A person paused the rollout at least once (counted when it ends). */
   pausedOnce = false;
+  /** Signed answers, at the policy gates whose rule requires them. */
+  readonly signatures = new ApprovalSignatures();
+  /** The last person who let the rollout go on: who approved its last gate or promoted it (`where` shows it). */
+  promotedBy?: string;
   private paused = false;
   private retryRollbackNow = false;
   private promoteRequested = false;
@@ -97,6 +102,7 @@ export class Rollout {
         const p = checkedOrThrow(checkPromote(input));
         this.record('promote', p, this.status.gate?.name);
         this.promoteRequested = true;
+        this.promotedBy = p.by;
         if (p.full) {
           this.fullPromotion = true;
           this.lastGate = 'manual';
@@ -214,7 +220,11 @@ export class Rollout {
   }
 
   /** `policy`: a gate the policy requires (see policy-run.ts): it needs `required` distinct approvers and nothing skips it. */
-  async approval(approval: Omit<Approval, 'name'>, name: string, policy?: Pick<Gate, 'required' | 'approvedBy' | 'rule'>): Promise<void> {
+  async approval(
+    approval: Omit<Approval, 'name'>,
+    name: string,
+    policy?: Pick<Gate, 'required' | 'approvedBy' | 'rule' | 'signed'>,
+  ): Promise<void> {
     const skippable = policy === undefined;
     if (this.fullPromotion && skippable) return; // `promote --full` was refused unless its sender could approve this gate
     const ms = durationMs(approval.timeout);
@@ -362,6 +372,10 @@ export class Rollout {
       if (gate.rule) recordPolicyRefusal(this.plan, gate.rule, 'approval'); // the policy's groups name the approvers
       throw new Error(`${a.by} may not answer approval "${gate.name}"; allowed approvers: ${gate.approvers.join(', ')}`);
     }
+    const { workflowId, runId } = workflowInfo();
+    const decision = approved ? 'approve' : 'reject';
+    const unsigned = this.signatures.refusal(a, { workflowId, runId, gate: gate.name, decision, nowMs: Date.now() });
+    if (unsigned) throw new Error(unsigned);
     const refusal = policyRefusal(gate, a.by, approved, this.approvalPolicy);
     if (refusal) {
       recordPolicyRefusal(this.plan, refusal.rule, 'approval');
@@ -372,7 +386,7 @@ export class Rollout {
   private answerGate(input: unknown, approved: boolean) {
     const a = checkedOrThrow(checkApproval(input));
     const gate = this.status.gate?.name;
-    const record = this.record(approved ? 'approve' : 'reject', a, gate);
+    const record = this.record(approved ? 'approve' : 'reject', { ...a, signedWith: this.signatures.spend(a) }, gate);
     const open = this.status.gate;
     if (approved && open?.required && (open.approvedBy?.length ?? 0) + 1 < open.required) {
       open.approvedBy = [...(open.approvedBy ?? []), a.by]; // a policy gate that needs more distinct approvers
@@ -380,6 +394,7 @@ export class Rollout {
       return { accepted: `approved ${gate} (${open.approvedBy.length} of ${open.required})`, at: new Date().toISOString(), gate };
     }
     if (approved && open?.required) open.approvedBy = [...(open.approvedBy ?? []), a.by];
+    if (approved) this.promotedBy = a.by;
     this.answer = { approved, record };
     return { accepted: `${approved ? 'approved' : 'rejected'} ${gate}`, at: new Date().toISOString(), gate };
   }
@@ -412,7 +427,12 @@ export class Rollout {
       .filter((a, i): a is Approval & { name: string } => a !== undefined && i >= from);
   }
 
-  record(action: ActionRecord['action'], input: { by: string; reason?: string }, gate?: string, note?: string): ActionRecord {
+  record(
+    action: ActionRecord['action'],
+    input: { by: string; reason?: string; signedWith?: string },
+    gate?: string,
+    note?: string,
+  ): ActionRecord {
     const record: ActionRecord = {
       action,
       by: input.by,
@@ -420,6 +440,7 @@ export class Rollout {
       at: new Date().toISOString(),
       gate,
       ...(note ? { note } : {}),
+      ...(input.signedWith ? { signedWith: input.signedWith } : {}),
     };
     recordAction(this.plan, action);
     this.status.actions = [...this.status.actions, record].slice(-MAX_ACTIONS);

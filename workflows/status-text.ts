@@ -17,12 +17,12 @@ export function gateText(gate: Gate, quote = (name: string) => `"${name}"`): str
   const count = gate.required ? `${gate.required - (gate.approvedBy?.length ?? 0)} more` : 'one';
   const who = gate.approvers?.length ? ` by ${count} of ${gate.approvers.join(', ')}` : '';
   const until = gate.deadline ? ` until ${gate.deadline} (then ${gate.onTimeout ?? 'abort'})` : '';
-  return `${gate.kind} ${quote(gate.name)}${who}${until}`;
+  return `${gate.kind} ${quote(gate.name)}${who}${gate.signed ? ', signed' : ''}${until}`;
 }
 
 /** The command that answers a gate. */
 export function gateCommand(gate: Gate, ref: string): string {
-  return `glidepath ${gate.kind === 'approval' ? 'approve' : 'promote'} ${ref}`;
+  return `glidepath ${gate.kind === 'approval' ? 'approve' : 'promote'} ${ref}${gate.signed ? ' --sign-key ~/.ssh/id_ed25519' : ''}`;
 }
 
 export const frozenText = (f: NonNullable<DeploymentStatus['frozen']>) =>
@@ -39,9 +39,9 @@ export const stuckText = (stuck: NonNullable<DeploymentStatus['stuck']>) =>
 
 export const outcomeText = (outcome: NonNullable<DeploymentStatus['outcome']>) => `${outcome.result}: ${outcome.reason}`;
 
-/** `approve (go) by alice: canary healthy [note]` */
+/** `approve (go) by alice: canary healthy [note]`, `[signed SHA256:…]` for a signed answer. */
 export const actionText = (a: ActionRecord) =>
-  `${a.action}${a.gate ? ` (${a.gate})` : ''} by ${a.by}${a.reason ? `: ${a.reason}` : ''}${a.note ? ` [${a.note}]` : ''}`;
+  `${a.action}${a.gate ? ` (${a.gate})` : ''} by ${a.by}${a.reason ? `: ${a.reason}` : ''}${a.note ? ` [${a.note}]` : ''}${a.signedWith ? ` [signed ${a.signedWith}]` : ''}`;
 
 export const measuredValue = (m: MeasurementRecord) => (m.value === undefined ? '—' : String(Number(m.value.toPrecision(4))));
 

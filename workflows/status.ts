@@ -54,6 +54,8 @@ export interface Gate {
   required?: number;
   approvedBy?: string[];
   rule?: string;
+  /** The rule requires signed answers (`glidepath approve --sign-key`); the Web UI cannot sign. */
+  signed?: boolean;
 }
 
 export interface ActionRecord {
@@ -64,6 +66,8 @@ export interface ActionRecord {
   gate?: string;
   /** What became of the action when it could not do what it asks, e.g. an abort after the point of no return. */
   note?: string;
+  /** The fingerprint of the key that signed this answer, at a gate that requires signed approvals. */
+  signedWith?: string;
 }
 
 export interface DeploymentStatus {
@@ -134,7 +138,9 @@ export function renderDetails(s: DeploymentStatus, workflowId: string): string {
     const verb = s.gate.kind === 'approval' ? 'approve' : 'promote';
     lines.push(`**Waiting for:** ${gateText(s.gate, (name) => `\`${name}\``)}`);
     lines.push(
-      `Send update \`${verb}\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`${gateCommand(s.gate, workflowId)} --by <you> --reason "..."\`.`,
+      s.gate.signed
+        ? `Answers must be signed: \`${gateCommand(s.gate, workflowId)} --by <you> --reason "..."\` (the Web UI cannot sign).`
+        : `Send update \`${verb}\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`${gateCommand(s.gate, workflowId)} --by <you> --reason "..."\`.`,
     );
   }
   if (s.committedAt && !s.outcome) lines.push(`**Committed:** ${committedText(s)}`);

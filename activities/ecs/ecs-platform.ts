@@ -28,7 +28,7 @@ export function ecsPlatform(clients: EcsClients, options: EcsPlatformOptions = {
   const pair = releaseCalls(ecsTarget, servicePair(clients, intervalMs));
   return {
     ...dispatch(({ target }) => (ecsTarget(target).deployment === 'rolling' ? rolling : pair)),
-    async migrate({ task, idempotencyKey, metadata }) {
+    async runMigration({ task, idempotencyKey, metadata }) {
       if (task.type !== 'ecs') throw ApplicationFailure.nonRetryable(`not an ecs migration: ${task.type}`, 'InvalidPlan');
       return runEcsMigration(clients(task.region).ecs, task, idempotencyKey, metadata, intervalMs);
     },

@@ -105,8 +105,8 @@ export function rollingUpdate(clients: EcsClients, intervalMs: number): Workload
     },
 
     // A completed rolling update is live already: promotion is the router's 100%, which it has.
-    rollback: ({ target: t, metadata, data }) => rollBackTo(ecsOf(t), t, metadata, data),
-    rollbackUnknown: (t, metadata) => rollBackTo(ecsOf(t), t, metadata),
+    rollBack: ({ target: t, metadata, data }) => rollBackTo(ecsOf(t), t, metadata, data),
+    rollBackUnknown: (t, metadata) => rollBackTo(ecsOf(t), t, metadata),
     // The previous revision stays as history: nothing to retire.
   };
 }

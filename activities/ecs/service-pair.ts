@@ -112,14 +112,14 @@ export function servicePair(clients: EcsClients, intervalMs: number): Workload<E
     preview: async (release) => testRouter(release)?.setWeight(100),
 
     /** All production traffic (and the test listener's) back on the stable group, then the new service removed. */
-    async rollback(release) {
+    async rollBack(release) {
       await release.router.reset();
       await testRouter(release)?.reset();
       await removeService(clients(release.target.region).ecs, release.data.cluster, release.data.candidateService);
     },
 
     /** The deploy call never returned: traffic never moved to this release's service; remove it if it exists. */
-    async rollbackUnknown(t, metadata) {
+    async rollBackUnknown(t, metadata) {
       const { ecs, elbv2 } = clients(t.region);
       const name = releaseServiceName(t.service, metadata.release);
       const service = await describeService(ecs, t.cluster, name);

@@ -113,9 +113,9 @@ export function blueGreenDeployments(ctx: (t: KubernetesTarget) => Ctx): Workloa
       setSelector(kOf(t), d.namespace, d.previewService, d.candidateSelector, { [ANNOTATION_PREVIEW]: d.candidateDeployment }),
 
     // Promotion is the switch (the router at 100%): the old Deployment keeps running for a switch back.
-    rollback: ({ target, data }) => rollback(target, data),
+    rollBack: ({ target, data }) => rollback(target, data),
 
-    async rollbackUnknown(t, metadata) {
+    async rollBackUnknown(t, metadata) {
       if (!t.blueGreen) return;
       const d = await read<V1Deployment>(kOf(t), deploymentRef(t.namespace, candidateName(t, metadata.release)));
       const stored = candidateDataOf(d, releaseLabel(metadata.release));

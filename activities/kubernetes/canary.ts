@@ -37,7 +37,7 @@ export function canaryDeployment(ctx: (t: KubernetesTarget) => Ctx): Workload<Ku
     d.traffic === 'gatewayRoute' ? routeRouter(ctx(t).k, t, d) : replicaRatioRouter(ctx(t), d);
 
   /** All traffic to the stable version (its template restored if promotion had begun), then the canary removed. */
-  async function rollback({ target: t, data: d, router }: Pick<CanaryRelease, 'target' | 'data' | 'router'>): Promise<void> {
+  async function rollBack({ target: t, data: d, router }: Pick<CanaryRelease, 'target' | 'data' | 'router'>): Promise<void> {
     const c = ctx(t);
     const { k } = c;
     const stable = await read<V1Deployment>(k, deploymentRef(d.namespace, d.stableDeployment));
@@ -109,15 +109,15 @@ export function canaryDeployment(ctx: (t: KubernetesTarget) => Ctx): Workload<Ku
       await remove(k, deploymentRef(d.namespace, d.canaryDeployment));
     },
 
-    rollback,
+    rollBack,
 
-    async rollbackUnknown(t, metadata) {
+    async rollBackUnknown(t, metadata) {
       // The canary this release created, found by its name and release label.
       const name = childName(t.deployment, 'canary');
       const stored = candidateDataOf(await read<V1Deployment>(ctx(t).k, deploymentRef(t.namespace, name)), releaseLabel(metadata.release));
       if (!stored) return;
       const data = decodeCanaryData(stored);
-      await rollback({ target: t, data, router: routerOf(t, data) });
+      await rollBack({ target: t, data, router: routerOf(t, data) });
     },
 
     // Promotion removed the canary already; this makes sure.

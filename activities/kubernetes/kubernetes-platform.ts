@@ -34,13 +34,13 @@ export function kubernetesPlatform(clients: KubernetesClients, options: Kubernet
   const calls = dispatch(({ strategy, candidate }) => ((strategy ?? candidate?.data.mode) === 'blueGreen' ? blueGreen : canary));
   return {
     ...calls,
-    async rollback(input) {
-      if (input.candidate) return calls.rollback(input);
+    async rollBack(input) {
+      if (input.candidate) return calls.rollBack(input);
       // The deploy call never returned: undo whatever this release created, of either kind, found by its names and labels.
-      await canary.rollback(input);
-      await blueGreen.rollback(input);
+      await canary.rollBack(input);
+      await blueGreen.rollBack(input);
     },
-    async migrate({ task, idempotencyKey, metadata }) {
+    async runMigration({ task, idempotencyKey, metadata }) {
       if (task.type !== 'kubernetes') throw ApplicationFailure.nonRetryable(`not a kubernetes migration: ${task.type}`, 'InvalidPlan');
       return runKubernetesMigration(clients(task), task, idempotencyKey, metadata, intervalMs);
     },

@@ -96,14 +96,14 @@ export function functionVersions(clients: (region?: string) => LambdaClient, rea
       }
     },
 
-    async rollback({ target: t, candidate, router }) {
+    async rollBack({ target: t, candidate, router }) {
       const client = clientOf(t);
       await router.reset();
       await deletePreviewAlias(client, t);
       await removeVersion(client, t.functionName, candidate.candidateVersion);
     },
 
-    async rollbackUnknown(t, metadata) {
+    async rollBackUnknown(t, metadata) {
       // Traffic never moved; remove the version if it was published.
       const client = clientOf(t);
       const version = await findVersion(client, t.functionName, releaseTag(metadata));

@@ -21,7 +21,7 @@ function lambdaTarget(target: Target): LambdaTarget {
 export function lambdaPlatform(clients: LambdaClients, options: { readyTimeoutMs?: number } = {}): Platform {
   return {
     ...releaseCalls(lambdaTarget, functionVersions(clients, options.readyTimeoutMs ?? 5 * 60_000)),
-    async migrate({ task, idempotencyKey, metadata }) {
+    async runMigration({ task, idempotencyKey, metadata }) {
       if (task.type !== 'lambda') throw ApplicationFailure.nonRetryable(`not a lambda migration: ${task.type}`, 'InvalidPlan');
       return runLambdaMigration(clients(task.region), task, idempotencyKey, metadata);
     },

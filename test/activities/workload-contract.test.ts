@@ -29,11 +29,11 @@ function recording() {
     recordedUnchanged: (c) => c.data.unchanged === 'true',
     deploy: async () => ({ stableVersion: '1', candidateVersion: '2', data: { name: 'x' } }),
     waitReady: async ({ data }) => void calls.push(`waitReady ${data.name}`),
-    rollback: async ({ router: r }) => {
+    rollBack: async ({ router: r }) => {
       calls.push('rollback');
       await r.reset();
     },
-    rollbackUnknown: async () => void calls.push('rollbackUnknown'),
+    rollBackUnknown: async () => void calls.push('rollBackUnknown'),
   });
   return { calls, platform };
 }
@@ -42,14 +42,14 @@ describe('releaseCalls', () => {
   it('sends traffic and the default promotion to the router, and decodes the candidate once per call', async () => {
     const { calls, platform } = recording();
     const candidate: Candidate = { stableVersion: '1', candidateVersion: '2', data: { name: 'x' } };
-    await platform.waitReady({ target, metadata, candidate });
-    await platform.setTraffic({ target, metadata, candidate, weight: 30 });
-    await platform.preview({ target, metadata, candidate });
-    await platform.promote({ target, metadata, candidate });
+    await platform.waitCandidateReady({ target, metadata, candidate });
+    await platform.setTrafficWeight({ target, metadata, candidate, weight: 30 });
+    await platform.previewCandidate({ target, metadata, candidate });
+    await platform.promoteCandidate({ target, metadata, candidate });
     await platform.retirePrevious({ target, metadata, candidate });
-    await platform.rollback({ target, metadata, candidate });
-    await platform.rollback({ target, metadata });
-    expect(calls).toEqual(['waitReady x', 'setWeight 30', 'setWeight 100', 'rollback', 'reset', 'rollbackUnknown']);
+    await platform.rollBack({ target, metadata, candidate });
+    await platform.rollBack({ target, metadata });
+    expect(calls).toEqual(['waitReady x', 'setWeight 30', 'setWeight 100', 'rollback', 'reset', 'rollBackUnknown']);
   });
 
   it.each<[string, Candidate]>([
@@ -57,10 +57,10 @@ describe('releaseCalls', () => {
     ['recorded the old way', { stableVersion: '1', candidateVersion: '2', data: { unchanged: 'true' } }],
   ])('leaves a release already live alone (%s)', async (_, candidate) => {
     const { calls, platform } = recording();
-    await platform.waitReady({ target, metadata, candidate });
-    await platform.setTraffic({ target, metadata, candidate, weight: 50 });
-    await platform.promote({ target, metadata, candidate });
-    await platform.rollback({ target, metadata, candidate });
+    await platform.waitCandidateReady({ target, metadata, candidate });
+    await platform.setTrafficWeight({ target, metadata, candidate, weight: 50 });
+    await platform.promoteCandidate({ target, metadata, candidate });
+    await platform.rollBack({ target, metadata, candidate });
     await platform.retirePrevious({ target, metadata, candidate });
     expect(calls).toEqual([]);
   });

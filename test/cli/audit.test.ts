@@ -216,13 +216,13 @@ describe('glidepath audit', () => {
 
   it('bad flags exit 2 naming the flag and the fix; nothing on record says so and exits 0', async () => {
     const format = await glidepath(['audit', 'payments/prod', '--format', 'xml']);
-    expect(format.code).toBe(EXIT.badInput);
+    expect(format.code).toBe(EXIT.invalidPlan);
     expect(format.stderr).toContain('--format "xml": not a format; use --format json (JSON Lines), --format csv');
     const since = await glidepath(['audit', 'payments/prod', '--since', 'last tuesday']);
-    expect(since.code).toBe(EXIT.badInput);
+    expect(since.code).toBe(EXIT.invalidPlan);
     expect(since.stderr).toContain('--since "last tuesday": not a duration or a time; use e.g. --since 7d');
     const quote = await glidepath(['audit', 'x" OR WorkflowId != "y']);
-    expect(quote.code).toBe(EXIT.badInput);
+    expect(quote.code).toBe(EXIT.invalidPlan);
     expect(quote.stderr).toContain('not a workflow ID');
     const none = await glidepath(['audit', `${uniqueName('never')}/test`, '--format', 'csv']);
     expect(none).toMatchObject({ code: 0, stdout: `${AUDIT_COLUMNS.join(',')}\r\n` });

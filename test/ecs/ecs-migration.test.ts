@@ -51,7 +51,7 @@ describe('ECS migration task', () => {
     const { f, call } = await setup('mig');
     const task = migration(f);
     const metadata = metadataFor(f, 'v2');
-    const result = await call((p) => p.migrate({ task, idempotencyKey: 'wf-1/run-1/up', metadata }));
+    const result = await call((p) => p.runMigration({ task, idempotencyKey: 'wf-1/run-1/up', metadata }));
     expect(result).toMatchObject({ ran: true, output: expect.stringContaining('exited with code 0') });
 
     const tasks = await clusterTasks(f);
@@ -62,13 +62,13 @@ describe('ECS migration task', () => {
     ]);
 
     // The same key again (a retry after the result was lost): nothing runs.
-    expect(await call((p) => p.migrate({ task, idempotencyKey: 'wf-1/run-1/up', metadata }))).toEqual({
+    expect(await call((p) => p.runMigration({ task, idempotencyKey: 'wf-1/run-1/up', metadata }))).toEqual({
       ran: false,
       output: 'already applied',
     });
     expect(await clusterTasks(f)).toHaveLength(1);
     // Another release's key runs it again.
-    expect(await call((p) => p.migrate({ task, idempotencyKey: 'wf-2/run-1/up', metadata }))).toMatchObject({ ran: true });
+    expect(await call((p) => p.runMigration({ task, idempotencyKey: 'wf-2/run-1/up', metadata }))).toMatchObject({ ran: true });
     expect(await clusterTasks(f)).toHaveLength(2);
   });
 
@@ -78,13 +78,13 @@ describe('ECS migration task', () => {
     const task = migration(f);
     const metadata = metadataFor(f, 'v2');
     const first = activityEnv();
-    const running = first.run(() => platform.migrate({ task, idempotencyKey: 'wf-3/run-1/up', metadata }));
+    const running = first.run(() => platform.runMigration({ task, idempotencyKey: 'wf-3/run-1/up', metadata }));
     while ((await clusterTasks(f)).length === 0) await new Promise((r) => setTimeout(r, 20));
     first.cancel(); // the worker goes away while the task runs
     await expect(running).rejects.toThrow();
     expect((await clusterTasks(f))[0].lastStatus).not.toBe('STOPPED');
 
-    const retry = await activityEnv().run(() => platform.migrate({ task, idempotencyKey: 'wf-3/run-1/up', metadata }));
+    const retry = await activityEnv().run(() => platform.runMigration({ task, idempotencyKey: 'wf-3/run-1/up', metadata }));
     expect(retry).toMatchObject({ ran: true });
     expect(await clusterTasks(f)).toHaveLength(1);
   });
@@ -94,11 +94,11 @@ describe('ECS migration task', () => {
     await sim.taskExit(f.migrationFamily, 3, 'relation "orders" already exists'); // simulated exit code
     const task = migration(f);
     const metadata = metadataFor(f, 'v2');
-    const err = await failureOf(call((p) => p.migrate({ task, idempotencyKey: 'wf-4/run-1/up', metadata })));
+    const err = await failureOf(call((p) => p.runMigration({ task, idempotencyKey: 'wf-4/run-1/up', metadata })));
     expect(err).toMatchObject({ type: 'MigrationFailed', nonRetryable: true });
     expect(err.message).toMatch(/exited with code 3: Essential container in task exited; relation "orders" already exists/);
 
-    const again = await failureOf(call((p) => p.migrate({ task, idempotencyKey: 'wf-4/run-1/up', metadata })));
+    const again = await failureOf(call((p) => p.runMigration({ task, idempotencyKey: 'wf-4/run-1/up', metadata })));
     expect(again).toMatchObject({ type: 'MigrationFailed' });
     expect(await clusterTasks(f)).toHaveLength(1);
   });
@@ -107,7 +107,7 @@ describe('ECS migration task', () => {
     const { f, call } = await setup('sec');
     const valueFrom = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-url-AbCdEf';
     const task = migration(f, { overrides: { secrets: [{ name: 'DATABASE_URL', valueFrom }] } });
-    await call((p) => p.migrate({ task, idempotencyKey: 'wf-5/run-1/up', metadata: metadataFor(f, 'v2') }));
+    await call((p) => p.runMigration({ task, idempotencyKey: 'wf-5/run-1/up', metadata: metadataFor(f, 'v2') }));
     const [run] = await clusterTasks(f);
     const td = (await f.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: run.taskDefinitionArn! }))).taskDefinition!;
     expect(td.family).toBe(`${f.migrationFamily}-glidepath`);
@@ -120,7 +120,7 @@ describe('ECS migration task', () => {
     const { f, call } = await setup('slow');
     await sim.taskRunsFor(1_000);
     const task = migration(f, { timeout: '1s' });
-    const err = await failureOf(call((p) => p.migrate({ task, idempotencyKey: 'wf-6/run-1/up', metadata: metadataFor(f, 'v2') })));
+    const err = await failureOf(call((p) => p.runMigration({ task, idempotencyKey: 'wf-6/run-1/up', metadata: metadataFor(f, 'v2') })));
     expect(err).toMatchObject({ type: 'MigrationFailed' });
     expect(err.message).toContain('did not finish within 1s; stopped it');
     expect((await clusterTasks(f))[0]).toMatchObject({ lastStatus: 'STOPPED', stoppedReason: 'glidepath: migration exceeded 1s' });

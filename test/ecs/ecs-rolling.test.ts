@@ -58,29 +58,29 @@ describe('ECS rolling update', () => {
     const { f, call } = await rollingService('roll', true);
     const target = rolling(f, 'v2');
     const metadata = metadataFor(f, 'v2');
-    const candidate = await call((p) => p.deploy({ target, metadata, strategy: 'canary' }));
+    const candidate = await call((p) => p.deployCandidate({ target, metadata, strategy: 'canary' }));
     expect(candidate).toMatchObject({ stableVersion: `${f.service}:1`, candidateVersion: `${f.service}:2`, data: { mode: 'rolling' } });
     expect((await serviceOf(f)).deployments?.[0]).toMatchObject({ status: 'PRIMARY', rolloutState: 'IN_PROGRESS' });
 
-    await call((p) => p.waitReady({ target, metadata, candidate }));
+    await call((p) => p.waitCandidateReady({ target, metadata, candidate }));
     const service = await serviceOf(f);
     expect(service.deployments).toHaveLength(1);
     expect(service.deployments![0]).toMatchObject({ rolloutState: 'COMPLETED', taskDefinition: candidate.data.taskDefinitionArn });
     expect(await imageRunning(f)).toBe(imageOf(f, 'v2'));
 
     // A retried deploy finds the update already started: no third revision, no second deployment.
-    expect(await call((p) => p.deploy({ target, metadata, strategy: 'canary' }))).toEqual(candidate);
+    expect(await call((p) => p.deployCandidate({ target, metadata, strategy: 'canary' }))).toEqual(candidate);
     expect((await serviceOf(f)).deployments).toHaveLength(1);
 
     // Setting all traffic and promoting are no-ops; a split is refused.
-    await call((p) => p.setTraffic({ target, metadata, candidate, weight: 100 }));
-    await call((p) => p.promote({ target, metadata, candidate }));
-    const err = await failureOf(call((p) => p.setTraffic({ target, metadata, candidate, weight: 10 })));
+    await call((p) => p.setTrafficWeight({ target, metadata, candidate, weight: 100 }));
+    await call((p) => p.promoteCandidate({ target, metadata, candidate }));
+    const err = await failureOf(call((p) => p.setTrafficWeight({ target, metadata, candidate, weight: 10 })));
     expect(err).toMatchObject({ type: 'InvalidPlan' });
 
     // A later failure (an analysis, say) rolls back to the previous revision; twice is harmless.
-    await call((p) => p.rollback({ target, metadata, candidate }));
-    await call((p) => p.rollback({ target, metadata, candidate }));
+    await call((p) => p.rollBack({ target, metadata, candidate }));
+    await call((p) => p.rollBack({ target, metadata, candidate }));
     expect(await imageRunning(f)).toBe(imageOf(f, 'v1'));
     expect((await serviceOf(f)).taskDefinition).toBe(candidate.data.previousTaskDefinitionArn);
   });
@@ -90,14 +90,14 @@ describe('ECS rolling update', () => {
     await sim.failingImage(imageOf(f, 'v2'), 'tasks failed to start.');
     const target = rolling(f, 'v2');
     const metadata = metadataFor(f, 'v2');
-    const candidate = await call((p) => p.deploy({ target, metadata, strategy: 'canary' }));
-    const err = await failureOf(call((p) => p.waitReady({ target, metadata, candidate })));
+    const candidate = await call((p) => p.deployCandidate({ target, metadata, strategy: 'canary' }));
+    const err = await failureOf(call((p) => p.waitCandidateReady({ target, metadata, candidate })));
     expect(err).toMatchObject({ type: 'NotReady', nonRetryable: true });
     expect(err.message).toContain(`deployment of ${f.service}:2 failed: ECS deployment circuit breaker: tasks failed to start.`);
     expect(await imageRunning(f)).toBe(imageOf(f, 'v1'));
 
     const deployments = (await serviceOf(f)).deployments!.length;
-    await call((p) => p.rollback({ target, metadata, candidate }));
+    await call((p) => p.rollBack({ target, metadata, candidate }));
     expect((await serviceOf(f)).deployments).toHaveLength(deployments); // no new deployment started
     expect(await imageRunning(f)).toBe(imageOf(f, 'v1'));
   });
@@ -107,17 +107,19 @@ describe('ECS rolling update', () => {
     await sim.failingImage(imageOf(f, 'v2'));
     const target = rolling(f, 'v2');
     const metadata = metadataFor(f, 'v2');
-    const candidate = await call((p) => p.deploy({ target, metadata, strategy: 'canary' }));
-    await expect(call((p) => p.waitReady({ target, metadata, candidate }))).rejects.toMatchObject({ type: 'NotReady' });
+    const candidate = await call((p) => p.deployCandidate({ target, metadata, strategy: 'canary' }));
+    await expect(call((p) => p.waitCandidateReady({ target, metadata, candidate }))).rejects.toMatchObject({ type: 'NotReady' });
     expect(await imageRunning(f)).toBe(imageOf(f, 'v2')); // ECS left it failed
 
-    await call((p) => p.rollback({ target, metadata }));
+    await call((p) => p.rollBack({ target, metadata }));
     expect(await imageRunning(f)).toBe(imageOf(f, 'v1')); // found through the revision's tags, without a candidate
   });
 
   it('refuses blue-green: there is no second service to switch to', async () => {
     const { f, call } = await rollingService('rollbg', true);
-    const err = await failureOf(call((p) => p.deploy({ target: rolling(f, 'v2'), metadata: metadataFor(f, 'v2'), strategy: 'blueGreen' })));
+    const err = await failureOf(
+      call((p) => p.deployCandidate({ target: rolling(f, 'v2'), metadata: metadataFor(f, 'v2'), strategy: 'blueGreen' })),
+    );
     expect(err).toMatchObject({ type: 'InvalidPlan' });
     expect(await imageRunning(f)).toBe(imageOf(f, 'v1'));
   });

@@ -38,11 +38,8 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-// retry: the ECS simulator sometimes reports a task read right after the server restart as stopped with no exit
-// code ("never ran"), which real ECS does not do; each attempt uses a fresh service and task queue.
 it('the Temporal server killed while the migration task runs: after its restart the plan promotes, and the task ran once', {
   timeout: 120_000,
-  retry: 2,
 }, async () => {
   const f = await createEcsService(sim.endpoint, uniqueEcsName('srvmig'));
   await sim.taskStepsEvery(3); // the task runs ~12s (4 lifecycle steps) once it is watched

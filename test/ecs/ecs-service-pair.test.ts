@@ -42,8 +42,8 @@ function setup(f: EcsFixture) {
 async function deployReady(f: EcsFixture, target: EcsTarget, release: string, strategy: 'canary' | 'blueGreen' = 'canary') {
   const { call } = setup(f);
   const metadata = metadataFor(f, release);
-  const candidate = await call((p) => p.deploy({ target, metadata, strategy }));
-  await call((p) => p.waitReady({ target, metadata, candidate }));
+  const candidate = await call((p) => p.deployCandidate({ target, metadata, strategy }));
+  await call((p) => p.waitCandidateReady({ target, metadata, candidate }));
   return { candidate, metadata };
 }
 
@@ -75,10 +75,10 @@ describe('ECS service pair: canary', () => {
     expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 100, [f.greenTg]: 0 });
 
     for (const weight of [10, 50, 100]) {
-      await call((p) => p.setTraffic({ target, metadata, candidate, weight }));
+      await call((p) => p.setTrafficWeight({ target, metadata, candidate, weight }));
       expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 100 - weight, [f.greenTg]: weight });
     }
-    await call((p) => p.promote({ target, metadata, candidate }));
+    await call((p) => p.promoteCandidate({ target, metadata, candidate }));
     expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 0, [f.greenTg]: 100 });
     expect(await activeServices(f)).toEqual([f.service, `${f.service}-v2`].sort()); // the old one is kept until retired
 
@@ -93,7 +93,7 @@ describe('ECS service pair: canary', () => {
       candidateVersion: `${f.service}-v3`,
       data: { stableTargetGroupArn: f.greenTg, candidateTargetGroupArn: f.blueTg },
     });
-    await call((p) => p.setTraffic({ target: ecsTarget(f, 'v3'), metadata: next.metadata, candidate: next.candidate, weight: 25 }));
+    await call((p) => p.setTrafficWeight({ target: ecsTarget(f, 'v3'), metadata: next.metadata, candidate: next.candidate, weight: 25 }));
     expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 25, [f.greenTg]: 75 });
   });
 
@@ -104,10 +104,10 @@ describe('ECS service pair: canary', () => {
       loadBalancer: { listenerArn: f.listenerArn, ruleArn: f.ruleArn, stableTargetGroupArn: f.blueTg, canaryTargetGroupArn: f.greenTg },
     });
     const { candidate, metadata } = await deployReady(f, target, 'v2');
-    await call((p) => p.setTraffic({ target, metadata, candidate, weight: 30 }));
+    await call((p) => p.setTrafficWeight({ target, metadata, candidate, weight: 30 }));
     expect(await ruleWeights(f)).toEqual({ [f.blueTg]: 70, [f.greenTg]: 30 });
     expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 100, [f.greenTg]: 0 });
-    await call((p) => p.rollback({ target, metadata, candidate }));
+    await call((p) => p.rollBack({ target, metadata, candidate }));
     expect(await ruleWeights(f)).toEqual({ [f.blueTg]: 100, [f.greenTg]: 0 });
   });
 
@@ -116,8 +116,8 @@ describe('ECS service pair: canary', () => {
     const { call } = setup(f);
     const target = ecsTarget(f, 'v2');
     const metadata = metadataFor(f, 'v2');
-    const first = await call((p) => p.deploy({ target, metadata, strategy: 'canary' }));
-    const second = await call((p) => p.deploy({ target, metadata, strategy: 'canary' }));
+    const first = await call((p) => p.deployCandidate({ target, metadata, strategy: 'canary' }));
+    const second = await call((p) => p.deployCandidate({ target, metadata, strategy: 'canary' }));
     expect(second).toEqual(first);
     expect(await activeServices(f)).toEqual([f.service, `${f.service}-v2`].sort());
     const latest = (await f.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: f.service }))).taskDefinition!;
@@ -129,15 +129,15 @@ describe('ECS service pair: canary', () => {
     const { call } = setup(f);
     const target = ecsTarget(f, 'v2');
     const { candidate, metadata } = await deployReady(f, target, 'v2');
-    await call((p) => p.setTraffic({ target, metadata, candidate, weight: 50 }));
+    await call((p) => p.setTrafficWeight({ target, metadata, candidate, weight: 50 }));
 
-    await call((p) => p.rollback({ target, metadata, candidate }));
+    await call((p) => p.rollBack({ target, metadata, candidate }));
     expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 100, [f.greenTg]: 0 });
     expect(await activeServices(f)).toEqual([f.service]);
     expect(await targetStates(f, f.greenTg)).toEqual([]);
 
-    await call((p) => p.rollback({ target, metadata, candidate }));
-    await call((p) => p.rollback({ target, metadata })); // and without a candidate
+    await call((p) => p.rollBack({ target, metadata, candidate }));
+    await call((p) => p.rollBack({ target, metadata })); // and without a candidate
     expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 100, [f.greenTg]: 0 });
     expect(await activeServices(f)).toEqual([f.service]);
   });
@@ -147,8 +147,8 @@ describe('ECS service pair: canary', () => {
     const { call } = setup(f);
     const target = ecsTarget(f, 'v2');
     const metadata = metadataFor(f, 'v2');
-    await call((p) => p.deploy({ target, metadata, strategy: 'canary' }));
-    await call((p) => p.rollback({ target, metadata }));
+    await call((p) => p.deployCandidate({ target, metadata, strategy: 'canary' }));
+    await call((p) => p.rollBack({ target, metadata }));
     expect(await activeServices(f)).toEqual([f.service]);
     expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 100, [f.greenTg]: 0 });
   });
@@ -157,7 +157,9 @@ describe('ECS service pair: canary', () => {
     const f = await createEcsService(sim.endpoint, uniqueEcsName('busy'));
     const { call } = setup(f);
     await deployReady(f, ecsTarget(f, 'v2'), 'v2'); // never promoted nor rolled back (say, a terminated run)
-    const err = await failureOf(call((p) => p.deploy({ target: ecsTarget(f, 'v3'), metadata: metadataFor(f, 'v3'), strategy: 'canary' })));
+    const err = await failureOf(
+      call((p) => p.deployCandidate({ target: ecsTarget(f, 'v3'), metadata: metadataFor(f, 'v3'), strategy: 'canary' })),
+    );
     expect(err).toMatchObject({ type: 'Conflict', nonRetryable: true });
     expect(err.message).toContain(`${f.service}-v2 is registered to it`);
   });
@@ -170,11 +172,11 @@ describe('ECS service pair: blue-green', () => {
     const target = ecsTarget(f, 'v2');
     const { candidate, metadata } = await deployReady(f, target, 'v2', 'blueGreen');
 
-    await call((p) => p.preview({ target, metadata, candidate }));
+    await call((p) => p.previewCandidate({ target, metadata, candidate }));
     expect(await listenerWeights(f, f.testListenerArn)).toEqual({ [f.blueTg]: 0, [f.greenTg]: 100 });
     expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 100, [f.greenTg]: 0 });
 
-    await call((p) => p.promote({ target, metadata, candidate }));
+    await call((p) => p.promoteCandidate({ target, metadata, candidate }));
     expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 0, [f.greenTg]: 100 });
     expect(await activeServices(f)).toEqual([f.service, `${f.service}-v2`].sort());
     expect(await targetStates(f, f.blueTg)).toEqual(['healthy', 'healthy']); // ready for a switch back
@@ -188,10 +190,10 @@ describe('ECS service pair: blue-green', () => {
     const { call } = setup(f);
     const target = ecsTarget(f, 'v2');
     const { candidate, metadata } = await deployReady(f, target, 'v2', 'blueGreen');
-    await call((p) => p.preview({ target, metadata, candidate }));
-    await call((p) => p.promote({ target, metadata, candidate }));
+    await call((p) => p.previewCandidate({ target, metadata, candidate }));
+    await call((p) => p.promoteCandidate({ target, metadata, candidate }));
 
-    await call((p) => p.rollback({ target, metadata, candidate }));
+    await call((p) => p.rollBack({ target, metadata, candidate }));
     expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 100, [f.greenTg]: 0 });
     expect(await listenerWeights(f, f.testListenerArn)).toEqual({ [f.blueTg]: 100, [f.greenTg]: 0 });
     expect(await activeServices(f)).toEqual([f.service]);
@@ -202,7 +204,7 @@ describe('ECS service pair: blue-green', () => {
     const { call } = setup(f);
     const target = ecsTarget(f, 'v2');
     const { candidate, metadata } = await deployReady(f, target, 'v2', 'blueGreen');
-    await call((p) => p.setTraffic({ target, metadata, candidate, weight: 90 }));
+    await call((p) => p.setTrafficWeight({ target, metadata, candidate, weight: 90 }));
     const err = await failureOf(call((p) => p.retirePrevious({ target, metadata, candidate })));
     expect(err).toMatchObject({ type: 'Conflict' });
     expect(await activeServices(f)).toEqual([f.service, `${f.service}-v2`].sort());
@@ -217,14 +219,14 @@ describe('ECS readiness', () => {
     await sim.service(`${f.service}-v2`, { health: 'unhealthy', reason: 'Health checks failed with these codes: [503]' });
     const target = ecsTarget(f, 'v2', { readyTimeout: '1s' });
     const metadata = metadataFor(f, 'v2');
-    const candidate: Candidate = await call((p) => p.deploy({ target, metadata, strategy: 'canary' }));
-    const err = await failureOf(call((p) => p.waitReady({ target, metadata, candidate })));
+    const candidate: Candidate = await call((p) => p.deployCandidate({ target, metadata, strategy: 'canary' }));
+    const err = await failureOf(call((p) => p.waitCandidateReady({ target, metadata, candidate })));
     expect(err).toMatchObject({ type: 'NotReady', nonRetryable: true });
     expect(err.message).toMatch(
       /0\/2 targets healthy; .*unhealthy \(Target.ResponseCodeMismatch: Health checks failed with these codes: \[503\]\)/,
     );
 
-    await call((p) => p.rollback({ target, metadata, candidate }));
+    await call((p) => p.rollBack({ target, metadata, candidate }));
     expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 100, [f.greenTg]: 0 });
     expect(await activeServices(f)).toEqual([f.service]);
   });
@@ -235,8 +237,8 @@ describe('ECS readiness', () => {
     await sim.service(`${f.service}-v2`, { hold: true }); // simulated: the scheduler never places its tasks
     const target = ecsTarget(f, 'v2', { readyTimeout: '1s' });
     const metadata = metadataFor(f, 'v2');
-    const candidate = await call((p) => p.deploy({ target, metadata, strategy: 'canary' }));
-    const err = await failureOf(call((p) => p.waitReady({ target, metadata, candidate })));
+    const candidate = await call((p) => p.deployCandidate({ target, metadata, strategy: 'canary' }));
+    const err = await failureOf(call((p) => p.waitCandidateReady({ target, metadata, candidate })));
     expect(err.message).toContain('0/2 tasks running');
   });
 
@@ -246,8 +248,8 @@ describe('ECS readiness', () => {
     await sim.failingImage(imageOf(f, 'v2'), 'tasks failed to start.'); // simulated circuit breaker
     const target = ecsTarget(f, 'v2', { readyTimeout: '1m' });
     const metadata = metadataFor(f, 'v2');
-    const candidate = await call((p) => p.deploy({ target, metadata, strategy: 'canary' }));
-    const err = await failureOf(call((p) => p.waitReady({ target, metadata, candidate })));
+    const candidate = await call((p) => p.deployCandidate({ target, metadata, strategy: 'canary' }));
+    const err = await failureOf(call((p) => p.waitCandidateReady({ target, metadata, candidate })));
     expect(err).toMatchObject({ type: 'NotReady' }); // the breaker's reason, not the 1m ready timeout
     expect(err.message).toContain('circuit breaker: tasks failed to start.');
   });
@@ -258,11 +260,11 @@ describe('ECS readiness', () => {
     const platform = ecsPlatform(f.clients, { pollIntervalMs: 20 });
     const target = ecsTarget(f, 'v2', { readyTimeout: '1m' });
     const metadata = metadataFor(f, 'v2');
-    const candidate = await caller(platform)((p) => p.deploy({ target, metadata, strategy: 'canary' }));
+    const candidate = await caller(platform)((p) => p.deployCandidate({ target, metadata, strategy: 'canary' }));
     const activity = env();
     const heartbeats: unknown[] = [];
     activity.on('heartbeat', (d) => heartbeats.push(d));
-    const waiting = activity.run(() => platform.waitReady({ target, metadata, candidate }));
+    const waiting = activity.run(() => platform.waitCandidateReady({ target, metadata, candidate }));
     await new Promise((r) => activity.once('heartbeat', r)); // waiting, and telling the server so
     activity.cancel();
     await expect(waiting).rejects.toThrow();

@@ -65,7 +65,7 @@ it('workers killed during the switch and during the rollback: rolled back as wit
   const blue = { [f.blueTg]: 100, [f.greenTg]: 0 };
   const green = { [f.blueTg]: 0, [f.greenTg]: 100 };
 
-  const first = await worker(env, heldAfter('promote'));
+  const first = await worker(env, heldAfter('promoteCandidate'));
   const started = await startDeployment(
     client,
     ecsPlan(f, { type: 'blueGreen', prePromotion: [], scaleDownDelay: '1h' }),
@@ -77,7 +77,7 @@ it('workers killed during the switch and during the rollback: rolled back as wit
   expect(await listenerWeights(f)).toEqual(green); // switched; the result never reaches Temporal
   await first.kill('SIGKILL');
 
-  const second = await worker(env, heldAfter('rollback'));
+  const second = await worker(env, heldAfter('rollBack'));
   await waitForStatus(handle, inPhase('KeepingPrevious'), 120_000); // the switch retried after the heartbeat timeout
   expect(await listenerWeights(f)).toEqual(green);
   expect(await activeServices(f)).toEqual([f.service, `${f.service}-v2`].sort());
@@ -106,7 +106,7 @@ it("a worker killed during a canary's promote: the retry finishes it, the previo
   const f = await createEcsService(sim.endpoint, uniqueEcsName('killp'));
   const env = envFor(sim.endpoint);
   const client = new Client({ connection, namespace: 'default' });
-  const first = await worker(env, { call: 'promote', when: 'after', workflowBundle: inject('workflowBundlePath') });
+  const first = await worker(env, { call: 'promoteCandidate', when: 'after', workflowBundle: inject('workflowBundlePath') });
   const started = await startDeployment(client, ecsPlan(f, { type: 'canary', steps: [{ setWeight: 50 }] }), env.GLIDEPATH_TASK_QUEUE);
   if (started.kind === 'conflict') throw new Error('conflict');
   await first.waitFor(/held: promote/);

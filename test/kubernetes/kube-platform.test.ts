@@ -106,8 +106,8 @@ const sorted = (o: Record<string, number>) => Object.fromEntries(Object.entries(
 
 async function deployReady(t: KubernetesTarget, release: string, strategy: 'canary' | 'blueGreen' = 'canary'): Promise<Candidate> {
   const metadata = metadataFor(release);
-  const candidate = await call((p) => p.deploy({ target: t, metadata, strategy }));
-  await call((p) => p.waitReady({ target: t, metadata, candidate }));
+  const candidate = await call((p) => p.deployCandidate({ target: t, metadata, strategy }));
+  await call((p) => p.waitCandidateReady({ target: t, metadata, candidate }));
   return candidate;
 }
 
@@ -131,15 +131,15 @@ describe('Kubernetes canary', () => {
     });
     await servedBy(ns, 'web', { [imageOf('v1')]: 4 });
 
-    await call((p) => p.setTraffic({ target: t, metadata, candidate, weight: 25 }));
+    await call((p) => p.setTrafficWeight({ target: t, metadata, candidate, weight: 25 }));
     expect(await deployment(cluster.k, ns, 'web-canary')).toMatchObject({ replicas: 1, ready: 1 });
     expect(await deployment(cluster.k, ns, 'web')).toMatchObject({ replicas: 3, image: imageOf('v1') });
     await servedBy(ns, 'web', { [imageOf('v1')]: 3, [imageOf('v2')]: 1 });
 
-    await call((p) => p.setTraffic({ target: t, metadata, candidate, weight: 60 }));
+    await call((p) => p.setTrafficWeight({ target: t, metadata, candidate, weight: 60 }));
     await servedBy(ns, 'web', { [imageOf('v1')]: 1, [imageOf('v2')]: 3 }); // ceil(60% of 4) = 3
 
-    await call((p) => p.promote({ target: t, metadata, candidate }));
+    await call((p) => p.promoteCandidate({ target: t, metadata, candidate }));
     expect(await deployment(cluster.k, ns, 'web')).toMatchObject({
       replicas: 4,
       ready: 4,
@@ -155,9 +155,9 @@ describe('Kubernetes canary', () => {
     );
 
     // The same release again: it is the stable one already.
-    const again = await call((p) => p.deploy({ target: t, metadata, strategy: 'canary' }));
+    const again = await call((p) => p.deployCandidate({ target: t, metadata, strategy: 'canary' }));
     expect(again.data).toMatchObject({ unchanged: 'true' });
-    await call((p) => p.setTraffic({ target: t, metadata, candidate: again, weight: 50 }));
+    await call((p) => p.setTrafficWeight({ target: t, metadata, candidate: again, weight: 50 }));
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
   });
 
@@ -174,15 +174,15 @@ describe('Kubernetes canary', () => {
     await servedBy(ns, 'web-stable', { [imageOf('v1')]: 3 });
     await servedBy(ns, 'web-canary', { [imageOf('v2')]: 3 });
 
-    await call((p) => p.setTraffic({ target: t, metadata, candidate, weight: 10 }));
+    await call((p) => p.setTrafficWeight({ target: t, metadata, candidate, weight: 10 }));
     expect(await routeBackends(cluster.k, ns)).toEqual({ 'web-stable': 90, 'web-canary': 10 });
-    await call((p) => p.setTraffic({ target: t, metadata, candidate, weight: 10 })); // a retried call changes nothing
-    await call((p) => p.setTraffic({ target: t, metadata, candidate, weight: 50 }));
+    await call((p) => p.setTrafficWeight({ target: t, metadata, candidate, weight: 10 })); // a retried call changes nothing
+    await call((p) => p.setTrafficWeight({ target: t, metadata, candidate, weight: 50 }));
     expect(await routeBackends(cluster.k, ns)).toEqual({ 'web-stable': 50, 'web-canary': 50 });
     const rules = JSON.parse(await cluster.kubectl('-n', ns, 'get', 'httproute', 'web', '-o', 'jsonpath={.spec.rules}'));
     expect(rules[1].backendRefs).toEqual([{ group: '', kind: 'Service', name: 'admin', port: 80, weight: 1 }]); // other rules untouched
 
-    await call((p) => p.promote({ target: t, metadata, candidate }));
+    await call((p) => p.promoteCandidate({ target: t, metadata, candidate }));
     expect(await routeBackends(cluster.k, ns)).toEqual({ 'web-stable': 100, 'web-canary': 0 });
     expect(await deployment(cluster.k, ns, 'web')).toMatchObject({ replicas: 3, ready: 3, image: imageOf('v2'), release: 'v2' });
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
@@ -193,7 +193,7 @@ describe('Kubernetes canary', () => {
     const next = await deployReady(t3, 'v3');
     expect(next).toMatchObject({ stableVersion: imageOf('v2'), candidateVersion: imageOf('v3'), data: { stableRelease: 'v2' } });
     await servedBy(ns, 'web-canary', { [imageOf('v3')]: 3 });
-    await call((p) => p.rollback({ target: t3, metadata: metadataFor('v3'), candidate: next }));
+    await call((p) => p.rollBack({ target: t3, metadata: metadataFor('v3'), candidate: next }));
     await servedBy(ns, 'web-stable', { [imageOf('v2')]: 3 });
   });
 
@@ -203,22 +203,22 @@ describe('Kubernetes canary', () => {
     const t = target(ns, 'v2');
     const metadata = metadataFor('v2');
     const candidate = await deployReady(t, 'v2');
-    await call((p) => p.setTraffic({ target: t, metadata, candidate, weight: 50 }));
+    await call((p) => p.setTrafficWeight({ target: t, metadata, candidate, weight: 50 }));
     await servedBy(ns, 'web', { [imageOf('v1')]: 2, [imageOf('v2')]: 2 });
 
-    await call((p) => p.rollback({ target: t, metadata, candidate }));
+    await call((p) => p.rollBack({ target: t, metadata, candidate }));
     expect(await deployment(cluster.k, ns, 'web')).toMatchObject({ replicas: 4, image: imageOf('v1') });
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
     await servedBy(ns, 'web', { [imageOf('v1')]: 4 });
-    await call((p) => p.rollback({ target: t, metadata, candidate }));
+    await call((p) => p.rollBack({ target: t, metadata, candidate }));
 
     // The deploy call "never returned": the rollback finds the canary by name and release label.
     // (The stable Deployment may still be settling from the rollback: deploy then asks to be retried.)
-    await callRetrying((p) => p.deploy({ target: t, metadata, strategy: 'canary' }));
+    await callRetrying((p) => p.deployCandidate({ target: t, metadata, strategy: 'canary' }));
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web', 'web-canary']);
-    await call((p) => p.rollback({ target: t, metadata }));
+    await call((p) => p.rollBack({ target: t, metadata }));
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
-    await call((p) => p.rollback({ target: t, metadata }));
+    await call((p) => p.rollBack({ target: t, metadata }));
   });
 
   it('a canary whose Pods never turn Ready fails with the progress deadline reason', async () => {
@@ -226,13 +226,13 @@ describe('Kubernetes canary', () => {
     await createApp(cluster.k, ns, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
     const t = target(ns, 'v2-never-ready', { ...gateway, progressDeadline: '3s' });
     const metadata = metadataFor('v2');
-    const candidate = await call((p) => p.deploy({ target: t, metadata, strategy: 'canary' }));
-    const failure = await failureOf(call((p) => p.waitReady({ target: t, metadata, candidate })));
+    const candidate = await call((p) => p.deployCandidate({ target: t, metadata, strategy: 'canary' }));
+    const failure = await failureOf(call((p) => p.waitCandidateReady({ target: t, metadata, candidate })));
     expect(failure.type).toBe('NotReady');
     expect(failure.message).toMatch(
       /canary web-canary ready: ProgressDeadlineExceeded: ReplicaSet "web-canary-[a-z0-9]+" has timed out progressing/,
     );
-    await call((p) => p.rollback({ target: t, metadata, candidate }));
+    await call((p) => p.rollBack({ target: t, metadata, candidate }));
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
     expect(await routeBackends(cluster.k, ns)).toEqual({ 'web-stable': 100, 'web-canary': 0 });
   });
@@ -243,21 +243,23 @@ describe('Kubernetes canary', () => {
     const t = target(ns, 'v2-never-ready', { progressDeadline: '3s' });
     const metadata = metadataFor('v2');
     const candidate = await deployReady(t, 'v2'); // no Pod yet, so nothing to wait for
-    const failure = await failureOf(call((p) => p.setTraffic({ target: t, metadata, candidate, weight: 50 })));
+    const failure = await failureOf(call((p) => p.setTrafficWeight({ target: t, metadata, candidate, weight: 50 })));
     expect(failure).toMatchObject({ type: 'NotReady', nonRetryable: true });
     expect(failure.message).toMatch(
       /web-canary at 1 Pods: not available 3s after scaling to 1 Pods \(Deployment does not have minimum availability.\).*; Pod web-canary-[a-z0-9-]+: containers with unready status: readiness probe failed/,
     );
     expect(await deployment(cluster.k, ns, 'web')).toMatchObject({ replicas: 2 }); // the stable side was not shrunk
-    await call((p) => p.rollback({ target: t, metadata, candidate }));
+    await call((p) => p.rollBack({ target: t, metadata, candidate }));
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
   });
 
   it("refuses a canary beside another release's canary", async () => {
     const ns = await namespace('busy');
     await createApp(cluster.k, ns, { replicas: 1 });
-    await call((p) => p.deploy({ target: target(ns, 'v2'), metadata: metadataFor('v2'), strategy: 'canary' }));
-    const failure = await failureOf(call((p) => p.deploy({ target: target(ns, 'v3'), metadata: metadataFor('v3'), strategy: 'canary' })));
+    await call((p) => p.deployCandidate({ target: target(ns, 'v2'), metadata: metadataFor('v2'), strategy: 'canary' }));
+    const failure = await failureOf(
+      call((p) => p.deployCandidate({ target: target(ns, 'v3'), metadata: metadataFor('v3'), strategy: 'canary' })),
+    );
     expect(failure).toMatchObject({ type: 'Conflict', nonRetryable: true });
     expect(failure.message).toContain('canary Deployment');
   });
@@ -274,23 +276,23 @@ describe('Kubernetes blue-green', () => {
     expect(await deployment(cluster.k, ns, 'web-v2')).toMatchObject({ replicas: 2, ready: 2, image: imageOf('v2'), release: 'v2' });
     await servedBy(ns, 'web-active', { [imageOf('v1')]: 2 }); // pinned before the new Pods came
 
-    await call((p) => p.preview({ target: t, metadata, candidate }));
+    await call((p) => p.previewCandidate({ target: t, metadata, candidate }));
     await servedBy(ns, 'web-preview', { [imageOf('v2')]: 2 });
     await servedBy(ns, 'web-active', { [imageOf('v1')]: 2 });
 
-    await call((p) => p.promote({ target: t, metadata, candidate }));
+    await call((p) => p.promoteCandidate({ target: t, metadata, candidate }));
     await servedBy(ns, 'web-active', { [imageOf('v2')]: 2 });
     // A check after the switch failed: straight back, while the old Deployment is still there.
-    await call((p) => p.rollback({ target: t, metadata, candidate }));
+    await call((p) => p.rollBack({ target: t, metadata, candidate }));
     await servedBy(ns, 'web-active', { [imageOf('v1')]: 2 });
     await servedBy(ns, 'web-preview', { [imageOf('v1')]: 2 });
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
-    await call((p) => p.rollback({ target: t, metadata, candidate }));
+    await call((p) => p.rollBack({ target: t, metadata, candidate }));
 
     // Again, to the end this time.
     const second = await deployReady(t, 'v2', 'blueGreen');
-    await call((p) => p.preview({ target: t, metadata, candidate: second }));
-    await call((p) => p.promote({ target: t, metadata, candidate: second }));
+    await call((p) => p.previewCandidate({ target: t, metadata, candidate: second }));
+    await call((p) => p.promoteCandidate({ target: t, metadata, candidate: second }));
     await call((p) => p.retirePrevious({ target: t, metadata, candidate: second }));
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web-v2']);
     await servedBy(ns, 'web-active', { [imageOf('v2')]: 2 });
@@ -301,7 +303,7 @@ describe('Kubernetes blue-green', () => {
     expect(third).toMatchObject({ stableVersion: 'web-v2', candidateVersion: 'web-v3' });
     const refused = await failureOf(call((p) => p.retirePrevious({ target: t3, metadata: metadataFor('v3'), candidate: third })));
     expect(refused.message).toContain('refusing to remove web-v2');
-    await call((p) => p.rollback({ target: t3, metadata: metadataFor('v3') })); // without the candidate
+    await call((p) => p.rollBack({ target: t3, metadata: metadataFor('v3') })); // without the candidate
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web-v2']);
     await servedBy(ns, 'web-active', { [imageOf('v2')]: 2 });
   });
@@ -323,9 +325,13 @@ describe('Kubernetes migration Jobs', () => {
   it('runs a Job once per idempotency key, with env from the plan and Secrets by reference', async () => {
     const ns = await namespace('mig');
     const metadata = metadataFor('v2');
-    const first = await call((p) => p.migrate({ task: task(ns, 'registry.test/migrate:1'), idempotencyKey: 'wf-1/run-1/up', metadata }));
+    const first = await call((p) =>
+      p.runMigration({ task: task(ns, 'registry.test/migrate:1'), idempotencyKey: 'wf-1/run-1/up', metadata }),
+    );
     expect(first).toMatchObject({ ran: true, output: expect.stringMatching(/^Job .*\/web-migrate-[0-9a-f]{12} completed$/) });
-    const again = await call((p) => p.migrate({ task: task(ns, 'registry.test/migrate:1'), idempotencyKey: 'wf-1/run-1/up', metadata }));
+    const again = await call((p) =>
+      p.runMigration({ task: task(ns, 'registry.test/migrate:1'), idempotencyKey: 'wf-1/run-1/up', metadata }),
+    );
     expect(again).toMatchObject({ ran: false, output: expect.stringContaining('already applied') });
     const list = JSON.parse(await cluster.kubectl('-n', ns, 'get', 'jobs', '-o', 'json')).items;
     expect(list).toHaveLength(1);
@@ -339,7 +345,7 @@ describe('Kubernetes migration Jobs', () => {
     const ns = await namespace('migfail');
     const failure = await failureOf(
       call((p) =>
-        p.migrate({
+        p.runMigration({
           task: task(ns, 'registry.test/migrate:2-exit-1', { backoffLimit: 1 }),
           idempotencyKey: 'wf-2/run-1/up',
           metadata: metadataFor('v2'),
@@ -400,13 +406,13 @@ describe('Kubernetes access', () => {
     const t = target(ns, 'v2', { ...gateway, kubeconfig: file, context: 'glidepath-worker' });
     const metadata = metadataFor('v2');
 
-    const candidate = await run((p) => p.deploy({ target: t, metadata, strategy: 'canary' }));
-    await run((p) => p.waitReady({ target: t, metadata, candidate }));
-    await run((p) => p.setTraffic({ target: t, metadata, candidate, weight: 50 }));
-    await run((p) => p.rollback({ target: t, metadata, candidate }));
-    const again = await run((p) => p.deploy({ target: t, metadata, strategy: 'canary' }));
-    await run((p) => p.waitReady({ target: t, metadata, candidate: again }));
-    await run((p) => p.promote({ target: t, metadata, candidate: again }));
+    const candidate = await run((p) => p.deployCandidate({ target: t, metadata, strategy: 'canary' }));
+    await run((p) => p.waitCandidateReady({ target: t, metadata, candidate }));
+    await run((p) => p.setTrafficWeight({ target: t, metadata, candidate, weight: 50 }));
+    await run((p) => p.rollBack({ target: t, metadata, candidate }));
+    const again = await run((p) => p.deployCandidate({ target: t, metadata, strategy: 'canary' }));
+    await run((p) => p.waitCandidateReady({ target: t, metadata, candidate: again }));
+    await run((p) => p.promoteCandidate({ target: t, metadata, candidate: again }));
     expect(await deployment(cluster.k, ns, 'web')).toMatchObject({ image: imageOf('v2'), ready: 2 });
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
 
@@ -420,12 +426,14 @@ describe('Kubernetes access', () => {
       kubeconfig: file,
       context: 'glidepath-worker',
     };
-    const failure = await failureOf(run((p) => p.migrate({ task, idempotencyKey: 'wf-rbac/up', metadata })));
+    const failure = await failureOf(run((p) => p.runMigration({ task, idempotencyKey: 'wf-rbac/up', metadata })));
     expect(failure.type).toBe('MigrationFailed');
     expect(failure.message).toMatch(/exit code 1 .*log unavailable \(no logs found/); // pods and pods/log were allowed
 
     // Outside the Role: another namespace is forbidden.
-    const elsewhere = await failureOf(run((p) => p.deploy({ target: { ...t, namespace: 'default' }, metadata, strategy: 'canary' })));
+    const elsewhere = await failureOf(
+      run((p) => p.deployCandidate({ target: { ...t, namespace: 'default' }, metadata, strategy: 'canary' })),
+    );
     expect((elsewhere as unknown as { code: number }).code).toBe(403);
     rmSync(file);
   });

@@ -89,7 +89,7 @@ it('workers killed during the switch and during the rollback: rolled back as wit
     strategy: { type: 'blueGreen', prePromotion: [], scaleDownDelay: '1h' },
   });
 
-  const first = await worker(env, heldAfter('promote'));
+  const first = await worker(env, heldAfter('promoteCandidate'));
   const started = await startDeployment(client, plan, env.GLIDEPATH_TASK_QUEUE);
   if (started.kind === 'conflict') throw new Error('conflict');
   const handle = started.handle;
@@ -97,7 +97,7 @@ it('workers killed during the switch and during the rollback: rolled back as wit
   expect(await selectorOf(cluster.k, ns, 'web-active')).toMatchObject({ 'glidepath/release': 'v2' }); // switched; Temporal never hears
   await first.kill('SIGKILL');
 
-  const second = await worker(env, heldAfter('rollback'));
+  const second = await worker(env, heldAfter('rollBack'));
   await waitForStatus(handle, inPhase('KeepingPrevious'), 120_000); // the switch retried after the heartbeat timeout
   await servedBy(ns, 'web-active', { [imageOf('v2')]: 2 });
   expect(await deploymentNames(cluster.k, ns)).toEqual(['web', 'web-v2']);
@@ -152,7 +152,7 @@ it("a worker killed during a canary's promote: the retry finishes it, and the st
     strategy: { type: 'canary', steps: [{ setWeight: 50 }] },
   });
 
-  const first = await worker(env, { call: 'promote', when: 'after', workflowBundle: inject('workflowBundlePath') });
+  const first = await worker(env, { call: 'promoteCandidate', when: 'after', workflowBundle: inject('workflowBundlePath') });
   const started = await startDeployment(client, plan, env.GLIDEPATH_TASK_QUEUE);
   if (started.kind === 'conflict') throw new Error('conflict');
   await first.waitFor(/held: promote/);

@@ -90,10 +90,10 @@ async function rollbackAfterHeldCall(handle: WorkflowHandle, activityType: strin
 
 describe('canary: an abort before the point of no return rolls back, with traffic really back', () => {
   const moments: Array<[string, Moment, string]> = [
-    ['before deploy returns', { call: 'deploy', when: 'after' }, 'deployCandidate'],
-    ['during readiness', { call: 'waitReady', when: 'before' }, 'waitCandidateReady'],
-    ['during the first traffic step, before the change', { call: 'setTraffic', weight: 10, when: 'before' }, 'setTrafficWeight'],
-    ['during the second traffic step, after the change', { call: 'setTraffic', weight: 50, when: 'after' }, 'setTrafficWeight'],
+    ['before deploy returns', { call: 'deployCandidate', when: 'after' }, 'deployCandidate'],
+    ['during readiness', { call: 'waitCandidateReady', when: 'before' }, 'waitCandidateReady'],
+    ['during the first traffic step, before the change', { call: 'setTrafficWeight', weight: 10, when: 'before' }, 'setTrafficWeight'],
+    ['during the second traffic step, after the change', { call: 'setTrafficWeight', weight: 50, when: 'after' }, 'setTrafficWeight'],
   ];
   for (const [label, moment, activityType] of moments) {
     it(label, async () => {
@@ -105,8 +105,8 @@ describe('canary: an abort before the point of no return rolls back, with traffi
       expect(status.outcome!.reason).toContain('aborted by oncall');
       expect(await alias(run.name)).toEqual({ version: '1', weights: {} });
       expect(await versions(run.name)).toEqual(['1']); // the new version was published, then removed
-      expect(run.calls.at(-1)).toBe('rollback');
-      expect(run.calls).not.toContain('promote');
+      expect(run.calls.at(-1)).toBe('rollBack');
+      expect(run.calls).not.toContain('promoteCandidate');
       await rollbackAfterHeldCall(run.handle, activityType);
     });
   }
@@ -114,8 +114,8 @@ describe('canary: an abort before the point of no return rolls back, with traffi
 
 describe('canary: from the promote call on, an abort is too late and the run ends promoted', () => {
   const moments: Array<[string, Moment]> = [
-    ['during promote, before the alias moves', { call: 'promote', when: 'before' }],
-    ['during promote, after the alias moved', { call: 'promote', when: 'after' }],
+    ['during promote, before the alias moves', { call: 'promoteCandidate', when: 'before' }],
+    ['during promote, after the alias moved', { call: 'promoteCandidate', when: 'after' }],
     ['between promote and retire', { call: 'retirePrevious', when: 'before' }],
     ['during retire', { call: 'retirePrevious', when: 'after' }],
   ];
@@ -133,12 +133,12 @@ describe('canary: from the promote call on, an abort is too late and the run end
       ]);
       expect(await alias(run.name)).toEqual({ version: status.candidateVersion, weights: {} });
       expect(await versions(run.name)).toEqual(['1', status.candidateVersion]);
-      expect(run.calls).not.toContain('rollback');
+      expect(run.calls).not.toContain('rollBack');
     });
   }
 
   it('a Temporal cancel (the Web UI button) after the point of no return also ends promoted', async () => {
-    const run = await runHeld(CANARY, { call: 'promote', when: 'after' }, async (handle) => {
+    const run = await runHeld(CANARY, { call: 'promoteCandidate', when: 'after' }, async (handle) => {
       await handle.cancel();
     });
     const status = run.promoted!;
@@ -148,7 +148,7 @@ describe('canary: from the promote call on, an abort is too late and the run end
   });
 
   it('a Temporal cancel before it rolls back, closes Canceled, and its status stays readable', async () => {
-    const run = await runHeld(CANARY, { call: 'setTraffic', weight: 50, when: 'after' }, async (handle) => {
+    const run = await runHeld(CANARY, { call: 'setTrafficWeight', weight: 50, when: 'after' }, async (handle) => {
       await handle.cancel();
     });
     expect(run.err).toBeInstanceOf(WorkflowFailedError);
@@ -164,7 +164,7 @@ describe('canary: from the promote call on, an abort is too late and the run end
 
 describe('blue-green: the previous version is kept through the scale-down delay, so an abort switches back', () => {
   it('an abort while the switch is in flight waits for it, then switches back', async () => {
-    const run = await runHeld(BLUE_GREEN, { call: 'promote', when: 'after' }, async (handle) => {
+    const run = await runHeld(BLUE_GREEN, { call: 'promoteCandidate', when: 'after' }, async (handle) => {
       expect(await abort(handle)).toContain('abort sent');
     });
     const { status } = await rolledBack(run.handle);
@@ -203,6 +203,6 @@ describe('blue-green: the previous version is kept through the scale-down delay,
     expect(status.phase).toBe('Promoted');
     expect(await alias(run.name)).toEqual({ version: status.candidateVersion, weights: {} });
     expect(await alias(run.name, 'live-preview')).toBeUndefined();
-    expect(run.calls).not.toContain('rollback');
+    expect(run.calls).not.toContain('rollBack');
   });
 });

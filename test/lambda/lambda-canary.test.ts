@@ -101,6 +101,7 @@ describe('lambda canary', () => {
       );
       const described = await handle.describe();
       expect(described.typedSearchAttributes.getAll().find((p) => p.key.name === 'DeployPhase')?.value).toBe('Promoted');
+      expect(described.memo?.promotedBy).toBe('alice'); // what `glidepath where` shows as who promoted it
       await recordHistory(handle, 'canary-promoted');
     });
   });

@@ -191,8 +191,8 @@ describe('lambda migration-then-deploy', () => {
       metadata: { service: 'x', environment: 'test', release: 'v2' },
     };
     const activity = new MockActivityEnvironment();
-    expect(await activity.run(platform.migrate, input)).toMatchObject({ ran: true });
-    expect(await activity.run(platform.migrate, input)).toEqual({ ran: false, output: 'already applied' });
+    expect(await activity.run(platform.runMigration, input)).toMatchObject({ ran: true });
+    expect(await activity.run(platform.runMigration, input)).toEqual({ ran: false, output: 'already applied' });
     expect(invoked(migrate)).toHaveLength(1);
   });
 });

@@ -10,10 +10,9 @@ import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { startRelease } from '../../starters/release';
 import { where } from '../../starters/where';
 import { abortSignal, approveUpdate } from '../../workflows/messages';
-import { releaseStatusQuery } from '../../workflows/release-messages';
 import type { ReleaseStatus } from '../../workflows/release-status';
 import { awsConfig } from '../support/moto';
-import { aliasOf, createReleaseFixture, lambdaRelease } from '../support/releases';
+import { aliasOf, createReleaseFixture, lambdaRelease, targetState, waitForRelease } from '../support/releases';
 import { type Harness, recordHistory, startHarness } from '../support/temporal';
 
 const endpoint = inject('motoEndpoint');
@@ -29,24 +28,6 @@ async function start(release: ReturnType<typeof lambdaRelease>) {
   if (started.kind === 'conflict') throw new Error('unexpected conflict');
   return started.handle;
 }
-
-async function waitForRelease(
-  handle: { query: (q: typeof releaseStatusQuery) => Promise<ReleaseStatus> },
-  predicate: (s: ReleaseStatus) => boolean,
-  timeoutMs = 60_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  let last: ReleaseStatus | undefined;
-  for (;;) {
-    last = await handle.query(releaseStatusQuery).catch(() => last);
-    if (last && predicate(last)) return last;
-    if (Date.now() > deadline) throw new Error(`release status never matched; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-const targetState = (s: ReleaseStatus, workflowId: string) =>
-  s.stages.flatMap((st) => st.targets).find((t) => t.workflowId === workflowId)?.state;
 
 async function failure(handle: { result: () => Promise<unknown> }): Promise<{ type?: string; message: string; status: ReleaseStatus }> {
   const err = await handle.result().then(
@@ -101,12 +82,15 @@ describe('lambda release', () => {
         await new Promise((r) => setTimeout(r, 250));
         rows = await where(harness.client, f.system);
       }
-      expect(rows.map((r) => [`${r.service}/${r.environment}`, r.live?.version, r.live?.releaseId, r.live?.by])).toEqual([
-        [`${f.system}-api/prod-eu`, 'v2', `${f.system}@v2`, 'ci'],
-        [`${f.system}-api/prod-us`, 'v2', `${f.system}@v2`, 'ci'],
-        [`${f.system}-api/staging`, 'v2', `${f.system}@v2`, 'ci'],
-        [`${f.system}-worker/prod`, 'v2', `${f.system}@v2`, 'ci'],
-        [`${f.system}-worker/staging`, 'v2', `${f.system}@v2`, 'ci'],
+      // Who promoted: prod started on alice's approval; staging started with the release, no person in between.
+      expect(
+        rows.map((r) => [`${r.service}/${r.environment}`, r.live?.version, r.live?.releaseId, r.live?.by, r.live?.promotedBy]),
+      ).toEqual([
+        [`${f.system}-api/prod-eu`, 'v2', `${f.system}@v2`, 'ci', 'alice'],
+        [`${f.system}-api/prod-us`, 'v2', `${f.system}@v2`, 'ci', 'alice'],
+        [`${f.system}-api/staging`, 'v2', `${f.system}@v2`, 'ci', 'automatic'],
+        [`${f.system}-worker/prod`, 'v2', `${f.system}@v2`, 'ci', 'alice'],
+        [`${f.system}-worker/staging`, 'v2', `${f.system}@v2`, 'ci', 'automatic'],
       ]);
     });
   });

@@ -35,7 +35,7 @@ function glidepath(args: string[], onOutput?: (text: string) => void): Promise<C
   return runCli(args, env, onOutput);
 }
 
-it('release --follow waits at the gate, refuses a second version (3) and a wrong approver (1), promotes (0); status and where show it', async () => {
+it('release --follow waits at the gate, refuses a second version (3), a wrong approver and a promote (1), holds while paused, promotes (0); status and where show it', async () => {
   const f = await createReleaseFixture(endpoint);
   const file = path.join(dir, `${f.system}.yaml`);
   writeFileSync(file, stringify(lambdaRelease(f, (d) => (d.stages[0].gate = { approval: { approvers: ['alice'] } }))));
@@ -46,6 +46,10 @@ it('release --follow waits at the gate, refuses a second version (3) and a wrong
   const invalid = await glidepath(['release', bad]);
   expect(invalid.code).toBe(EXIT.invalidPlan);
   expect(invalid.stderr).toContain('components.worker.after[0]: unknown component "database"; components are: api, worker');
+  const full = await glidepath(['promote', id, '--full']);
+  expect(full.code).toBe(EXIT.invalidPlan);
+  expect(full.stderr).toContain(`--full: a release has no steps to skip. To skip the soak before the next stage: glidepath promote ${id}`);
+  expect(full.stderr).toContain('Nothing was sent.');
 
   await harness.run(async () => {
     let atGate!: () => void;
@@ -66,7 +70,24 @@ it('release --follow waits at the gate, refuses a second version (3) and a wrong
     const wrong = await glidepath(['approve', id, '--by', 'mallory']);
     expect(wrong.code).toBe(EXIT.failed);
     expect(wrong.stderr).toContain('mallory may not answer approval "promote-to-prod"');
+    const promote = await glidepath(['promote', id]);
+    expect(promote.code).toBe(EXIT.failed);
+    expect(promote.stderr).toContain(
+      'promote refused: nothing to promote: the release waits for approval "promote-to-prod"; answer it with approve',
+    );
+
+    // Paused at the gate: the approval is still taken, but prod starts only once the release is resumed.
+    const pause = await glidepath(['pause', id, '--reason', 'change freeze at noon']);
+    expect([pause.code, pause.stdout]).toEqual([EXIT.ok, expect.stringContaining(`paused ${id}; no target was moving at `)]);
+    const again = await glidepath(['pause', id]);
+    expect([again.code, again.stderr]).toEqual([EXIT.failed, expect.stringContaining('pause refused: already paused by ci-bot')]);
     expect((await glidepath(['approve', id, '--by', 'alice', '--reason', 'staging quiet'])).code).toBe(EXIT.ok);
+    const paused = await glidepath(['status', id]);
+    expect(paused.stdout).toContain('phase:    Paused');
+    expect(paused.stdout).toMatch(new RegExp(`paused: +by ci-bot at \\S+: change freeze at noon \\(glidepath resume ${id}\\)`));
+    expect(paused.stdout).toMatch(new RegExp(`wave 1  api +deploy:${f.system}-api/prod-eu +waiting`));
+    const resume = await glidepath(['resume', id, '--reason', 'freeze lifted']);
+    expect([resume.code, resume.stdout]).toEqual([EXIT.ok, expect.stringContaining(`resumed ${id} at `)]);
 
     const done = await following;
     expect(done.code).toBe(EXIT.ok);
@@ -79,6 +100,11 @@ it('release --follow waits at the gate, refuses a second version (3) and a wrong
     if ((out.match(/ v2 /g) ?? []).length === 5) break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  expect(out).toMatch(new RegExp(`${f.system}-api/prod-eu +v2 +since \\S+ by ci \\(release ${f.system}@v2\\)`));
+  expect(out).toMatch(
+    new RegExp(`${f.system}-api/prod-eu +v2 +since \\S+ promoted by alice \\(requested by ci, release ${f.system}@v2\\)`),
+  );
+  expect(out).toMatch(
+    new RegExp(`${f.system}-api/staging +v2 +since \\S+ promoted by automatic \\(requested by ci, release ${f.system}@v2\\)`),
+  );
   expect((out.match(/ v2 /g) ?? []).length).toBe(5);
 });

@@ -57,7 +57,7 @@ it('a worker killed mid-wave: the release ends as without the kill, each platfor
     AWS_SECRET_ACCESS_KEY: 'testing',
   };
   const first = await spawnWorker(env, {
-    call: 'deploy',
+    call: 'deployCandidate',
     when: 'after',
     environment: 'prod-us',
     workflowBundle: inject('workflowBundlePath'),

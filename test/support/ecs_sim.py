@@ -25,7 +25,7 @@ import threading
 
 os.environ.setdefault("MOTO_ECS_SERVICE_RUNNING", "0")  # new services start with nothing running
 
-from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends  # noqa: E402
+from moto.ecs.models import EC2ContainerServiceBackend, Task, ecs_backends  # noqa: E402
 from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup, elbv2_backends  # noqa: E402
 from moto.moto_server.werkzeug_app import (  # noqa: E402
     DomainDispatcherApplication,
@@ -186,6 +186,7 @@ def sync_targets(service, elbv2):
 
 _run_task = EC2ContainerServiceBackend.run_task
 _describe_tasks = EC2ContainerServiceBackend.describe_tasks
+_managed_status = Task.status  # moto's state manager: moves the task on when read
 
 
 def run_task(self, *args, **kwargs):
@@ -198,13 +199,14 @@ def run_task(self, *args, **kwargs):
 
 
 def describe_tasks(self, cluster_str, tasks):
+    """The one place a task moves on through its lifecycle: once per DescribeTasks, and a task seen stopped on its
+    own (not by StopTask, which gives a reason) gets its containers' exit codes in the same step. Moto would
+    otherwise move it on whenever its status is read, also while a response is serialized, which could show a
+    task stopped without exit codes."""
     found = _describe_tasks(self, cluster_str, tasks)
     for task in found:
-        # A task that stopped on its own (not by StopTask, which gives a reason) gets its containers' exit codes,
-        # whichever call first sees it stopped: desiredStatus may already say STOPPED by then.
-        stopped_on_its_own = task.last_status == "STOPPED" and not task.stopped_reason
-        if stopped_on_its_own and any(getattr(c, "exitCode", None) is None for c in task.containers):
-            family = self.describe_task_definition(task.task_definition_arn).family
+        if _managed_status.fget(task) == "STOPPED" and not task.stopped_reason:
+            family = task.task_definition_arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
             outcome = TASK_EXITS.get(family, {"exitCode": 0, "reason": ""})
             task.desired_status = "STOPPED"
             task.stop_code = "EssentialContainerExited"
@@ -218,6 +220,7 @@ def describe_tasks(self, cluster_str, tasks):
 
 EC2ContainerServiceBackend.run_task = run_task
 EC2ContainerServiceBackend.describe_tasks = describe_tasks
+Task.last_status = property(lambda task: task._status, Task.last_status.fset)
 
 
 # ---- the WSGI wrapper ----------------------------------------------------------------------------------------

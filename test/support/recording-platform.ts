@@ -8,11 +8,20 @@ import type { Candidate, Platform } from '../../activities/types';
 type Call = (input: never) => Promise<unknown>;
 
 const CANDIDATE: Candidate = { stableVersion: '1', candidateVersion: '2', data: {} };
-const NAMES = ['deploy', 'waitReady', 'preview', 'setTraffic', 'promote', 'rollback', 'retirePrevious', 'migrate'] as const;
+const NAMES = [
+  'deployCandidate',
+  'waitCandidateReady',
+  'previewCandidate',
+  'setTrafficWeight',
+  'promoteCandidate',
+  'rollBack',
+  'retirePrevious',
+  'runMigration',
+] as const;
 
 export function recordingPlatform(behaviour: Partial<Record<keyof Platform, Call>> = {}): { platform: Platform; calls: string[] } {
   const calls: string[] = [];
-  const answer = (name: keyof Platform) => (name === 'deploy' ? CANDIDATE : name === 'migrate' ? { ran: true } : undefined);
+  const answer = (name: keyof Platform) => (name === 'deployCandidate' ? CANDIDATE : name === 'runMigration' ? { ran: true } : undefined);
   const record = (name: keyof Platform) => async (input: { weight?: number; idempotencyKey?: string }) => {
     const detail =
       input.weight !== undefined ? ` ${input.weight}` : input.idempotencyKey ? ` ${input.idempotencyKey.split('/').at(-1)}` : '';

@@ -3,6 +3,8 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetAliasCommand } from '@aws-sdk/client-lambda';
 import { validateRelease } from '../../plan/release-load';
 import type { Release } from '../../plan/release-schema';
+import { releaseStatusQuery } from '../../workflows/release-messages';
+import type { ReleaseStatus } from '../../workflows/release-status';
 import { BUCKET, createLambdaService } from './lambda-fixture';
 import { uniqueName } from './temporal';
 
@@ -71,3 +73,22 @@ export async function aliasOf(lambda: LambdaClient, fn: string) {
   const a = await lambda.send(new GetAliasCommand({ FunctionName: fn, Name: 'live' }));
   return { version: a.FunctionVersion, weights: a.RoutingConfig?.AdditionalVersionWeights ?? {} };
 }
+
+/** Polls the release's status query until `predicate` holds (the worker drives the release meanwhile). */
+export async function waitForRelease(
+  handle: { query: (q: typeof releaseStatusQuery) => Promise<ReleaseStatus> },
+  predicate: (s: ReleaseStatus) => boolean,
+  timeoutMs = 60_000,
+): Promise<ReleaseStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let last: ReleaseStatus | undefined;
+  for (;;) {
+    last = await handle.query(releaseStatusQuery).catch(() => last);
+    if (last && predicate(last)) return last;
+    if (Date.now() > deadline) throw new Error(`release status never matched; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export const targetState = (s: ReleaseStatus, workflowId: string) =>
+  s.stages.flatMap((st) => st.targets).find((t) => t.workflowId === workflowId)?.state;

@@ -15,7 +15,7 @@ import { EventType, type HistoryEvent, historyDecoder } from '../../starters/aud
 import { csvField, formatRun } from '../../starters/audit-format';
 import { auditScope, parseSince } from '../../starters/audit-runs';
 import { checkFormat } from '../../starters/audit';
-import { BadInput } from '../../starters/bad-input';
+import { UsageError } from '../../starters/usage-error';
 
 const decode = historyDecoder(loadDataConverter(glidepathDataConverter()));
 
@@ -144,7 +144,7 @@ describe('glidepath audit: flags, query and formats', () => {
     expect(parseSince('2026-11-01')?.toISOString()).toBe('2026-11-01T00:00:00.000Z');
     expect(parseSince(undefined)).toBeUndefined();
     for (const bad of ['yesterday', '7', '-1d', '2026-13-45']) {
-      expect(() => parseSince(bad)).toThrow(BadInput);
+      expect(() => parseSince(bad)).toThrow(UsageError);
       expect(() => parseSince(bad)).toThrow(/--since ".*": not a duration or a time; use e.g. --since 7d/);
     }
   });
@@ -162,7 +162,7 @@ describe('glidepath audit: flags, query and formats', () => {
     expect(auditScope('payments/prod', new Date('2026-11-01T00:00:00Z')).query).toBe(
       'WorkflowId = "deploy:payments/prod" AND (ExecutionStatus = "Running" OR CloseTime >= "2026-11-01T00:00:00.000Z")',
     );
-    expect(() => auditScope('x" OR WorkflowId != "')).toThrow(BadInput);
+    expect(() => auditScope('x" OR WorkflowId != "')).toThrow(UsageError);
   });
 
   it('CSV follows RFC 4180: quotes only where needed, quotes doubled, CRLF rows', async () => {

@@ -62,6 +62,24 @@ describe('status views', () => {
     expect(renderDetails(base, id)).toContain('| smoke / errors | 0.01235 | failed: above 0.01 |');
   });
 
+  it('show a gate that takes signed answers only, with the command that signs, and who signed with which key', () => {
+    const signed: DeploymentStatus = {
+      ...base,
+      gate: { ...base.gate!, name: 'policy:prod', required: 2, approvedBy: ['alice'], rule: 'prod', signed: true },
+      actions: [
+        { action: 'approve', by: 'alice', reason: 'ok', at: '2026-11-28T10:01:00.000Z', gate: 'policy:prod', signedWith: 'SHA256:abc' },
+      ],
+    };
+    const views = [renderDetails(signed, id), formatStatus(signed), progressLine(signed, id)];
+    for (const view of views) expect(view).toMatch(/approval .policy:prod. by 1 more of alice, bob, signed until/);
+    expect(views[0]).toContain(
+      `\`glidepath approve ${id} --sign-key ~/.ssh/id_ed25519 --by <you> --reason "..."\` (the Web UI cannot sign)`,
+    );
+    expect(views[0]).not.toContain('Send update');
+    expect(views[2]).toContain(`glidepath approve ${id} --sign-key ~/.ssh/id_ed25519`);
+    for (const view of views.slice(0, 2)) expect(view).toContain('approve (policy:prod) by alice: ok [signed SHA256:abc]');
+  });
+
   it('say when the run is past its point of no return', () => {
     const committed = { ...base, gate: undefined, committedAt: '2026-11-28T10:03:00.000Z' };
     expect(renderDetails(committed, id)).toContain('past the point of no return since 2026-11-28T10:03:00.000Z');

@@ -27,7 +27,7 @@ afterAll(async () => env?.teardown());
 /** A recording platform whose traffic changes above 10% fail the way `fail` says. */
 function failingAbove10(fail: () => never) {
   return recordingPlatform({
-    setTraffic: async ({ weight }: { weight: number }) => {
+    setTrafficWeight: async ({ weight }: { weight: number }) => {
       if (weight > 10) fail();
     },
   });
@@ -60,8 +60,8 @@ describe('platform failures', () => {
     });
     const { message, status } = await deploy(platform);
     expect(message).toContain('Service Unavailable');
-    expect(calls.filter((c) => c === 'setTraffic 50')).toHaveLength(8); // the retry policy's maximumAttempts
-    expect(calls.at(-1)).toBe('rollback');
+    expect(calls.filter((c) => c === 'setTrafficWeight 50')).toHaveLength(8); // the retry policy's maximumAttempts
+    expect(calls.at(-1)).toBe('rollBack');
     expect(status).toMatchObject({ phase: 'RolledBack', weight: 0 });
   });
 
@@ -74,7 +74,7 @@ describe('platform failures', () => {
     });
     const { message } = await deploy(platform);
     expect(message).toContain('not authorized');
-    expect(calls.filter((c) => c === 'setTraffic 50')).toHaveLength(1);
-    expect(calls.at(-1)).toBe('rollback');
+    expect(calls.filter((c) => c === 'setTrafficWeight 50')).toHaveLength(1);
+    expect(calls.at(-1)).toBe('rollBack');
   });
 });

@@ -79,6 +79,6 @@ describe('a plan started without the CLI', () => {
     calls.length = 0;
     const result = (await runRaw(rawPlan([{ setWeight: 50 }]))) as { outcome: string };
     expect(result.outcome).toBe('promoted');
-    expect(calls).toEqual(['deploy', 'waitReady', 'setTraffic', 'promote', 'retirePrevious']);
+    expect(calls).toEqual(['deployCandidate', 'waitCandidateReady', 'setTrafficWeight', 'promoteCandidate', 'retirePrevious']);
   });
 });

@@ -37,11 +37,11 @@ const denied = () =>
 /** Records calls; traffic at 50% fails (the reason to roll back); the rollback fails while `rollbackFails()` says so. */
 function platformWithFailingUndo(rollbackFails: () => boolean): { platform: Platform; calls: string[] } {
   return recordingPlatform({
-    setTraffic: async ({ weight }: { weight: number }) => {
+    setTrafficWeight: async ({ weight }: { weight: number }) => {
       if (weight === 50)
         throw Object.assign(new Error('listener rule not found'), { name: 'RuleNotFoundException', $metadata: { httpStatusCode: 404 } });
     },
-    rollback: async () => {
+    rollBack: async () => {
       if (rollbackFails()) throw denied();
     },
   });
@@ -85,8 +85,8 @@ describe('rollback under errors', () => {
     let failures = 3;
     const { platform, calls } = platformWithFailingUndo(() => failures-- > 0);
     const { status } = await withWorker(platform, async (taskQueue) => rolledBack(await start(taskQueue)));
-    expect(calls.filter((c) => c === 'rollback')).toHaveLength(4);
-    expect(calls.slice(-2)).toEqual(['rollback', 'migrate down']);
+    expect(calls.filter((c) => c === 'rollBack')).toHaveLength(4);
+    expect(calls.slice(-2)).toEqual(['rollBack', 'runMigration down']);
     expect(status).toMatchObject({ phase: 'RolledBack', weight: 0, migration: 'reverted' });
     expect(status.outcome!.reason).toContain('listener rule not found');
     expect(status.stuck).toBeUndefined();
@@ -103,7 +103,7 @@ describe('rollback under errors', () => {
       expect(stuck.outcome).toBeUndefined();
       expect(stuck.stuck).toMatchObject({ step: 'roll back v2', reason: expect.stringContaining('not authorized') });
       expect(stuck.stuck!.remedy).toContain(`glidepath resume ${handle.workflowId}`);
-      expect(calls).not.toContain('migrate down'); // the step below waits for the stuck one
+      expect(calls).not.toContain('runMigration down'); // the step below waits for the stuck one
       expect((await handle.describe()).status.name).toBe('RUNNING');
 
       fixed = true;
@@ -111,7 +111,7 @@ describe('rollback under errors', () => {
       const { status } = await rolledBack(handle);
       expect(status).toMatchObject({ phase: 'RolledBack', migration: 'reverted' });
       expect(status.stuck).toBeUndefined();
-      expect(calls.slice(-2)).toEqual(['rollback', 'migrate down']);
+      expect(calls.slice(-2)).toEqual(['rollBack', 'runMigration down']);
     });
   });
 
@@ -131,7 +131,7 @@ describe('rollback under errors', () => {
     const { platform, calls } = platformWithFailingUndo(() => false);
     const { message, status } = await withWorker(platform, async (taskQueue) => rolledBack(await start(taskQueue, {})), { code } as never);
     expect(message).toContain("Cannot read properties of undefined (reading 'weight')");
-    expect(calls).toEqual(['deploy', 'waitReady', 'setTraffic 10', 'rollback']);
+    expect(calls).toEqual(['deployCandidate', 'waitCandidateReady', 'setTrafficWeight 10', 'rollBack']);
     expect(status).toMatchObject({ phase: 'RolledBack', weight: 0 });
   });
 });

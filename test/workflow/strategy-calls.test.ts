@@ -54,7 +54,7 @@ interface Case {
 const CASES: Record<string, Case> = {
   'canary: every step, then promote and retire': {
     plan: [canary({ setWeight: 10 }, { pause: { duration: '10m' } }, { setWeight: 50 })],
-    calls: ['deploy', 'waitReady', 'setTraffic 10', 'setTraffic 50', 'promote', 'retirePrevious'],
+    calls: ['deployCandidate', 'waitCandidateReady', 'setTrafficWeight 10', 'setTrafficWeight 50', 'promoteCandidate', 'retirePrevious'],
     outcome: 'promoted',
   },
   'canary: promote continues past a pause that waits for it': {
@@ -63,7 +63,7 @@ const CASES: Record<string, Case> = {
       await until(h, at('AwaitingPromotion'));
       await h.executeUpdate(promoteUpdate, { args: [{ ...by, full: false }] });
     },
-    calls: ['deploy', 'waitReady', 'setTraffic 10', 'setTraffic 50', 'promote', 'retirePrevious'],
+    calls: ['deployCandidate', 'waitCandidateReady', 'setTrafficWeight 10', 'setTrafficWeight 50', 'promoteCandidate', 'retirePrevious'],
     outcome: 'promoted',
   },
   'canary: promote --full skips every remaining step': {
@@ -72,7 +72,7 @@ const CASES: Record<string, Case> = {
       await until(h, at('AwaitingPromotion'));
       await h.executeUpdate(promoteUpdate, { args: [{ ...by, full: true }] });
     },
-    calls: ['deploy', 'waitReady', 'setTraffic 10', 'promote', 'retirePrevious'],
+    calls: ['deployCandidate', 'waitCandidateReady', 'setTrafficWeight 10', 'promoteCandidate', 'retirePrevious'],
     outcome: 'promoted',
   },
   'canary: abort at a step rolls back': {
@@ -81,7 +81,7 @@ const CASES: Record<string, Case> = {
       await until(h, at('AwaitingPromotion'));
       await h.signal(abortSignal, by);
     },
-    calls: ['deploy', 'waitReady', 'setTraffic 10', 'rollback'],
+    calls: ['deployCandidate', 'waitCandidateReady', 'setTrafficWeight 10', 'rollBack'],
     outcome: 'rolled back',
   },
   'canary: approve continues': {
@@ -90,7 +90,7 @@ const CASES: Record<string, Case> = {
       await until(h, at('AwaitingApproval'));
       await h.executeUpdate(approveUpdate, { args: [{ by: 'alice', reason: 'ok' }] });
     },
-    calls: ['deploy', 'waitReady', 'setTraffic 10', 'setTraffic 50', 'promote', 'retirePrevious'],
+    calls: ['deployCandidate', 'waitCandidateReady', 'setTrafficWeight 10', 'setTrafficWeight 50', 'promoteCandidate', 'retirePrevious'],
     outcome: 'promoted',
   },
   'canary: reject rolls back': {
@@ -99,17 +99,17 @@ const CASES: Record<string, Case> = {
       await until(h, at('AwaitingApproval'));
       await h.executeUpdate(rejectUpdate, { args: [{ by: 'alice', reason: 'errors up' }] });
     },
-    calls: ['deploy', 'waitReady', 'setTraffic 10', 'rollback'],
+    calls: ['deployCandidate', 'waitCandidateReady', 'setTrafficWeight 10', 'rollBack'],
     outcome: 'rolled back',
   },
   'canary: an approval timeout with onTimeout abort rolls back': {
     plan: [canary({ setWeight: 10 }, { approval: { approvers: ['alice'], timeout: '1h', onTimeout: 'abort' } }, { setWeight: 50 })],
-    calls: ['deploy', 'waitReady', 'setTraffic 10', 'rollback'],
+    calls: ['deployCandidate', 'waitCandidateReady', 'setTrafficWeight 10', 'rollBack'],
     outcome: 'rolled back',
   },
   'canary: an approval timeout with onTimeout promote continues': {
     plan: [canary({ setWeight: 10 }, { approval: { approvers: ['alice'], timeout: '1h', onTimeout: 'promote' } }, { setWeight: 50 })],
-    calls: ['deploy', 'waitReady', 'setTraffic 10', 'setTraffic 50', 'promote', 'retirePrevious'],
+    calls: ['deployCandidate', 'waitCandidateReady', 'setTrafficWeight 10', 'setTrafficWeight 50', 'promoteCandidate', 'retirePrevious'],
     outcome: 'promoted',
   },
   'canary: pause holds at the step boundary, resume continues': {
@@ -121,7 +121,7 @@ const CASES: Record<string, Case> = {
       await until(h, at('Paused'));
       await h.signal(resumeSignal, by);
     },
-    calls: ['deploy', 'waitReady', 'setTraffic 10', 'setTraffic 50', 'promote', 'retirePrevious'],
+    calls: ['deployCandidate', 'waitCandidateReady', 'setTrafficWeight 10', 'setTrafficWeight 50', 'promoteCandidate', 'retirePrevious'],
     outcome: 'promoted',
   },
   'migration then canary: abort undoes the traffic, then the migration': {
@@ -130,7 +130,7 @@ const CASES: Record<string, Case> = {
       await until(h, at('AwaitingPromotion'));
       await h.signal(abortSignal, by);
     },
-    calls: ['migrate up', 'deploy', 'waitReady', 'setTraffic 10', 'rollback', 'migrate down'],
+    calls: ['runMigration up', 'deployCandidate', 'waitCandidateReady', 'setTrafficWeight 10', 'rollBack', 'runMigration down'],
     outcome: 'rolled back',
   },
   'blue-green: preview, approve, switch, keep the previous version, retire': {
@@ -139,7 +139,7 @@ const CASES: Record<string, Case> = {
       await until(h, at('AwaitingApproval'));
       await h.executeUpdate(approveUpdate, { args: [{ by: 'qa', reason: 'preview ok' }] });
     },
-    calls: ['deploy', 'waitReady', 'preview', 'promote', 'retirePrevious'],
+    calls: ['deployCandidate', 'waitCandidateReady', 'previewCandidate', 'promoteCandidate', 'retirePrevious'],
     outcome: 'promoted',
   },
   'blue-green: abort during the scale-down delay switches back': {
@@ -150,7 +150,7 @@ const CASES: Record<string, Case> = {
       await until(h, at('KeepingPrevious'));
       await h.signal(abortSignal, by);
     },
-    calls: ['deploy', 'waitReady', 'preview', 'promote', 'rollback'],
+    calls: ['deployCandidate', 'waitCandidateReady', 'previewCandidate', 'promoteCandidate', 'rollBack'],
     outcome: 'rolled back',
   },
   'blue-green: reject before the switch rolls back': {
@@ -159,7 +159,7 @@ const CASES: Record<string, Case> = {
       await until(h, at('AwaitingApproval'));
       await h.executeUpdate(rejectUpdate, { args: [{ by: 'qa', reason: 'preview broken' }] });
     },
-    calls: ['deploy', 'waitReady', 'preview', 'rollback'],
+    calls: ['deployCandidate', 'waitCandidateReady', 'previewCandidate', 'rollBack'],
     outcome: 'rolled back',
   },
 };

@@ -1,0 +1,148 @@
+/**
+ * A prod gate whose policy rule requires signed approvals, on the real Temporal server with Lambda on moto: 2
+ * approvals from `sre`, each signed with the approver's ed25519 key from the policy's signers. Unsigned (as the
+ * Web UI sends), wrong-key, forged, expired and replayed answers are refused by the update validator with their
+ * reason and the run stays at its gate; signed answers, one through the real `glidepath approve --sign-key`, pass.
+ */
+import { readFileSync } from 'node:fs';
+import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
+import { startDeployment } from '../../starters/deploy';
+import { EXIT } from '../../starters/exit-codes';
+import { readOpenSshPrivateKey } from '../../starters/openssh-key';
+import { signApproval } from '../../starters/sign-approval';
+import type { ApprovalInput } from '../../workflows/messages';
+import { approveUpdate, statusQuery } from '../../workflows/messages';
+import { runCli } from '../support/cli';
+import { createLambdaService } from '../support/lambda-fixture';
+import { awsConfig } from '../support/moto';
+import { canary, lambdaPlan } from '../support/plans';
+import { makeSshKey } from '../support/ssh-keys';
+import { type Harness, recordHistory, startHarness, uniqueName, waitForStatus } from '../support/temporal';
+import { writeYaml } from './support';
+
+const endpoint = inject('motoEndpoint');
+const keys = { bob: makeSshKey('bob'), carol: makeSshKey('carol'), alice: makeSshKey('alice'), mallory: makeSshKey('mallory') };
+const GATE = 'policy:prod-signed';
+let harness: Harness;
+
+beforeAll(async () => {
+  const policy = writeYaml('signed-approvals.yaml', {
+    apiVersion: 'glidepath/v1',
+    kind: 'Policy',
+    groups: { sre: ['bob', 'carol', 'alice'] },
+    signers: { bob: [keys.bob.publicLine], carol: [keys.carol.publicLine], alice: [keys.alice.publicLine] },
+    rules: [
+      {
+        name: 'prod-signed',
+        match: { environment: 'prod' },
+        approvals: { count: 2, from: ['sre'], requireSignature: true, timeout: '1h' },
+      },
+    ],
+  });
+  harness = await startHarness({ platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) }, policyFile: policy });
+});
+afterAll(async () => harness?.close());
+
+/** `by`'s answer signed with `key` for this run and gate (what `glidepath approve --sign-key` sends), at `signedAt`. */
+async function signed(handle: WorkflowHandle, by: string, key: keyof typeof keys, change: { gate?: string; signedAt?: string } = {}) {
+  const { runId } = await handle.describe();
+  const signingKey = readOpenSshPrivateKey(readFileSync(keys[key].file, 'utf8'));
+  const fields = {
+    workflowId: handle.workflowId,
+    runId,
+    gate: GATE,
+    decision: 'approve' as const,
+    by,
+    signedAt: new Date().toISOString(),
+    ...change,
+  };
+  return { by, reason: 'checked', signature: signApproval(signingKey, fields) };
+}
+
+const send = (handle: WorkflowHandle, input: ApprovalInput) => handle.executeUpdate(approveUpdate, { args: [input] });
+const refusal = (handle: WorkflowHandle, input: ApprovalInput) =>
+  send(handle, input).then(
+    () => 'accepted',
+    (err: Error) => String((err.cause as Error | undefined)?.message ?? err.message),
+  );
+
+it('signed approvals pass; unsigned, wrong-key, forged, expired and replayed ones are refused with the reason', async () => {
+  const name = uniqueName('signed');
+  const lambda = await createLambdaService(endpoint, name);
+  const plan = lambdaPlan(name, canary({ setWeight: 20 }, { setWeight: 100 }));
+  plan.metadata.environment = 'prod';
+  plan.metadata.requestedBy = 'dave';
+
+  await harness.run(async () => {
+    const started = await startDeployment(harness.client, plan, harness.taskQueue);
+    if (started.kind === 'conflict') throw new Error('conflict');
+    const { handle } = started;
+    const waiting = await waitForStatus(handle, (s) => s.gate?.name === GATE);
+    expect(waiting).toMatchObject({ phase: 'AwaitingApproval', weight: 0, gate: { required: 2, signed: true } });
+    const stillAtGate = async (approvedBy: string[]) =>
+      expect(await handle.query(statusQuery)).toMatchObject({ phase: 'AwaitingApproval', weight: 0, gate: { name: GATE, approvedBy } });
+
+    // As the Web UI sends it: no signature.
+    expect(await refusal(handle, { by: 'bob', reason: 'from the UI' })).toMatch(
+      /^approval needs a signature: policy rule "prod-signed" requires signed approvals .*glidepath approve deploy:\S+ --by bob --sign-key/,
+    );
+    await stillAtGate([]);
+
+    // Through the CLI, signed with a key the policy does not list for bob.
+    const cli = (args: string[]) =>
+      runCli(['approve', handle.workflowId, ...args], {
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        GLIDEPATH_TASK_QUEUE: harness.taskQueue,
+      });
+    const wrongKey = await cli(['--by', 'bob', '--reason', 'looks fine', '--sign-key', keys.mallory.file]);
+    expect(wrongKey.code, wrongKey.stderr).toBe(EXIT.failed);
+    expect(wrongKey.stderr).toContain(
+      `approve refused: bob signed with key ${keys.mallory.fingerprint}, which is not one of bob's allowed keys (${keys.bob.fingerprint})`,
+    );
+    await stillAtGate([]);
+
+    // Bob's own key, but made for another gate; alice's key, sent as bob.
+    expect(await refusal(handle, await signed(handle, 'bob', 'bob', { gate: 'policy:staging' }))).toMatch(
+      `the signature does not verify against bob's allowed key ${keys.bob.fingerprint}`,
+    );
+    expect(await refusal(handle, { ...(await signed(handle, 'alice', 'alice')), by: 'bob' })).toMatch(/^bob signed with key SHA256:/);
+    await stillAtGate([]);
+
+    // Signed eleven minutes ago by the workflow's clock.
+    const old = new Date(Date.now() - 11 * 60_000).toISOString();
+    expect(await refusal(handle, await signed(handle, 'bob', 'bob', { signedAt: old }))).toMatch(
+      /^the signature expired: made at .*, a signature is good for 10m/,
+    );
+    await stillAtGate([]);
+
+    // Bob's signed answer passes; the same answer sent again (read from the history, say) is a replay.
+    const bobs = await signed(handle, 'bob', 'bob');
+    expect((await send(handle, bobs)).accepted).toBe(`approved ${GATE} (1 of 2)`);
+    expect(await refusal(handle, bobs)).toMatch(/already used in this run \(a replayed approval\)/);
+    await stillAtGate(['bob']);
+
+    // Carol approves through the real CLI with her key: the second approval, and the run goes on.
+    const carols = await cli(['--by', 'carol', '--reason', 'canary plan reviewed', '--sign-key', keys.carol.file]);
+    expect(carols.code, carols.stderr).toBe(EXIT.ok);
+    expect(carols.stdout).toContain(`approved ${GATE}`);
+
+    const result = await handle.result();
+    expect(result.outcome).toBe('promoted');
+    const approvals = result.status.actions.filter((a) => a.action === 'approve').map((a) => [a.by, a.signedWith]);
+    expect(approvals).toEqual([
+      ['bob', keys.bob.fingerprint],
+      ['carol', keys.carol.fingerprint],
+    ]);
+    // The refusals left no trace: the history holds the two approvals that were taken, and nothing else sent.
+    const { EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED } = temporal.api.enums.v1.EventType;
+    const events = (await handle.fetchHistory()).events ?? [];
+    expect(events.filter((e) => e.eventType === EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)).toHaveLength(2);
+    const alias = await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }));
+    expect(alias.FunctionVersion).toBe(result.status.candidateVersion);
+    await recordHistory(handle, 'canary-policy-signed-approvals-promoted');
+  });
+});

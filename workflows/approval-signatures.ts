@@ -1,0 +1,99 @@
+/**
+ * Signed approvals: at a gate whose policy rule requires them, an answer must carry an ed25519 signature of
+ * approval-payload.ts's text by one of the approver's keys in the policy, made within SIGNATURE_VALID_MS of the
+ * workflow's time and not used before in this run. Checked in the approve/reject update validator: synchronous,
+ * deterministic (the workflow's own clock), pure JS (noble's ed25519 with its SHA-512; no WebCrypto, no Node).
+ */
+import { decodeBase64 } from '../plan/base64';
+import { formatDuration } from '../plan/duration';
+import type { SignerKey } from '../plan/policy-types';
+import { type ApprovalSignature, type Decision, SIGNATURE_CLOCK_SKEW_MS, SIGNATURE_VALID_MS, approvalPayload } from './approval-payload';
+
+/** The keys that may sign answers at the gate being waited at, and the rule that requires them. */
+export interface SignedGate {
+  rule: string;
+  signers: Record<string, SignerKey[]>;
+}
+
+export interface SignedAnswer {
+  by: string;
+  signature?: ApprovalSignature;
+}
+
+export interface AnswerContext {
+  workflowId: string;
+  runId: string;
+  gate: string;
+  decision: Decision;
+  nowMs: number;
+}
+
+export class ApprovalSignatures {
+  /** Set while the run waits at a gate whose rule requires signed answers. */
+  gate?: SignedGate;
+  /** Signatures already accepted in this run (rebuilt on replay by the update handlers). */
+  private readonly used = new Set<string>();
+
+  /** Update validator: why this answer's signature is refused, or undefined when the gate takes it. */
+  refusal(answer: SignedAnswer, at: AnswerContext): string | undefined {
+    if (!this.gate) return undefined;
+    return signatureRefusal(answer, at, this.gate, this.used);
+  }
+
+  /** Update handler, after the validator took the answer: spends its signature; the key that signed, to record. */
+  spend(answer: SignedAnswer): string | undefined {
+    if (!this.gate || !answer.signature) return undefined;
+    this.used.add(answer.signature.sig);
+    return answer.signature.key;
+  }
+}
+
+export function signatureRefusal(answer: SignedAnswer, at: AnswerContext, gate: SignedGate, used: ReadonlySet<string>): string | undefined {
+  const { by, signature } = answer;
+  if (!signature)
+    return (
+      `approval needs a signature: policy rule "${gate.rule}" requires signed approvals (an answer from the Web UI carries none); ` +
+      `sign it: glidepath ${at.decision} ${at.workflowId} --by ${by} --sign-key ~/.ssh/id_ed25519`
+    );
+  if (used.has(signature.sig)) return 'this signature was already used in this run (a replayed approval); sign a new answer';
+  const signedAt = Date.parse(signature.signedAt);
+  if (at.nowMs - signedAt > SIGNATURE_VALID_MS)
+    return `the signature expired: made at ${signature.signedAt}, a signature is good for ${formatDuration(SIGNATURE_VALID_MS)} (the run's time is ${new Date(at.nowMs).toISOString()}); sign again`;
+  if (signedAt - at.nowMs > SIGNATURE_CLOCK_SKEW_MS)
+    return `the signature is dated ${signature.signedAt}, ahead of the run's time ${new Date(at.nowMs).toISOString()} by more than ${formatDuration(SIGNATURE_CLOCK_SKEW_MS)}; check the signing machine's clock`;
+  const keys = gate.signers[by] ?? [];
+  const named = keys.map((k) => k.fingerprint).join(', ');
+  if (keys.length === 0) return `${by} has no key in the policy's signers; ask the policy owners to add yours under signers.${by}`;
+  const key = keys.find((k) => k.fingerprint === signature.key);
+  if (!key)
+    return (
+      `${by} signed with key ${signature.key}, which is not one of ${by}'s allowed keys (${named}); ` +
+      `sign with one of those, or ask the policy owners to add yours under signers.${by}`
+    );
+  const payload = approvalPayload({ ...at, by, signedAt: signature.signedAt });
+  if (!verifies(signature.sig, payload, key.key))
+    return `the signature does not verify against ${by}'s allowed key ${key.fingerprint}: it was made for another run, gate or decision, or altered`;
+  return undefined;
+}
+
+/** Whether `sig` (base64) is `publicKey`'s ed25519 signature of `text` (RFC 8032, strict: no ZIP-215 leniency). */
+export function verifies(sig: string, text: string, publicKey: string): boolean {
+  const signature = decodeBase64(sig);
+  const key = decodeBase64(publicKey);
+  if (signature?.length !== 64 || key?.length !== 32) return false;
+  try {
+    return ed25519().verify(signature, new TextEncoder().encode(text), key, { zip215: false });
+  } catch {
+    return false; // a key that is not a curve point
+  }
+}
+
+/**
+ * noble's ed25519, loaded at the first verification: each workflow evaluates the modules it loads, and most runs
+ * never verify a signature. It verifies synchronously only with a synchronous SHA-512 (validators cannot await).
+ */
+function ed25519(): typeof import('@noble/ed25519') {
+  const ed = require('@noble/ed25519') as typeof import('@noble/ed25519');
+  ed.hashes.sha512 ??= (require('@noble/hashes/sha2.js') as typeof import('@noble/hashes/sha2.js')).sha512;
+  return ed;
+}
