@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DurationRanges } from './duration-schema';
 import { MAX_NAME_LENGTH } from './limits';
+import { NotificationSinkSchema } from './notification-schema';
 import { readableText } from './readable-text-schema';
 
 export const POLICY_KIND = 'Policy';
@@ -73,6 +74,7 @@ export const PolicySchema = z
     kind: z.literal(POLICY_KIND),
     groups: z.record(z.string(), z.array(readableText('a group member', MAX_NAME_LENGTH).min(1))).default({}),
     rules: z.array(PolicyRuleSchema).default([]),
+    notifications: z.array(NotificationSinkSchema).default([]),
   })
   .superRefine((policy, ctx) => {
     const names = new Set<string>();
@@ -84,6 +86,12 @@ export const PolicySchema = z
         if (!policy.groups[group])
           ctx.addIssue({ code: 'custom', path: ['rules', i, 'approvals', 'from', j], message: `no group "${group}" in groups` });
       }
+    });
+    const sinks = new Set<string>();
+    policy.notifications.forEach((sink, i) => {
+      if (sinks.has(sink.name))
+        ctx.addIssue({ code: 'custom', path: ['notifications', i, 'name'], message: `notification sink "${sink.name}" is defined twice` });
+      sinks.add(sink.name);
     });
   });
 
