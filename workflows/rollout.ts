@@ -33,6 +33,7 @@ import {
 } from './messages';
 import { measurementsSignal } from './analysis';
 import type { FreezeHold } from './freeze-hold';
+import type { Notifier } from './notify';
 import { type ApprovalPolicy, policyRefusal } from './policy-approvals';
 import { recordAction } from './metrics';
 import type { ReleaseHold } from './release-hold';
@@ -62,6 +63,8 @@ export class Rollout {
   approvalPolicy?: ApprovalPolicy;
   /** The policy's approvals are still ahead: nothing may skip them. */
   policyGatesPending = false;
+  /** Tells the policy's notification sinks about the run's events; absent when it has none (see notify.ts). */
+  notifier?: Notifier;
   private paused = false;
   private retryRollbackNow = false;
   private promoteRequested = false;
@@ -247,6 +250,7 @@ export class Rollout {
     const answered = await condition(() => this.answer !== undefined || (skippable && this.fullPromotion), ms, {
       summary: `approval ${name}`,
     });
+    const passed = this.status.gate;
     this.closeGate();
     if (!answered) {
       this.record('timeout', { by: 'glidepath', reason: `no answer within ${approval.timeout}; ${approval.onTimeout}` }, name);
@@ -254,6 +258,7 @@ export class Rollout {
       throw ApplicationFailure.nonRetryable(`approval "${name}" timed out after ${approval.timeout}`, 'ApprovalTimedOut');
     }
     const answer = this.answer as Rollout['answer']; // set by the approve/reject handlers while we waited
+    if (answer) this.notifier?.gateAnswered(name, answer.approved, answer.record, passed?.approvedBy);
     if (answer && !answer.approved) {
       const { by, reason } = answer.record;
       throw ApplicationFailure.nonRetryable(`rejected at "${name}" by ${by}${reason ? `: ${reason}` : ''}`, 'Rejected');
@@ -264,6 +269,7 @@ export class Rollout {
     await this.holdWhilePaused();
     this.status.gate = gate;
     this.setPhase(phase, message);
+    this.notifier?.gateWaiting(gate);
   }
 
   private closeGate(): void {
