@@ -7,6 +7,7 @@ import { PlanError, validatePlanSchema } from '../plan/load';
 import type { TargetType } from '../plan/targets';
 import { checkRelease } from './check-release';
 import { classifyErrors } from './errors';
+import { type NotificationActivities, type NotificationDependencies, createNotificationActivities } from './notify';
 import { type PolicyActivities, createPolicyActivities } from './policy';
 import { withHeartbeat } from './poll';
 import type { AnalysisInput, AnalysisResult, DeploymentActivities, Platform } from './types';
@@ -19,9 +20,16 @@ export interface ActivityDependencies {
   analyze?: (input: AnalysisInput) => Promise<AnalysisResult>;
   /** The policy file the worker enforces (GLIDEPATH_POLICY_FILE); none: no rules, emergency freezes only. */
   policyFile?: string;
+  /** Where the notification sinks' URLs and keys are read, and the Web UI links of their messages. */
+  notifications?: NotificationDependencies;
 }
 
-export function createActivities({ platforms, analyze, policyFile }: ActivityDependencies): DeploymentActivities & PolicyActivities {
+export function createActivities({
+  platforms,
+  analyze,
+  policyFile,
+  notifications,
+}: ActivityDependencies): DeploymentActivities & PolicyActivities & NotificationActivities {
   const on = (target: { type: TargetType }): Platform => {
     const platform = platforms[target.type];
     if (!platform) {
@@ -66,6 +74,7 @@ export function createActivities({ platforms, analyze, policyFile }: ActivityDep
     rollBack: retriedByPolicy(activities.rollBack),
     runMigration: retriedByPolicy(activities.runMigration),
     ...createPolicyActivities(policyFile),
+    ...createNotificationActivities(notifications),
   };
 }
 

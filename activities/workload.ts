@@ -53,21 +53,21 @@ export function releaseCalls<T extends Target, D, R extends TrafficRouter>(
   narrow: (target: Target) => T,
   workload: Workload<T, D, R>,
 ): ReleaseCalls {
-  const alreadyLive = (c: Candidate) => c.unchanged ?? workload.recordedUnchanged?.(c) ?? false;
+  const alreadyLive = (candidate: Candidate) => candidate.unchanged ?? workload.recordedUnchanged?.(candidate) ?? false;
   const on =
     (step: Step<T, D, R> | undefined) =>
     async ({ target, metadata, candidate }: CandidateInput): Promise<void> => {
-      const t = narrow(target);
+      const narrowed = narrow(target);
       if (!step || alreadyLive(candidate)) return;
       const data = workload.decode(candidate.data);
-      await step({ target: t, metadata, candidate, data, router: workload.router(t, data, candidate) });
+      await step({ target: narrowed, metadata, candidate, data, router: workload.router(narrowed, data, candidate) });
     };
-  const promote: Step<T, D, R> = workload.promote ?? ((r) => r.router.setWeight(100));
+  const promote: Step<T, D, R> = workload.promote ?? ((release) => release.router.setWeight(100));
   return {
     deployCandidate: (input) => workload.deploy(narrow(input.target), input),
     waitCandidateReady: on(workload.waitReady),
     previewCandidate: on(workload.preview),
-    setTrafficWeight: ({ weight, ...input }) => on((r) => r.router.setWeight(weight))(input),
+    setTrafficWeight: ({ weight, ...input }) => on((release) => release.router.setWeight(weight))(input),
     promoteCandidate: on(promote),
     rollBack: ({ target, metadata, candidate }) =>
       candidate ? on(workload.rollBack)({ target, metadata, candidate }) : workload.rollBackUnknown(narrow(target), metadata),

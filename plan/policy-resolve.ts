@@ -5,7 +5,8 @@
  */
 import type { LoadedPolicy } from './policy-load';
 import { freezeCovers, globMatches } from './policy-glob';
-import type { AppliedPolicy, EmergencyFreeze, Guardrails, PolicyBlock, SignerKey } from './policy-types';
+import { NOTIFICATION_EVENTS } from './notifications';
+import type { AppliedPolicy, EmergencyFreeze, Guardrails, PolicyBlock, PolicyMatch, SignerKey } from './policy-types';
 import { describeWindow, windowState } from './policy-window';
 import type { Plan } from './schema';
 import { parseSshPublicKey } from './ssh-public-key';
@@ -23,12 +24,11 @@ export function applicablePolicy(
   nowMs: number,
   emergency: EmergencyFreeze[] = [],
 ): AppliedPolicy {
-  const rules = (loaded?.policy.rules ?? []).filter(
-    (r) =>
-      globMatches(r.match.service, subject.service) &&
-      globMatches(r.match.environment, subject.environment) &&
-      (r.match.system === undefined || globMatches(r.match.system, subject.system)),
-  );
+  const matches = (match: PolicyMatch) =>
+    globMatches(match.service, subject.service) &&
+    globMatches(match.environment, subject.environment) &&
+    (match.system === undefined || globMatches(match.system, subject.system));
+  const rules = (loaded?.policy.rules ?? []).filter((r) => matches(r.match));
   const groups = loaded?.policy.groups ?? {};
   const applied: AppliedPolicy = {
     version: loaded?.version ?? 'none',
@@ -52,6 +52,9 @@ export function applicablePolicy(
     freezes: rules.flatMap((r) => r.freezes.map((f) => ({ rule: r.name, ...f }))),
     guardrails: rules.flatMap((r) => (r.guardrails ? [{ rule: r.name, ...r.guardrails }] : [])),
     emergency: emergency.filter((f) => freezeCovers(f, subject.service, subject.environment)),
+    notifications: (loaded?.policy.notifications ?? [])
+      .filter((n) => matches(n.match))
+      .map(({ match: _, events, ...sink }) => ({ ...sink, events: events ?? [...NOTIFICATION_EVENTS] })),
   };
   const windowRule = rules.find((r) => r.window);
   if (windowRule?.window) applied.window = { rule: windowRule.name, ...windowRule.window };

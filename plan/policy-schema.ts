@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DurationRanges } from './duration-schema';
 import { MAX_NAME_LENGTH } from './limits';
+import { NotificationSinkSchema } from './notification-schema';
 import { readableText } from './readable-text-schema';
 import { parseSshPublicKey } from './ssh-public-key';
 
@@ -84,6 +85,7 @@ export const PolicySchema = z
     rules: z.array(PolicyRuleSchema).default([]),
     /** Public keys that sign approvals, per person: lines of their `~/.ssh/id_ed25519.pub`. */
     signers: z.record(readableText('a signer', MAX_NAME_LENGTH).min(1), z.array(SignerKey).min(1)).default({}),
+    notifications: z.array(NotificationSinkSchema).default([]),
   })
   .superRefine((policy, ctx) => {
     checkSigners(policy, ctx);
@@ -106,6 +108,12 @@ export const PolicySchema = z
             message: `rule "${rule.name}" requires signed approvals, but ${keyless.join(', ')} ha${keyless.length === 1 ? 's' : 've'} no key in signers; add their ssh-ed25519 public keys (a line of ~/.ssh/id_ed25519.pub) under signers`,
           });
       }
+    });
+    const sinks = new Set<string>();
+    policy.notifications.forEach((sink, i) => {
+      if (sinks.has(sink.name))
+        ctx.addIssue({ code: 'custom', path: ['notifications', i, 'name'], message: `notification sink "${sink.name}" is defined twice` });
+      sinks.add(sink.name);
     });
   });
 

@@ -2,6 +2,7 @@
  * The policies that apply to one run, as the `loadPolicy` activity hands them to the workflow: plain data,
  * recorded in the run's history with the policy version. Pure types: imported by workflow code.
  */
+import type { NotificationSink } from './notifications';
 
 /** Which runs a rule applies to: globs (`*` any text) on service, environment and system; a missing one matches all. */
 export interface PolicyMatch {
@@ -91,6 +92,8 @@ export interface AppliedPolicy {
   emergency: EmergencyFreeze[];
   /** Set when a rule refuses the run outright. */
   blocked?: PolicyBlock;
+  /** The webhook sinks whose `match` covers this run (absent in histories of runs started before notifications). */
+  notifications?: NotificationSink[];
 }
 
 /** The answer of the `deployWindow` activity. */

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { Duration } from './duration-schema';
 import { checkReleaseRules } from './release-rules';
-import { API_VERSION, ApprovalSchema, MigrationSchema, StrategySchema } from './schema';
+import { API_VERSION, ApprovalSchema, CommitSchema, MigrationSchema, StrategySchema } from './schema';
 import { TargetSchema } from './targets';
 
 export const RELEASE_KIND = 'Release';
@@ -24,9 +24,7 @@ export const ReleaseMetadataSchema = z.strictObject({
   version: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, 'version must be a version or build id such as "v1.4.2" or "2026.11.23-1"'),
-  commit: z
-    .strictObject({ sha: z.string().regex(/^[0-9a-f]{7,40}$/, 'commit.sha is a git hash, 7 to 40 hex digits'), url: z.url().optional() })
-    .optional(),
+  commit: CommitSchema.optional(),
   requestedBy: z.string().min(1).optional(),
 });
 

@@ -58,6 +58,7 @@ export function planStages(release: Release, planOf: (target: TargetDocument) =>
         environment: entry.environment ?? environment,
         release: release.metadata.version,
         ...(release.metadata.requestedBy ? { requestedBy: release.metadata.requestedBy } : {}),
+        ...(release.metadata.commit ? { commit: release.metadata.commit } : {}),
       };
       const doc = { apiVersion: API_VERSION, metadata, target: overrideTarget(component.target, entry.target), strategy };
       const plan = planOf({ doc, stageIndex: i, targetIndex: j, entry });

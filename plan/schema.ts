@@ -21,6 +21,12 @@ const dnsLabel = (what: string) =>
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, `${what} must be lowercase letters, digits and '-', e.g. "payments"`)
     .max(63);
 
+/** The commit a version was built from; notifications link to `url`. */
+export const CommitSchema = z.strictObject({
+  sha: z.string().regex(/^[0-9a-f]{7,40}$/, 'commit.sha is a git hash, 7 to 40 hex digits'),
+  url: z.url().optional(),
+});
+
 export const MetadataSchema = z.strictObject({
   service: dnsLabel('service'),
   environment: dnsLabel('environment'),
@@ -29,6 +35,8 @@ export const MetadataSchema = z.strictObject({
     .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, 'release must be a version or build id such as "v1.4.2" or "2026.11.23-1"'),
   /** Who started it (default: the CLI user); shown in status lines and the UI. */
   requestedBy: readableText('requestedBy', MAX_NAME_LENGTH).min(1).optional(),
+  /** The commit the release was built from (a release passes its own to every target). */
+  commit: CommitSchema.optional(),
 });
 
 const Weight = z

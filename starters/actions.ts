@@ -23,6 +23,7 @@ import {
   frozenText,
   gateText,
   measurementText,
+  notificationsText,
   outcomeText,
   phaseText,
   policyText,
@@ -151,6 +152,7 @@ export function formatStatus(s: DeploymentStatus, full = false): string {
   if (s.stuck) lines.push(`STUCK:    ${stuckText(s.stuck)}`, `to do:    ${s.stuck.remedy}`);
   if (s.outcome) lines.push(`outcome:  ${outcomeText(s.outcome)}`);
   for (const w of s.warnings ?? []) lines.push(`warning:  ${w}`);
+  if (s.notifications?.failed) lines.push(`warning:  ${notificationsText(s.notifications)}`);
   const actions = full ? s.actions : s.actions.slice(-5);
   if (actions.length) lines.push('actions:', ...actions.map((a) => `  ${a.at}  ${actionText(a)}`));
   const measurements = full ? s.measurements : s.measurements.slice(-5);

@@ -4,6 +4,7 @@
  * command exits 4, "blocked by policy".
  */
 import type { Client } from '@temporalio/client';
+import { NOTIFICATION_EVENTS } from '../plan/notifications';
 import { configuredPolicy } from '../plan/policy-load';
 import { type PolicySubject, applicablePolicy } from '../plan/policy-resolve';
 import type { AppliedPolicy, EmergencyFreeze } from '../plan/policy-types';
@@ -43,8 +44,12 @@ export function checkPolicy(runs: Array<{ plan: Plan; system?: string }>, emerge
 
 function policyNotes(ref: string, applied: AppliedPolicy): string[] {
   const notes: string[] = [];
-  if (applied.rules.length === 0) return [`policy ${applied.version}: no rule applies to ${ref}`];
-  notes.push(`policy ${applied.version}: ${ref} under rules ${applied.rules.join(', ')}`);
+  const sinks = (applied.notifications ?? []).map(
+    (n) => `${n.name} (${n.type}${n.events.length < NOTIFICATION_EVENTS.length ? `: ${n.events.join(', ')}` : ''})`,
+  );
+  const notified = sinks.length ? [`  notifies ${sinks.join(', ')}`] : [];
+  if (applied.rules.length === 0) return [`policy ${applied.version}: no rule applies to ${ref}`, ...notified];
+  notes.push(`policy ${applied.version}: ${ref} under rules ${applied.rules.join(', ')}`, ...notified);
   for (const a of applied.approvals)
     notes.push(
       `  before traffic moves: ${a.count} approval${a.count === 1 ? '' : 's'} from ${a.groups.join(', ')}${a.fourEyes ? ' (not the requester)' : ''} (rule ${a.rule})`,

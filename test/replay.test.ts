@@ -14,6 +14,9 @@
  * split right after the plan check's local-activity marker, the shape a slow first task wrote in CI. On replay
  * a local activity resolves before the next task's patch markers are in view, so a `patched()` asked right after
  * it answered "absent" for a run that had the marker; runs now ask before the check (workflows/policy-run.ts).
+ *
+ * canary-notifications-* are runs whose policy has notification sinks (test/policy/notifications.test.ts): the
+ * `notifications` patch and a `notify` activity per event and sink.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -51,6 +54,8 @@ it('has recorded histories for each strategy and ending', () => {
       'canary-policy-signed-approvals-promoted',
       'release-paused-resumed-promoted',
       'canary-paused-by-release-promoted',
+      'canary-notifications-promoted',
+      'canary-notifications-rejected',
     ]),
   );
 });

@@ -5,6 +5,7 @@
  */
 import type { ActivityDependencies } from '../activities';
 import type { AnalysisInput, AnalysisResult, Platform } from '../activities/types';
+import { webUiLink } from '../connection/temporal';
 
 const PLATFORM_METHODS = [
   'deployCandidate',
@@ -56,5 +57,6 @@ export function dependenciesFromEnvironment(): ActivityDependencies {
       return analyze(input);
     },
     policyFile: process.env.GLIDEPATH_POLICY_FILE || undefined,
+    notifications: { env: process.env, webUiLink },
   };
 }

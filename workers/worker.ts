@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities';
+import { missingSinkSettings } from '../activities/notify';
 import { encryptionSummary, glidepathDataConverter } from '../encryption/data-converter';
 import { TASK_QUEUE, temporalConfig } from '../connection/temporal';
 import { configuredPolicy } from '../plan/policy-load';
@@ -74,6 +75,9 @@ export async function runWorker(): Promise<void> {
     Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } });
   }
   const policy = configuredPolicy(); // a broken policy file stops the worker here, naming the field
+  const missing = missingSinkSettings(policy?.policy.notifications ?? [], process.env);
+  // Not fatal: runs go on, and each delivery to these sinks fails (and shows in the run's status).
+  if (missing.length) console.error(`glidepath worker: notification sinks name variables this worker lacks: ${missing.join(', ')}`);
   const { connectionOptions, namespace } = temporalConfig();
   const connection = await connectWhenReachable(connectionOptions);
   try {

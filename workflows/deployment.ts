@@ -26,6 +26,7 @@ import { describeFailure } from './failures';
 import { FreezeHold } from './freeze-hold';
 import { recordAbortLatency, recordOutcome, recordPausedRun, recordPromotion, recordRollback, recordRollbackStuck } from './metrics';
 import { runMigration } from './migration';
+import { NOTIFICATIONS, Notifier } from './notify';
 import { assertPlanShape, validatedPlan } from './plan-input';
 import { POLICIES_FROM_START, loadRunPolicy, passPolicyGates } from './policy-run';
 import type { ReleaseLink } from './release-messages';
@@ -67,6 +68,13 @@ export async function deploymentWorkflow(input: Plan, release?: ReleaseLink): Pr
   // A policy rule that refuses the run fails it here, before anything changed.
   const underPolicy = policiesFromStart || patched('policies');
   const policy = underPolicy ? await loadRunPolicy(plan, rollout, release) : undefined;
+  // Asked after the policy's (normal) activity and only for runs it gives sinks: other runs get no marker.
+  if (policy?.notifications?.length && patched(NOTIFICATIONS)) {
+    rollout.notifier = new Notifier(policy.notifications, rollout, release?.releaseId.split('@')[0]);
+    const { strategy, target } = rollout.status;
+    const by = plan.metadata.requestedBy ? `, requested by ${plan.metadata.requestedBy}` : '';
+    rollout.notifier.send('started', `started: ${strategy} on ${target}${by}`);
+  }
   const undo = new Compensations();
 
   try {
@@ -97,6 +105,10 @@ export async function deploymentWorkflow(input: Plan, release?: ReleaseLink): Pr
     const promotedBy = rollout.promotedBy ?? (release ? release.promotedBy : 'automatic');
     if (promotedByInMemo && promotedBy) upsertMemo({ promotedBy });
     rollout.setPhase('Promoted', `${plan.metadata.release} is live on ${rollout.status.target}`);
+    if (rollout.notifier) {
+      rollout.notifier.send('promoted', `promoted: ${plan.metadata.release} is live on ${rollout.status.target}`, { outcome: 'promoted' });
+      await rollout.notifier.settle();
+    }
     await condition(allHandlersFinished);
     return { outcome: 'promoted' as const, status: rollout.status };
   });
@@ -113,6 +125,9 @@ async function rollBack(plan: Plan, rollout: Rollout, undo: Compensations, err: 
         ? 'workflow cancelled'
         : describeFailure(err);
   if (cancelled) rollout.record('cancel', { by: 'temporal', reason: 'cancel requested' });
+  const failure = rollout.failure ?? err;
+  if (!rollout.abortedBy && !cancelled && failure instanceof ApplicationFailure && failure.type === 'AnalysisFailed')
+    rollout.notifier?.send('analysis-failed', `${failure.message}; rolling back`, { reason: failure.message });
   await CancellationScope.nonCancellable(async () => {
     const rollbackStarted = Date.now();
     rollout.setPhase('RollingBack', `rolling back: ${reason}`);
@@ -132,6 +147,10 @@ async function rollBack(plan: Plan, rollout: Rollout, undo: Compensations, err: 
     if (rollout.abortedBy) recordAbortLatency(plan, Date.now() - Date.parse(rollout.abortedBy.at));
     recordOutcome(plan, result, Date.now() - workflowInfo().startTime.getTime());
     if (rollout.pausedOnce) recordPausedRun(plan, result);
+    if (rollout.notifier) {
+      rollout.notifier.send('rolled-back', `${cancelled ? 'cancelled and ' : ''}rolled back: ${reason}`, { reason, outcome: result });
+      await rollout.notifier.settle(); // before the memo below, so a cancelled run's final status counts every delivery
+    }
     // A run closed as Canceled carries no result: its final status goes in the memo, readable without a worker.
     if (cancelled && patched('cancelled-status-in-memo')) upsertMemo({ status: rollout.status });
     await condition(allHandlersFinished);

@@ -15,6 +15,8 @@ export class FreezeHold {
   private emergency: EmergencyFreeze[] = [];
   /** From the run's policy (set once it is read). */
   scheduled: ScheduledFreeze[] = [];
+  /** The freeze the sinks were told about in the current hold. */
+  private notified?: string;
 
   constructor(private readonly rollout: Rollout) {}
 
@@ -57,6 +59,7 @@ export class FreezeHold {
     }
     rollout.update({ frozen: undefined });
     rollout.setPhase(previous.phase, previous.message);
+    this.notified = undefined;
   }
 
   private async waitWhileFrozen(): Promise<void> {
@@ -71,16 +74,33 @@ export class FreezeHold {
           'Frozen',
           `held by the freeze of ${scope}: ${emergency.reason}; traffic stays at ${rollout.status.weight}% until \`glidepath unfreeze --env ${emergency.environment}${emergency.service ? ` --service ${emergency.service}` : ''}\``,
         );
+        this.notify(
+          `${scope} ${emergency.at}`,
+          `frozen at ${rollout.status.weight}% traffic by ${emergency.by} (${scope}): ${emergency.reason}`,
+          { by: emergency.by, reason: emergency.reason },
+        );
         await condition(() => this.emergencyFreeze !== emergency);
       } else if (scheduled) {
         rollout.update({
           frozen: { scope: `policy rule ${scheduled.rule}`, by: 'policy', reason: scheduled.reason, since: scheduled.from },
         });
         rollout.setPhase('Frozen', `held by the scheduled freeze of rule ${scheduled.rule} until ${scheduled.to}: ${scheduled.reason}`);
+        this.notify(
+          `${scheduled.rule} ${scheduled.from}`,
+          `frozen at ${rollout.status.weight}% traffic until ${scheduled.to} by policy rule ${scheduled.rule}: ${scheduled.reason}`,
+          { by: 'policy', reason: scheduled.reason },
+        );
         await condition(() => this.emergencyFreeze !== undefined, Date.parse(scheduled.to) - Date.now(), {
           summary: `frozen until ${scheduled.to}`,
         });
       } else break;
     }
+  }
+
+  /** One `frozen` notification per freeze that holds the run (a newer broadcast of the same freeze is not news). */
+  private notify(freeze: string, text: string, details: { by: string; reason: string }): void {
+    if (freeze === this.notified) return;
+    this.notified = freeze;
+    this.rollout.notifier?.send('frozen', text, details);
   }
 }

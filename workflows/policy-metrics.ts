@@ -4,6 +4,7 @@
  *                                            approval at a gate (at="approval": four-eyes, a non-member, twice)
  *   glidepath_policy_held_duration{reason}   time a run was held by a freeze or waited for its deploy window (ms),
  *                                            recorded when the hold ends, by the freeze lifting or by an abort
+ *   glidepath_notifications_failed_total{sink,event}  notifications not delivered (after their retries, or at the run's end)
  * Every series carries service and environment.
  */
 import { metricMeter } from '@temporalio/workflow';
@@ -19,4 +20,14 @@ export function recordPolicyHold(plan: Plan, reason: 'freeze' | 'window', durati
   meter(plan)
     .createHistogram('glidepath_policy_held_duration', 'int', 'ms', 'Time a run was held by a freeze or waited for its deploy window')
     .record(durationMs, { reason });
+}
+
+export function recordNotificationFailed(plan: Plan, sink: string, event: string): void {
+  meter(plan)
+    .createCounter(
+      'glidepath_notifications_failed_total',
+      '1',
+      'Notifications not delivered to a policy sink, after retries or by the end of the run',
+    )
+    .add(1, { sink, event });
 }

@@ -87,6 +87,7 @@ async function waitForWindow(plan: Plan, window: DeployWindow, rollout: Rollout)
       waited = true;
       await rollout.holdWhilePaused();
       rollout.setPhase('AwaitingWindow', `waiting for the deploy window, opens ${state.opensLabel}`);
+      if (asked === 0) rollout.notifier?.send('held', `waiting for the deploy window of rule ${window.rule}; it opens ${state.opensLabel}`);
       await condition(() => false, Math.max(1, Date.parse(state.opensAt) - Date.now()), {
         summary: `deploy window opens ${state.opensLabel}`,
       });

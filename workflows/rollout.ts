@@ -31,6 +31,7 @@ import {
 import { measurementsSignal } from './analysis';
 import { ApprovalSignatures } from './approval-signatures';
 import type { FreezeHold } from './freeze-hold';
+import type { Notifier } from './notify';
 import { type ApprovalPolicy, policyRefusal } from './policy-approvals';
 import { recordAction } from './metrics';
 import { recordPolicyRefusal } from './policy-metrics';
@@ -69,6 +70,8 @@ export class Rollout {
   readonly signatures = new ApprovalSignatures();
   /** The last person who let the rollout go on: who approved its last gate or promoted it (`where` shows it). */
   promotedBy?: string;
+  /** Tells the policy's notification sinks about the run's events; absent when it has none (see notify.ts). */
+  notifier?: Notifier;
   private paused = false;
   private retryRollbackNow = false;
   private promoteRequested = false;
@@ -244,6 +247,7 @@ export class Rollout {
     const answered = await condition(() => this.answer !== undefined || (skippable && this.fullPromotion), ms, {
       summary: `approval ${name}`,
     });
+    const passed = this.status.gate;
     this.closeGate();
     if (!answered) {
       this.record('timeout', { by: 'glidepath', reason: `no answer within ${approval.timeout}; ${approval.onTimeout}` }, name);
@@ -254,6 +258,7 @@ export class Rollout {
       throw ApplicationFailure.nonRetryable(`approval "${name}" timed out after ${approval.timeout}`, 'ApprovalTimedOut');
     }
     const answer = this.answer as Rollout['answer']; // set by the approve/reject handlers while we waited
+    if (answer) this.notifier?.gateAnswered(name, answer.approved, answer.record, passed?.approvedBy);
     this.lastGate = 'manual'; // approved, or skipped by a person's `promote --full`
     if (answer && !answer.approved) {
       const { by, reason } = answer.record;
@@ -265,6 +270,7 @@ export class Rollout {
     await this.holdWhilePaused();
     this.status.gate = gate;
     this.setPhase(phase, message);
+    this.notifier?.gateWaiting(gate);
   }
 
   private closeGate(): void {

@@ -37,6 +37,10 @@ export const committedText = (s: DeploymentStatus) =>
 export const stuckText = (stuck: NonNullable<DeploymentStatus['stuck']>) =>
   `rollback step "${stuck.step}" failing since ${stuck.since}: ${stuck.reason}`;
 
+/** `2 of 5 notifications failed to deliver; last: started → ops: HTTP 500` */
+export const notificationsText = (n: NonNullable<DeploymentStatus['notifications']>) =>
+  `${n.failed} of ${n.delivered + n.failed} notifications failed to deliver${n.lastError ? `; last: ${n.lastError}` : ''}`;
+
 export const outcomeText = (outcome: NonNullable<DeploymentStatus['outcome']>) => `${outcome.result}: ${outcome.reason}`;
 
 /** `approve (go) by alice: canary healthy [note]`, `[signed SHA256:…]` for a signed answer. */

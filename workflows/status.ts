@@ -13,6 +13,7 @@ import {
   gateCommand,
   gateText,
   measuredValue,
+  notificationsText,
   outcomeText,
   phaseText,
   stepText,
@@ -103,6 +104,8 @@ export interface DeploymentStatus {
   frozen?: { scope: string; by: string; reason: string; since: string };
   /** Things a person should finish by hand that do not change the outcome (e.g. a cleanup after promotion). */
   warnings?: string[];
+  /** Deliveries to the policy's notification sinks (workflows/notify.ts); a failed one never changes the outcome. */
+  notifications?: { delivered: number; failed: number; lastError?: string };
 }
 
 export function initialStatus(plan: Plan, startedAt: Date): DeploymentStatus {
@@ -151,6 +154,7 @@ export function renderDetails(s: DeploymentStatus, workflowId: string): string {
   if (s.stuck) lines.push(`**Rollback stuck:** ${stuckText(s.stuck)}`, `**To do:** ${s.stuck.remedy}`);
   if (s.outcome) lines.push(`**Outcome:** ${outcomeText(s.outcome)}`);
   for (const w of s.warnings ?? []) lines.push(`**Warning:** ${w}`);
+  if (s.notifications?.failed) lines.push(`**Warning:** ${notificationsText(s.notifications)}`);
   const measured = s.measurements.slice(-5);
   if (measured.length) {
     lines.push('', '| measured | analysis / metric | value | outcome |', '|---|---|---|---|');

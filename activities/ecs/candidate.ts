@@ -12,13 +12,13 @@ export interface PairData {
 }
 
 export function decodePairData(data: CandidateData): PairData {
-  const f = candidateFields(data, 'ECS service pair');
+  const fields = candidateFields(data, 'ECS service pair');
   return {
-    cluster: f.text('cluster'),
-    stableService: f.text('stableService'),
-    candidateService: f.text('candidateService'),
-    stableTargetGroupArn: f.text('stableTargetGroupArn'),
-    candidateTargetGroupArn: f.text('candidateTargetGroupArn'),
+    cluster: fields.text('cluster'),
+    stableService: fields.text('stableService'),
+    candidateService: fields.text('candidateService'),
+    stableTargetGroupArn: fields.text('stableTargetGroupArn'),
+    candidateTargetGroupArn: fields.text('candidateTargetGroupArn'),
   };
 }
 
@@ -32,12 +32,12 @@ export interface RollingData {
 }
 
 export function decodeRollingData(data: CandidateData): RollingData {
-  const f = candidateFields(data, 'ECS rolling update');
+  const fields = candidateFields(data, 'ECS rolling update');
   return {
-    mode: f.oneOf('mode', ['rolling']),
-    cluster: f.text('cluster'),
-    service: f.text('service'),
-    taskDefinitionArn: f.text('taskDefinitionArn'),
-    previousTaskDefinitionArn: f.text('previousTaskDefinitionArn'),
+    mode: fields.oneOf('mode', ['rolling']),
+    cluster: fields.text('cluster'),
+    service: fields.text('service'),
+    taskDefinitionArn: fields.text('taskDefinitionArn'),
+    previousTaskDefinitionArn: fields.text('previousTaskDefinitionArn'),
   };
 }

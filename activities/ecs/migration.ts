@@ -27,12 +27,12 @@ export async function runEcsMigration(
   ecs: ECSClient,
   task: EcsMigration,
   key: string,
-  m: Metadata,
+  metadata: Metadata,
   intervalMs?: number,
 ): Promise<MigrationResult> {
   const hash = sha256Hex(key);
   const startedBy = `glidepath-${hash.slice(0, 26)}`; // ECS allows 36 characters
-  const doneTag = migrationDoneTag(m);
+  const doneTag = migrationDoneTag(metadata);
   const { taskDefinition, tags } = await describeTaskDefinition(ecs, task.taskDefinition);
   if (tagValue(tags, doneTag) === hash.slice(0, 32)) return { ran: false, output: 'already applied' };
 
@@ -142,4 +142,4 @@ async function waitStopped(ecs: ECSClient, task: EcsMigration, started: Task, in
   }
 }
 
-const taskId = (t: Task) => t.taskArn?.split('/').pop() ?? '?';
+const taskId = (task: Task) => task.taskArn?.split('/').pop() ?? '?';

@@ -19,9 +19,9 @@ import { rollingDone, waitFor } from './readiness';
 import { describeService } from './services';
 import { TAG_PREVIOUS, TAG_RELEASE, describeTaskDefinition, registerDerived, shortTaskDefinition, tagValue } from './task-definitions';
 
-async function liveService(ecs: ECSClient, t: EcsTarget) {
-  const service = await describeService(ecs, t.cluster, t.service);
-  if (!service) throw ApplicationFailure.nonRetryable(`service ${t.service} not found in cluster ${t.cluster}`, 'NotFound');
+async function liveService(ecs: ECSClient, target: EcsTarget) {
+  const service = await describeService(ecs, target.cluster, target.service);
+  if (!service) throw ApplicationFailure.nonRetryable(`service ${target.service} not found in cluster ${target.cluster}`, 'NotFound');
   return service;
 }
 
@@ -41,8 +41,8 @@ const allOrNothing: TrafficRouter = {
 };
 
 /** Back to the previous revision, if the service still runs this release's one (ECS may have rolled back itself). */
-async function rollBackTo(ecs: ECSClient, t: EcsTarget, metadata: Metadata, candidate?: RollingData): Promise<void> {
-  const service = await describeService(ecs, t.cluster, t.service);
+async function rollBackTo(ecs: ECSClient, target: EcsTarget, metadata: Metadata, candidate?: RollingData): Promise<void> {
+  const service = await describeService(ecs, target.cluster, target.service);
   if (!service) return;
   const current = service.taskDefinition!;
   let previous = candidate?.previousTaskDefinitionArn;
@@ -54,24 +54,24 @@ async function rollBackTo(ecs: ECSClient, t: EcsTarget, metadata: Metadata, cand
     return; // already back (circuit breaker or an earlier attempt), or someone deployed since: leave it
   }
   if (!previous || previous === current) return;
-  await ecs.send(new UpdateServiceCommand({ cluster: t.cluster, service: t.service, taskDefinition: previous }));
+  await ecs.send(new UpdateServiceCommand({ cluster: target.cluster, service: target.service, taskDefinition: previous }));
 }
 
 export function rollingUpdate(clients: EcsClients, intervalMs: number): Workload<EcsTarget, RollingData> {
-  const ecsOf = (t: EcsTarget) => clients(t.region).ecs;
+  const ecsOf = (target: EcsTarget) => clients(target.region).ecs;
   return {
     decode: decodeRollingData,
     router: () => allOrNothing,
 
-    async deploy(t, { metadata, strategy }) {
+    async deploy(target, { metadata, strategy }) {
       if (strategy === 'blueGreen') {
         throw ApplicationFailure.nonRetryable(
           'blue-green needs two services to switch between; use deployment: servicePair, or a canary strategy without setWeight for a rolling update',
           'InvalidPlan',
         );
       }
-      const ecs = ecsOf(t);
-      const service = await liveService(ecs, t);
+      const ecs = ecsOf(target);
+      const service = await liveService(ecs, target);
       const current = service.taskDefinition!;
       const { tags } = await describeTaskDefinition(ecs, current);
       let previous = current;
@@ -80,33 +80,41 @@ export function rollingUpdate(clients: EcsClients, intervalMs: number): Workload
         // An earlier attempt already started this update.
         previous = tagValue(tags, TAG_PREVIOUS) ?? current;
       } else {
-        next = await registerDerived(ecs, current, t.taskDefinition, { [TAG_RELEASE]: releaseMarker(metadata), [TAG_PREVIOUS]: current });
+        next = await registerDerived(ecs, current, target.taskDefinition, {
+          [TAG_RELEASE]: releaseMarker(metadata),
+          [TAG_PREVIOUS]: current,
+        });
         await ecs.send(
-          new UpdateServiceCommand({ cluster: t.cluster, service: t.service, taskDefinition: next, desiredCount: t.desiredCount }),
+          new UpdateServiceCommand({
+            cluster: target.cluster,
+            service: target.service,
+            taskDefinition: next,
+            desiredCount: target.desiredCount,
+          }),
         );
       }
       const data: RollingData = {
         mode: 'rolling',
-        cluster: t.cluster,
-        service: t.service,
+        cluster: target.cluster,
+        service: target.service,
         taskDefinitionArn: next,
         previousTaskDefinitionArn: previous,
       };
       return { stableVersion: shortTaskDefinition(previous), candidateVersion: shortTaskDefinition(next), data: { ...data } };
     },
 
-    async waitReady({ target: t, candidate, data }) {
+    async waitReady({ target, candidate, data }) {
       await waitFor(
-        `rolling update of ${t.service} to ${candidate.candidateVersion}`,
-        async () => rollingDone(await liveService(ecsOf(t), t), data.taskDefinitionArn),
-        durationMs(t.readyTimeout),
+        `rolling update of ${target.service} to ${candidate.candidateVersion}`,
+        async () => rollingDone(await liveService(ecsOf(target), target), data.taskDefinitionArn),
+        durationMs(target.readyTimeout),
         intervalMs,
       );
     },
 
     // A completed rolling update is live already: promotion is the router's 100%, which it has.
-    rollBack: ({ target: t, metadata, data }) => rollBackTo(ecsOf(t), t, metadata, data),
-    rollBackUnknown: (t, metadata) => rollBackTo(ecsOf(t), t, metadata),
+    rollBack: ({ target, metadata, data }) => rollBackTo(ecsOf(target), target, metadata, data),
+    rollBackUnknown: (target, metadata) => rollBackTo(ecsOf(target), target, metadata),
     // The previous revision stays as history: nothing to retire.
   };
 }

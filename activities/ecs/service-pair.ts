@@ -20,55 +20,58 @@ import { TAG_RELEASE, registerDerived } from './task-definitions';
 import { type TrafficPoint, type Weights, describePoint, readWeights, setWeights, split } from './traffic';
 
 /** The plan's load balancer settings; a servicePair target always has them (the schema checks). */
-function lbOf(t: EcsTarget) {
-  if (!t.loadBalancer) throw ApplicationFailure.nonRetryable('a servicePair deployment needs loadBalancer', 'InvalidPlan');
-  return t.loadBalancer;
+function lbOf(target: EcsTarget) {
+  if (!target.loadBalancer) throw ApplicationFailure.nonRetryable('a servicePair deployment needs loadBalancer', 'InvalidPlan');
+  return target.loadBalancer;
 }
 
-const production = (t: EcsTarget): TrafficPoint => ({ listenerArn: lbOf(t).listenerArn, ruleArn: lbOf(t).ruleArn });
+const production = (target: EcsTarget): TrafficPoint => ({ listenerArn: lbOf(target).listenerArn, ruleArn: lbOf(target).ruleArn });
 
 /**
  * Which of the two target groups is live: the one the production forward sends most traffic to. A split
  * that favours neither means another rollout is half-way, and nothing can safely be decided.
  */
-function liveAndIdle(t: EcsTarget, weights: Weights): { live: string; idle: string; weight: number } {
-  const { stableTargetGroupArn: a, canaryTargetGroupArn: b } = lbOf(t);
-  const wa = weights[a] ?? 0;
-  const wb = weights[b] ?? 0;
-  if (wa === 0 && wb === 0) {
-    throw ApplicationFailure.nonRetryable(`${describePoint(production(t))} forwards to neither ${a} nor ${b}`, 'InvalidPlan');
-  }
-  if (wa === wb) {
+function liveAndIdle(target: EcsTarget, weights: Weights): { live: string; idle: string; weight: number } {
+  const { stableTargetGroupArn: groupA, canaryTargetGroupArn: groupB } = lbOf(target);
+  const weightA = weights[groupA] ?? 0;
+  const weightB = weights[groupB] ?? 0;
+  if (weightA === 0 && weightB === 0) {
     throw ApplicationFailure.nonRetryable(
-      `${describePoint(production(t))} splits traffic ${Math.round(wa)}/${Math.round(wb)} between the two target groups; ` +
+      `${describePoint(production(target))} forwards to neither ${groupA} nor ${groupB}`,
+      'InvalidPlan',
+    );
+  }
+  if (weightA === weightB) {
+    throw ApplicationFailure.nonRetryable(
+      `${describePoint(production(target))} splits traffic ${Math.round(weightA)}/${Math.round(weightB)} between the two target groups; ` +
         'finish or roll back the rollout in progress first',
       'Conflict',
     );
   }
-  return wa > wb ? { live: a, idle: b, weight: wa } : { live: b, idle: a, weight: wb };
+  return weightA > weightB ? { live: groupA, idle: groupB, weight: weightA } : { live: groupB, idle: groupA, weight: weightB };
 }
 
 export function servicePair(clients: EcsClients, intervalMs: number): Workload<EcsTarget, PairData> {
   /** Blue-green's test listener, when the plan has one: the new version's preview endpoint. */
-  const testRouter = ({ target: t, data }: Release<EcsTarget, PairData>) => {
-    const test = t.loadBalancer?.testListenerArn;
-    return test ? albRouter(clients(t.region).elbv2, { listenerArn: test }, data) : undefined;
+  const testRouter = ({ target, data }: Release<EcsTarget, PairData>) => {
+    const test = target.loadBalancer?.testListenerArn;
+    return test ? albRouter(clients(target.region).elbv2, { listenerArn: test }, data) : undefined;
   };
 
   return {
     decode: decodePairData,
-    router: (t, data) => albRouter(clients(t.region).elbv2, production(t), data),
+    router: (target, data) => albRouter(clients(target.region).elbv2, production(target), data),
     // Before `unchanged` was recorded, a release already live had the same stable and new service.
-    recordedUnchanged: (c) => c.candidateVersion === c.stableVersion,
+    recordedUnchanged: (candidate) => candidate.candidateVersion === candidate.stableVersion,
 
-    async deploy(t, { metadata }) {
-      const { ecs, elbv2 } = clients(t.region);
-      const { live, idle, weight } = liveAndIdle(t, await readWeights(elbv2, production(t)));
-      const services = await activeServices(ecs, t.cluster);
-      const stable = liveService(services, t.service, live, weight);
-      const name = releaseServiceName(t.service, metadata.release);
+    async deploy(target, { metadata }) {
+      const { ecs, elbv2 } = clients(target.region);
+      const { live, idle, weight } = liveAndIdle(target, await readWeights(elbv2, production(target)));
+      const services = await activeServices(ecs, target.cluster);
+      const stable = liveService(services, target.service, live, weight);
+      const name = releaseServiceName(target.service, metadata.release);
       const data: PairData = {
-        cluster: t.cluster,
+        cluster: target.cluster,
         stableService: stable.serviceName!,
         candidateService: name,
         stableTargetGroupArn: live,
@@ -78,18 +81,18 @@ export function servicePair(clients: EcsClients, intervalMs: number): Workload<E
       if (stable.serviceName === name) return { ...candidate, unchanged: true }; // this release is the live one already
       assertIdle(services, idle, name);
 
-      const existing = await describeService(ecs, t.cluster, name);
+      const existing = await describeService(ecs, target.cluster, name);
       if (existing?.status === 'DRAINING') {
         throw ApplicationFailure.retryable(`service ${name} from an earlier attempt at this release is still draining`, 'Draining');
       }
       if (!existing) {
         const tags = { [TAG_RELEASE]: releaseMarker(metadata) };
-        const taskDefinitionArn = await registerDerived(ecs, stable.taskDefinition!, t.taskDefinition, tags);
+        const taskDefinitionArn = await registerDerived(ecs, stable.taskDefinition!, target.taskDefinition, tags);
         await createServiceLike(ecs, stable, {
-          cluster: t.cluster,
+          cluster: target.cluster,
           name,
           taskDefinitionArn,
-          desiredCount: t.desiredCount ?? stable.desiredCount ?? 1,
+          desiredCount: target.desiredCount ?? stable.desiredCount ?? 1,
           fromTg: live,
           toTg: idle,
           tags,
@@ -98,12 +101,12 @@ export function servicePair(clients: EcsClients, intervalMs: number): Workload<E
       return candidate;
     },
 
-    async waitReady({ target: t, data: d }) {
-      const { ecs, elbv2 } = clients(t.region);
+    async waitReady({ target, data }) {
+      const { ecs, elbv2 } = clients(target.region);
       await waitFor(
-        `${d.candidateService} ready`,
-        () => serviceReady(ecs, elbv2, d.cluster, d.candidateService, d.candidateTargetGroupArn),
-        durationMs(t.readyTimeout),
+        `${data.candidateService} ready`,
+        () => serviceReady(ecs, elbv2, data.cluster, data.candidateService, data.candidateTargetGroupArn),
+        durationMs(target.readyTimeout),
         intervalMs,
       );
     },
@@ -119,29 +122,30 @@ export function servicePair(clients: EcsClients, intervalMs: number): Workload<E
     },
 
     /** The deploy call never returned: traffic never moved to this release's service; remove it if it exists. */
-    async rollBackUnknown(t, metadata) {
-      const { ecs, elbv2 } = clients(t.region);
-      const name = releaseServiceName(t.service, metadata.release);
-      const service = await describeService(ecs, t.cluster, name);
+    async rollBackUnknown(target, metadata) {
+      const { ecs, elbv2 } = clients(target.region);
+      const name = releaseServiceName(target.service, metadata.release);
+      const service = await describeService(ecs, target.cluster, name);
       if (service?.status !== 'ACTIVE') return;
-      const weights = await readWeights(elbv2, production(t));
-      const { stableTargetGroupArn: a, canaryTargetGroupArn: b } = lbOf(t);
-      const mine = (service.loadBalancers ?? []).map((lb) => lb.targetGroupArn).find((tg) => tg === a || tg === b);
+      const weights = await readWeights(elbv2, production(target));
+      const { stableTargetGroupArn: groupA, canaryTargetGroupArn: groupB } = lbOf(target);
+      const mine = (service.loadBalancers ?? []).map((lb) => lb.targetGroupArn).find((tg) => tg === groupA || tg === groupB);
       if (mine && (weights[mine] ?? 0) >= 100) return; // it is the live service (this release was promoted before)
-      if (mine && (weights[mine] ?? 0) > 0) await setWeights(elbv2, production(t), split(mine, mine === a ? b : a, 100));
-      await removeService(ecs, t.cluster, name);
+      if (mine && (weights[mine] ?? 0) > 0)
+        await setWeights(elbv2, production(target), split(mine, mine === groupA ? groupB : groupA, 100));
+      await removeService(ecs, target.cluster, name);
     },
 
-    async retirePrevious({ target: t, data: d, router }) {
+    async retirePrevious({ target, data, router }) {
       // Never remove a service that still takes traffic, whoever moved it back.
       const { stable } = await router.verify(100);
       if (stable > 0) {
         throw ApplicationFailure.nonRetryable(
-          `refusing to remove ${d.stableService}: its target group still receives ${Math.round(stable)}% of traffic`,
+          `refusing to remove ${data.stableService}: its target group still receives ${Math.round(stable)}% of traffic`,
           'Conflict',
         );
       }
-      await removeService(clients(t.region).ecs, d.cluster, d.stableService, { drain: true });
+      await removeService(clients(target.region).ecs, data.cluster, data.stableService, { drain: true });
     },
   };
 }

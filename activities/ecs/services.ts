@@ -40,8 +40,8 @@ export async function activeServices(ecs: ECSClient, cluster: string): Promise<S
   return services;
 }
 
-export const onTargetGroup = (s: Service, tg: string) => (s.loadBalancers ?? []).some((lb) => lb.targetGroupArn === tg);
-const isRelease = (s: Service, prefix: string) => s.serviceName === prefix || s.serviceName!.startsWith(`${prefix}-`);
+export const onTargetGroup = (service: Service, tg: string) => (service.loadBalancers ?? []).some((lb) => lb.targetGroupArn === tg);
+const isRelease = (service: Service, prefix: string) => service.serviceName === prefix || service.serviceName!.startsWith(`${prefix}-`);
 
 /**
  * The service behind the live target group: the plan's service itself before its first release, later the
@@ -86,15 +86,17 @@ export interface NewService {
 }
 
 /** Creates the new service with the stable one's settings (network, launch type, deployment configuration). */
-export async function createServiceLike(ecs: ECSClient, stable: Service, s: NewService): Promise<void> {
-  const lb = (stable.loadBalancers ?? []).filter((l) => l.targetGroupArn === s.fromTg).map((l) => ({ ...l, targetGroupArn: s.toTg }));
+export async function createServiceLike(ecs: ECSClient, stable: Service, spec: NewService): Promise<void> {
+  const loadBalancers = (stable.loadBalancers ?? [])
+    .filter((entry) => entry.targetGroupArn === spec.fromTg)
+    .map((entry) => ({ ...entry, targetGroupArn: spec.toTg }));
   await ecs.send(
     new CreateServiceCommand({
-      cluster: s.cluster,
-      serviceName: s.name,
-      taskDefinition: s.taskDefinitionArn,
-      desiredCount: s.desiredCount,
-      loadBalancers: lb,
+      cluster: spec.cluster,
+      serviceName: spec.name,
+      taskDefinition: spec.taskDefinitionArn,
+      desiredCount: spec.desiredCount,
+      loadBalancers,
       launchType: stable.capacityProviderStrategy?.length ? undefined : stable.launchType,
       capacityProviderStrategy: stable.capacityProviderStrategy?.length ? stable.capacityProviderStrategy : undefined,
       platformVersion: stable.platformVersion,
@@ -106,9 +108,9 @@ export async function createServiceLike(ecs: ECSClient, stable: Service, s: NewS
       enableECSManagedTags: stable.enableECSManagedTags,
       propagateTags: stable.propagateTags,
       enableExecuteCommand: stable.enableExecuteCommand,
-      tags: Object.entries(s.tags).map(([key, value]) => ({ key, value })),
+      tags: Object.entries(spec.tags).map(([key, value]) => ({ key, value })),
       // Same token on a retry: ECS returns the service created by the first attempt instead of failing.
-      clientToken: sha256Hex(`${s.cluster}/${s.name}/${s.taskDefinitionArn}`, 36),
+      clientToken: sha256Hex(`${spec.cluster}/${spec.name}/${spec.taskDefinitionArn}`, 36),
     }),
   );
 }

@@ -113,7 +113,7 @@ function applyChange(container: ContainerDefinition, change: ContainerChange): C
 function mergeByName<T extends { name?: string }>(base: T[] | undefined, changes: T[] | undefined): T[] | undefined {
   if (!changes?.length) return base;
   const byName = new Map((base ?? []).map((e) => [e.name, e]));
-  for (const c of changes) byName.set(c.name, c);
+  for (const change of changes) byName.set(change.name, change);
   return [...byName.values()];
 }
 

@@ -79,13 +79,13 @@ function writable(action: Action): Action {
 
 function sameWeights(a: Weights, b: Weights): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].every((k) => Math.round(a[k] ?? 0) === Math.round(b[k] ?? 0));
+  return [...keys].every((key) => Math.round(a[key] ?? 0) === Math.round(b[key] ?? 0));
 }
 
 /** `weight`% to `to`, the rest to `from`. */
 export function split(from: string, to: string, weight: number): Weights {
-  const w = Math.max(0, Math.min(100, Math.round(weight)));
-  return { [from]: 100 - w, [to]: w };
+  const percent = Math.max(0, Math.min(100, Math.round(weight)));
+  return { [from]: 100 - percent, [to]: percent };
 }
 
 export function describePoint(point: TrafficPoint): string {

@@ -8,7 +8,7 @@ import type { CandidateData } from '../types';
 import { type Selector, decodeSelector, encodeSelector } from './services';
 
 /** The stored form of a selector: JSON, or '' when there is none. */
-const storedSelector = (s: Selector) => (Object.keys(s).length ? encodeSelector(s) : '');
+const storedSelector = (selector: Selector) => (Object.keys(selector).length ? encodeSelector(selector) : '');
 
 export interface CanaryData {
   mode: 'canary';
@@ -31,26 +31,26 @@ export interface CanaryData {
 }
 
 export function decodeCanaryData(data: CandidateData): CanaryData {
-  const f = candidateFields(data, 'Kubernetes canary');
+  const fields = candidateFields(data, 'Kubernetes canary');
   return {
-    mode: f.oneOf('mode', ['canary']),
-    traffic: f.oneOf('traffic', ['gatewayRoute', 'replicaRatio']),
-    namespace: f.text('namespace'),
-    stableDeployment: f.text('stableDeployment'),
-    canaryDeployment: f.text('canaryDeployment'),
-    container: f.text('container'),
-    release: f.text('release'),
-    stableRelease: f.optionalText('stableRelease'),
-    stableTrack: f.optionalText('stableTrack'),
-    stableImage: f.optionalText('stableImage'),
-    replicas: f.count('replicas'),
-    stableSelector: decodeSelector(f.optionalText('stableSelector')),
-    canarySelector: decodeSelector(f.optionalText('canarySelector')),
+    mode: fields.oneOf('mode', ['canary']),
+    traffic: fields.oneOf('traffic', ['gatewayRoute', 'replicaRatio']),
+    namespace: fields.text('namespace'),
+    stableDeployment: fields.text('stableDeployment'),
+    canaryDeployment: fields.text('canaryDeployment'),
+    container: fields.text('container'),
+    release: fields.text('release'),
+    stableRelease: fields.optionalText('stableRelease'),
+    stableTrack: fields.optionalText('stableTrack'),
+    stableImage: fields.optionalText('stableImage'),
+    replicas: fields.count('replicas'),
+    stableSelector: decodeSelector(fields.optionalText('stableSelector')),
+    canarySelector: decodeSelector(fields.optionalText('canarySelector')),
   };
 }
 
-export function encodeCanaryData(d: CanaryData): CandidateData {
-  return storedData({ ...d, stableSelector: storedSelector(d.stableSelector), canarySelector: storedSelector(d.canarySelector) });
+export function encodeCanaryData(data: CanaryData): CandidateData {
+  return storedData({ ...data, stableSelector: storedSelector(data.stableSelector), canarySelector: storedSelector(data.canarySelector) });
 }
 
 export interface BlueGreenData {
@@ -67,23 +67,27 @@ export interface BlueGreenData {
 }
 
 export function decodeBlueGreenData(data: CandidateData): BlueGreenData {
-  const f = candidateFields(data, 'Kubernetes blue-green');
+  const fields = candidateFields(data, 'Kubernetes blue-green');
   return {
-    mode: f.oneOf('mode', ['blueGreen']),
-    namespace: f.text('namespace'),
-    stableDeployment: f.text('stableDeployment'),
-    candidateDeployment: f.text('candidateDeployment'),
-    release: f.text('release'),
-    activeService: f.text('activeService'),
-    previewService: f.text('previewService'),
-    stableSelector: decodeSelector(f.optionalText('stableSelector')),
-    candidateSelector: decodeSelector(f.optionalText('candidateSelector')),
+    mode: fields.oneOf('mode', ['blueGreen']),
+    namespace: fields.text('namespace'),
+    stableDeployment: fields.text('stableDeployment'),
+    candidateDeployment: fields.text('candidateDeployment'),
+    release: fields.text('release'),
+    activeService: fields.text('activeService'),
+    previewService: fields.text('previewService'),
+    stableSelector: decodeSelector(fields.optionalText('stableSelector')),
+    candidateSelector: decodeSelector(fields.optionalText('candidateSelector')),
   };
 }
 
-export function encodeBlueGreenData(d: BlueGreenData): CandidateData {
-  return storedData({ ...d, stableSelector: storedSelector(d.stableSelector), candidateSelector: storedSelector(d.candidateSelector) });
+export function encodeBlueGreenData(data: BlueGreenData): CandidateData {
+  return storedData({
+    ...data,
+    stableSelector: storedSelector(data.stableSelector),
+    candidateSelector: storedSelector(data.candidateSelector),
+  });
 }
 
 /** Candidates recorded before `Candidate.unchanged` said "already live" in their data. */
-export const recordedUnchanged = (c: { data: CandidateData }) => c.data.unchanged === 'true';
+export const recordedUnchanged = (candidate: { data: CandidateData }) => candidate.data.unchanged === 'true';

@@ -1,36 +1,40 @@
-/** What every call on one target works with: its clients, the target, and how it waits. */
+/**
+ * What every call on one target works with: its cluster's clients, the target, and how it waits. (Not a
+ * kubeconfig context: that is `target.context`, which picked the cluster.)
+ */
 import { durationMs } from '../../plan/duration';
 import type { KubernetesTarget } from '../../plan/targets';
 import type { ClusterClients } from './clients';
 import type { WaitOptions } from './readiness';
 import type { RoutePoint } from './traffic';
 
-export interface Ctx {
-  k: ClusterClients;
-  t: KubernetesTarget;
+export interface KubeContext {
+  cluster: ClusterClients;
+  target: KubernetesTarget;
   intervalMs: number;
   /** Longest wait inside one short platform call; past it the call fails retryably and is called again. */
   sliceMs: number;
 }
 
-export const route = (t: KubernetesTarget) => (t.traffic && 'gatewayRoute' in t.traffic ? t.traffic.gatewayRoute : undefined);
+export const route = (target: KubernetesTarget) =>
+  target.traffic && 'gatewayRoute' in target.traffic ? target.traffic.gatewayRoute : undefined;
 
-export function routePoint(t: KubernetesTarget): RoutePoint {
-  const r = route(t)!;
+export function routePoint(target: KubernetesTarget): RoutePoint {
+  const gatewayRoute = route(target)!;
   return {
-    namespace: r.namespace ?? t.namespace,
-    name: r.name,
-    serviceNamespace: t.namespace,
-    stableService: r.stableService,
-    canaryService: r.canaryService,
+    namespace: gatewayRoute.namespace ?? target.namespace,
+    name: gatewayRoute.name,
+    serviceNamespace: target.namespace,
+    stableService: gatewayRoute.stableService,
+    canaryService: gatewayRoute.canaryService,
   };
 }
 
-export const deadlineMs = (t: KubernetesTarget) => durationMs(t.progressDeadline);
+export const deadlineMs = (target: KubernetesTarget) => durationMs(target.progressDeadline);
 /** Waits of a call: up to the progress deadline, or (quick calls) in slices that retry. */
-export const waitOptions = (c: Ctx, what: string, sliced: boolean): WaitOptions => ({
+export const waitOptions = (context: KubeContext, what: string, sliced: boolean): WaitOptions => ({
   what,
-  intervalMs: c.intervalMs,
-  timeoutMs: deadlineMs(c.t) + 30_000, // the controller reports ProgressDeadlineExceeded a little after the deadline
-  sliceMs: sliced ? c.sliceMs : undefined,
+  intervalMs: context.intervalMs,
+  timeoutMs: deadlineMs(context.target) + 30_000, // the controller reports ProgressDeadlineExceeded a little after the deadline
+  sliceMs: sliced ? context.sliceMs : undefined,
 });

@@ -12,18 +12,18 @@ import type { ClusterClients } from './clients';
 import { ANNOTATION_CANDIDATE, ANNOTATION_RELEASE, LABEL_MANAGED_BY, LABEL_RELEASE, apply, deploymentRef, patch, read } from './objects';
 import { scaledAnnotation } from './readiness';
 
-export async function readDeployment(k: ClusterClients, namespace: string, name: string): Promise<V1Deployment> {
-  const d = await read<V1Deployment>(k, deploymentRef(namespace, name));
-  if (!d) throw ApplicationFailure.nonRetryable(`Deployment ${namespace}/${name} does not exist`, 'NotFound');
-  return d;
+export async function readDeployment(cluster: ClusterClients, namespace: string, name: string): Promise<V1Deployment> {
+  const deployment = await read<V1Deployment>(cluster, deploymentRef(namespace, name));
+  if (!deployment) throw ApplicationFailure.nonRetryable(`Deployment ${namespace}/${name} does not exist`, 'NotFound');
+  return deployment;
 }
 
-export function containerOf(d: V1Deployment, name: string): V1Container {
-  const containers = d.spec?.template?.spec?.containers ?? [];
+export function containerOf(deployment: V1Deployment, name: string): V1Container {
+  const containers = deployment.spec?.template?.spec?.containers ?? [];
   const found = containers.find((c) => c.name === name);
   if (!found) {
     throw ApplicationFailure.nonRetryable(
-      `Deployment ${d.metadata?.namespace}/${d.metadata?.name} has no container "${name}"; its containers: ${containers.map((c) => c.name).join(', ')}`,
+      `Deployment ${deployment.metadata?.namespace}/${deployment.metadata?.name} has no container "${name}"; its containers: ${containers.map((c) => c.name).join(', ')}`,
       'InvalidPlan',
     );
   }
@@ -44,7 +44,11 @@ export interface ReleaseDeployment {
 }
 
 /** Creates (or re-applies, unchanged) a Deployment like `base` running the release. */
-export async function applyReleaseDeployment(k: ClusterClients, base: V1Deployment, r: ReleaseDeployment): Promise<V1Deployment> {
+export async function applyReleaseDeployment(
+  cluster: ClusterClients,
+  base: V1Deployment,
+  release: ReleaseDeployment,
+): Promise<V1Deployment> {
   const namespace = base.metadata!.namespace!;
   const template = base.spec!.template;
   const selector = base.spec!.selector;
@@ -52,45 +56,48 @@ export async function applyReleaseDeployment(k: ClusterClients, base: V1Deployme
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: {
-      name: r.name,
+      name: release.name,
       namespace,
-      labels: { ...base.metadata?.labels, ...r.labels, [LABEL_MANAGED_BY]: 'glidepath' },
-      annotations: { [ANNOTATION_RELEASE]: releaseMarker(r.metadata), [ANNOTATION_CANDIDATE]: JSON.stringify(r.candidate) },
+      labels: { ...base.metadata?.labels, ...release.labels, [LABEL_MANAGED_BY]: 'glidepath' },
+      annotations: { [ANNOTATION_RELEASE]: releaseMarker(release.metadata), [ANNOTATION_CANDIDATE]: JSON.stringify(release.candidate) },
     },
     spec: {
-      replicas: r.replicas,
+      replicas: release.replicas,
       // The stable selector plus the release labels: this Deployment never claims the stable one's Pods.
-      selector: { matchLabels: { ...selector.matchLabels, ...r.labels }, matchExpressions: selector.matchExpressions },
+      selector: { matchLabels: { ...selector.matchLabels, ...release.labels }, matchExpressions: selector.matchExpressions },
       template: {
-        metadata: { labels: { ...template.metadata?.labels, ...r.labels }, annotations: template.metadata?.annotations },
+        metadata: { labels: { ...template.metadata?.labels, ...release.labels }, annotations: template.metadata?.annotations },
         spec: {
           ...template.spec!,
-          containers: template.spec!.containers.map((c) => (c.name === r.container ? { ...c, image: r.image } : c)),
+          containers: template.spec!.containers.map((c) => (c.name === release.container ? { ...c, image: release.image } : c)),
         },
       },
       strategy: base.spec?.strategy,
       minReadySeconds: base.spec?.minReadySeconds,
       revisionHistoryLimit: base.spec?.revisionHistoryLimit,
-      progressDeadlineSeconds: r.progressDeadlineSeconds,
+      progressDeadlineSeconds: release.progressDeadlineSeconds,
     },
   };
-  return apply(k, object);
+  return apply(cluster, object);
 }
 
 /** The Candidate.data a release Deployment carries, if it belongs to `release` (text fields only, as stored). */
-export function candidateDataOf(d: V1Deployment | undefined, release: string): CandidateData | undefined {
-  if (!d || d.metadata?.labels?.[LABEL_RELEASE] !== release) return undefined;
-  const text = d.metadata?.annotations?.[ANNOTATION_CANDIDATE];
+export function candidateDataOf(deployment: V1Deployment | undefined, release: string): CandidateData | undefined {
+  if (!deployment || deployment.metadata?.labels?.[LABEL_RELEASE] !== release) return undefined;
+  const text = deployment.metadata?.annotations?.[ANNOTATION_CANDIDATE];
   const parsed: unknown = text ? JSON.parse(text) : undefined;
   if (!parsed || typeof parsed !== 'object') return undefined;
   return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
 /** Sets the replicas, recording when (see readiness.ts: the controller's progress deadline does not cover scaling). */
-export async function scale(k: ClusterClients, namespace: string, name: string, replicas: number): Promise<void> {
-  const current = await read<V1Deployment>(k, deploymentRef(namespace, name));
+export async function scale(cluster: ClusterClients, namespace: string, name: string, replicas: number): Promise<void> {
+  const current = await read<V1Deployment>(cluster, deploymentRef(namespace, name));
   if (current && replicasOf(current) === replicas) return;
-  await patch(k, deploymentRef(namespace, name), { metadata: { annotations: scaledAnnotation(current, replicas) }, spec: { replicas } });
+  await patch(cluster, deploymentRef(namespace, name), {
+    metadata: { annotations: scaledAnnotation(current, replicas) },
+    spec: { replicas },
+  });
 }
 
-export const replicasOf = (d: V1Deployment) => d.spec?.replicas ?? 1;
+export const replicasOf = (deployment: V1Deployment) => deployment.spec?.replicas ?? 1;

@@ -11,7 +11,7 @@ import { dispatch, releaseCalls } from '../workload';
 import { blueGreenDeployments } from './blue-green';
 import { canaryDeployment } from './canary';
 import type { KubernetesClients } from './clients';
-import type { Ctx } from './context';
+import type { KubeContext } from './context';
 import { runKubernetesMigration } from './migration';
 
 export interface KubernetesPlatformOptions {
@@ -28,9 +28,14 @@ function kubernetesTarget(target: Target): KubernetesTarget {
 
 export function kubernetesPlatform(clients: KubernetesClients, options: KubernetesPlatformOptions = {}): Platform {
   const intervalMs = options.pollIntervalMs ?? 2_000;
-  const ctx = (t: KubernetesTarget): Ctx => ({ k: clients(t), t, intervalMs, sliceMs: options.sliceMs ?? 90_000 });
-  const canary = releaseCalls(kubernetesTarget, canaryDeployment(ctx));
-  const blueGreen = releaseCalls(kubernetesTarget, blueGreenDeployments(ctx));
+  const contextOf = (target: KubernetesTarget): KubeContext => ({
+    cluster: clients(target),
+    target,
+    intervalMs,
+    sliceMs: options.sliceMs ?? 90_000,
+  });
+  const canary = releaseCalls(kubernetesTarget, canaryDeployment(contextOf));
+  const blueGreen = releaseCalls(kubernetesTarget, blueGreenDeployments(contextOf));
   const calls = dispatch(({ strategy, candidate }) => ((strategy ?? candidate?.data.mode) === 'blueGreen' ? blueGreen : canary));
   return {
     ...calls,

@@ -24,7 +24,7 @@ export function migrationJobName(service: string, key: string): string {
   return `${service.slice(0, 40).replace(/-+$/, '')}-migrate-${sha256Hex(key, 12)}`;
 }
 
-function jobSpec(task: KubernetesMigration, name: string, key: string, m: Metadata): V1Job {
+function jobSpec(task: KubernetesMigration, name: string, key: string, metadata: Metadata): V1Job {
   const labels = { [LABEL_MANAGED_BY]: 'glidepath', [LABEL_MIGRATION]: name.slice(-12) };
   return {
     apiVersion: 'batch/v1',
@@ -33,7 +33,7 @@ function jobSpec(task: KubernetesMigration, name: string, key: string, m: Metada
       name,
       namespace: task.namespace,
       labels,
-      annotations: { [ANNOTATION_RELEASE]: releaseMarker(m), 'glidepath/idempotency-key': key },
+      annotations: { [ANNOTATION_RELEASE]: releaseMarker(metadata), 'glidepath/idempotency-key': key },
     },
     spec: {
       backoffLimit: task.backoffLimit,
@@ -50,7 +50,10 @@ function jobSpec(task: KubernetesMigration, name: string, key: string, m: Metada
               command: task.command,
               env: [
                 ...Object.entries(task.env ?? {}).map(([envName, value]) => ({ name: envName, value })),
-                ...(task.secretEnv ?? []).map((s) => ({ name: s.name, valueFrom: { secretKeyRef: { name: s.secretName, key: s.key } } })),
+                ...(task.secretEnv ?? []).map((secret) => ({
+                  name: secret.name,
+                  valueFrom: { secretKeyRef: { name: secret.secretName, key: secret.key } },
+                })),
               ],
             },
           ],
@@ -63,23 +66,23 @@ function jobSpec(task: KubernetesMigration, name: string, key: string, m: Metada
 const condition = (job: V1Job, type: string) => job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
 
 export async function runKubernetesMigration(
-  k: ClusterClients,
+  cluster: ClusterClients,
   task: KubernetesMigration,
   key: string,
-  m: Metadata,
+  metadata: Metadata,
   intervalMs: number,
 ): Promise<MigrationResult> {
-  const name = migrationJobName(m.service, key);
+  const name = migrationJobName(metadata.service, key);
   const where = `${task.namespace}/${name}`;
-  const existing = await read<V1Job>(k, jobRef(task.namespace, name));
+  const existing = await read<V1Job>(cluster, jobRef(task.namespace, name));
   const finishedBefore = existing !== undefined && (condition(existing, 'Complete') ?? condition(existing, 'Failed')) !== undefined;
-  if (!existing) await apply(k, jobSpec(task, name, key, m));
+  if (!existing) await apply(cluster, jobSpec(task, name, key, metadata));
 
   const job = await pollUntil(
     async () => {
-      const j = await read<V1Job>(k, jobRef(task.namespace, name));
-      if (!j) throw ApplicationFailure.nonRetryable(`migration Job ${where} was deleted before it finished`, 'MigrationFailed');
-      return condition(j, 'Complete') || condition(j, 'Failed') ? j : undefined;
+      const current = await read<V1Job>(cluster, jobRef(task.namespace, name));
+      if (!current) throw ApplicationFailure.nonRetryable(`migration Job ${where} was deleted before it finished`, 'MigrationFailed');
+      return condition(current, 'Complete') || condition(current, 'Failed') ? current : undefined;
     },
     { what: `migration Job ${where}`, intervalMs, timeoutMs: durationMs(task.timeout) + 60_000 },
   );
@@ -87,7 +90,7 @@ export async function runKubernetesMigration(
   if (failed) {
     const why = `${failed.reason ?? 'Failed'}${failed.message ? `: ${failed.message}` : ''}`;
     throw ApplicationFailure.nonRetryable(
-      `migration Job ${where} failed (${why})${await podReport(k, task.namespace, name)}`,
+      `migration Job ${where} failed (${why})${await podReport(cluster, task.namespace, name)}`,
       'MigrationFailed',
     );
   }
@@ -95,29 +98,29 @@ export async function runKubernetesMigration(
 }
 
 /** What the Job's failed Pods say: exit codes and reasons, and the end of their logs when the node keeps them. */
-async function podReport(k: ClusterClients, namespace: string, job: string): Promise<string> {
+async function podReport(cluster: ClusterClients, namespace: string, job: string): Promise<string> {
   let pods: V1Pod[];
   try {
-    pods = await list<V1Pod>(k, 'v1', 'Pod', namespace, `job-name=${job}`);
+    pods = await list<V1Pod>(cluster, 'v1', 'Pod', namespace, `job-name=${job}`);
   } catch (err) {
     return `; its Pods could not be listed: ${(err as Error).message.split('\n')[0]}`;
   }
-  const failed = pods.filter((p) => p.status?.phase === 'Failed').slice(-2);
+  const failed = pods.filter((pod) => pod.status?.phase === 'Failed').slice(-2);
   const parts: string[] = [];
   for (const pod of failed) {
     const podName = pod.metadata?.name ?? '?';
-    const term = pod.status?.containerStatuses?.find((s) => s.name === CONTAINER)?.state?.terminated;
-    const exit = term
-      ? `exit code ${term.exitCode}${term.reason ? ` (${term.reason}${term.message ? `: ${term.message}` : ''})` : ''}`
+    const terminated = pod.status?.containerStatuses?.find((status) => status.name === CONTAINER)?.state?.terminated;
+    const exit = terminated
+      ? `exit code ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason}${terminated.message ? `: ${terminated.message}` : ''})` : ''}`
       : (pod.status?.reason ?? 'failed');
-    parts.push(`Pod ${podName}: ${exit}; ${await podLog(k, namespace, podName)}`);
+    parts.push(`Pod ${podName}: ${exit}; ${await podLog(cluster, namespace, podName)}`);
   }
   return parts.length ? `; ${parts.join('; ')}` : '; no failed Pod left to inspect';
 }
 
-async function podLog(k: ClusterClients, namespace: string, name: string): Promise<string> {
+async function podLog(cluster: ClusterClients, namespace: string, name: string): Promise<string> {
   try {
-    const text = await k.core.readNamespacedPodLog({ name, namespace, container: CONTAINER, tailLines: 30 });
+    const text = await cluster.core.readNamespacedPodLog({ name, namespace, container: CONTAINER, tailLines: 30 });
     const trimmed = (text ?? '').trim();
     if (!trimmed) return 'its log is empty';
     return `log:\n${trimmed.length > MAX_LOG_CHARS ? `…${trimmed.slice(-MAX_LOG_CHARS)}` : trimmed}`;

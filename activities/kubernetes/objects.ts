@@ -34,9 +34,9 @@ const header = ({ apiVersion, kind, namespace, name }: Ref) => ({ apiVersion, ki
 export const isNotFound = (err: unknown) => (err as { code?: unknown })?.code === 404;
 
 /** The object, or undefined when it does not exist. */
-export async function read<T extends KubernetesObject>(k: ClusterClients, ref: Ref): Promise<T | undefined> {
+export async function read<T extends KubernetesObject>(cluster: ClusterClients, ref: Ref): Promise<T | undefined> {
   try {
-    return (await k.objects.read(header(ref))) as T;
+    return (await cluster.objects.read(header(ref))) as T;
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
@@ -44,8 +44,8 @@ export async function read<T extends KubernetesObject>(k: ClusterClients, ref: R
 }
 
 /** Creates or updates an object Glidepath owns: the fields given are exactly the fields it manages. */
-export async function apply<T extends KubernetesObject>(k: ClusterClients, object: T): Promise<T> {
-  return (await k.objects.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)) as T;
+export async function apply<T extends KubernetesObject>(cluster: ClusterClients, object: T): Promise<T> {
+  return (await cluster.objects.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)) as T;
 }
 
 /**
@@ -53,7 +53,7 @@ export async function apply<T extends KubernetesObject>(k: ClusterClients, objec
  * `strategic` merges lists such as containers by name.
  */
 export async function patch<T extends KubernetesObject>(
-  k: ClusterClients,
+  cluster: ClusterClients,
   ref: Ref,
   changes: Record<string, unknown>,
   how: 'merge' | 'strategic' = 'merge',
@@ -61,13 +61,13 @@ export async function patch<T extends KubernetesObject>(
   const { metadata, ...rest } = changes as { metadata?: Record<string, unknown> };
   const body = { ...header(ref), ...rest, metadata: { ...metadata, name: ref.name, namespace: ref.namespace } };
   const strategy = how === 'merge' ? PatchStrategy.MergePatch : PatchStrategy.StrategicMergePatch;
-  return (await k.objects.patch(body as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, strategy)) as T;
+  return (await cluster.objects.patch(body as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, strategy)) as T;
 }
 
 /** Deletes the object if it exists (its Pods and ReplicaSets go with it). True if it was there. */
-export async function remove(k: ClusterClients, ref: Ref): Promise<boolean> {
+export async function remove(cluster: ClusterClients, ref: Ref): Promise<boolean> {
   try {
-    await k.objects.delete(header(ref), undefined, undefined, undefined, undefined, 'Background');
+    await cluster.objects.delete(header(ref), undefined, undefined, undefined, undefined, 'Background');
     return true;
   } catch (err) {
     if (isNotFound(err)) return false;
@@ -76,13 +76,13 @@ export async function remove(k: ClusterClients, ref: Ref): Promise<boolean> {
 }
 
 export async function list<T extends KubernetesObject>(
-  k: ClusterClients,
+  cluster: ClusterClients,
   apiVersion: string,
   kind: string,
   namespace: string,
   labelSelector?: string,
 ): Promise<T[]> {
-  const out = await k.objects.list<T>(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+  const out = await cluster.objects.list<T>(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
   return out.items;
 }
 
@@ -118,12 +118,12 @@ export function childName(base: string, suffix: string): string {
 /** `a=b,c=d` for a labelSelector query. */
 export const selectorString = (labels: Record<string, string>) =>
   Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
+    .map(([key, value]) => `${key}=${value}`)
     .join(',');
 
 export const sameLabels = (a: Record<string, string> = {}, b: Record<string, string> = {}) =>
-  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
+  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([key, value]) => b[key] === value);
 
 /** True when every label of `selector` is in `labels`. */
 export const selects = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
-  Object.entries(selector).every(([k, v]) => labels[k] === v);
+  Object.entries(selector).every(([key, value]) => labels[key] === value);

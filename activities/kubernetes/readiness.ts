@@ -17,9 +17,9 @@ import { deploymentRef, list, read, selectorString } from './objects';
 /** On a Deployment Glidepath scaled: `<replicas>@<ISO time>` of the last change of spec.replicas. */
 export const ANNOTATION_SCALED = 'glidepath/scaled';
 
-/** The annotation to write with a change of replicas (none when `d` has that many already: a retry keeps the clock). */
-export function scaledAnnotation(d: V1Deployment | undefined, replicas: number): Record<string, string> {
-  if (d && (d.spec?.replicas ?? 1) === replicas) return {};
+/** The annotation to write with a change of replicas (none when `deployment` has that many already: a retry keeps the clock). */
+export function scaledAnnotation(deployment: V1Deployment | undefined, replicas: number): Record<string, string> {
+  if (deployment && (deployment.spec?.replicas ?? 1) === replicas) return {};
   return { [ANNOTATION_SCALED]: `${replicas}@${new Date().toISOString()}` };
 }
 
@@ -30,14 +30,14 @@ export interface RolloutState {
   summary: string;
 }
 
-export function rolloutState(d: V1Deployment): RolloutState {
-  const want = d.spec?.replicas ?? 1;
-  const s = d.status ?? {};
-  const observed = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1);
-  const updated = s.updatedReplicas ?? 0;
-  const available = s.availableReplicas ?? 0;
-  const total = s.replicas ?? 0;
-  const progressing = s.conditions?.find((c) => c.type === 'Progressing');
+export function rolloutState(deployment: V1Deployment): RolloutState {
+  const want = deployment.spec?.replicas ?? 1;
+  const status = deployment.status ?? {};
+  const observed = (status.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 1);
+  const updated = status.updatedReplicas ?? 0;
+  const available = status.availableReplicas ?? 0;
+  const total = status.replicas ?? 0;
+  const progressing = status.conditions?.find((c) => c.type === 'Progressing');
   const counts = `${updated}/${want} updated, ${available}/${want} available${total > want ? `, ${total - want} old` : ''}`;
   const summary = progressing?.message ? `${counts}; ${progressing.message}` : counts;
   if (!observed) return { done: false, summary: `${summary} (spec not yet observed by the controller)` };
@@ -45,8 +45,8 @@ export function rolloutState(d: V1Deployment): RolloutState {
     return { done: false, failed: `${progressing.reason}: ${progressing.message ?? 'no progress'}`, summary };
   }
   const done = updated === want && available === want && total === want;
-  const [scaledTo, scaledAt] = (d.metadata?.annotations?.[ANNOTATION_SCALED] ?? '').split('@');
-  const deadline = d.spec?.progressDeadlineSeconds;
+  const [scaledTo, scaledAt] = (deployment.metadata?.annotations?.[ANNOTATION_SCALED] ?? '').split('@');
+  const deadline = deployment.spec?.progressDeadlineSeconds;
   if (
     !done &&
     progressing?.reason === 'NewReplicaSetAvailable' &&
@@ -54,7 +54,7 @@ export function rolloutState(d: V1Deployment): RolloutState {
     deadline !== undefined &&
     Date.now() - Date.parse(scaledAt) > deadline * 1000
   ) {
-    const availability = s.conditions?.find((c) => c.type === 'Available' && c.status === 'False')?.message;
+    const availability = status.conditions?.find((c) => c.type === 'Available' && c.status === 'False')?.message;
     return {
       done,
       failed: `not available ${deadline}s after scaling to ${want} Pods${availability ? ` (${availability})` : ''}`,
@@ -78,36 +78,40 @@ export interface WaitOptions {
 }
 
 /** Waits until the Deployment has rolled out; fails with type NotReady and the controller's reason if it cannot. */
-export async function waitRolledOut(k: ClusterClients, namespace: string, name: string, opts: WaitOptions): Promise<void> {
+export async function waitRolledOut(cluster: ClusterClients, namespace: string, name: string, options: WaitOptions): Promise<void> {
   let last = 'not read yet';
-  const sliced = opts.sliceMs !== undefined && opts.sliceMs < opts.timeoutMs;
+  const sliced = options.sliceMs !== undefined && options.sliceMs < options.timeoutMs;
   try {
     await pollUntil(
       async () => {
-        const d = await read<V1Deployment>(k, deploymentRef(namespace, name));
-        if (!d) throw ApplicationFailure.nonRetryable(`${opts.what}: Deployment ${namespace}/${name} does not exist`, 'NotFound');
-        const state = rolloutState(d);
+        const deployment = await read<V1Deployment>(cluster, deploymentRef(namespace, name));
+        if (!deployment)
+          throw ApplicationFailure.nonRetryable(`${options.what}: Deployment ${namespace}/${name} does not exist`, 'NotFound');
+        const state = rolloutState(deployment);
         last = state.summary;
         if (state.failed)
-          throw ApplicationFailure.nonRetryable(`${opts.what}: ${state.failed} (${state.summary})${await unreadyPod(k, d)}`, 'NotReady');
+          throw ApplicationFailure.nonRetryable(
+            `${options.what}: ${state.failed} (${state.summary})${await unreadyPod(cluster, deployment)}`,
+            'NotReady',
+          );
         return state.done ? true : undefined;
       },
-      { what: opts.what, intervalMs: opts.intervalMs, timeoutMs: sliced ? opts.sliceMs! : opts.timeoutMs },
+      { what: options.what, intervalMs: options.intervalMs, timeoutMs: sliced ? options.sliceMs! : options.timeoutMs },
     );
   } catch (err) {
     const timedOut = err instanceof ApplicationFailure && err.type === 'NotReady' && /not reached within/.test(err.message);
     if (!timedOut) throw err;
-    if (sliced) throw ApplicationFailure.retryable(`${opts.what}: still rolling out (${last})`, 'RollingOut');
+    if (sliced) throw ApplicationFailure.retryable(`${options.what}: still rolling out (${last})`, 'RollingOut');
     throw ApplicationFailure.nonRetryable(`${err.message}; last seen: ${last}`, 'NotReady');
   }
 }
 
 /** Why one of the Deployment's Pods is not Ready, as its Ready condition says (e.g. a failing readiness probe). */
-async function unreadyPod(k: ClusterClients, d: V1Deployment): Promise<string> {
+async function unreadyPod(cluster: ClusterClients, deployment: V1Deployment): Promise<string> {
   try {
-    const labels = d.spec?.selector?.matchLabels;
+    const labels = deployment.spec?.selector?.matchLabels;
     if (!labels) return '';
-    const pods = await list<V1Pod>(k, 'v1', 'Pod', d.metadata!.namespace!, selectorString(labels));
+    const pods = await list<V1Pod>(cluster, 'v1', 'Pod', deployment.metadata!.namespace!, selectorString(labels));
     for (const pod of pods) {
       const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
       if (ready?.status === 'True' || pod.metadata?.deletionTimestamp) continue;

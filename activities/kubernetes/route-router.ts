@@ -14,23 +14,26 @@ import { POD_TEMPLATE_HASH } from './objects';
 import { currentTemplateHash, setSelector } from './services';
 import { routeWeights, setRouteWeights } from './traffic';
 
-export function routeRouter(k: ClusterClients, t: KubernetesTarget, d: CanaryData): CanaryRouter {
-  const point = routePoint(t);
-  const stableService = route(t)!.stableService;
-  const setWeight = (weight: number) => setRouteWeights(k, point, weight);
+export function routeRouter(cluster: ClusterClients, target: KubernetesTarget, data: CanaryData): CanaryRouter {
+  const point = routePoint(target);
+  const stableService = route(target)!.stableService;
+  const setWeight = (weight: number) => setRouteWeights(cluster, point, weight);
   const pinStable = async () => {
-    const stable = await readDeployment(k, d.namespace, d.stableDeployment);
-    await setSelector(k, d.namespace, stableService, { ...d.stableSelector, [POD_TEMPLATE_HASH]: await currentTemplateHash(k, stable) });
+    const stable = await readDeployment(cluster, data.namespace, data.stableDeployment);
+    await setSelector(cluster, data.namespace, stableService, {
+      ...data.stableSelector,
+      [POD_TEMPLATE_HASH]: await currentTemplateHash(cluster, stable),
+    });
   };
   return {
     setWeight,
     pinStable,
     async reset() {
-      await setSelector(k, d.namespace, stableService, d.stableSelector); // pinned to the stable ReplicaSet of deploy time
+      await setSelector(cluster, data.namespace, stableService, data.stableSelector); // pinned to the stable ReplicaSet of deploy time
       await setWeight(0);
     },
     async verify(weight) {
-      const { stable, canary } = await routeWeights(k, point);
+      const { stable, canary } = await routeWeights(cluster, point);
       return weightCheck(weight, { stable, candidate: canary });
     },
     canaryServesWhileStableRolls: () => setWeight(100),

@@ -12,8 +12,9 @@ import { readService, setSelector } from './services';
 /** On the active Service: the Deployment it serves. */
 export const ANNOTATION_ACTIVE = 'glidepath/active-deployment';
 
-export function serviceSwitchRouter(k: ClusterClients, d: BlueGreenData): TrafficRouter {
-  const toStable = () => setSelector(k, d.namespace, d.activeService, d.stableSelector, { [ANNOTATION_ACTIVE]: d.stableDeployment });
+export function serviceSwitchRouter(cluster: ClusterClients, data: BlueGreenData): TrafficRouter {
+  const toStable = () =>
+    setSelector(cluster, data.namespace, data.activeService, data.stableSelector, { [ANNOTATION_ACTIVE]: data.stableDeployment });
   return {
     async setWeight(weight) {
       if (weight === 0) return toStable();
@@ -23,15 +24,17 @@ export function serviceSwitchRouter(k: ClusterClients, d: BlueGreenData): Traffi
           'InvalidPlan',
         );
       }
-      await setSelector(k, d.namespace, d.activeService, d.candidateSelector, { [ANNOTATION_ACTIVE]: d.candidateDeployment });
+      await setSelector(cluster, data.namespace, data.activeService, data.candidateSelector, {
+        [ANNOTATION_ACTIVE]: data.candidateDeployment,
+      });
     },
     pinStable: toStable,
     reset: toStable,
     async verify(weight) {
-      const active = await readService(k, d.namespace, d.activeService);
-      const serves = active.metadata?.annotations?.[ANNOTATION_ACTIVE] ?? d.stableDeployment;
-      const candidate = serves === d.candidateDeployment ? 100 : 0;
-      return weightCheck(weight, { stable: serves === d.stableDeployment ? 100 : 0, candidate });
+      const active = await readService(cluster, data.namespace, data.activeService);
+      const serves = active.metadata?.annotations?.[ANNOTATION_ACTIVE] ?? data.stableDeployment;
+      const candidate = serves === data.candidateDeployment ? 100 : 0;
+      return weightCheck(weight, { stable: serves === data.stableDeployment ? 100 : 0, candidate });
     },
   };
 }

@@ -12,8 +12,8 @@ import { LABEL_RELEASE, LABEL_TRACK, POD_TEMPLATE_HASH, list, patch, read, sameL
 
 export type Selector = Record<string, string>;
 
-export async function readService(k: ClusterClients, namespace: string, name: string): Promise<V1Service> {
-  const service = await read<V1Service>(k, serviceRef(namespace, name));
+export async function readService(cluster: ClusterClients, namespace: string, name: string): Promise<V1Service> {
+  const service = await read<V1Service>(cluster, serviceRef(namespace, name));
   if (!service) throw ApplicationFailure.nonRetryable(`Service ${namespace}/${name} does not exist`, 'NotFound');
   if (!service.spec?.selector || Object.keys(service.spec.selector).length === 0) {
     throw ApplicationFailure.nonRetryable(
@@ -31,22 +31,22 @@ export function baseSelector(service: V1Service): Selector {
 }
 
 /** Fails unless the Deployment's Pods carry every label of the selector (else the Service would not reach them). */
-export function assertSelects(selector: Selector, d: V1Deployment, service: string): void {
-  const labels = d.spec?.template?.metadata?.labels ?? {};
+export function assertSelects(selector: Selector, deployment: V1Deployment, service: string): void {
+  const labels = deployment.spec?.template?.metadata?.labels ?? {};
   if (!selects(selector, labels)) {
     throw ApplicationFailure.nonRetryable(
-      `Service ${service} selects ${JSON.stringify(selector)}, but the Pods of Deployment ${d.metadata?.name} are labelled ${JSON.stringify(labels)}`,
+      `Service ${service} selects ${JSON.stringify(selector)}, but the Pods of Deployment ${deployment.metadata?.name} are labelled ${JSON.stringify(labels)}`,
       'InvalidPlan',
     );
   }
 }
 
 /** The `pod-template-hash` of the ReplicaSet that runs the Deployment's current template. */
-export async function currentTemplateHash(k: ClusterClients, d: V1Deployment): Promise<string> {
-  const namespace = d.metadata!.namespace!;
-  const revision = d.metadata?.annotations?.['deployment.kubernetes.io/revision'];
-  const owned = (await list<V1ReplicaSet>(k, 'apps/v1', 'ReplicaSet', namespace)).filter((rs) =>
-    rs.metadata?.ownerReferences?.some((o) => o.controller && o.uid === d.metadata?.uid),
+export async function currentTemplateHash(cluster: ClusterClients, deployment: V1Deployment): Promise<string> {
+  const namespace = deployment.metadata!.namespace!;
+  const revision = deployment.metadata?.annotations?.['deployment.kubernetes.io/revision'];
+  const owned = (await list<V1ReplicaSet>(cluster, 'apps/v1', 'ReplicaSet', namespace)).filter((rs) =>
+    rs.metadata?.ownerReferences?.some((owner) => owner.controller && owner.uid === deployment.metadata?.uid),
   );
   const current = owned.find(
     (rs) => revision !== undefined && rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision,
@@ -55,7 +55,7 @@ export async function currentTemplateHash(k: ClusterClients, d: V1Deployment): P
   if (!hash) {
     // The controller has not made the ReplicaSet of this revision yet: a retry finds it.
     throw ApplicationFailure.retryable(
-      `Deployment ${namespace}/${d.metadata?.name} has no ReplicaSet for revision ${revision ?? '?'} yet`,
+      `Deployment ${namespace}/${deployment.metadata?.name} has no ReplicaSet for revision ${revision ?? '?'} yet`,
       'RollingOut',
     );
   }
@@ -67,20 +67,20 @@ export async function currentTemplateHash(k: ClusterClients, d: V1Deployment): P
  * nothing is written when it is already so.
  */
 export async function setSelector(
-  k: ClusterClients,
+  cluster: ClusterClients,
   namespace: string,
   name: string,
   selector: Selector,
   annotations: Record<string, string> = {},
 ): Promise<void> {
-  const service = await readService(k, namespace, name);
+  const service = await readService(cluster, namespace, name);
   const current = service.spec?.selector ?? {};
   const currentAnnotations = service.metadata?.annotations ?? {};
-  if (sameLabels(current, selector) && Object.entries(annotations).every(([key, v]) => currentAnnotations[key] === v)) return;
+  if (sameLabels(current, selector) && Object.entries(annotations).every(([key, value]) => currentAnnotations[key] === value)) return;
   const changes: Record<string, string | null> = { ...selector };
   for (const key of Object.keys(current)) if (!(key in selector)) changes[key] = null;
-  await patch(k, serviceRef(namespace, name), { metadata: { annotations }, spec: { selector: changes } });
+  await patch(cluster, serviceRef(namespace, name), { metadata: { annotations }, spec: { selector: changes } });
 }
 
-export const encodeSelector = (s: Selector) => JSON.stringify(s);
+export const encodeSelector = (selector: Selector) => JSON.stringify(selector);
 export const decodeSelector = (text: string | undefined): Selector => (text ? (JSON.parse(text) as Selector) : {});

@@ -44,49 +44,52 @@ export interface RoutePoint {
 const isService = (ref: BackendRef, name: string, namespace: string, routeNamespace: string) =>
   (ref.group ?? '') === '' && (ref.kind ?? 'Service') === 'Service' && ref.name === name && (ref.namespace ?? routeNamespace) === namespace;
 
-async function readRoute(k: ClusterClients, p: RoutePoint): Promise<HTTPRoute> {
-  const route = await read<HTTPRoute & { apiVersion: string; kind: string }>(k, routeRef(p.namespace, p.name));
-  if (!route) throw ApplicationFailure.nonRetryable(`HTTPRoute ${p.namespace}/${p.name} does not exist`, 'NotFound');
+async function readRoute(cluster: ClusterClients, point: RoutePoint): Promise<HTTPRoute> {
+  const route = await read<HTTPRoute & { apiVersion: string; kind: string }>(cluster, routeRef(point.namespace, point.name));
+  if (!route) throw ApplicationFailure.nonRetryable(`HTTPRoute ${point.namespace}/${point.name} does not exist`, 'NotFound');
   return route;
 }
 
 /** Percent of the route's traffic to each Service in the rules that reach the stable one (the first such rule). */
-export async function routeWeights(k: ClusterClients, p: RoutePoint): Promise<{ stable: number; canary: number }> {
-  const route = await readRoute(k, p);
+export async function routeWeights(cluster: ClusterClients, point: RoutePoint): Promise<{ stable: number; canary: number }> {
+  const route = await readRoute(cluster, point);
   const rule = (route.spec?.rules ?? []).find((r) =>
-    r.backendRefs?.some((b) => isService(b, p.stableService, p.serviceNamespace, p.namespace)),
+    r.backendRefs?.some((ref) => isService(ref, point.stableService, point.serviceNamespace, point.namespace)),
   );
   const refs = rule?.backendRefs ?? [];
   const weightOf = (name: string) =>
-    refs.filter((b) => isService(b, name, p.serviceNamespace, p.namespace)).reduce((sum, b) => sum + (b.weight ?? 1), 0);
-  const total = refs.reduce((sum, b) => sum + (b.weight ?? 1), 0);
-  const pct = (w: number) => (total === 0 ? 0 : Math.round((w * 100) / total));
-  return { stable: pct(weightOf(p.stableService)), canary: pct(weightOf(p.canaryService)) };
+    refs.filter((ref) => isService(ref, name, point.serviceNamespace, point.namespace)).reduce((sum, ref) => sum + (ref.weight ?? 1), 0);
+  const total = refs.reduce((sum, ref) => sum + (ref.weight ?? 1), 0);
+  const pct = (weight: number) => (total === 0 ? 0 : Math.round((weight * 100) / total));
+  return { stable: pct(weightOf(point.stableService)), canary: pct(weightOf(point.canaryService)) };
 }
 
 /** `weight`% to the canary Service and the rest to the stable one, in every rule that reaches the stable one. */
-export async function setRouteWeights(k: ClusterClients, p: RoutePoint, weight: number): Promise<void> {
-  const w = Math.max(0, Math.min(100, Math.round(weight)));
-  const route = await readRoute(k, p);
+export async function setRouteWeights(cluster: ClusterClients, point: RoutePoint, weight: number): Promise<void> {
+  const percent = Math.max(0, Math.min(100, Math.round(weight)));
+  const route = await readRoute(cluster, point);
   const rules = route.spec?.rules ?? [];
   let matched = 0;
   const updated = rules.map((rule) => {
     const refs = rule.backendRefs ?? [];
-    const stable = refs.find((b) => isService(b, p.stableService, p.serviceNamespace, p.namespace));
+    const stable = refs.find((ref) => isService(ref, point.stableService, point.serviceNamespace, point.namespace));
     if (!stable) return rule;
     matched++;
-    const canary = refs.find((b) => isService(b, p.canaryService, p.serviceNamespace, p.namespace)) ?? { ...stable, name: p.canaryService };
-    const others = refs.filter((b) => b !== stable && !isService(b, p.canaryService, p.serviceNamespace, p.namespace));
-    return { ...rule, backendRefs: [{ ...stable, weight: 100 - w }, { ...canary, weight: w }, ...others] };
+    const canary = refs.find((ref) => isService(ref, point.canaryService, point.serviceNamespace, point.namespace)) ?? {
+      ...stable,
+      name: point.canaryService,
+    };
+    const others = refs.filter((ref) => ref !== stable && !isService(ref, point.canaryService, point.serviceNamespace, point.namespace));
+    return { ...rule, backendRefs: [{ ...stable, weight: 100 - percent }, { ...canary, weight: percent }, ...others] };
   });
   if (matched === 0) {
     throw ApplicationFailure.nonRetryable(
-      `HTTPRoute ${p.namespace}/${p.name} has no rule with a backendRef to Service ${p.stableService}`,
+      `HTTPRoute ${point.namespace}/${point.name} has no rule with a backendRef to Service ${point.stableService}`,
       'InvalidPlan',
     );
   }
   if (JSON.stringify(updated) === JSON.stringify(rules)) return; // already so: a retried call writes nothing
-  await patch(k, routeRef(p.namespace, p.name), {
+  await patch(cluster, routeRef(point.namespace, point.name), {
     metadata: { resourceVersion: route.metadata?.resourceVersion },
     spec: { rules: updated },
   });
@@ -94,7 +97,7 @@ export async function setRouteWeights(k: ClusterClients, p: RoutePoint, weight: 
 
 /** Replica ratio: canary Pods for `weight`% of `total` (at least one for any traffic), and the stable ones for the rest. */
 export function replicaSplit(total: number, weight: number): { canary: number; stable: number } {
-  const w = Math.max(0, Math.min(100, weight));
-  const canary = w === 0 ? 0 : Math.min(total, Math.max(1, Math.ceil((w * total) / 100)));
+  const percent = Math.max(0, Math.min(100, weight));
+  const canary = percent === 0 ? 0 : Math.min(total, Math.max(1, Math.ceil((percent * total) / 100)));
   return { canary, stable: total - canary };
 }

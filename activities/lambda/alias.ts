@@ -9,16 +9,16 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { LambdaTarget } from '../../plan/targets';
 
-export const previewAliasName = (t: LambdaTarget) => t.previewAlias ?? `${t.alias}-preview`;
+export const previewAliasName = (target: LambdaTarget) => target.previewAlias ?? `${target.alias}-preview`;
 
 /** The production alias; a missing one is a plan error (it must exist, pointing at the live version). */
-export async function getAlias(client: LambdaClient, t: LambdaTarget): Promise<AliasConfiguration> {
+export async function getAlias(client: LambdaClient, target: LambdaTarget): Promise<AliasConfiguration> {
   try {
-    return await client.send(new GetAliasCommand({ FunctionName: t.functionName, Name: t.alias }));
+    return await client.send(new GetAliasCommand({ FunctionName: target.functionName, Name: target.alias }));
   } catch (err) {
     if ((err as Error).name === 'ResourceNotFoundException') {
       throw ApplicationFailure.nonRetryable(
-        `alias "${t.alias}" of function "${t.functionName}" does not exist; create it pointing at the version now live`,
+        `alias "${target.alias}" of function "${target.functionName}" does not exist; create it pointing at the version now live`,
         'NotFound',
       );
     }
@@ -27,20 +27,20 @@ export async function getAlias(client: LambdaClient, t: LambdaTarget): Promise<A
 }
 
 /** Points the production alias at `version`, with `weights` (fractions) to other versions. */
-export async function pointAlias(client: LambdaClient, t: LambdaTarget, version: string, weights: Record<string, number> = {}) {
+export async function pointAlias(client: LambdaClient, target: LambdaTarget, version: string, weights: Record<string, number> = {}) {
   await client.send(
     new UpdateAliasCommand({
-      FunctionName: t.functionName,
-      Name: t.alias,
+      FunctionName: target.functionName,
+      Name: target.alias,
       FunctionVersion: version,
       RoutingConfig: { AdditionalVersionWeights: weights },
     }),
   );
 }
 
-export async function deletePreviewAlias(client: LambdaClient, t: LambdaTarget) {
+export async function deletePreviewAlias(client: LambdaClient, target: LambdaTarget) {
   try {
-    await client.send(new DeleteAliasCommand({ FunctionName: t.functionName, Name: previewAliasName(t) }));
+    await client.send(new DeleteAliasCommand({ FunctionName: target.functionName, Name: previewAliasName(target) }));
   } catch (err) {
     if ((err as Error).name !== 'ResourceNotFoundException') throw err;
   }

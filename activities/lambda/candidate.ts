@@ -8,6 +8,6 @@ export interface LambdaData {
 }
 
 export function decodeLambdaData(data: CandidateData): LambdaData {
-  const f = candidateFields(data, 'Lambda');
-  return { functionName: f.text('functionName'), alias: f.text('alias') };
+  const fields = candidateFields(data, 'Lambda');
+  return { functionName: fields.text('functionName'), alias: fields.text('alias') };
 }

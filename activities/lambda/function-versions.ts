@@ -23,25 +23,25 @@ import { type LambdaData, decodeLambdaData } from './candidate';
 import { findVersion, releaseTag, removeVersion } from './versions';
 
 export function functionVersions(clients: (region?: string) => LambdaClient, readyTimeoutMs: number): Workload<LambdaTarget, LambdaData> {
-  const clientOf = (t: LambdaTarget) => clients(t.region);
+  const clientOf = (target: LambdaTarget) => clients(target.region);
   return {
     decode: decodeLambdaData,
-    router: (t, _data, candidate) => aliasRouter(clientOf(t), t, candidate),
+    router: (target, _data, candidate) => aliasRouter(clientOf(target), target, candidate),
     // Before `unchanged` was recorded, a release already live had the same stable and new version.
-    recordedUnchanged: (c) => c.candidateVersion === c.stableVersion,
+    recordedUnchanged: (candidate) => candidate.candidateVersion === candidate.stableVersion,
 
-    async deploy(t, { metadata }) {
-      const client = clientOf(t);
-      const alias = await getAlias(client, t);
+    async deploy(target, { metadata }) {
+      const client = clientOf(target);
+      const alias = await getAlias(client, target);
       const stableVersion = alias.FunctionVersion!;
       const description = releaseTag(metadata);
-      let candidateVersion = await findVersion(client, t.functionName, description);
+      let candidateVersion = await findVersion(client, target.functionName, description);
       // Another rollout is half-way on this alias (another plan, or a terminated run): never take it over.
       const split = Object.entries(alias.RoutingConfig?.AdditionalVersionWeights ?? {}).filter(([v]) => v !== candidateVersion);
       if (split.length > 0) {
         const [[version, weight]] = split;
         throw ApplicationFailure.nonRetryable(
-          `alias "${t.alias}" of "${t.functionName}" already sends ${Math.round(weight * 100)}% to version ${version}: another rollout is half-way; ` +
+          `alias "${target.alias}" of "${target.functionName}" already sends ${Math.round(weight * 100)}% to version ${version}: another rollout is half-way; ` +
             'finish or roll it back first (point the alias at one version)',
           'Conflict',
         );
@@ -49,45 +49,45 @@ export function functionVersions(clients: (region?: string) => LambdaClient, rea
       if (!candidateVersion) {
         const updated = await client.send(
           new UpdateFunctionCodeCommand({
-            FunctionName: t.functionName,
-            S3Bucket: t.code.s3Bucket,
-            S3Key: t.code.s3Key,
-            S3ObjectVersion: t.code.s3ObjectVersion,
-            ImageUri: t.code.imageUri,
+            FunctionName: target.functionName,
+            S3Bucket: target.code.s3Bucket,
+            S3Key: target.code.s3Key,
+            S3ObjectVersion: target.code.s3ObjectVersion,
+            ImageUri: target.code.imageUri,
           }),
         );
-        await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 300 }, { FunctionName: t.functionName });
+        await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 300 }, { FunctionName: target.functionName });
         const published = await client.send(
-          new PublishVersionCommand({ FunctionName: t.functionName, Description: description, CodeSha256: updated.CodeSha256 }),
+          new PublishVersionCommand({ FunctionName: target.functionName, Description: description, CodeSha256: updated.CodeSha256 }),
         );
         candidateVersion = published.Version!;
       }
-      const candidate: Candidate = { stableVersion, candidateVersion, data: { functionName: t.functionName, alias: t.alias } };
+      const candidate: Candidate = { stableVersion, candidateVersion, data: { functionName: target.functionName, alias: target.alias } };
       return candidateVersion === stableVersion ? { ...candidate, unchanged: true } : candidate;
     },
 
-    async waitReady({ target: t, candidate }) {
-      const client = clientOf(t);
+    async waitReady({ target, candidate }) {
+      const client = clientOf(target);
       await pollUntil(
         async () => {
-          const c = await client.send(
-            new GetFunctionConfigurationCommand({ FunctionName: t.functionName, Qualifier: candidate.candidateVersion }),
+          const configuration = await client.send(
+            new GetFunctionConfigurationCommand({ FunctionName: target.functionName, Qualifier: candidate.candidateVersion }),
           );
-          if (c.State === 'Failed') {
+          if (configuration.State === 'Failed') {
             throw ApplicationFailure.nonRetryable(
-              `version ${candidate.candidateVersion} failed: ${c.StateReason ?? 'unknown reason'}`,
+              `version ${candidate.candidateVersion} failed: ${configuration.StateReason ?? 'unknown reason'}`,
               'NotReady',
             );
           }
-          return c.State === 'Active' ? true : undefined;
+          return configuration.State === 'Active' ? true : undefined;
         },
-        { what: `${t.functionName}:${candidate.candidateVersion} active`, timeoutMs: readyTimeoutMs },
+        { what: `${target.functionName}:${candidate.candidateVersion} active`, timeoutMs: readyTimeoutMs },
       );
     },
 
-    async preview({ target: t, candidate }) {
-      const client = clientOf(t);
-      const alias = { FunctionName: t.functionName, Name: previewAliasName(t), FunctionVersion: candidate.candidateVersion };
+    async preview({ target, candidate }) {
+      const client = clientOf(target);
+      const alias = { FunctionName: target.functionName, Name: previewAliasName(target), FunctionVersion: candidate.candidateVersion };
       try {
         await client.send(new UpdateAliasCommand(alias));
       } catch (err) {
@@ -96,21 +96,21 @@ export function functionVersions(clients: (region?: string) => LambdaClient, rea
       }
     },
 
-    async rollBack({ target: t, candidate, router }) {
-      const client = clientOf(t);
+    async rollBack({ target, candidate, router }) {
+      const client = clientOf(target);
       await router.reset();
-      await deletePreviewAlias(client, t);
-      await removeVersion(client, t.functionName, candidate.candidateVersion);
+      await deletePreviewAlias(client, target);
+      await removeVersion(client, target.functionName, candidate.candidateVersion);
     },
 
-    async rollBackUnknown(t, metadata) {
+    async rollBackUnknown(target, metadata) {
       // Traffic never moved; remove the version if it was published.
-      const client = clientOf(t);
-      const version = await findVersion(client, t.functionName, releaseTag(metadata));
-      if (version) await removeVersion(client, t.functionName, version);
+      const client = clientOf(target);
+      const version = await findVersion(client, target.functionName, releaseTag(metadata));
+      if (version) await removeVersion(client, target.functionName, version);
     },
 
     // Published versions are immutable history and cost nothing idle; only the preview alias goes away.
-    retirePrevious: ({ target: t }) => deletePreviewAlias(clientOf(t), t),
+    retirePrevious: ({ target }) => deletePreviewAlias(clientOf(target), target),
   };
 }

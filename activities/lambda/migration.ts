@@ -16,10 +16,15 @@ import type { LambdaMigration } from '../../plan/targets';
 import { migrationDoneTag, sha256Hex } from '../release-marks';
 import type { MigrationResult } from '../types';
 
-export async function runLambdaMigration(client: LambdaClient, task: LambdaMigration, key: string, m: Metadata): Promise<MigrationResult> {
+export async function runLambdaMigration(
+  client: LambdaClient,
+  task: LambdaMigration,
+  key: string,
+  metadata: Metadata,
+): Promise<MigrationResult> {
   const fn = await client.send(new GetFunctionConfigurationCommand({ FunctionName: task.functionName }));
   const arn = fn.FunctionArn!;
-  const tagKey = migrationDoneTag(m);
+  const tagKey = migrationDoneTag(metadata);
   const marker = sha256Hex(key, 32);
   const tags = await client.send(new ListTagsCommand({ Resource: arn }));
   if (tags.Tags?.[tagKey] === marker) return { ran: false, output: 'already applied' };

@@ -3,7 +3,7 @@ import { DeleteFunctionCommand, type LambdaClient, ListAliasesCommand, ListVersi
 import type { Metadata } from '../../plan/schema';
 
 /** The version description that marks which release a published version carries. */
-export const releaseTag = (m: Metadata) => `glidepath ${m.service}/${m.environment} release ${m.release}`;
+export const releaseTag = (metadata: Metadata) => `glidepath ${metadata.service}/${metadata.environment} release ${metadata.release}`;
 
 export async function findVersion(client: LambdaClient, functionName: string, description: string): Promise<string | undefined> {
   let marker: string | undefined;

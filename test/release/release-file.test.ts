@@ -31,6 +31,14 @@ describe('release file', () => {
     expect(stages[1].waves[0][0].plan).toMatchObject({ metadata: { release: 'v7' }, target: { code: { s3Key: 'shop-api-eu/v7.zip' } } });
   });
 
+  it("every target's plan carries the release's commit (its notifications link it)", () => {
+    const doc = example();
+    doc.metadata.commit = { sha: '3f2a9c1', url: 'https://github.com/example/shop/commit/3f2a9c1' };
+    const plans = validateRelease(doc).stages.flatMap((s) => s.waves.flat().map((t) => t.plan));
+    expect(plans.map((p) => p.metadata.commit)).toEqual(plans.map(() => doc.metadata.commit));
+    expect(plans).toHaveLength(5);
+  });
+
   it('percent waves take a cumulative share of the stage, the rest runs last', () => {
     const doc = example();
     doc.stages[1].waves = [{ percent: 34 }];

@@ -129,7 +129,7 @@ export async function activityLog(
   const events = (await handle.fetchHistory()).events ?? [];
   const typeOf = new Map<string, string>();
   const attempts: Record<string, number> = {};
-  const checks = ['checkPlan', 'loadPolicy', 'deployWindow'];
+  const checks = ['checkPlan', 'loadPolicy', 'deployWindow', 'notify'];
   const isPlatformCall = (type: string | undefined) => type !== undefined && !checks.includes(type);
   let firstStartAttempt: number | undefined;
   for (const e of events) {

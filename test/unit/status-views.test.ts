@@ -85,4 +85,14 @@ describe('status views', () => {
     expect(renderDetails(committed, id)).toContain('past the point of no return since 2026-11-28T10:03:00.000Z');
     expect(formatStatus(committed)).toContain('past the point of no return since 2026-11-28T10:03:00.000Z');
   });
+
+  it('warn about failed notifications in the UI and the CLI, and say nothing while every one was delivered', () => {
+    const failed = { ...base, notifications: { delivered: 3, failed: 1, lastError: 'started → ops: ECONNREFUSED' } };
+    const text = '1 of 4 notifications failed to deliver; last: started → ops: ECONNREFUSED';
+    expect(renderDetails(failed, id)).toContain(`**Warning:** ${text}`);
+    expect(formatStatus(failed)).toContain(`warning:  ${text}`);
+    const delivered = { ...base, notifications: { delivered: 4, failed: 0 } };
+    expect(renderDetails(delivered, id)).not.toContain('notifications');
+    expect(formatStatus(delivered)).not.toContain('notifications');
+  });
 });
