@@ -32,6 +32,7 @@ import { POLICIES_FROM_START, loadRunPolicy, passPolicyGates } from './policy-ru
 import type { ReleaseLink } from './release-messages';
 import { ReleaseHold } from './release-hold';
 import { Rollout } from './rollout';
+import { listenToMessages } from './rollout-messages';
 import type { DeploymentStatus } from './status';
 
 export interface DeploymentResult {
@@ -52,7 +53,7 @@ const STUCK_RETRY_EVERY_MS = 10 * 60_000;
 export async function deploymentWorkflow(input: Plan, release?: ReleaseLink): Promise<DeploymentResult> {
   assertPlanShape(input);
   const rollout = new Rollout(input);
-  rollout.listen();
+  listenToMessages(rollout);
   if (release && patched('held-by-release')) {
     rollout.releaseHold = new ReleaseHold(release, rollout);
     rollout.releaseHold.listen();

@@ -116,7 +116,11 @@ describe('signing in the CLI, verifying in the workflow', () => {
     ['a reject sent as an approval', forged({ decision: 'reject' }), /does not verify/],
     ['by someone else, sent as alice', { by: 'alice', signature: signApproval(aliceKey, { ...fields, by: 'bob' }) }, /does not verify/],
     ['with its time changed', { by: 'alice', signature: { ...signedNow, signedAt: '2026-11-28T10:00:04.000Z' } }, /does not verify/],
-    ['with its bytes changed', { by: 'alice', signature: { ...signedNow, sig: `${signedNow.sig.startsWith('A') ? 'B' : 'A'}${signedNow.sig.slice(1)}` } }, /does not verify/],
+    [
+      'with its bytes changed',
+      { by: 'alice', signature: { ...signedNow, sig: `${signedNow.sig.startsWith('A') ? 'B' : 'A'}${signedNow.sig.slice(1)}` } },
+      /does not verify/,
+    ],
     [
       'by a key the policy does not list',
       { by: 'alice', signature: signApproval(malloryKey, fields) },
