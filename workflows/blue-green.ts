@@ -7,10 +7,9 @@ import { durationMs, formatDuration } from '../plan/duration';
 import { platform } from './activities';
 import { deployCandidate } from './candidate';
 import type { Compensations } from './compensations';
-import { describeStep } from './describe';
 import { commitBlueGreen } from './promotion';
 import type { Rollout } from './rollout';
-import { runStep } from './steps';
+import { runSteps } from './steps';
 
 export async function runBlueGreen(plan: Plan, strategy: BlueGreenStrategy, rollout: Rollout, undo: Compensations): Promise<void> {
   const { target, metadata } = plan;
@@ -20,12 +19,7 @@ export async function runBlueGreen(plan: Plan, strategy: BlueGreenStrategy, roll
 
   rollout.setPhase('Deploying', `exposing ${candidate.candidateVersion} on its preview endpoint`);
   await platform.previewCandidate.executeWithOptions({ summary: 'preview new version' }, [{ target, metadata, candidate }]);
-  for (const [index, step] of strategy.prePromotion.entries()) {
-    if (rollout.fullPromotion) break;
-    await rollout.holdWhilePaused();
-    rollout.enterStep(index, total, `before switch: ${describeStep(step)}`);
-    await runStep(context, step, index);
-  }
+  await runSteps(context, strategy.prePromotion, { total, label: 'before switch: ' });
 
   await rollout.holdWhilePaused();
   rollout.setPhase('Promoting', `switching all traffic to ${candidate.candidateVersion}`);
@@ -34,13 +28,7 @@ export async function runBlueGreen(plan: Plan, strategy: BlueGreenStrategy, roll
   ]);
   rollout.setWeight(100);
 
-  for (const [i, step] of strategy.postPromotion.entries()) {
-    if (rollout.fullPromotion) break;
-    const index = strategy.prePromotion.length + i;
-    await rollout.holdWhilePaused();
-    rollout.enterStep(index, total, `after switch: ${describeStep(step)}`);
-    await runStep(context, step, index);
-  }
+  await runSteps(context, strategy.postPromotion, { offset: strategy.prePromotion.length, total, label: 'after switch: ' });
 
   const delay = durationMs(strategy.scaleDownDelay);
   if (rollout.releaseHold) await rollout.releaseHold.report(candidate); // moved; the previous version is kept until confirmed

@@ -1,9 +1,9 @@
-/** Running one plan step (weight, soak, approval, analysis) against the platform and the rollout's gates. */
+/** Running the plan's steps (weight, soak, approval, analysis) against the platform and the rollout's gates. */
 import { durationMs, formatDuration } from '../plan/duration';
 import type { Plan, Step } from '../plan/schema';
 import type { Candidate } from '../activities/types';
 import { platform } from './activities';
-import { analysisFailed, runAnalysisChild } from './analysis';
+import { type BackgroundAnalyses, analysisFailed, runAnalysisChild } from './analysis';
 import { describeStep } from './describe';
 import { recordAnalysis } from './metrics';
 import { type Rollout, gateName } from './rollout';
@@ -12,6 +12,37 @@ export interface StepContext {
   plan: Plan;
   rollout: Rollout;
   candidate: Candidate;
+}
+
+export interface StepsOptions {
+  /** The index of the first of these steps among all of the plan's (blue-green counts across the switch). */
+  offset?: number;
+  total?: number;
+  /** Shown before each step's description, e.g. "before switch: ". */
+  label?: string;
+  /** Canary: analyses marked `background` start here and run beside the next steps. */
+  background?: BackgroundAnalyses;
+}
+
+/**
+ * The one step loop every strategy runs: each step starts at a step boundary, where a pause or a freeze holds the
+ * rollout and a failed background analysis stops it; `promote --full` skips the steps left.
+ */
+export async function runSteps(ctx: StepContext, steps: Step[], options: StepsOptions = {}): Promise<void> {
+  const { rollout } = ctx;
+  const { offset = 0, total = steps.length, label = '', background } = options;
+  for (const [i, step] of steps.entries()) {
+    if (rollout.fullPromotion) break;
+    const index = offset + i;
+    if (background) await background.checkpoint();
+    await rollout.holdWhilePaused();
+    rollout.enterStep(index, total, `${label}${describeStep(step)}`);
+    if (background && step.analysis?.background) {
+      background.start(step.analysis, gateName(step.analysis.name, 'analysis', index), templateVariables(ctx));
+    } else {
+      await runStep(ctx, step, index);
+    }
+  }
 }
 
 export async function runStep(ctx: StepContext, step: Step, index: number): Promise<void> {
