@@ -118,5 +118,5 @@ it('workers killed during the migration Job and during a soak: the plan resumes 
     'promoteCandidate',
     'retirePrevious',
   ]);
-  expect(firstStartAttempt).toBe(2); // the migration was retried after the kill
+  expect(firstStartAttempt).toBeGreaterThanOrEqual(2); // the migration was retried after the kill
 });
