@@ -118,6 +118,8 @@ class RunReader {
       }
       case E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
         return this.activityCompleted(event);
+      case E.EVENT_TYPE_MARKER_RECORDED:
+        return this.localActivityCompleted(event);
       case E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
         return this.phaseChanged(event);
       case E.EVENT_TYPE_TIMER_STARTED:
@@ -169,22 +171,38 @@ class RunReader {
     });
   }
 
+  /** A local activity's result, from its marker: current runs read the policy with one (workflows/lean-history.ts). */
+  private async localActivityCompleted(event: HistoryEvent): Promise<void> {
+    const a = event.markerRecordedEventAttributes;
+    if (a?.markerName !== 'core_local_activity' || a.failure) return;
+    const data = a.details?.data?.payloads?.[0]?.data;
+    const about = data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }) : {};
+    if (about.activity_type !== 'loadPolicy') return;
+    const [applied] = (await this.decode.values(a.details?.result)) as [AppliedPolicy & { freezeVersion?: number }];
+    this.policyRead(event, applied);
+  }
+
+  /** What the policy allowed or refused when the run started. */
+  private policyRead(event: HistoryEvent, applied: AppliedPolicy & { freezeVersion?: number }): void {
+    this.policy = applied;
+    for (const approval of applied.approvals ?? []) this.gates.set(approval.gate, { onTimeout: 'abort', rule: approval.rule });
+    this.receiveFreezes(applied.freezeVersion, applied.emergency);
+    const gates = (applied.approvals ?? []).map((g) => `${g.count} approval${g.count === 1 ? '' : 's'} at ${g.gate}`);
+    this.add(event, {
+      action: 'policy',
+      by: `policy ${applied.version}`,
+      reason: applied.version === 'none' ? 'the worker has no policy file' : `rules that apply: ${applied.rules.join(', ') || 'none'}`,
+      rule: applied.blocked?.rule ?? applied.rules.join(', '),
+      result: applied.blocked ? `refused: ${applied.blocked.reason}` : `allowed${gates.length ? `; needs ${gates.join(', ')}` : ''}`,
+    });
+  }
+
   private async activityCompleted(event: HistoryEvent): Promise<void> {
     const a = event.activityTaskCompletedEventAttributes!;
     const type = this.activityTypes.get(String(a.scheduledEventId));
     if (type === 'loadPolicy') {
       const [applied] = (await this.decode.values(a.result)) as [AppliedPolicy & { freezeVersion?: number }];
-      this.policy = applied;
-      for (const approval of applied.approvals ?? []) this.gates.set(approval.gate, { onTimeout: 'abort', rule: approval.rule });
-      this.receiveFreezes(applied.freezeVersion, applied.emergency);
-      const gates = (applied.approvals ?? []).map((g) => `${g.count} approval${g.count === 1 ? '' : 's'} at ${g.gate}`);
-      this.add(event, {
-        action: 'policy',
-        by: `policy ${applied.version}`,
-        reason: applied.version === 'none' ? 'the worker has no policy file' : `rules that apply: ${applied.rules.join(', ') || 'none'}`,
-        rule: applied.blocked?.rule ?? applied.rules.join(', '),
-        result: applied.blocked ? `refused: ${applied.blocked.reason}` : `allowed${gates.length ? `; needs ${gates.join(', ')}` : ''}`,
-      });
+      this.policyRead(event, applied);
     } else if (type === 'deployWindow') {
       const [state] = (await this.decode.values(a.result)) as [WindowState];
       const window = this.policy?.window;

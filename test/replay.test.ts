@@ -10,6 +10,9 @@
  * release-paused-resumed-promoted was recorded with the `release-actions` patch (a release paused, resumed and
  * promoted past its soak), canary-paused-by-release-promoted with `promoted-by-in-memo` (its target, paused by it).
  *
+ * The *-current-runs files were recorded with the `runs-2026-11` patch (one marker for every change before it, the
+ * policy read by a local activity: workflows/lean-history.ts).
+ *
  * canary-cancelled-task-split-after-plan-check is canary-cancelled-policies-from-start with its first workflow task
  * split right after the plan check's local-activity marker, the shape a slow first task wrote in CI. On replay
  * a local activity resolves before the next task's patch markers are in view, so a `patched()` asked right after
@@ -55,6 +58,14 @@ it('has recorded histories for each strategy and ending', () => {
       'release-paused-resumed-promoted',
       'canary-paused-by-release-promoted',
       'canary-notifications-promoted',
+      'canary-promoted-current-runs',
+      'canary-aborted-in-soak-current-runs',
+      'canary-rejected-current-runs',
+      'canary-cancelled-current-runs',
+      'canary-paused-resumed-promoted-current-runs',
+      'canary-policy-approvals-promoted-current-runs',
+      'blue-green-promoted-current-runs',
+      'migration-then-canary-rejected-current-runs',
       'canary-notifications-rejected',
     ]),
   );

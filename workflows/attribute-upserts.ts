@@ -5,12 +5,12 @@
  * upsert each change at once, as they did (replay expects the same commands). Workflow code.
  */
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { patched, upsertSearchAttributes } from '@temporalio/workflow';
-import { LEAN_HISTORY } from './lean-history';
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import { LEAN_HISTORY, inForce } from './lean-history';
 
 export class AttributeUpserts {
   /** Asked when the run's state is built, in its first workflow task. */
-  readonly together = patched(LEAN_HISTORY);
+  readonly together = inForce(LEAN_HISTORY);
   private readonly changed = new Map<string, SearchAttributeUpdatePair>();
   private queued = false;
 

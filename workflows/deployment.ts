@@ -23,6 +23,7 @@ import { runBlueGreen } from './blue-green';
 import { runCanary } from './canary';
 import { Compensations } from './compensations';
 import { describeFailure } from './failures';
+import { inForce, isCurrentRun } from './lean-history';
 import { FreezeHold } from './freeze-hold';
 import { recordAbortLatency, recordOutcome, recordPausedRun, recordPromotion, recordRollback, recordRollbackStuck } from './metrics';
 import { runMigration } from './migration';
@@ -52,9 +53,10 @@ const STUCK_RETRY_EVERY_MS = 10 * 60_000;
 /** `release` is given when a release runs this deployment as its child (see release-hold.ts). */
 export async function deploymentWorkflow(input: Plan, release?: ReleaseLink): Promise<DeploymentResult> {
   assertPlanShape(input);
+  const current = isCurrentRun(); // first: its marker leads the history (lean-history.ts)
   const rollout = new Rollout(input);
   listenToMessages(rollout);
-  if (release && patched('held-by-release')) {
+  if (release && inForce('held-by-release')) {
     rollout.releaseHold = new ReleaseHold(release, rollout);
     rollout.releaseHold.listen();
   }
@@ -63,14 +65,14 @@ export async function deploymentWorkflow(input: Plan, release?: ReleaseLink): Pr
   rollout.freezeHold.listen();
   // Decided before the plan check: on replay, a patch asked right after a local activity resolves can be asked
   // before its marker is in view, and would answer "absent" for a run that has it (see policy-run.ts).
-  const policiesFromStart = patched(POLICIES_FROM_START);
-  const promotedByInMemo = patched(PROMOTED_BY_IN_MEMO);
+  const policiesFromStart = inForce(POLICIES_FROM_START);
+  const promotedByInMemo = inForce(PROMOTED_BY_IN_MEMO);
   const plan = await validatedPlan(input); // an invalid plan fails here: nothing was changed, nothing to undo
   // A policy rule that refuses the run fails it here, before anything changed.
   const underPolicy = policiesFromStart || patched('policies');
-  const policy = underPolicy ? await loadRunPolicy(plan, rollout, release) : undefined;
-  // Asked after the policy's (normal) activity and only for runs it gives sinks: other runs get no marker.
-  if (policy?.notifications?.length && patched(NOTIFICATIONS)) {
+  const policy = underPolicy ? await loadRunPolicy(plan, rollout, release, { local: current }) : undefined;
+  // Older runs ask it after the policy's (normal) activity, and only when it gives sinks: others get no marker.
+  if (policy?.notifications?.length && inForce(NOTIFICATIONS)) {
     rollout.notifier = new Notifier(policy.notifications, rollout, release?.releaseId.split('@')[0]);
     const { strategy, target } = rollout.status;
     const by = plan.metadata.requestedBy ? `, requested by ${plan.metadata.requestedBy}` : '';
@@ -153,7 +155,7 @@ async function rollBack(plan: Plan, rollout: Rollout, undo: Compensations, err: 
       await rollout.notifier.settle(); // before the memo below, so a cancelled run's final status counts every delivery
     }
     // A run closed as Canceled carries no result: its final status goes in the memo, readable without a worker.
-    if (cancelled && patched('cancelled-status-in-memo')) upsertMemo({ status: rollout.status });
+    if (cancelled && inForce('cancelled-status-in-memo')) upsertMemo({ status: rollout.status });
     await condition(allHandlersFinished);
   });
   if (cancelled) throw err;

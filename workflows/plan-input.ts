@@ -7,7 +7,7 @@
 import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workflow';
 import type { Plan } from '../plan/schema';
 import { checks, localChecks } from './activities';
-import { LEAN_HISTORY } from './lean-history';
+import { LEAN_HISTORY, inForce } from './lean-history';
 
 /** Refuses input that could not even be shown as a status; the full rules run in `validatedPlan`. */
 export function assertPlanShape(input: unknown): asserts input is Plan {
@@ -31,7 +31,7 @@ export function assertPlanShape(input: unknown): asserts input is Plan {
 /** The plan with every rule checked and every default filled in. */
 export async function validatedPlan(input: Plan): Promise<Plan> {
   // A local activity: one marker in history, where an activity task takes six events.
-  if (patched(LEAN_HISTORY)) return checked(() => localChecks.checkPlan(input));
+  if (inForce(LEAN_HISTORY)) return checked(() => localChecks.checkPlan(input));
   // Runs started before this check moved out of workflow code were validated in it; their input is already valid.
   if (!patched('plan-checked-by-activity')) return input;
   return checked(() => checks.checkPlan.executeWithOptions({ summary: 'check the plan' }, [input]));
