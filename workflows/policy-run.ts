@@ -44,7 +44,7 @@ export async function loadRunPolicy(plan: Plan, rollout: Rollout, release?: Rele
   ]);
   rollout.update({ policy: { version: applied.version, rules: applied.rules } });
   rollout.freezeHold?.receive({ version: applied.freezeVersion, freezes: applied.emergency });
-  if (rollout.freezeHold) rollout.freezeHold.scheduled = applied.freezes;
+  rollout.freezeHold?.setScheduled(applied.freezes);
   rollout.approvalPolicy = { requestedBy: plan.metadata.requestedBy, fourEyesRule: applied.approvals.find((a) => a.fourEyes)?.rule };
   rollout.policyGatesPending = applied.approvals.length > 0;
   if (applied.blocked) {
