@@ -3,7 +3,7 @@
  * (so its history records the policy version), is refused when one blocks it, and passes the policy's gates
  * before traffic moves: the deploy window, then each approval the policy requires.
  */
-import { ApplicationFailure, condition, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, proxyActivities } from '@temporalio/workflow';
 import type { PolicyActivities } from '../activities/policy';
 import type { AppliedPolicy, DeployWindow, PolicyBlock } from '../plan/policy-types';
 import type { Plan } from '../plan/schema';
@@ -21,6 +21,12 @@ const policy = proxyActivities<PolicyActivities>({
  * check. Runs started before it ask the `policies` patch after the check, as they did then.
  */
 export const POLICIES_FROM_START = 'policies-from-start';
+
+/**
+ * The patch of runs whose wait for the deploy window a pause interrupts: it shows Paused, and a run paused when
+ * the window opens stays held until resume. Runs started before it slept through to the opening.
+ */
+export const WINDOW_WAIT_PAUSABLE = 'window-wait-pausable';
 
 /** Failure type of a run a policy rule refused; `glidepath deploy --follow` exits 4 on it. */
 export const BLOCKED_BY_POLICY = 'BlockedByPolicy';
@@ -76,18 +82,28 @@ export async function passPolicyGates(plan: Plan, applied: AppliedPolicy, rollou
 
 async function waitForWindow(plan: Plan, window: DeployWindow, rollout: Rollout): Promise<void> {
   const started = Date.now();
+  let pausable: boolean | undefined; // asked once the run first waits: runs that never wait get no marker
   // The activity answers for the workflow's own time; a wait ends at the opening it named, then it asks again.
   for (let asked = 0; asked < 10; asked++) {
+    // A run paused while it waited stays here, past the opening, until resume; then it asks again.
+    if (pausable) await rollout.holdWhilePaused();
     const state = await policy.deployWindow.executeWithOptions({ summary: 'deploy window' }, [{ window, nowMs: Date.now() }]);
     if (state.open || !state.opensAt) break;
     if (window.outside === 'refuse')
       throw blocked(plan, { rule: window.rule, reason: `outside the deploy window; it opens ${state.opensLabel}` });
+    pausable ??= patched(WINDOW_WAIT_PAUSABLE);
     await rollout.holdWhilePaused();
     rollout.setPhase('AwaitingWindow', `waiting for the deploy window, opens ${state.opensLabel}`);
     if (asked === 0) rollout.notifier?.send('held', `waiting for the deploy window of rule ${window.rule}; it opens ${state.opensLabel}`);
-    await condition(() => false, Math.max(1, Date.parse(state.opensAt) - Date.now()), {
-      summary: `deploy window opens ${state.opensLabel}`,
-    });
+    const opensAt = Date.parse(state.opensAt);
+    const summary = `deploy window opens ${state.opensLabel}`;
+    if (!pausable) {
+      await condition(() => false, Math.max(1, opensAt - Date.now()), { summary });
+      continue;
+    }
+    // A pause wakes the wait to show Paused; after resume a new timer goes on to the same opening.
+    while (Date.now() < opensAt && (await condition(() => rollout.isPaused, opensAt - Date.now(), { summary })))
+      await rollout.holdWhilePaused();
   }
   if (Date.now() > started) recordPolicyHold(plan, 'window', Date.now() - started);
 }
