@@ -20,6 +20,11 @@
  *
  * canary-notifications-* are runs whose policy has notification sinks (test/policy/notifications.test.ts): the
  * `notifications` patch and a `notify` activity per event and sink.
+ *
+ * canary-frozen-unfrozen-promoted was held by an emergency freeze (the `freezes` signals of the freeze workflow)
+ * across a worker kill, then unfrozen. canary-scheduled-freeze-in-soak-promoted has the
+ * `soak-stops-at-scheduled-freeze` patch (its soak timer ends at the freeze's start); canary-waited-for-window-promoted
+ * and canary-window-paused-resumed-promoted the `window-wait-pausable` patch.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -67,6 +72,10 @@ it('has recorded histories for each strategy and ending', () => {
       'blue-green-promoted-current-runs',
       'migration-then-canary-rejected-current-runs',
       'canary-notifications-rejected',
+      'canary-frozen-unfrozen-promoted',
+      'canary-scheduled-freeze-in-soak-promoted',
+      'canary-waited-for-window-promoted',
+      'canary-window-paused-resumed-promoted',
     ]),
   );
 });

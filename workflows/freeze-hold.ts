@@ -7,14 +7,23 @@ import { condition, setHandler } from '@temporalio/workflow';
 import { freezeCovers } from '../plan/policy-glob';
 import type { EmergencyFreeze, ScheduledFreeze } from '../plan/policy-types';
 import { type FreezeBroadcast, freezeDescriptions, freezeScope, freezesSignal } from './freeze-messages';
+import { inForce } from './lean-history';
 import { recordPolicyHold } from './policy-metrics';
 import type { Rollout } from './rollout';
+
+/**
+ * The patch of runs whose soak timer ends where a scheduled freeze starts, so the freeze stops the soak's clock
+ * at once. Runs started before it let the soak's timer run through the freeze and held at the next step.
+ */
+export const SOAK_STOPS_AT_SCHEDULED_FREEZE = 'soak-stops-at-scheduled-freeze';
 
 export class FreezeHold {
   private version = -1;
   private emergency: EmergencyFreeze[] = [];
-  /** From the run's policy (set once it is read). */
-  scheduled: ScheduledFreeze[] = [];
+  /** From the run's policy (set once it is read, with `setScheduled`). */
+  private scheduled: ScheduledFreeze[] = [];
+  /** A soak's timer stops at the next scheduled freeze (runs with SOAK_STOPS_AT_SCHEDULED_FREEZE). */
+  private soakStopsAtScheduled = false;
   /** The freeze the sinks were told about in the current hold. */
   private notified?: string;
 
@@ -35,6 +44,23 @@ export class FreezeHold {
   /** The emergency freeze that covers this run now, if any. */
   get emergencyFreeze(): EmergencyFreeze | undefined {
     return this.emergency[0];
+  }
+
+  /**
+   * Keeps the policy's scheduled freezes. Call right after the policy's (normal) activity: the patch is asked
+   * there, and only by runs that have scheduled freezes, so other runs get no marker.
+   */
+  setScheduled(freezes: ScheduledFreeze[]): void {
+    this.scheduled = freezes;
+    this.soakStopsAtScheduled = freezes.some((f) => Date.parse(f.to) > Date.now()) && inForce(SOAK_STOPS_AT_SCHEDULED_FREEZE);
+  }
+
+  /** The scheduled freeze that starts first within the next `ms`, where a soak's timer must stop (see Rollout.soak). */
+  startingWithin(ms: number): ScheduledFreeze | undefined {
+    if (!this.soakStopsAtScheduled) return undefined;
+    const now = Date.now();
+    const starts = (f: ScheduledFreeze) => Date.parse(f.from);
+    return this.scheduled.filter((f) => now < starts(f) && starts(f) < now + ms).sort((a, b) => starts(a) - starts(b))[0];
   }
 
   private scheduledNow(): ScheduledFreeze | undefined {
@@ -82,9 +108,18 @@ export class FreezeHold {
         await condition(() => this.emergencyFreeze !== emergency);
       } else if (scheduled) {
         rollout.update({
-          frozen: { scope: `policy rule ${scheduled.rule}`, by: 'policy', reason: scheduled.reason, since: scheduled.from },
+          frozen: {
+            scope: `policy rule ${scheduled.rule}`,
+            by: 'policy',
+            reason: scheduled.reason,
+            since: scheduled.from,
+            until: scheduled.to,
+          },
         });
-        rollout.setPhase('Frozen', `held by the scheduled freeze of rule ${scheduled.rule} until ${scheduled.to}: ${scheduled.reason}`);
+        rollout.setPhase(
+          'Frozen',
+          `frozen until ${scheduled.to} by the scheduled freeze of rule ${scheduled.rule}: ${scheduled.reason}; traffic stays at ${rollout.status.weight}%`,
+        );
         this.notify(
           `${scheduled.rule} ${scheduled.from}`,
           `frozen at ${rollout.status.weight}% traffic until ${scheduled.to} by policy rule ${scheduled.rule}: ${scheduled.reason}`,

@@ -7,6 +7,7 @@ import { ApplicationFailure, condition, proxyActivities, proxyLocalActivities } 
 import type { PolicyActivities } from '../activities/policy';
 import type { AppliedPolicy, DeployWindow, PolicyBlock } from '../plan/policy-types';
 import type { Plan } from '../plan/schema';
+import { inForce } from './lean-history';
 import { recordPolicyHold, recordPolicyRefusal } from './policy-metrics';
 import type { ReleaseLink } from './release-messages';
 import type { Rollout } from './rollout';
@@ -27,6 +28,12 @@ const localPolicy = proxyLocalActivities<PolicyActivities>({
  * check. Runs started before it ask the `policies` patch after the check, as they did then.
  */
 export const POLICIES_FROM_START = 'policies-from-start';
+
+/**
+ * The patch of runs whose wait for the deploy window a pause interrupts: it shows Paused, and a run paused when
+ * the window opens stays held until resume. Runs started before it slept through to the opening.
+ */
+export const WINDOW_WAIT_PAUSABLE = 'window-wait-pausable';
 
 /** Failure type of a run a policy rule refused; `glidepath deploy --follow` exits 4 on it. */
 export const BLOCKED_BY_POLICY = 'BlockedByPolicy';
@@ -56,7 +63,7 @@ export async function loadRunPolicy(
     : await policy.loadPolicy.executeWithOptions({ summary: 'read the policies that apply' }, [input]);
   rollout.update({ policy: { version: applied.version, rules: applied.rules } });
   rollout.freezeHold?.receive({ version: applied.freezeVersion, freezes: applied.emergency });
-  if (rollout.freezeHold) rollout.freezeHold.scheduled = applied.freezes;
+  rollout.freezeHold?.setScheduled(applied.freezes);
   rollout.approvalPolicy = { requestedBy: plan.metadata.requestedBy, fourEyesRule: applied.approvals.find((a) => a.fourEyes)?.rule };
   rollout.policyGatesPending = applied.approvals.length > 0;
   if (applied.blocked) {
@@ -89,20 +96,30 @@ export async function passPolicyGates(plan: Plan, applied: AppliedPolicy, rollou
 async function waitForWindow(plan: Plan, window: DeployWindow, rollout: Rollout): Promise<void> {
   const started = Date.now();
   let waited = false;
+  let pausable: boolean | undefined; // asked once the run first waits: older runs that never wait get no marker
   try {
     // The activity answers for the workflow's own time; a wait ends at the opening it named, then it asks again.
     for (let asked = 0; asked < 10; asked++) {
+      // A run paused while it waited stays here, past the opening, until resume; then it asks again.
+      if (pausable) await rollout.holdWhilePaused();
       const state = await policy.deployWindow.executeWithOptions({ summary: 'deploy window' }, [{ window, nowMs: Date.now() }]);
       if (state.open || !state.opensAt) break;
       if (window.outside === 'refuse')
         throw blocked(plan, { rule: window.rule, reason: `outside the deploy window; it opens ${state.opensLabel}` });
       waited = true;
+      pausable ??= inForce(WINDOW_WAIT_PAUSABLE);
       await rollout.holdWhilePaused();
       rollout.setPhase('AwaitingWindow', `waiting for the deploy window, opens ${state.opensLabel}`);
       if (asked === 0) rollout.notifier?.send('held', `waiting for the deploy window of rule ${window.rule}; it opens ${state.opensLabel}`);
-      await condition(() => false, Math.max(1, Date.parse(state.opensAt) - Date.now()), {
-        summary: `deploy window opens ${state.opensLabel}`,
-      });
+      const opensAt = Date.parse(state.opensAt);
+      const summary = `deploy window opens ${state.opensLabel}`;
+      if (!pausable) {
+        await condition(() => false, Math.max(1, opensAt - Date.now()), { summary });
+        continue;
+      }
+      // A pause wakes the wait to show Paused; after resume a new timer goes on to the same opening.
+      while (Date.now() < opensAt && (await condition(() => rollout.isPaused, opensAt - Date.now(), { summary })))
+        await rollout.holdWhilePaused();
     }
   } finally {
     // Counted however the wait ends: the window opening, or an abort (cancellation) while waiting.

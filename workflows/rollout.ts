@@ -61,6 +61,10 @@ export class Rollout extends RolloutView {
 
   // ---- gates --------------------------------------------------------------------------------------------
 
+  get isPaused(): boolean {
+    return this.requests.paused;
+  }
+
   async holdWhilePaused(): Promise<void> {
     if (this.freezeHold?.frozen) await this.freezeHold.hold();
     if (!this.requests.paused) return;
@@ -71,7 +75,10 @@ export class Rollout extends RolloutView {
     if (this.freezeHold?.frozen) await this.freezeHold.hold();
   }
 
-  /** A durable soak timer. Pausing stops the clock; promote skips the rest. */
+  /**
+   * A durable soak timer. Pausing or a freeze stops the clock (the timer ends where a scheduled freeze starts);
+   * the soak then goes on with the time it had left. Promote skips the rest.
+   */
   async soak(ms: number, name: string, phase: Phase = 'Soaking'): Promise<void> {
     this.requests.promote = false;
     let remaining = ms;
@@ -79,12 +86,12 @@ export class Rollout extends RolloutView {
       await this.holdWhilePaused();
       this.setPhase(phase, `${name}: ${formatDuration(remaining)} left`);
       const started = Date.now();
+      const timer = remaining === ms ? name : `${name} (${formatDuration(remaining)} left)`;
+      const freeze = this.freezeHold?.startingWithin(remaining); // the timer ends where it starts
       await condition(
         () => this.requests.paused || this.freezeHold?.emergencyFreeze !== undefined || this.requests.promote || this.fullPromotion,
-        remaining,
-        {
-          summary: remaining === ms ? name : `${name} (${formatDuration(remaining)} left)`,
-        },
+        freeze ? Date.parse(freeze.from) - started : remaining,
+        { summary: freeze ? `${timer}, until the freeze of rule ${freeze.rule} at ${freeze.from}` : timer },
       );
       remaining -= Date.now() - started;
     }

@@ -26,7 +26,7 @@ export function gateCommand(gate: Gate, ref: string): string {
 }
 
 export const frozenText = (f: NonNullable<DeploymentStatus['frozen']>) =>
-  `${f.scope} by ${f.by} since ${f.since}: ${f.reason} (abort still rolls back)`;
+  `${f.scope} by ${f.by} since ${f.since}${f.until ? ` until ${f.until}` : ''}: ${f.reason} (abort still rolls back)`;
 
 export const policyText = (p: NonNullable<DeploymentStatus['policy']>) =>
   `${p.version}${p.rules.length ? ` · rules ${p.rules.join(', ')}` : ''}`;

@@ -100,8 +100,8 @@ export interface DeploymentStatus {
   stuck?: { step: string; reason: string; since: string; remedy: string };
   /** The policy version the run started under and the rules that apply to it (see workflows/policy-run.ts). */
   policy?: { version: string; rules: string[] };
-  /** An emergency or scheduled freeze holding the run at a step boundary. */
-  frozen?: { scope: string; by: string; reason: string; since: string };
+  /** An emergency or scheduled freeze holding the run at a step boundary; `until`: when a scheduled one ends. */
+  frozen?: { scope: string; by: string; reason: string; since: string; until?: string };
   /** Things a person should finish by hand that do not change the outcome (e.g. a cleanup after promotion). */
   warnings?: string[];
   /** Deliveries to the policy's notification sinks (workflows/notify.ts); a failed one never changes the outcome. */

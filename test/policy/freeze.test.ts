@@ -11,7 +11,7 @@ import { startDeployment } from '../../starters/deploy';
 import { EXIT } from '../../starters/exit-codes';
 import { BUCKET, createLambdaService } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
-import { rolledBack, uniqueName, waitForStatus } from '../support/temporal';
+import { recordHistory, rolledBack, uniqueName, waitForStatus } from '../support/temporal';
 import { type WorkerProcess, spawnWorker } from '../support/worker-process';
 import { glidepath, writeYaml } from './support';
 
@@ -108,4 +108,5 @@ it('an emergency freeze holds in-flight canaries, refuses new starts, survives a
     expect(result.outcome).toBe('promoted');
     expect(await aliasOf(lambdas[i + 1], names[i + 1])).toEqual({ version: result.status.candidateVersion, weights: {} });
   }
+  await recordHistory(handles[1], 'canary-frozen-unfrozen-promoted');
 }, 240_000);
