@@ -73,7 +73,7 @@ it('workers killed during the switch and during the rollback: rolled back as wit
   );
   if (started.kind === 'conflict') throw new Error('conflict');
   const handle = started.handle;
-  await first.waitFor(/held: promote/);
+  await first.waitFor(/held: promoteCandidate/);
   expect(await listenerWeights(f)).toEqual(green); // switched; the result never reaches Temporal
   await first.kill('SIGKILL');
 
@@ -82,7 +82,7 @@ it('workers killed during the switch and during the rollback: rolled back as wit
   expect(await listenerWeights(f)).toEqual(green);
   expect(await activeServices(f)).toEqual([f.service, `${f.service}-v2`].sort());
   await handle.signal(abortSignal, { by: 'oncall', reason: 'errors after the switch' });
-  await second.waitFor(/held: rollback/);
+  await second.waitFor(/held: rollBack/);
   expect(await listenerWeights(f)).toEqual(blue); // rolled back; the result never reaches Temporal
   await second.kill('SIGKILL');
 
@@ -112,7 +112,7 @@ it("a worker killed during a canary's promote: the retry finishes it, the previo
   const first = await worker(env, { call: 'promoteCandidate', when: 'after', workflowBundle: inject('workflowBundlePath') });
   const started = await startDeployment(client, ecsPlan(f, { type: 'canary', steps: [{ setWeight: 50 }] }), env.GLIDEPATH_TASK_QUEUE);
   if (started.kind === 'conflict') throw new Error('conflict');
-  await first.waitFor(/held: promote/);
+  await first.waitFor(/held: promoteCandidate/);
   expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 0, [f.greenTg]: 100 }); // promoted; Temporal never hears
   await first.kill('SIGKILL');
 

@@ -93,7 +93,7 @@ it('workers killed during the switch and during the rollback: rolled back as wit
   const started = await startDeployment(client, plan, env.GLIDEPATH_TASK_QUEUE);
   if (started.kind === 'conflict') throw new Error('conflict');
   const handle = started.handle;
-  await first.waitFor(/held: promote/);
+  await first.waitFor(/held: promoteCandidate/);
   expect(await selectorOf(cluster.k, ns, 'web-active')).toMatchObject({ 'glidepath/release': 'v2' }); // switched; Temporal never hears
   await first.kill('SIGKILL');
 
@@ -102,7 +102,7 @@ it('workers killed during the switch and during the rollback: rolled back as wit
   await servedBy(ns, 'web-active', { [imageOf('v2')]: 2 });
   expect(await deploymentNames(cluster.k, ns)).toEqual(['web', 'web-v2']);
   await handle.signal(abortSignal, { by: 'oncall', reason: 'errors after the switch' });
-  await second.waitFor(/held: rollback/);
+  await second.waitFor(/held: rollBack/);
   expect(await selectorOf(cluster.k, ns, 'web-active')).not.toHaveProperty('glidepath/release'); // back; Temporal never hears
   await second.kill('SIGKILL');
 
@@ -158,7 +158,7 @@ it("a worker killed during a canary's promote: the retry finishes it, and the st
   const first = await worker(env, { call: 'promoteCandidate', when: 'after', workflowBundle: inject('workflowBundlePath') });
   const started = await startDeployment(client, plan, env.GLIDEPATH_TASK_QUEUE);
   if (started.kind === 'conflict') throw new Error('conflict');
-  await first.waitFor(/held: promote/);
+  await first.waitFor(/held: promoteCandidate/);
   await first.kill('SIGKILL');
 
   await worker(env);

@@ -66,7 +66,7 @@ it('a worker killed mid-wave: the release ends as without the kill, each platfor
   const client = new Client({ connection, namespace: 'default' });
   const run = await startRelease(client, lambdaRelease(f), taskQueue);
   if (run.kind === 'conflict') throw new Error('unexpected conflict');
-  await first.waitFor(/held: deploy/);
+  await first.waitFor(/held: deployCandidate/);
   const us = `deploy:${f.system}-api/prod-us`;
   const mid = await eventually(
     () => run.handle.query(releaseStatusQuery),
