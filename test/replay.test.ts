@@ -27,8 +27,8 @@
  * and canary-window-paused-resumed-promoted the `window-wait-pausable` patch.
  *
  * release-gate-analysis-* are releases whose staging gate runs an analysis (test/release/release-gate-analysis.test.ts),
- * with the `release-gate-analysis` patch: passed (prod starts), failed (stopped before prod), and inconclusive then
- * promoted by a person.
+ * with the `release-gate-analysis` patch: passed (prod starts), failed (stopped before prod), aborted while it
+ * measured (the release waits for its analysis child to stop), and inconclusive then promoted by a person.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -82,6 +82,7 @@ it('has recorded histories for each strategy and ending', () => {
       'canary-window-paused-resumed-promoted',
       'release-gate-analysis-passed',
       'release-gate-analysis-failed',
+      'release-gate-analysis-aborted',
       'release-gate-analysis-inconclusive-promoted',
     ]),
   );

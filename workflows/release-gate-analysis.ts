@@ -43,6 +43,8 @@ export function listenToGateAnalyses(run: ReleaseRun): void {
 
 export class GateAnalysis {
   readonly name: string;
+  /** Settles once the child closed, however it ended. */
+  readonly closed: Promise<void>;
   private result?: AnalysisResult;
   private error?: unknown;
 
@@ -54,7 +56,7 @@ export class GateAnalysis {
     this.name = gateAnalysisName(stage);
     const analysis = stage.gate!.analysis!;
     Object.assign(this.status, { state: 'running', message: `measuring ${stage.name} since its promotion` });
-    runAnalysisChild(analysis, this.name, this.variables()).then(
+    this.closed = runAnalysisChild(analysis, this.name, this.variables()).then(
       (result) => {
         this.result = result;
         Object.assign(this.status, { state: result.outcome, message: result.message });

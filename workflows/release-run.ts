@@ -63,6 +63,8 @@ export class ReleaseRun {
   soakSkippedBy?: ActionRecord;
   /** Who promoted past the inconclusive analysis of the gate the release waits at. */
   judgedBy?: ActionRecord;
+  /** The analysis of the gate the release is at, once started. */
+  gateAnalysis?: GateAnalysis;
   /** Who let each stage start (by stage name): its gate's approver, who promoted past its soak, or "automatic". */
   readonly admittedBy = new Map<string, string>();
   /** What the release shows again when resumed. */
@@ -193,6 +195,7 @@ export class ReleaseRun {
     if (!gate) return;
     this.status.stage = stage.name;
     const analysis = this.gateAnalyses && gate.analysis ? new GateAnalysis(this, stage) : undefined;
+    this.gateAnalysis = analysis;
     if (gate.soak) {
       const promotedAt = Date.parse(this.stage(stage.name).promotedAt ?? new Date().toISOString());
       const remaining = durationMs(gate.soak) - (Date.now() - promotedAt);
@@ -243,6 +246,12 @@ export class ReleaseRun {
       );
     }
     if (answer) this.admittedBy.set(next, answer.record.by);
+  }
+
+  /** After the gate stopped the release: its analysis, cancelled with the forward scope, stops measuring first. */
+  async stopGateAnalysis(): Promise<void> {
+    const analysis = this.gateAnalysis;
+    if (analysis) await CancellationScope.nonCancellable(() => analysis.closed);
   }
 
   get finished(): boolean {

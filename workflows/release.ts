@@ -47,6 +47,7 @@ export async function releaseWorkflow(input: Release): Promise<ReleaseResult> {
       if (i > 0) await run.forward.run(() => run.gate(stages[i - 1], stage.name));
       if (run.pausedBy) await run.forward.run(() => run.holdWhilePaused()); // no stage starts while paused
     } catch (err) {
+      await run.stopGateAnalysis();
       const reason = run.abortedBy
         ? `aborted by ${run.abortedBy.by}${run.abortedBy.reason ? `: ${run.abortedBy.reason}` : ''}`
         : describeFailure(err);

@@ -2,8 +2,8 @@
  * A stage gate's analysis, on the real Temporal server, Lambda on moto and a local HTTP check: it measures staging
  * once staging is promoted (every check sees staging on the new version and prod untouched), and prod starts only
  * once it passed. A failing check stops the release before prod, at once even mid-soak: prod's aliases stay as
- * they were, no prod deployment ever started, staging stays promoted. An inconclusive one waits for a person's
- * promote (approve is refused), which starts prod.
+ * they were, no prod deployment ever started, staging stays promoted. An abort stops the analysis with the release.
+ * An inconclusive one waits for a person's promote (approve is refused), which starts prod.
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAnalyzer } from '../../activities/analysis';
 import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { startRelease } from '../../starters/release';
-import { approveUpdate, promoteUpdate } from '../../workflows/messages';
+import { abortSignal, approveUpdate, promoteUpdate } from '../../workflows/messages';
 import { type HttpCheck, startHttpCheck } from '../support/http-check';
 import { awsConfig } from '../support/moto';
 import {
@@ -125,6 +125,25 @@ describe("a stage gate's analysis", () => {
       }
       expect(http.seen).toHaveLength(1); // the first failed measurement ended the analysis (failureLimit 0)
       await recordHistory(handle, 'release-gate-analysis-failed');
+    });
+  });
+
+  it('abort while it measures: the release stops before prod and its analysis stops measuring', async () => {
+    const f = await createReleaseFixture(endpoint);
+    const http = await check(f, 200);
+    const release = gatedRelease(f, { soak: '1h' }, { provider: { type: 'http', url: http.url }, count: 1000 });
+    await harness.run(async () => {
+      const handle = await start(release);
+      await waitForRelease(handle, (s) => (s.stages[0].gateAnalysis?.measurements.length ?? 0) > 0);
+      await handle.signal(abortSignal, { by: 'oncall', reason: 'not today' });
+      const { type, message, status } = await releaseFailure(handle);
+      expect(type).toBe('Stopped');
+      expect(message).toContain('before prod: aborted by oncall: not today; staging stays promoted');
+      expect(status.stages[0].gateAnalysis).toMatchObject({ state: 'cancelled' });
+      const child = await harness.client.workflow.getHandle(`${handle.workflowId}/analysis/staging-health`).describe();
+      expect(child.status.name).toBe('CANCELLED'); // stopped by the release before it ended, not left to be terminated
+      for (const fn of prodFunctions(f)) expect(await aliasOf(f.lambda, fn)).toEqual({ version: '1', weights: {} });
+      await recordHistory(handle, 'release-gate-analysis-aborted');
     });
   });
 
