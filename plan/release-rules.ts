@@ -2,6 +2,7 @@
  * The rules of a release file that span fields: every message names what is wrong and what to write instead.
  * Pure; runs inside the release schema's refinement.
  */
+import { TEMPLATE_PATTERN } from './analysis';
 
 export interface RuleIssue {
   path: (string | number)[];
@@ -16,9 +17,12 @@ interface ReleaseShape {
     environment?: string;
     targets: Array<{ component: string; name?: string; environment?: string; target?: Record<string, unknown> }>;
     waves: Array<{ targets: string[] } | { percent: number }>;
-    gate?: unknown;
+    gate?: { analysis?: { background: boolean; metrics: Array<{ name: string; provider: unknown }> } };
   }>;
 }
+
+/** What a gate's analysis templates may use: the stage is promoted, so no canary and stable version to compare. */
+const GATE_VARIABLES = ['environment', 'release', 'service'];
 
 export function checkReleaseRules(release: ReleaseShape): RuleIssue[] {
   return [...checkDependencies(release), ...release.stages.flatMap((_stage, i) => checkStage(release, i)), ...checkUniqueness(release)];
@@ -126,12 +130,49 @@ function checkStage(release: ReleaseShape, index: number): RuleIssue[] {
       message: `more than one migration in stage ${stage.name} (${migrating.join(', ')}); at most one runs before the stage's traffic: combine them into one migration task, or deploy one component in another stage`,
     });
   }
+  issues.push(...checkGateAnalysis(release, index));
   if (stage.gate && index === release.stages.length - 1) {
     issues.push({
       path: at('gate'),
       message: 'the last stage has no next stage to gate; remove gate (or add the stage it should hold back)',
     });
   }
+  return issues;
+}
+
+/** A gate's analysis blocks the next stage, and measures a promoted stage: one version, maybe many services. */
+function checkGateAnalysis(release: ReleaseShape, index: number): RuleIssue[] {
+  const stage = release.stages[index];
+  const analysis = stage.gate?.analysis;
+  if (!analysis) return [];
+  const at = (...rest: (string | number)[]) => ['stages', index, 'gate', 'analysis', ...rest];
+  const issues: RuleIssue[] = [];
+  if (analysis.background)
+    issues.push({
+      path: at('background'),
+      message: "a gate's analysis already measures beside the soak and holds the next stage until it passes; remove background",
+    });
+  const services = [...new Set(stage.targets.map((t) => release.components[t.component]?.service).filter(Boolean))];
+  const usable = services.length === 1 ? GATE_VARIABLES : GATE_VARIABLES.filter((v) => v !== 'service');
+  analysis.metrics.forEach((metric, j) => {
+    const used = [...new Set([...JSON.stringify(metric.provider).matchAll(TEMPLATE_PATTERN)].map(([, name]) => name))];
+    const versions = used.filter((v) => !GATE_VARIABLES.includes(v));
+    const why = [
+      ...(versions.length
+        ? [
+            `${versions.map((v) => `{{${v}}}`).join(', ')} ${versions.length > 1 ? 'have' : 'has'} no value at a gate: the stage is promoted and runs one version (presets compare the canary with the stable version: write the metric out)`,
+          ]
+        : []),
+      ...(used.includes('service') && !usable.includes('service')
+        ? [`stage ${stage.name} deploys ${services.join(' and ')}, so {{service}} has no value at its gate; write the service's name`]
+        : []),
+    ];
+    if (why.length)
+      issues.push({
+        path: at('metrics', j),
+        message: `metric "${metric.name}": ${why.join('; ')}; a gate's templates may use ${usable.map((v) => `{{${v}}}`).join(', ')}`,
+      });
+  });
   return issues;
 }
 

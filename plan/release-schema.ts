@@ -4,6 +4,7 @@
  * migrations) are in release-rules.ts; each target's plan is checked with the plan schema in release-expand.ts.
  */
 import { z } from 'zod';
+import { AnalysisSchema } from './analysis';
 import { Duration } from './duration-schema';
 import { checkReleaseRules } from './release-rules';
 import { API_VERSION, ApprovalSchema, CommitSchema, MigrationSchema, StrategySchema } from './schema';
@@ -64,6 +65,12 @@ export const StageGateSchema = z.strictObject({
   soak: Duration.optional(),
   /** A person approves the next stage. */
   approval: ApprovalSchema.optional(),
+  /**
+   * Measures the promoted stage from its promotion on, beside the soak; the next stage starts only once it passed
+   * (then the approval, if any). The body of a canary's analysis step, blocking only; its templates may use
+   * {{environment}} (the stage's), {{release}} and, in a stage of one service, {{service}}.
+   */
+  analysis: AnalysisSchema.optional(),
 });
 
 export const StageSchema = z.strictObject({

@@ -6,6 +6,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { statusQuery } from '../workflows/messages';
 import { releaseStatusQuery } from '../workflows/release-messages';
 import { type ReleaseStatus, renderReleaseTree } from '../workflows/release-status';
+import { gateCommand } from '../workflows/status-text';
 import { getStatus } from './actions';
 import { EXIT } from './exit-codes';
 import { describeEnd } from './follow';
@@ -25,9 +26,12 @@ export async function followRelease(
     const s = await Promise.race([handle.query(releaseStatusQuery).catch(() => undefined), sleep(3_000).then(() => undefined)]);
     if (s) {
       const lines = [
-        `${s.phase.padEnd(17)} ${s.message}${s.gate ? `  → waiting for ${s.gate.kind}${s.gate.approvers?.length ? ` by ${s.gate.approvers.join('/')}` : ''}: glidepath approve ${handle.workflowId}` : ''}`,
+        `${s.phase.padEnd(17)} ${s.message}${s.gate ? `  → waiting for ${s.gate.kind}${s.gate.approvers?.length ? ` by ${s.gate.approvers.join('/')}` : ''}: ${gateCommand(s.gate, handle.workflowId)}` : ''}`,
       ];
-      for (const stage of s.stages) for (const t of stage.targets) lines.push(`  ${stage.name} ${t.workflowId}: ${t.state}`);
+      for (const stage of s.stages) {
+        for (const t of stage.targets) lines.push(`  ${stage.name} ${t.workflowId}: ${t.state}`);
+        if (stage.gateAnalysis) lines.push(`  ${stage.name} gate analysis "${stage.gateAnalysis.name}": ${stage.gateAnalysis.state}`);
+      }
       for (const line of lines) {
         const key = line.startsWith('  ') ? line.slice(0, line.lastIndexOf(':')) : 'release';
         if (seen.get(key) !== line) print(line);

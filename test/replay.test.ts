@@ -25,6 +25,10 @@
  * across a worker kill, then unfrozen. canary-scheduled-freeze-in-soak-promoted has the
  * `soak-stops-at-scheduled-freeze` patch (its soak timer ends at the freeze's start); canary-waited-for-window-promoted
  * and canary-window-paused-resumed-promoted the `window-wait-pausable` patch.
+ *
+ * release-gate-analysis-* are releases whose staging gate runs an analysis (test/release/release-gate-analysis.test.ts),
+ * with the `release-gate-analysis` patch: passed (prod starts), failed (stopped before prod), aborted while it
+ * measured (the release waits for its analysis child to stop), and inconclusive then promoted by a person.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -76,6 +80,10 @@ it('has recorded histories for each strategy and ending', () => {
       'canary-scheduled-freeze-in-soak-promoted',
       'canary-waited-for-window-promoted',
       'canary-window-paused-resumed-promoted',
+      'release-gate-analysis-passed',
+      'release-gate-analysis-failed',
+      'release-gate-analysis-aborted',
+      'release-gate-analysis-inconclusive-promoted',
     ]),
   );
 });

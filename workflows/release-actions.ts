@@ -6,8 +6,8 @@
  *   stage was promoted); an approval may still be answered; abort still rolls back.
  * - resume: the release goes on, and resumes every target its pause paused (a target a person also paused on
  *   its own is resumed too: pause it again to keep it).
- * - promote: skips the rest of the soak the release waits out at a gate; the gate's approval, if any, still
- *   applies. It has no `full`: a release has no steps to skip.
+ * - promote: skips the rest of the soak the release waits out at a gate (the gate's analysis and approval, if
+ *   any, still apply), or goes on past an inconclusive gate analysis. It has no `full`: a release has no steps to skip.
  * They are updates: a refusal (already paused, nothing to promote) reaches the sender at once with the reason and
  * leaves no trace in history. Workflow code: deterministic.
  */
@@ -98,7 +98,12 @@ function validatePromote(run: ReleaseRun, input: unknown): void {
   if (run.finished) throw new Error(`nothing to promote: ${ended(run)}`);
   if (run.soaking) return;
   const gate = run.status.gate;
+  if (gate?.kind === 'inconclusive-analysis') return;
   if (gate) throw new Error(`nothing to promote: the release waits for approval "${gate.name}"; answer it with approve`);
+  if (run.status.phase === 'Analyzing')
+    throw new Error(
+      `nothing to promote: the gate's analysis measures ${run.status.stage}; the next stage starts once it passed (nothing skips it)`,
+    );
   throw new Error(
     `nothing to promote: the release is not soaking at a gate (phase: ${run.status.phase}); a target waiting for promotion is promoted on its own (glidepath promote deploy:<service>/<environment>)`,
   );
@@ -129,6 +134,11 @@ async function resume(run: ReleaseRun, input: ActionInput): Promise<Receipt> {
 
 function promote(run: ReleaseRun, input: unknown): Receipt {
   const p = checkedOrThrow(checkPromote(input));
+  const gate = run.status.gate;
+  if (gate?.kind === 'inconclusive-analysis') {
+    run.judgedBy = run.record('promote', p, gate.name);
+    return { accepted: `promoted past inconclusive analysis "${gate.name}"`, at: run.judgedBy.at };
+  }
   const stage = run.soaking;
   const record = run.record('promote', p, `soak ${stage ?? run.status.stage}`, stage ? undefined : 'too late: the soak had ended');
   if (stage) run.soakSkippedBy = record;

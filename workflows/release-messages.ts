@@ -50,5 +50,5 @@ export const releaseDescriptions = {
     'Pause the release: nothing new starts (no target, wave, stage, nor confirmation) and every target still moving pauses at its next step. Input: {"by": "<your name>", "reason": "<why>"}',
   resume: 'Resume a paused release, and the targets its pause paused. Input: {"by": "<your name>", "reason": "<why>"}',
   promote:
-    'Skip the rest of the soak the release waits out before the next stage (an approval of the gate still applies). Input: {"by": "<your name>", "reason": "<why>"}',
+    'Skip the rest of the soak the release waits out before the next stage (the gate\'s analysis and approval still apply), or go on past an inconclusive gate analysis. Input: {"by": "<your name>", "reason": "<why>"}',
 } as const;

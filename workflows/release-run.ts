@@ -28,6 +28,7 @@ import {
 } from './messages';
 import type { deploymentWorkflow } from './deployment';
 import { listenToReleaseActions } from './release-actions';
+import { GateAnalysis, listenToGateAnalyses } from './release-gate-analysis';
 import { type TargetHeld, releaseDescriptions, releaseStatusQuery, targetHeldSignal } from './release-messages';
 import {
   type ReleasePhase,
@@ -60,17 +61,25 @@ export class ReleaseRun {
   /** The stage whose gate soaks now (promote may skip the rest), and who skipped it. */
   soaking?: string;
   soakSkippedBy?: ActionRecord;
+  /** Who promoted past the inconclusive analysis of the gate the release waits at. */
+  judgedBy?: ActionRecord;
+  /** The analysis of the gate the release is at, once started. */
+  gateAnalysis?: GateAnalysis;
   /** Who let each stage start (by stage name): its gate's approver, who promoted past its soak, or "automatic". */
   readonly admittedBy = new Map<string, string>();
   /** What the release shows again when resumed. */
   private resumeTo?: { phase: ReleasePhase; message: string };
   private answer?: { approved: boolean; record: ActionRecord };
 
-  /** `actions`: the run has the `release-actions` patch (pause, resume, promote; who promoted each stage). */
+  /**
+   * `actions`: the run has the `release-actions` patch (pause, resume, promote; who promoted each stage).
+   * `gateAnalyses`: the `release-gate-analysis` patch (its gates run their analyses).
+   */
   constructor(
     readonly release: Release,
     readonly stages: PlannedStage[],
     readonly actions = false,
+    readonly gateAnalyses = false,
   ) {
     this.status = initialReleaseStatus(release, stages, workflowInfo().startTime);
   }
@@ -108,6 +117,7 @@ export class ReleaseRun {
       description: descriptions.reject,
     });
     if (this.actions) listenToReleaseActions(this);
+    if (this.gateAnalyses) listenToGateAnalyses(this);
     this.publish();
   }
 
@@ -176,25 +186,28 @@ export class ReleaseRun {
   }
 
   /**
-   * The gate before `next`: soak since `stage` was promoted (promote skips the rest), then its approval. Runs in
-   * the forward scope. Notes who let `next` start.
+   * The gate before `next`: soak since `stage` was promoted (promote skips the rest) with its analysis measuring
+   * beside it (release-gate-analysis.ts), then its approval. Runs in the forward scope. Notes who let `next` start.
    */
   async gate(stage: PlannedStage, next: string): Promise<void> {
     const gate = stage.gate;
     this.admittedBy.set(next, 'automatic');
     if (!gate) return;
     this.status.stage = stage.name;
+    const analysis = this.gateAnalyses && gate.analysis ? new GateAnalysis(this, stage) : undefined;
+    this.gateAnalysis = analysis;
     if (gate.soak) {
       const promotedAt = Date.parse(this.stage(stage.name).promotedAt ?? new Date().toISOString());
       const remaining = durationMs(gate.soak) - (Date.now() - promotedAt);
       if (remaining > 0) {
         this.setPhase(
           'Gated',
-          `${stage.name} soaks ${formatDuration(durationMs(gate.soak))} before ${next}: ${formatDuration(remaining)} left`,
+          `${stage.name} soaks ${formatDuration(durationMs(gate.soak))} before ${next}: ${formatDuration(remaining)} left${analysis ? `; analysis "${analysis.name}" measures it` : ''}`,
         );
         this.soaking = stage.name;
         this.soakSkippedBy = undefined;
-        await condition(() => this.soakSkippedBy !== undefined, remaining, {
+        // A failed analysis ends the soak at once: the release stops without waiting it out.
+        await condition(() => this.soakSkippedBy !== undefined || analysis?.failed === true, remaining, {
           summary: `soak ${stage.name} ${formatDuration(durationMs(gate.soak))} before ${next}`,
         });
         this.soaking = undefined;
@@ -202,6 +215,7 @@ export class ReleaseRun {
         if (skipped) this.admittedBy.set(next, skipped.by);
       }
     }
+    if (analysis) await analysis.settle(next);
     const approval = gate.approval;
     if (!approval) return;
     const name = approval.name ?? `promote-to-${next}`;
@@ -234,6 +248,12 @@ export class ReleaseRun {
     if (answer) this.admittedBy.set(next, answer.record.by);
   }
 
+  /** After the gate stopped the release: its analysis, cancelled with the forward scope, stops measuring first. */
+  async stopGateAnalysis(): Promise<void> {
+    const analysis = this.gateAnalysis;
+    if (analysis) await CancellationScope.nonCancellable(() => analysis.closed);
+  }
+
   get finished(): boolean {
     return this.status.outcome !== undefined || this.status.phase === 'RollingBack';
   }
@@ -257,6 +277,10 @@ export class ReleaseRun {
     const a = checkedOrThrow(checkApproval(input));
     const gate = this.status.gate;
     if (this.finished || !gate) throw new Error(`not waiting for an approval (phase: ${this.status.phase})`);
+    if (gate.kind !== 'approval')
+      throw new Error(
+        `the release waits for a decision on inconclusive analysis "${gate.name}": promote starts the next stage, abort stops`,
+      );
     if (a.gate !== undefined && a.gate !== gate.name) throw new Error(`the release waits at approval "${gate.name}", not "${a.gate}"`);
     if (gate.approvers?.length && !gate.approvers.includes(a.by)) {
       throw new Error(`${a.by} may not answer approval "${gate.name}"; allowed approvers: ${gate.approvers.join(', ')}`);

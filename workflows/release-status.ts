@@ -4,7 +4,8 @@
  */
 import type { Release } from '../plan/release-schema';
 import type { PlannedStage } from '../plan/release-stages';
-import type { ActionRecord, Gate } from './status';
+import type { ActionRecord, Gate, MeasurementRecord } from './status';
+import { measuredValue, measurementText } from './status-text';
 
 export type ReleasePhase =
   | 'Starting'
@@ -12,6 +13,8 @@ export type ReleasePhase =
   | 'Deploying'
   | 'Confirming'
   | 'Gated'
+  | 'Analyzing' // the soak is over; the gate's analysis still measures the promoted stage
+  | 'AwaitingPromotion' // the gate's analysis was inconclusive: promote goes on, abort stops
   | 'AwaitingApproval'
   | 'Paused'
   | 'RollingBack'
@@ -51,7 +54,21 @@ export interface ReleaseStageStatus {
   migration?: string;
   promotedAt?: string;
   targets: ReleaseTargetStatus[];
+  /** The analysis of the gate after this stage (`gate.analysis`), from the stage's promotion on. */
+  gateAnalysis?: GateAnalysisStatus;
 }
+
+export interface GateAnalysisStatus {
+  name: string;
+  /** pending: the stage is not promoted yet; cancelled: the release was aborted while it measured. */
+  state: 'pending' | 'running' | 'passed' | 'failed' | 'inconclusive' | 'cancelled';
+  message?: string;
+  /** Its latest measurements (bounded). */
+  measurements: MeasurementRecord[];
+}
+
+/** The name a gate's analysis goes by (measurements, its child workflow `release:<system>/analysis/<name>`). */
+export const gateAnalysisName = (stage: Pick<PlannedStage, 'name' | 'gate'>) => stage.gate?.analysis?.name ?? `${stage.name}-gate`;
 
 export interface ReleaseStatus {
   kind: 'release';
@@ -98,6 +115,7 @@ export function initialReleaseStatus(release: Release, stages: PlannedStage[], s
           state: 'waiting' as const,
         })),
       ),
+      ...(s.gate?.analysis ? { gateAnalysis: { name: gateAnalysisName(s), state: 'pending' as const, measurements: [] } } : {}),
     })),
     actions: [],
     startedAt: startedAt.toISOString(),
@@ -118,8 +136,16 @@ export function renderReleaseTree(s: ReleaseStatus, live: Record<string, string>
         `  wave ${t.wave}  ${t.component.padEnd(10)} ${t.workflowId.padEnd(32)} ${t.state}${versions}${detail ? `  ${detail}` : ''}`,
       );
     }
+    if (stage.gateAnalysis) lines.push(`  gate    ${gateAnalysisText(stage.gateAnalysis)}`);
   }
   return lines;
+}
+
+/** `analysis "staging-gate": running · smoke = 200 passed, errors = 0 passed` (each metric's latest measurement). */
+export function gateAnalysisText(a: GateAnalysisStatus): string {
+  const latest = new Map(a.measurements.map((m) => [m.metric, m]));
+  const measured = [...latest.values()].map((m) => `${m.metric} = ${measuredValue(m)} ${m.outcome}`).join(', ');
+  return `analysis "${a.name}": ${a.state}${a.message && a.state !== 'passed' ? ` (${a.message})` : ''}${measured ? ` · ${measured}` : ''}`;
 }
 
 /** Markdown for the release's Current Details in the Web UI. */
@@ -134,6 +160,10 @@ export function renderReleaseDetails(s: ReleaseStatus, workflowId: string): stri
     lines.push(`**Waiting for:** ${s.gate.kind} \`${s.gate.name}\`${who}${s.gate.deadline ? ` until ${s.gate.deadline}` : ''}`);
     if (s.gate.kind === 'approval')
       lines.push(`Send update \`approve\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`glidepath approve ${workflowId} --by <you>\`.`);
+    else
+      lines.push(
+        `Send update \`promote\` with \`{"by": "<you>", "reason": "<why>"}\` to start the next stage, or \`glidepath promote ${workflowId}\`; abort stops the release.`,
+      );
   }
   if (s.paused)
     lines.push(
@@ -145,6 +175,8 @@ export function renderReleaseDetails(s: ReleaseStatus, workflowId: string): stri
       `To stop: signal \`abort\` with \`{"by": "<you>", "reason": "<why>"}\`: the running stage rolls back; earlier stages stay promoted.`,
     );
   lines.push('', '```', ...renderReleaseTree(s), '```');
+  const measured = s.stages.flatMap((stage) => stage.gateAnalysis?.measurements ?? []).slice(-5);
+  if (measured.length) lines.push('', '**Gate analyses, latest measurements:**', ...measured.map((m) => `- ${m.at} ${measurementText(m)}`));
   const recent = s.actions.slice(-5);
   if (recent.length) {
     lines.push('', '| when | action | by | reason |', '|---|---|---|---|');

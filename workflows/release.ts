@@ -1,14 +1,14 @@
 /**
  * A release: one version of a system through its stages (environments) in order. Each stage runs its targets as
  * deployment workflows (children) in waves and confirms them together (release-stage.ts); between stages, the
- * gate holds the next one back: a soak since the stage was promoted, an approval.
+ * gate holds the next one back: a soak since the stage was promoted, an analysis of it, an approval.
  *
  * Its workflow ID, `release:<system>`, is its lock: one release of a system at a time.
  * It ends promoted (every stage promoted) or fails with type:
  * - RolledBack: a stage failed or the release was aborted; that stage's moved targets switched back, earlier
  *   stages stay promoted;
  * - Halted: a stage with `onFailure: halt` failed; its moved targets were kept;
- * - Stopped: a gate was rejected, timed out or aborted; nothing of the next stage moved.
+ * - Stopped: a gate was rejected, timed out or aborted, or its analysis failed; nothing of the next stage moved.
  */
 import {
   ApplicationFailure,
@@ -21,6 +21,7 @@ import {
 import type { Release } from '../plan/release-schema';
 import { describeFailure } from './failures';
 import { RELEASE_ACTIONS } from './release-actions';
+import { RELEASE_GATE_ANALYSIS } from './release-gate-analysis';
 import { checkedRelease } from './release-input';
 import { ReleaseRun } from './release-run';
 import { StageRun } from './release-stage';
@@ -35,8 +36,10 @@ export interface ReleaseResult {
 export async function releaseWorkflow(input: Release): Promise<ReleaseResult> {
   // Decided in the first workflow task, before any activity: pause, resume and promote exist for this run.
   const actions = patched(RELEASE_ACTIONS);
+  // Asked only of releases whose input has a gate analysis, so the histories of the others stay as they were.
+  const gateAnalyses = hasGateAnalysis(input) && patched(RELEASE_GATE_ANALYSIS);
   const { release, stages } = await checkedRelease(input);
-  const run = new ReleaseRun(release, stages, actions);
+  const run = new ReleaseRun(release, stages, actions, gateAnalyses);
   run.listen();
 
   for (const [i, stage] of stages.entries()) {
@@ -44,6 +47,7 @@ export async function releaseWorkflow(input: Release): Promise<ReleaseResult> {
       if (i > 0) await run.forward.run(() => run.gate(stages[i - 1], stage.name));
       if (run.pausedBy) await run.forward.run(() => run.holdWhilePaused()); // no stage starts while paused
     } catch (err) {
+      await run.stopGateAnalysis();
       const reason = run.abortedBy
         ? `aborted by ${run.abortedBy.by}${run.abortedBy.reason ? `: ${run.abortedBy.reason}` : ''}`
         : describeFailure(err);
@@ -61,6 +65,12 @@ export async function releaseWorkflow(input: Release): Promise<ReleaseResult> {
     }
   }
   return end(run, 'promoted', `${run.release.metadata.version} is live on every stage`);
+}
+
+/** Read before the input is checked: it may be anything. */
+function hasGateAnalysis(input: Release): boolean {
+  const stages: unknown = (input as { stages?: unknown } | undefined)?.stages;
+  return Array.isArray(stages) && stages.some((s) => s?.gate?.analysis !== undefined);
 }
 
 async function end(run: ReleaseRun, result: NonNullable<ReleaseStatus['outcome']>['result'], reason: string): Promise<ReleaseResult> {

@@ -11,10 +11,11 @@ export interface HttpCheck<T> {
   close(): Promise<void>;
 }
 
-export async function startHttpCheck<T>(status: number, observe: () => Promise<T>): Promise<HttpCheck<T>> {
+/** `observe` gets the path each check asked for (with its query). */
+export async function startHttpCheck<T>(status: number, observe: (path: string) => Promise<T>): Promise<HttpCheck<T>> {
   const seen: T[] = [];
-  const server: Server = createServer((_req, res) => {
-    observe()
+  const server: Server = createServer((req, res) => {
+    observe(req.url ?? '')
       .then(
         (value) => seen.push(value),
         () => undefined,

@@ -1,6 +1,8 @@
 /** Lambda-only releases for tests: a system with an API and a worker through staging → prod, on moto. */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetAliasCommand } from '@aws-sdk/client-lambda';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { validateRelease } from '../../plan/release-load';
 import type { Release } from '../../plan/release-schema';
 import { releaseStatusQuery } from '../../workflows/release-messages';
@@ -92,3 +94,16 @@ export async function waitForRelease(
 
 export const targetState = (s: ReleaseStatus, workflowId: string) =>
   s.stages.flatMap((st) => st.targets).find((t) => t.workflowId === workflowId)?.state;
+
+/** How a release that did not promote ended: its failure's type and message, and its status. */
+export async function releaseFailure(handle: {
+  result: () => Promise<unknown>;
+}): Promise<{ type?: string; message: string; status: ReleaseStatus }> {
+  const err = await handle.result().then(
+    () => undefined,
+    (e) => e,
+  );
+  if (!(err instanceof WorkflowFailedError) || !(err.cause instanceof ApplicationFailure))
+    throw new Error(`expected a failed release, got ${err}`);
+  return { type: err.cause.type ?? undefined, message: err.cause.message, status: err.cause.details?.[0] as ReleaseStatus };
+}
