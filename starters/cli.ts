@@ -22,7 +22,10 @@ import type { SignalAction, UpdateAction } from './actions';
 import { addAuditCommand } from './audit-command';
 import { addReleaseCommands } from './release-commands';
 import { addFreezeCommands } from './freeze';
-import { PolicyBlocked, checkPolicy, emergencyFreezes, releaseRuns } from './policy-check';
+import { PolicyBlocked } from './policy-blocked';
+
+// Loaded when a command checks the policy, not for every CLI start.
+const policyCheck = () => require('./policy-check') as typeof import('./policy-check');
 
 /*
  * Each command loads the modules it needs when it runs, not before: `--help` loads none, `validate` only the
@@ -79,6 +82,7 @@ export function buildCli(): Command {
         const { release, stages } = loadRelease(file, opts.set);
         const { describeStages } = require('../plan/release-expand') as typeof import('../plan/release-expand');
         console.log(`${file}: valid release of ${release.metadata.system} @ ${release.metadata.version}: ${describeStages(stages)}`);
+        const { checkPolicy, releaseRuns } = policyCheck();
         for (const note of checkPolicy(releaseRuns(release.metadata.system, stages))) console.log(note);
         return;
       }
@@ -87,7 +91,7 @@ export function buildCli(): Command {
         `${file}: valid ${plan.strategy.type} plan for ${plan.metadata.service} → ${plan.metadata.environment} @ ${plan.metadata.release}`,
       );
       for (const note of planNotes(plan)) console.log(note);
-      for (const note of checkPolicy([{ plan }])) console.log(note);
+      for (const note of policyCheck().checkPolicy([{ plan }])) console.log(note);
     });
 
   program
@@ -102,6 +106,7 @@ export function buildCli(): Command {
       const { startDeployment } = require('./deploy') as typeof import('./deploy');
       const { webUiLink } = connection();
       const temporal = await client().connectClient();
+      const { checkPolicy, emergencyFreezes } = policyCheck();
       for (const note of checkPolicy([{ plan }], await emergencyFreezes(temporal))) console.log(note);
       const started = await startDeployment(temporal, plan);
       if (started.kind === 'conflict') {

@@ -3,15 +3,15 @@
  * (started by the first freeze). A freeze refuses new starts in its scope and holds running rollouts at their
  * next step; abort and rollback still work.
  */
-import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { Command } from 'commander';
 import type { EmergencyFreeze } from '../plan/policy-types';
 import { TASK_QUEUE } from '../connection/temporal';
 import type { freezeWorkflow } from '../workflows/freeze';
 import { type FreezeRequest, freezeScope, freezeUpdate, freezeWorkflowId, unfreezeUpdate } from '../workflows/freeze-messages';
-import { ActionRefused } from './actions';
-import { connectClient, defaultActor } from './client';
-import { emergencyFreezes } from './policy-check';
+import { ActionRefused } from './action-refused';
+
+// Loaded when a command runs, not for every CLI start (`--help` among them).
+const client = () => require('./client') as typeof import('./client');
 
 interface FreezeOptions {
   env: string;
@@ -35,18 +35,20 @@ export function addFreezeCommands(program: Command): void {
       .option('--by <name>', 'who (default: $GLIDEPATH_USER, $GITHUB_ACTOR, $USER)')
       .description(description)
       .action(async (opts: FreezeOptions) => {
+        const { connectClient, defaultActor } = client();
+        const { WithStartWorkflowOperation } = require('@temporalio/client') as typeof import('@temporalio/client');
         const request: FreezeRequest = {
           environment: opts.env,
           ...(opts.service ? { service: opts.service } : {}),
           by: opts.by ?? defaultActor(),
           reason: opts.reason,
         };
-        const client = await connectClient(`glidepath-cli:${request.by}`);
+        const temporal = await connectClient(`glidepath-cli:${request.by}`);
         const workflowId = freezeWorkflowId(TASK_QUEUE);
         try {
           const receipt =
             name === 'freeze'
-              ? await client.workflow.executeUpdateWithStart(freezeUpdate, {
+              ? await temporal.workflow.executeUpdateWithStart(freezeUpdate, {
                   args: [request],
                   startWorkflowOperation: new WithStartWorkflowOperation<typeof freezeWorkflow>('freezeWorkflow', {
                     workflowId,
@@ -56,7 +58,7 @@ export function addFreezeCommands(program: Command): void {
                     staticSummary: 'emergency freezes of this task queue',
                   }),
                 })
-              : await client.workflow.getHandle(workflowId).executeUpdate(unfreezeUpdate, { args: [request] });
+              : await temporal.workflow.getHandle(workflowId).executeUpdate(unfreezeUpdate, { args: [request] });
           console.log(receipt.accepted);
           for (const f of receipt.freezes) console.log(`  frozen: ${describeFreeze(f)}`);
         } catch (err) {
@@ -71,7 +73,8 @@ export function addFreezeCommands(program: Command): void {
     .command('freezes')
     .description('the emergency freezes in force')
     .action(async () => {
-      const freezes = await emergencyFreezes(await connectClient());
+      const { emergencyFreezes } = require('./policy-check') as typeof import('./policy-check');
+      const freezes = await emergencyFreezes(await client().connectClient());
       if (freezes.length === 0) console.log('nothing is frozen');
       for (const f of freezes) console.log(describeFreeze(f));
     });

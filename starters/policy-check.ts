@@ -12,17 +12,7 @@ import { describeWindow } from '../plan/policy-window';
 import type { Plan } from '../plan/schema';
 import { TASK_QUEUE } from '../connection/temporal';
 import { freezeWorkflowId, freezesQuery } from '../workflows/freeze-messages';
-
-export class PolicyBlocked extends Error {
-  constructor(
-    readonly subject: PolicySubject,
-    readonly rule: string,
-    readonly reason: string,
-  ) {
-    super(`${subject.service}/${subject.environment}: blocked by policy rule "${rule}": ${reason}`);
-    this.name = 'PolicyBlocked';
-  }
-}
+import { PolicyBlocked } from './policy-blocked';
 
 /** Every target run of a release, as `checkPolicy` takes them. */
 export function releaseRuns(system: string, stages: Array<{ waves: Array<Array<{ plan: Plan }>> }>): Array<{ plan: Plan; system: string }> {
