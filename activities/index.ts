@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { PlanError, validatePlanSchema } from '../plan/load';
+import type { Plan } from '../plan/schema';
 import type { TargetType } from '../plan/targets';
 import { checkRelease } from './check-release';
 import { classifyErrors } from './errors';
@@ -30,6 +31,7 @@ export function createActivities({
   policyFile,
   notifications,
 }: ActivityDependencies): DeploymentActivities & PolicyActivities & NotificationActivities {
+  const policyActivities = createPolicyActivities(policyFile);
   const on = (target: { type: TargetType }): Platform => {
     const platform = platforms[target.type];
     if (!platform) {
@@ -44,13 +46,10 @@ export function createActivities({
     (input: I) =>
       withHeartbeat(name, () => call(input));
   const activities = classifyErrors({
-    checkPlan: async (input) => {
-      try {
-        return validatePlanSchema(input, 'workflow input');
-      } catch (err) {
-        if (err instanceof PlanError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidPlan');
-        throw err;
-      }
+    checkPlan: async (input) => checkedPlan(input),
+    checkRun: async ({ plan, system, nowMs }) => {
+      const checked = checkedPlan(plan);
+      return { plan: checked, policy: await policyActivities.loadPolicy({ plan: checked, system, nowMs }) };
     },
     checkRelease: async (input) => checkRelease(input),
     deployCandidate: beating('deploy', (input) => on(input.target).deployCandidate(input)),
@@ -73,7 +72,7 @@ export function createActivities({
     ...activities,
     rollBack: retriedByPolicy(activities.rollBack),
     runMigration: retriedByPolicy(activities.runMigration),
-    ...createPolicyActivities(policyFile),
+    ...policyActivities,
     ...createNotificationActivities(notifications),
   };
 }
@@ -93,4 +92,14 @@ export function retriedByPolicy<I, O>(call: (input: I) => Promise<O>): (input: I
       });
     }
   };
+}
+
+/** The plan with every rule checked and defaults filled in; InvalidPlan (non-retryable) names what is wrong. */
+function checkedPlan(input: unknown): Plan {
+  try {
+    return validatePlanSchema(input, 'workflow input');
+  } catch (err) {
+    if (err instanceof PlanError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidPlan');
+    throw err;
+  }
 }

@@ -9,6 +9,7 @@ import type { Analysis, AnalysisOutcome } from '../plan/analysis';
 import type { AnalysisProgress } from './analysis/progress';
 import type { PlannedStage } from '../plan/release-stages';
 import type { Release } from '../plan/release-schema';
+import type { AppliedPolicy } from '../plan/policy-types';
 import type { Metadata, Plan } from '../plan/schema';
 import type { MigrationTask, Target } from '../plan/targets';
 
@@ -127,10 +128,27 @@ export interface CheckedRelease {
   stages: PlannedStage[];
 }
 
+/** A run's start, checked in one call: the plan as it came, and what the policies need to know. */
+export interface CheckRunInput {
+  plan: unknown;
+  /** The release's system, when a release runs this deployment. */
+  system?: string;
+  /** The workflow's time (ms since the epoch). */
+  nowMs: number;
+}
+
+/** The plan checked with its defaults, and the policies that apply to it (with the emergency freezes' version). */
+export interface CheckedRun {
+  plan: Plan;
+  policy: AppliedPolicy & { freezeVersion: number };
+}
+
 /** The activities workflows call. */
 export interface DeploymentActivities {
   /** The plan with every rule checked and defaults filled in; InvalidPlan (non-retryable) names what is wrong. */
   checkPlan(input: unknown): Promise<Plan>;
+  /** checkPlan, then the policy's loadPolicy: one local activity at a run's start (workflows/lean-history.ts). */
+  checkRun(input: CheckRunInput): Promise<CheckedRun>;
   /** The release with defaults filled in and its stages planned; InvalidRelease (non-retryable) names what is wrong. */
   checkRelease(input: unknown): Promise<CheckedRelease>;
   deployCandidate(input: DeployInput): Promise<Candidate>;

@@ -171,15 +171,15 @@ class RunReader {
     });
   }
 
-  /** A local activity's result, from its marker: current runs read the policy with one (workflows/lean-history.ts). */
+  /** A local activity's result, from its marker: current runs check the plan and read the policy in one (checkRun). */
   private async localActivityCompleted(event: HistoryEvent): Promise<void> {
     const a = event.markerRecordedEventAttributes;
     if (a?.markerName !== 'core_local_activity' || a.failure) return;
     const data = a.details?.data?.payloads?.[0]?.data;
     const about = data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }) : {};
-    if (about.activity_type !== 'loadPolicy') return;
-    const [applied] = (await this.decode.values(a.details?.result)) as [AppliedPolicy & { freezeVersion?: number }];
-    this.policyRead(event, applied);
+    if (about.activity_type !== 'checkRun') return;
+    const [checked] = (await this.decode.values(a.details?.result)) as [{ policy: AppliedPolicy & { freezeVersion?: number } }];
+    this.policyRead(event, checked.policy);
   }
 
   /** What the policy allowed or refused when the run started. */

@@ -18,6 +18,7 @@ import {
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { AppliedPolicy } from '../plan/policy-types';
 import type { Plan } from '../plan/schema';
 import { runBlueGreen } from './blue-green';
 import { runCanary } from './canary';
@@ -28,8 +29,8 @@ import { FreezeHold } from './freeze-hold';
 import { recordAbortLatency, recordOutcome, recordPausedRun, recordPromotion, recordRollback, recordRollbackStuck } from './metrics';
 import { runMigration } from './migration';
 import { NOTIFICATIONS, Notifier } from './notify';
-import { assertPlanShape, validatedPlan } from './plan-input';
-import { POLICIES_FROM_START, loadRunPolicy, passPolicyGates } from './policy-run';
+import { assertPlanShape, checkedRun, validatedPlan } from './plan-input';
+import { POLICIES_FROM_START, applyRunPolicy, passPolicyGates, readRunPolicy } from './policy-run';
 import type { ReleaseLink } from './release-messages';
 import { ReleaseHold } from './release-hold';
 import { Rollout } from './rollout';
@@ -67,10 +68,19 @@ export async function deploymentWorkflow(input: Plan, release?: ReleaseLink): Pr
   // before its marker is in view, and would answer "absent" for a run that has it (see policy-run.ts).
   const policiesFromStart = inForce(POLICIES_FROM_START);
   const promotedByInMemo = inForce(PROMOTED_BY_IN_MEMO);
-  const plan = await validatedPlan(input); // an invalid plan fails here: nothing was changed, nothing to undo
-  // A policy rule that refuses the run fails it here, before anything changed.
-  const underPolicy = policiesFromStart || patched('policies');
-  const policy = underPolicy ? await loadRunPolicy(plan, rollout, release, { local: current }) : undefined;
+  // An invalid plan, or a policy rule that refuses the run, fails it here: nothing was changed, nothing to undo.
+  const system = release?.releaseId.split('@')[0];
+  let plan: Plan;
+  let policy: AppliedPolicy | undefined;
+  if (current) {
+    const checked = await checkedRun(input, system); // one local activity: the plan and the policies that apply
+    plan = checked.plan;
+    policy = applyRunPolicy(plan, checked.policy, rollout);
+  } else {
+    plan = await validatedPlan(input);
+    const underPolicy = policiesFromStart || patched('policies');
+    policy = underPolicy ? applyRunPolicy(plan, await readRunPolicy(plan, system), rollout) : undefined;
+  }
   // Older runs ask it after the policy's (normal) activity, and only when it gives sinks: others get no marker.
   if (policy?.notifications?.length && inForce(NOTIFICATIONS)) {
     rollout.notifier = new Notifier(policy.notifications, rollout, release?.releaseId.split('@')[0]);

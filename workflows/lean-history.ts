@@ -11,7 +11,8 @@ export const LEAN_HISTORY = 'lean-history';
 /**
  * One marker for every run started by this code or later, where each change had one of its own: a patch marker
  * costs two history events (the marker, and an upsert of TemporalChangeVersion). A current run takes the path of
- * every change asked through `inForce`, and reads its policy with a local activity (one event instead of six).
+ * every change asked through `inForce`, and checks its plan and reads its policy in one local activity (one event
+ * where the policy's activity took six, and one workflow task fewer).
  * Runs started before it ask each patch where they did, and replay the same commands. A later change needs a
  * patch of its own (or a new CURRENT_RUNS).
  */

@@ -5,6 +5,7 @@
  * code checks itself is only the shape it needs to show a status while that activity runs.
  */
 import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workflow';
+import type { CheckedRun } from '../activities/types';
 import type { Plan } from '../plan/schema';
 import { checks, localChecks } from './activities';
 import { LEAN_HISTORY, inForce } from './lean-history';
@@ -37,7 +38,19 @@ export async function validatedPlan(input: Plan): Promise<Plan> {
   return checked(() => checks.checkPlan.executeWithOptions({ summary: 'check the plan' }, [input]));
 }
 
-async function checked(check: () => Promise<Plan>): Promise<Plan> {
+/**
+ * For current runs (lean-history.ts): the plan checked and the policies that apply read in one local activity, one
+ * marker in history.
+ */
+export async function checkedRun(input: Plan, system: string | undefined): Promise<CheckedRun> {
+  return checked(() =>
+    localChecks.checkRun.executeWithOptions({ summary: 'check the plan and read the policies' }, [
+      { plan: input, system, nowMs: Date.now() },
+    ]),
+  );
+}
+
+async function checked<T>(check: () => Promise<T>): Promise<T> {
   try {
     return await check();
   } catch (err) {

@@ -3,7 +3,7 @@
  * (so its history records the policy version), is refused when one blocks it, and passes the policy's gates
  * before traffic moves: the deploy window, then each approval the policy requires.
  */
-import { ApplicationFailure, condition, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ApplicationFailure, condition, proxyActivities } from '@temporalio/workflow';
 import type { PolicyActivities } from '../activities/policy';
 import type { AppliedPolicy, DeployWindow, PolicyBlock } from '../plan/policy-types';
 import type { Plan } from '../plan/schema';
@@ -13,12 +13,6 @@ import type { ReleaseLink } from './release-messages';
 import type { Rollout } from './rollout';
 
 const policy = proxyActivities<PolicyActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidPolicy'] },
-});
-
-/** The same read as a local activity, for current runs (lean-history.ts): the worker reads its own policy file. */
-const localPolicy = proxyLocalActivities<PolicyActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidPolicy'] },
 });
@@ -49,18 +43,13 @@ function blocked(plan: Plan, block: PolicyBlock): ApplicationFailure {
   });
 }
 
-/** Reads the policies that apply; throws BlockedByPolicy (before anything changed) when a rule refuses the run. */
-export async function loadRunPolicy(
-  plan: Plan,
-  rollout: Rollout,
-  release: ReleaseLink | undefined,
-  { local }: { local: boolean },
-): Promise<AppliedPolicy> {
-  const system = release ? release.releaseId.split('@')[0] : undefined;
-  const input = { plan, system, nowMs: Date.now() };
-  const applied = local
-    ? await localPolicy.loadPolicy.executeWithOptions({ summary: 'read the policies that apply' }, [input])
-    : await policy.loadPolicy.executeWithOptions({ summary: 'read the policies that apply' }, [input]);
+/** Reads the policies that apply, for runs started before the plan check read them too (see checkedRun). */
+export async function readRunPolicy(plan: Plan, system: string | undefined): Promise<AppliedPolicy & { freezeVersion: number }> {
+  return policy.loadPolicy.executeWithOptions({ summary: 'read the policies that apply' }, [{ plan, system, nowMs: Date.now() }]);
+}
+
+/** Applies the policies read to the rollout; throws BlockedByPolicy (before anything changed) when a rule refuses the run. */
+export function applyRunPolicy(plan: Plan, applied: AppliedPolicy & { freezeVersion: number }, rollout: Rollout): AppliedPolicy {
   rollout.update({ policy: { version: applied.version, rules: applied.rules } });
   rollout.freezeHold?.receive({ version: applied.freezeVersion, freezes: applied.emergency });
   rollout.freezeHold?.setScheduled(applied.freezes);
