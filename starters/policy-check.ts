@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { NOTIFICATION_EVENTS } from '../plan/notifications';
 import { configuredPolicy } from '../plan/policy-load';
-import { type PolicySubject, applicablePolicy } from '../plan/policy-resolve';
+import { applicablePolicy } from '../plan/policy-resolve';
 import type { AppliedPolicy, EmergencyFreeze } from '../plan/policy-types';
 import { describeWindow } from '../plan/policy-window';
 import type { Plan } from '../plan/schema';

@@ -9,7 +9,6 @@ import type { AppliedPolicy, DeployWindow, PolicyBlock } from '../plan/policy-ty
 import type { Plan } from '../plan/schema';
 import { inForce } from './lean-history';
 import { recordPolicyHold, recordPolicyRefusal } from './policy-metrics';
-import type { ReleaseLink } from './release-messages';
 import type { Rollout } from './rollout';
 
 const policy = proxyActivities<PolicyActivities>({
