@@ -1,6 +1,8 @@
 /**
  * Run by scripts/ui-codec-check.sh: the sandbox (encryption on) on spare ports, then the example run in the
  * Web UI through headless Chromium. Passes when the UI shows the run's input and Current Details decrypted.
+ * With --release: the example release instead, whose Current Details must show the stage tree and its gate, and
+ * whose targets the UI's list finds by the search attribute naming their release.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
@@ -40,9 +42,14 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
 ];
 
+/** What is checked: the example canary, or (--release) the example release. */
+const example = process.argv.includes('--release')
+  ? { args: ['--release'], id: 'release:shop', waitsFor: 'AwaitingApproval', details: ['Waiting for:', 'staging', 'prod', 'go-to-prod'] }
+  : { args: [], id: 'deploy:payments/sandbox', waitsFor: 'AwaitingApproval', details: ['Waiting for:'] };
+
 async function main() {
   const [temporalPort, uiPort, codecPort] = [await freePort(), await freePort(), await freePort()];
-  const sandbox = spawn('npx', ['tsx', 'scripts/sandbox.ts'], {
+  const sandbox = spawn('npx', ['tsx', 'scripts/sandbox.ts', ...example.args], {
     cwd: root,
     env: {
       ...process.env,
@@ -55,8 +62,10 @@ async function main() {
   });
   try {
     await untilOutput(sandbox, /Glidepath sandbox is up/, 120_000);
-    await untilAwaitingApproval(temporalPort);
-    await checkUi(`http://localhost:${uiPort}/namespaces/default/workflows/${encodeURIComponent('deploy:payments/sandbox')}`);
+    await untilWaiting(temporalPort);
+    const ui = `http://localhost:${uiPort}/namespaces/default`;
+    await checkUi(`${ui}/workflows/${encodeURIComponent(example.id)}`);
+    if (example.id.startsWith('release:')) await checkReleaseTargets(ui);
   } finally {
     const stopped = new Promise((r) => sandbox.once('exit', r));
     process.kill(-sandbox.pid!, 'SIGTERM');
@@ -76,7 +85,7 @@ async function checkUi(url: string) {
     await page.getByText('"glidepath/v1"').first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(root, '.sandbox', 'ui-codec-input.png'), fullPage: true });
     await page.getByText('User Metadata', { exact: true }).click();
-    const details = await waitForFrameText(page, 'Waiting for:', 30_000);
+    const details = await waitForFrameText(page, example.details, 30_000);
     await page.screenshot({ path: path.join(root, '.sandbox', 'ui-codec-current-details.png'), fullPage: true });
     if (!decodes.length || decodes.some((s) => s !== 200)) throw new Error(`codec server answers: ${decodes.join(', ')}`);
     console.log(
@@ -88,17 +97,34 @@ async function checkUi(url: string) {
   }
 }
 
-/** Current Details is rendered in a frame of its own. */
-async function waitForFrameText(page: Page, needle: string, timeoutMs: number): Promise<string> {
+/** The release's targets in the UI's workflow list, found by the search attribute naming their release. */
+async function checkReleaseTargets(ui: string) {
+  const { chromium } = require(process.env.PLAYWRIGHT_CORE ?? 'playwright-core') as { chromium: Chromium };
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
+    await page.goto(`${ui}/workflows?query=${encodeURIComponent("DeployReleaseId = 'shop@v2'")}`, { waitUntil: 'load' });
+    const list = await waitForFrameText(page, ['deploy:shop-api/staging', 'deploy:shop-worker/staging'], 30_000);
+    await page.screenshot({ path: path.join(root, '.sandbox', 'ui-release-targets.png'), fullPage: true });
+    const targets = list.split('\n').filter((line) => line.includes('deploy:shop-'));
+    console.log(`Web UI lists the release's targets by DeployReleaseId:\n${targets.join('\n')}`);
+    console.log('screenshot: .sandbox/ui-release-targets.png');
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Current Details is rendered in a frame of its own; the page (or one of its frames) shows every needle. */
+async function waitForFrameText(page: Page, needles: string[], timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const frame of page.frames()) {
       const text = String(await frame.evaluate('document.body ? document.body.innerText : ""').catch(() => ''));
-      if (text.includes(needle)) return text;
+      if (needles.every((needle) => text.includes(needle))) return text;
     }
     await page.waitForTimeout(500);
   }
-  throw new Error(`the Web UI never showed "${needle}"`);
+  throw new Error(`the Web UI never showed ${needles.map((n) => `"${n}"`).join(', ')}`);
 }
 
 function untilOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
@@ -118,21 +144,28 @@ function untilOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): P
   });
 }
 
-async function untilAwaitingApproval(temporalPort: number) {
+async function untilWaiting(temporalPort: number) {
   const env = {
     ...process.env,
     TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
     GLIDEPATH_ENCRYPTION_KEY_FILE: path.join(root, '.sandbox', 'encryption-keys'),
   };
+  let last = '';
   for (const deadline = Date.now() + 120_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 2_000))) {
-    const status = execFileSync(path.join(root, 'bin', 'glidepath'), ['status', 'payments/sandbox', '--json'], {
-      env,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    if (JSON.parse(status).phase === 'AwaitingApproval') return;
+    try {
+      const status = execFileSync(path.join(root, 'bin', 'glidepath'), ['status', example.id, '--json'], {
+        env,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      last = status;
+      if (JSON.parse(status).phase === example.waitsFor) return;
+    } catch (err) {
+      last = String((err as { stderr?: string }).stderr ?? err); // not started yet, or not queryable yet
+    }
   }
-  throw new Error('the example run never reached its approval');
+  console.error(last);
+  throw new Error(`${example.id} never reached ${example.waitsFor}`);
 }
 
 main().then(
