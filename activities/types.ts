@@ -122,6 +122,18 @@ export interface Platform {
   runMigration(input: MigrationInput): Promise<MigrationResult>;
 }
 
+/** Every Platform method, for code that wraps a platform call by call (a lazy loader, a test double). */
+export const PLATFORM_METHODS = [
+  'deployCandidate',
+  'waitCandidateReady',
+  'previewCandidate',
+  'setTrafficWeight',
+  'promoteCandidate',
+  'rollBack',
+  'retirePrevious',
+  'runMigration',
+] as const satisfies ReadonlyArray<keyof Platform>;
+
 /** A release workflow's input, checked: the release with its defaults, and the stages it runs. */
 export interface CheckedRelease {
   release: Release;

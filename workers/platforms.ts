@@ -4,19 +4,8 @@
  * without them and loads only those its plans use.
  */
 import type { ActivityDependencies } from '../activities';
-import type { AnalysisInput, AnalysisResult, Platform } from '../activities/types';
+import { type AnalysisInput, type AnalysisResult, PLATFORM_METHODS, type Platform } from '../activities/types';
 import { webUiLink } from '../connection/temporal';
-
-const PLATFORM_METHODS = [
-  'deployCandidate',
-  'waitCandidateReady',
-  'previewCandidate',
-  'setTrafficWeight',
-  'promoteCandidate',
-  'rollBack',
-  'retirePrevious',
-  'runMigration',
-] as const;
 
 function loadedOnFirstCall(load: () => Platform): Platform {
   let platform: Platform | undefined;

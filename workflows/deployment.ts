@@ -83,7 +83,7 @@ export async function deploymentWorkflow(input: Plan, release?: ReleaseLink): Pr
   }
   // Older runs ask it after the policy's (normal) activity, and only when it gives sinks: others get no marker.
   if (policy?.notifications?.length && inForce(NOTIFICATIONS)) {
-    rollout.notifier = new Notifier(policy.notifications, rollout, release?.releaseId.split('@')[0]);
+    rollout.notifier = new Notifier(policy.notifications, rollout, system);
     const { strategy, target } = rollout.status;
     const by = plan.metadata.requestedBy ? `, requested by ${plan.metadata.requestedBy}` : '';
     rollout.notifier.send('started', `started: ${strategy} on ${target}${by}`);

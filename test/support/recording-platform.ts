@@ -3,22 +3,11 @@
  * real platforms are covered against their servers. A call is recorded as its name, with the weight of a traffic
  * change (`setTraffic 50`) or the direction of a migration (`migrate up`); `behaviour` replaces what a call does.
  */
-import type { Candidate, Platform } from '../../activities/types';
+import { type Candidate, PLATFORM_METHODS, type Platform } from '../../activities/types';
 
 type Call = (input: never) => Promise<unknown>;
 
 const CANDIDATE: Candidate = { stableVersion: '1', candidateVersion: '2', data: {} };
-const NAMES = [
-  'deployCandidate',
-  'waitCandidateReady',
-  'previewCandidate',
-  'setTrafficWeight',
-  'promoteCandidate',
-  'rollBack',
-  'retirePrevious',
-  'runMigration',
-] as const;
-
 export function recordingPlatform(behaviour: Partial<Record<keyof Platform, Call>> = {}): { platform: Platform; calls: string[] } {
   const calls: string[] = [];
   const answer = (name: keyof Platform) => (name === 'deployCandidate' ? CANDIDATE : name === 'runMigration' ? { ran: true } : undefined);
@@ -29,5 +18,5 @@ export function recordingPlatform(behaviour: Partial<Record<keyof Platform, Call
     const own = behaviour[name];
     return own ? own(input as never) : answer(name);
   };
-  return { calls, platform: Object.fromEntries(NAMES.map((n) => [n, record(n)])) as unknown as Platform };
+  return { calls, platform: Object.fromEntries(PLATFORM_METHODS.map((n) => [n, record(n)])) as unknown as Platform };
 }
