@@ -12,7 +12,7 @@ import { startDeployment } from '../../starters/deploy';
 import { activeServices, createEcsService, ecsMigrationInput, ecsPlan, listenerWeights, uniqueEcsName } from '../support/ecs-fixture';
 import { type EcsSim, startEcsSim } from '../support/ecs-sim';
 import { activityLog, inPhase, uniqueName, waitForStatus } from '../support/temporal';
-import { type WorkerProcess, spawnWorker } from '../support/worker-process';
+import { type WorkerProcess, spawnWorker, workerEnv } from '../support/worker-process';
 
 const address = inject('temporalAddress');
 let sim: EcsSim;
@@ -35,15 +35,7 @@ it('a worker killed during the migration: the retry waits for the same task, the
   const f = await createEcsService(sim.endpoint, uniqueEcsName('crash'));
   await sim.taskStepsEvery(4); // the task runs ~16s (4 lifecycle steps) once it is watched
   const taskQueue = uniqueName('ecs-crash-tq');
-  const env = {
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_NAMESPACE: 'default',
-    GLIDEPATH_TASK_QUEUE: taskQueue,
-    AWS_ENDPOINT_URL: sim.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-  };
+  const env = workerEnv(taskQueue, sim.endpoint);
   const client = new Client({ connection, namespace: 'default' });
   const plan = ecsPlan(f, { type: 'canary', steps: [{ setWeight: 10 }, { setWeight: 100 }] }, { migration: { run: ecsMigrationInput(f) } });
 

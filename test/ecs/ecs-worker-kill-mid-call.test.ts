@@ -22,7 +22,7 @@ import {
 } from '../support/ecs-fixture';
 import { type EcsSim, startEcsSim } from '../support/ecs-sim';
 import { activityLog, inPhase, rolledBack, uniqueName, waitForStatus } from '../support/temporal';
-import { type HeldCall, type WorkerProcess, spawnWorker } from '../support/worker-process';
+import { type HeldCall, type WorkerProcess, spawnWorker, workerEnv } from '../support/worker-process';
 
 const address = inject('temporalAddress');
 let sim: EcsSim;
@@ -45,15 +45,7 @@ async function worker(env: Record<string, string>, hold?: HeldCall): Promise<Wor
   return w;
 }
 
-const envFor = (endpoint: string) => ({
-  TEMPORAL_ADDRESS: address,
-  TEMPORAL_NAMESPACE: 'default',
-  GLIDEPATH_TASK_QUEUE: uniqueName('ecs-kill-tq'),
-  AWS_ENDPOINT_URL: endpoint,
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'testing',
-  AWS_SECRET_ACCESS_KEY: 'testing',
-});
+const envFor = (endpoint: string) => workerEnv(uniqueName('ecs-kill-tq'), endpoint);
 
 it('workers killed during the switch and during the rollback: rolled back as without the kills, each change made once', {
   timeout: 240_000,

@@ -17,20 +17,12 @@ import { canary, lambdaPlan } from '../support/plans';
 import { scrape, sampleValue } from '../support/prometheus-scrape';
 import { policyFile } from '../policy/support';
 import { rolledBack, uniqueName, waitForStatus } from '../support/temporal';
-import { type WorkerProcess, spawnWorkerWithMetrics } from '../support/worker-process';
+import { type WorkerProcess, spawnWorkerWithMetrics, workerEnv } from '../support/worker-process';
 
 const endpoint = inject('motoEndpoint');
 const address = inject('temporalAddress');
 const taskQueue = uniqueName('metrics-tq');
-const env = {
-  TEMPORAL_ADDRESS: address,
-  TEMPORAL_NAMESPACE: 'default',
-  GLIDEPATH_TASK_QUEUE: taskQueue,
-  AWS_ENDPOINT_URL: endpoint,
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'testing',
-  AWS_SECRET_ACCESS_KEY: 'testing',
-};
+const env = workerEnv(taskQueue, endpoint);
 let connection: Connection;
 let client: Client;
 let worker: WorkerProcess;

@@ -9,7 +9,7 @@ import { startDeployment } from '../../starters/deploy';
 import { createLambdaService } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
 import { activityLog, inPhase, uniqueName, waitForStatus } from '../support/temporal';
-import { type WorkerProcess, spawnWorker, spawnWorkerWithMetrics } from '../support/worker-process';
+import { type WorkerProcess, spawnWorker, spawnWorkerWithMetrics, workerEnv } from '../support/worker-process';
 
 const endpoint = inject('motoEndpoint');
 const address = inject('temporalAddress');
@@ -28,15 +28,7 @@ it('a worker killed during a soak: a new worker resumes the plan and it promotes
   const name = uniqueName('crash');
   const lambda = await createLambdaService(endpoint, name);
   const taskQueue = uniqueName('crash-tq');
-  const env = {
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_NAMESPACE: 'default',
-    GLIDEPATH_TASK_QUEUE: taskQueue,
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-  };
+  const env = workerEnv(taskQueue, endpoint);
   const client = new Client({ connection, namespace: 'default' });
   const plan = lambdaPlan(name, canary({ setWeight: 10 }, { pause: { duration: '6s' } }, { setWeight: 50 }, { setWeight: 100 }));
 

@@ -12,7 +12,7 @@ import { EXIT } from '../../starters/exit-codes';
 import { BUCKET, createLambdaService } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
 import { recordHistory, rolledBack, uniqueName, waitForStatus } from '../support/temporal';
-import { type WorkerProcess, spawnWorker } from '../support/worker-process';
+import { type WorkerProcess, spawnWorker, workerEnv } from '../support/worker-process';
 import { glidepath, writeYaml } from './support';
 
 const endpoint = inject('motoEndpoint');
@@ -35,16 +35,7 @@ async function aliasOf(lambda: LambdaClient, name: string) {
 
 it('an emergency freeze holds in-flight canaries, refuses new starts, survives a worker kill; abort and unfreeze still work', async () => {
   const taskQueue = uniqueName('freeze-tq');
-  const env = {
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_NAMESPACE: 'default',
-    GLIDEPATH_TASK_QUEUE: taskQueue,
-    GLIDEPATH_USER: 'oncall',
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-  };
+  const env = workerEnv(taskQueue, endpoint, { GLIDEPATH_USER: 'oncall' });
   const client = new Client({ connection, namespace: 'default' });
   const names = [uniqueName('fz-a'), uniqueName('fz-b'), uniqueName('fz-c')];
   const lambdas = await Promise.all(names.map((n) => createLambdaService(endpoint, n)));

@@ -17,7 +17,7 @@ import { freePort } from '../support/moto';
 import { canary, lambdaPlan } from '../support/plans';
 import { recordHistory, rolledBack, uniqueName } from '../support/temporal';
 import { type Receiver, startReceiver } from '../support/webhook-receiver';
-import { type WorkerProcess, spawnWorker } from '../support/worker-process';
+import { type WorkerProcess, spawnWorker, workerEnv } from '../support/worker-process';
 import { writeYaml } from './support';
 
 const endpoint = inject('motoEndpoint');
@@ -53,22 +53,15 @@ beforeAll(async () => {
       { name: 'hung', type: 'webhook', urlFrom: 'TEST_HUNG_URL', secretFrom: 'TEST_OPS_KEY', match: { environment: 'notify-dead' } },
     ],
   });
-  const env = {
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_NAMESPACE: 'default',
+  const env = workerEnv(taskQueue, endpoint, {
     TEMPORAL_UI_URL: UI,
-    GLIDEPATH_TASK_QUEUE: taskQueue,
     GLIDEPATH_POLICY_FILE: policy,
     TEST_OPS_URL: ops.url,
     TEST_OPS_KEY: SECRET,
     TEST_CHAT_URL: chat.url,
     TEST_DEAD_URL: down,
     TEST_HUNG_URL: hung.url,
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-  };
+  });
   // A worker serving metrics on a free port; another port is tried if something took this one first.
   for (let attempt = 1; !worker; attempt++) {
     metricsPort = await freePort();

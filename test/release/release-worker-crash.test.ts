@@ -15,7 +15,7 @@ import { releaseOutcome } from '../support/release-outcome';
 import { aliasOf, createReleaseFixture, lambdaRelease } from '../support/releases';
 import { eventually } from '../support/eventually';
 import { activityLog, startHarness, uniqueName } from '../support/temporal';
-import { type WorkerProcess, spawnWorker } from '../support/worker-process';
+import { type WorkerProcess, spawnWorker, workerEnv } from '../support/worker-process';
 
 const endpoint = inject('motoEndpoint');
 const address = inject('temporalAddress');
@@ -47,15 +47,7 @@ it('a worker killed mid-wave: the release ends as without the kill, each platfor
   // With the kill: the first worker holds the deploy of prod-us once the version is published.
   const f = await createReleaseFixture(endpoint);
   const taskQueue = uniqueName('rel-crash-tq');
-  const env = {
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_NAMESPACE: 'default',
-    GLIDEPATH_TASK_QUEUE: taskQueue,
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-  };
+  const env = workerEnv(taskQueue, endpoint);
   const first = await spawnWorker(env, {
     call: 'deployCandidate',
     when: 'after',

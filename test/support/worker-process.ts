@@ -23,6 +23,23 @@ export interface HeldCall {
 }
 
 /**
+ * The environment of a `glidepath worker` process on the tests' Temporal server, polling `taskQueue`, with AWS at
+ * `awsEndpoint` (moto or the ECS simulator); `extra` adds to it.
+ */
+export function workerEnv(taskQueue: string, awsEndpoint: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: 'default',
+    GLIDEPATH_TASK_QUEUE: taskQueue,
+    AWS_ENDPOINT_URL: awsEndpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    ...extra,
+  };
+}
+
+/**
  * `glidepath worker`; with `hold`, the same worker with that platform call held open once reached
  * (test/support/held-worker.ts), which prints "held: <call>" then.
  */
