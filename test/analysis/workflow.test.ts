@@ -3,15 +3,13 @@
  * Prometheus scraping this process: a healthy canary promotes; an error spike rolls back within one interval
  * plus the rollback; an inconclusive result pauses for a person, who promotes.
  */
-import { GetAliasCommand, LambdaClient, type LambdaClient as Lambda } from '@aws-sdk/client-lambda';
+import { GetAliasCommand, type LambdaClient as Lambda } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAnalyzer } from '../../activities/analysis';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import type { Plan } from '../../plan/schema';
 import { startDeployment } from '../../starters/deploy';
 import { promoteUpdate } from '../../workflows/messages';
-import { createLambdaService } from '../support/lambda-fixture';
-import { awsConfig } from '../support/moto';
+import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
 import { type PrometheusFixture, startPrometheus } from '../support/prometheus';
 import { type Harness, inPhase, recordHistory, rolledBack, startHarness, uniqueName, waitForStatus } from '../support/temporal';
@@ -23,7 +21,7 @@ let prom: PrometheusFixture;
 beforeAll(async () => {
   prom = await startPrometheus('warmup', { v0: {} });
   harness = await startHarness({
-    platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) },
+    platforms: { lambda: lambdaPlatformAt(endpoint) },
     analyze: createAnalyzer({ heartbeatEveryMs: 1_000 }),
   });
   await prom.waitFor('sum(rate(http_requests_total[5s]))');

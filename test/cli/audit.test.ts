@@ -7,10 +7,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import type { Decision } from '../../starters/audit-decisions';
 import { AUDIT_COLUMNS } from '../../starters/audit-format';
 import { EXIT } from '../../starters/exit-codes';
@@ -19,8 +17,7 @@ import { approveUpdate, pauseSignal, resumeSignal } from '../../workflows/messag
 import type { DeploymentStatus } from '../../workflows/status';
 import { type CliRun, runCli } from '../support/cli';
 import { eventually } from '../support/eventually';
-import { BUCKET, createLambdaService } from '../support/lambda-fixture';
-import { awsConfig } from '../support/moto';
+import { BUCKET, createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 import { createReleaseFixture, lambdaRelease } from '../support/releases';
 import { type Harness, rolledBack, startHarness, uniqueName, waitForStatus } from '../support/temporal';
 
@@ -30,7 +27,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'glidepath-audit-'));
 let harness: Harness;
 
 beforeAll(async () => {
-  harness = await startHarness({ platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) } });
+  harness = await startHarness({ platforms: { lambda: lambdaPlatformAt(endpoint) } });
 });
 afterAll(async () => harness?.close());
 

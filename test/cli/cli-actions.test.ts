@@ -11,10 +11,9 @@ import path from 'node:path';
 import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { EXIT } from '../../starters/exit-codes';
 import type { DeploymentStatus } from '../../workflows/status';
-import { BUCKET, createLambdaService } from '../support/lambda-fixture';
+import { BUCKET, createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 import { awsConfig } from '../support/moto';
 import { type Harness, startHarness, uniqueName, waitForStatus } from '../support/temporal';
 import { type CliRun, runCli } from '../support/cli';
@@ -27,7 +26,7 @@ const lambda = new LambdaClient(awsConfig(endpoint));
 let harness: Harness;
 
 beforeAll(async () => {
-  harness = await startHarness({ platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) } });
+  harness = await startHarness({ platforms: { lambda: lambdaPlatformAt(endpoint) } });
 });
 afterAll(async () => harness?.close());
 

@@ -6,13 +6,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { EXIT } from '../../starters/exit-codes';
-import { createLambdaService, BUCKET } from '../support/lambda-fixture';
-import { awsConfig } from '../support/moto';
+import { createLambdaService, BUCKET, lambdaPlatformAt } from '../support/lambda-fixture';
 import { type Harness, inPhase, startHarness, uniqueName, waitForStatus } from '../support/temporal';
 import { type CliRun, runCli } from '../support/cli';
 
@@ -22,7 +19,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'glidepath-cli-'));
 let harness: Harness;
 
 beforeAll(async () => {
-  harness = await startHarness({ platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) } });
+  harness = await startHarness({ platforms: { lambda: lambdaPlatformAt(endpoint) } });
 });
 afterAll(async () => harness?.close());
 

@@ -6,13 +6,11 @@
 import { spawn } from 'node:child_process';
 import { type Server, createServer } from 'node:http';
 import path from 'node:path';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { createAnalyzer } from '../../activities/analysis';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { ENCRYPTED_ENCODING, EncryptionCodec, KEY_ID_METADATA } from '../../encryption/codec';
 import { glidepathDataConverter } from '../../encryption/data-converter';
 import { startDeployment } from '../../starters/deploy';
@@ -20,8 +18,8 @@ import { approveUpdate, rejectUpdate, resumeSignal } from '../../workflows/messa
 import { runCli } from '../support/cli';
 import { encryptingWorkflowBundle, keyringOf, newKeys } from '../support/encryption';
 import { eventually } from '../support/eventually';
-import { createLambdaService } from '../support/lambda-fixture';
-import { awsConfig, freePort } from '../support/moto';
+import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
+import { freePort } from '../support/moto';
 import { canary, lambdaPlan } from '../support/plans';
 import { type Harness, inPhase, rolledBack, startHarness, uniqueName, waitForStatus } from '../support/temporal';
 
@@ -53,7 +51,7 @@ beforeAll(async () => {
   checksUrl = `http://127.0.0.1:${port}${SECRET.url}`;
   harness = await startHarness(
     {
-      platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) },
+      platforms: { lambda: lambdaPlatformAt(endpoint) },
       analyze: createAnalyzer({ heartbeatEveryMs: 1_000 }),
     },
     address,

@@ -9,12 +9,11 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { ActionRefused, getStatus, sendSignal } from '../../starters/actions';
 import { startDeployment } from '../../starters/deploy';
 import type { DeploymentStatus } from '../../workflows/status';
 import { type Moment, holdAt } from '../support/held-platform';
-import { createLambdaService } from '../support/lambda-fixture';
+import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 import { awsConfig } from '../support/moto';
 import { canary, lambdaPlan } from '../support/plans';
 import { type Harness, inPhase, rolledBack, startHarness, uniqueName, waitForStatus } from '../support/temporal';
@@ -44,10 +43,7 @@ const BLUE_GREEN = { type: 'blueGreen', prePromotion: [], scaleDownDelay: '1h' }
 async function runHeld(strategy: unknown, moment: Moment, act: (handle: WorkflowHandle, name: string) => Promise<void>) {
   const name = uniqueName('moment');
   await createLambdaService(endpoint, name);
-  const held = holdAt(
-    lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))),
-    moment,
-  );
+  const held = holdAt(lambdaPlatformAt(endpoint), moment);
   harness = await startHarness({ platforms: { lambda: held.platform } });
   const h = harness;
   return h.run(async () => {
@@ -178,7 +174,7 @@ describe('blue-green: the previous version is kept through the scale-down delay,
   it('an abort during the scale-down delay switches back at once', async () => {
     const name = uniqueName('moment');
     await createLambdaService(endpoint, name);
-    harness = await startHarness({ platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) } });
+    harness = await startHarness({ platforms: { lambda: lambdaPlatformAt(endpoint) } });
     const h = harness;
     await h.run(async () => {
       const started = await startDeployment(h.client, lambdaPlan(name, BLUE_GREEN), h.taskQueue);

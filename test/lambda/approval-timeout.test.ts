@@ -2,15 +2,13 @@
  * Approval timeouts of an hour, on the time-skipping test server: the server jumps the timer while the
  * Lambda calls still go to the real moto server.
  */
-import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetAliasCommand } from '@aws-sdk/client-lambda';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { startDeployment } from '../../starters/deploy';
 import { registerSearchAttributes } from '../../starters/register-search-attributes';
 import { createWorker } from '../../workers/worker';
-import { createLambdaService } from '../support/lambda-fixture';
-import { awsConfig } from '../support/moto';
+import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
 import { rolledBack, uniqueName } from '../support/temporal';
 import { tool } from '../support/tools';
@@ -35,7 +33,7 @@ async function unansweredApproval(onTimeout: 'abort' | 'promote') {
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
-    dependencies: { platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) } },
+    dependencies: { platforms: { lambda: lambdaPlatformAt(endpoint) } },
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
   const plan = lambdaPlan(

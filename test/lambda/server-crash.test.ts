@@ -2,15 +2,13 @@
  * The Temporal server itself killed with SIGKILL mid-soak (a dev server on a SQLite file, restarted on the
  * same file): the worker reconnects, the plan resumes from its history, and it promotes with every step run once.
  */
-import { GetAliasCommand, LambdaClient, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
+import { GetAliasCommand, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { expect, inject, it } from 'vitest';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { startDeployment } from '../../starters/deploy';
 import { createWorker } from '../../workers/worker';
-import { createLambdaService } from '../support/lambda-fixture';
-import { awsConfig } from '../support/moto';
+import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
 import { activityLog, inPhase, uniqueName, waitForStatus } from '../support/temporal';
 import { startDevServer } from '../support/temporal-server';
@@ -31,7 +29,7 @@ it('the Temporal server killed during a soak: after its restart the plan resumes
     namespace: 'default',
     taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
-    dependencies: { platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) } },
+    dependencies: { platforms: { lambda: lambdaPlatformAt(endpoint) } },
   });
   try {
     const result = await worker.runUntil(async () => {

@@ -1,15 +1,8 @@
-/**
- * What on-call sees in the Temporal Web UI: handlers listed with the JSON they take, a summary and plan
- * details on the run, live "current details", searchable attributes, and summaries on activities and timers.
- */
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { startDeployment } from '../../starters/deploy';
 import { abortSignal } from '../../workflows/messages';
-import { createLambdaService } from '../support/lambda-fixture';
-import { awsConfig } from '../support/moto';
+import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
 import { type Harness, inPhase, rolledBack, startHarness, uniqueName, waitForStatus } from '../support/temporal';
 
@@ -17,7 +10,7 @@ const endpoint = inject('motoEndpoint');
 let harness: Harness;
 
 beforeAll(async () => {
-  harness = await startHarness({ platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) } });
+  harness = await startHarness({ platforms: { lambda: lambdaPlatformAt(endpoint) } });
 });
 afterAll(async () => harness?.close());
 

@@ -3,13 +3,11 @@
  * with Lambda on moto. The requester is refused (four-eyes), the same person twice counts once, someone outside
  * the group is refused, and two distinct members pass.
  */
-import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetAliasCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { startDeployment } from '../../starters/deploy';
 import { approveUpdate } from '../../workflows/messages';
-import { createLambdaService } from '../support/lambda-fixture';
-import { awsConfig } from '../support/moto';
+import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
 import { type Harness, recordHistory, startHarness, uniqueName, waitForStatus } from '../support/temporal';
 import { policyFile } from './support';
@@ -21,7 +19,7 @@ beforeAll(async () => {
   const policy = policyFile('sre-approvals', { sre: ['bob', 'carol', 'alice'] }, [
     { name: 'prod-sre', match: { environment: 'prod' }, approvals: { count: 2, from: ['sre'], fourEyes: true, timeout: '1h' } },
   ]);
-  harness = await startHarness({ platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) }, policyFile: policy });
+  harness = await startHarness({ platforms: { lambda: lambdaPlatformAt(endpoint) }, policyFile: policy });
 });
 afterAll(async () => harness?.close());
 
@@ -75,7 +73,7 @@ it('a guardrail refuses the run at start, naming the rule; nothing changed', asy
   plan.metadata.environment = 'guarded';
   const guarded = policyFile('guardrails', {}, [{ name: 'careful', match: { environment: 'guard*' }, guardrails: { maxFirstWeight: 10 } }]);
   const local = await startHarness({
-    platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) },
+    platforms: { lambda: lambdaPlatformAt(endpoint) },
     policyFile: guarded,
   });
   try {

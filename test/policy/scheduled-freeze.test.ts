@@ -3,16 +3,14 @@
  * the real moto server: the soak's clock stops at the freeze's start (phase Frozen, the alias's weight stays put),
  * the run waits on a durable timer to the freeze's end, then soaks the time it had left and promotes.
  */
-import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { startDeployment } from '../../starters/deploy';
 import { registerSearchAttributes } from '../../starters/register-search-attributes';
 import { createWorker } from '../../workers/worker';
 import { historyEvents } from '../support/history-events';
-import { createLambdaService } from '../support/lambda-fixture';
-import { awsConfig } from '../support/moto';
+import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
 import { recordHistory, uniqueName, waitForStatus } from '../support/temporal';
 import { tool } from '../support/tools';
@@ -49,7 +47,7 @@ it('a scheduled freeze that starts mid-soak holds the run at once; after it the 
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
-    dependencies: { platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) }, policyFile: policy },
+    dependencies: { platforms: { lambda: lambdaPlatformAt(endpoint) }, policyFile: policy },
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
   const plan = lambdaPlan(name, canary({ setWeight: 10 }, { pause: { duration: '1h' } }, { setWeight: 50 }));

@@ -5,11 +5,10 @@
  * reason and the run stays at its gate; signed answers, one through the real `glidepath approve --sign-key`, pass.
  */
 import { readFileSync } from 'node:fs';
-import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetAliasCommand } from '@aws-sdk/client-lambda';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { startDeployment } from '../../starters/deploy';
 import { EXIT } from '../../starters/exit-codes';
 import { readOpenSshPrivateKey } from '../../starters/openssh-key';
@@ -17,8 +16,7 @@ import { signApproval } from '../../starters/sign-approval';
 import type { ApprovalInput } from '../../workflows/messages';
 import { approveUpdate, statusQuery } from '../../workflows/messages';
 import { runCli } from '../support/cli';
-import { createLambdaService } from '../support/lambda-fixture';
-import { awsConfig } from '../support/moto';
+import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
 import { makeSshKey } from '../support/ssh-keys';
 import { type Harness, recordHistory, startHarness, uniqueName, waitForStatus } from '../support/temporal';
@@ -43,7 +41,7 @@ beforeAll(async () => {
       },
     ],
   });
-  harness = await startHarness({ platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) }, policyFile: policy });
+  harness = await startHarness({ platforms: { lambda: lambdaPlatformAt(endpoint) }, policyFile: policy });
 });
 afterAll(async () => harness?.close());
 

@@ -4,18 +4,16 @@
  * opening until resume; aborted while it waits, it ends rolled back at once, nothing changed. Lambda calls
  * still go to the real moto server.
  */
-import { GetAliasCommand, LambdaClient, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
+import { GetAliasCommand, type LambdaClient, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { startDeployment } from '../../starters/deploy';
 import { registerSearchAttributes } from '../../starters/register-search-attributes';
 import { createWorker } from '../../workers/worker';
 import { abortSignal, pauseSignal, resumeSignal } from '../../workflows/messages';
 import { historyEvents } from '../support/history-events';
-import { createLambdaService } from '../support/lambda-fixture';
-import { awsConfig } from '../support/moto';
+import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
 import { recordHistory, rolledBack, uniqueName, waitForStatus } from '../support/temporal';
 import { tool } from '../support/tools';
@@ -59,7 +57,7 @@ async function outsideTheWindow(
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
-    dependencies: { platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) }, policyFile: policy },
+    dependencies: { platforms: { lambda: lambdaPlatformAt(endpoint) }, policyFile: policy },
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
   const plan = lambdaPlan(name, canary({ setWeight: 10 }, { setWeight: 100 }));

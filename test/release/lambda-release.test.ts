@@ -1,25 +1,19 @@
-/**
- * Releases on the real Temporal dev server and moto: staging → prod across five Lambda targets, each run as a
- * deployment child; checked against the aliases, not only the statuses.
- */
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { startRelease } from '../../starters/release';
 import { where } from '../../starters/where';
 import { abortSignal, approveUpdate } from '../../workflows/messages';
 import type { ReleaseStatus } from '../../workflows/release-status';
-import { awsConfig } from '../support/moto';
 import { aliasOf, createReleaseFixture, lambdaRelease, targetState, waitForRelease } from '../support/releases';
 import { type Harness, recordHistory, startHarness } from '../support/temporal';
+import { lambdaPlatformAt } from '../support/lambda-fixture';
 
 const endpoint = inject('motoEndpoint');
 let harness: Harness;
 
 beforeAll(async () => {
-  harness = await startHarness({ platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) } });
+  harness = await startHarness({ platforms: { lambda: lambdaPlatformAt(endpoint) } });
 });
 afterAll(async () => harness?.close());
 

@@ -1,25 +1,19 @@
-/**
- * Pause, resume and promote on a whole release, on the real Temporal dev server and moto: what they do to the
- * release's targets is checked on the Lambda aliases, not only in the statuses.
- */
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { startRelease } from '../../starters/release';
 import { where } from '../../starters/where';
 import { promoteUpdate, resumeSignal } from '../../workflows/messages';
 import { releasePauseUpdate, releaseResumeUpdate } from '../../workflows/release-messages';
 import { eventually } from '../support/eventually';
-import { awsConfig } from '../support/moto';
 import { aliasOf, createReleaseFixture, lambdaRelease, targetState, waitForRelease } from '../support/releases';
 import { type Harness, recordHistory, startHarness, waitForStatus } from '../support/temporal';
+import { lambdaPlatformAt } from '../support/lambda-fixture';
 
 const endpoint = inject('motoEndpoint');
 let harness: Harness;
 
 beforeAll(async () => {
-  harness = await startHarness({ platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) } });
+  harness = await startHarness({ platforms: { lambda: lambdaPlatformAt(endpoint) } });
 });
 afterAll(async () => harness?.close());
 

@@ -5,15 +5,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { EXIT } from '../../starters/exit-codes';
-import { awsConfig } from '../support/moto';
 import { createReleaseFixture, lambdaRelease } from '../support/releases';
 import { type Harness, startHarness } from '../support/temporal';
 import { type CliRun, runCli } from '../support/cli';
+import { lambdaPlatformAt } from '../support/lambda-fixture';
 
 const endpoint = inject('motoEndpoint');
 const address = inject('temporalAddress');
@@ -21,7 +19,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'glidepath-release-cli-'));
 let harness: Harness;
 
 beforeAll(async () => {
-  harness = await startHarness({ platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) } });
+  harness = await startHarness({ platforms: { lambda: lambdaPlatformAt(endpoint) } });
 });
 afterAll(async () => harness?.close());
 

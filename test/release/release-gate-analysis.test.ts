@@ -1,19 +1,9 @@
-/**
- * A stage gate's analysis, on the real Temporal server, Lambda on moto and a local HTTP check: it measures staging
- * once staging is promoted (every check sees staging on the new version and prod untouched), and prod starts only
- * once it passed. A failing check stops the release before prod, at once even mid-soak: prod's aliases stay as
- * they were, no prod deployment ever started, staging stays promoted. An abort stops the analysis with the release.
- * An inconclusive one waits for a person's promote (approve is refused), which starts prod.
- */
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAnalyzer } from '../../activities/analysis';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { startRelease } from '../../starters/release';
 import { abortSignal, approveUpdate, promoteUpdate } from '../../workflows/messages';
 import { type HttpCheck, startHttpCheck } from '../support/http-check';
-import { awsConfig } from '../support/moto';
 import {
   type ReleaseFixture,
   aliasOf,
@@ -24,6 +14,7 @@ import {
   waitForRelease,
 } from '../support/releases';
 import { type Harness, recordHistory, startHarness } from '../support/temporal';
+import { lambdaPlatformAt } from '../support/lambda-fixture';
 
 const endpoint = inject('motoEndpoint');
 let harness: Harness;
@@ -31,7 +22,7 @@ const checks: HttpCheck<unknown>[] = [];
 
 beforeAll(async () => {
   harness = await startHarness({
-    platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) },
+    platforms: { lambda: lambdaPlatformAt(endpoint) },
     analyze: createAnalyzer({ heartbeatEveryMs: 1_000 }),
   });
 });

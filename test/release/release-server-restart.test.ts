@@ -1,22 +1,14 @@
-/**
- * The Temporal server SIGKILLed mid-release (a dev server on a SQLite file, restarted on the same file): staging
- * promoted, prod's first wave moved and held, a second-wave target soaking. The worker reconnects, the release and
- * its children go on from their histories, and the release ends as the same release without the restart does,
- * with every platform call scheduled once.
- */
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { expect, inject, it } from 'vitest';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import type { Release } from '../../plan/release-schema';
 import { startRelease } from '../../starters/release';
 import { createWorker } from '../../workers/worker';
-import { awsConfig } from '../support/moto';
 import { releaseOutcome } from '../support/release-outcome';
 import { type ReleaseFixture, createReleaseFixture, lambdaRelease } from '../support/releases';
 import { inPhase, uniqueName, waitForStatus } from '../support/temporal';
 import { startDevServer } from '../support/temporal-server';
+import { lambdaPlatformAt } from '../support/lambda-fixture';
 
 const endpoint = inject('motoEndpoint');
 
@@ -40,7 +32,7 @@ it('the Temporal server restarted mid-release: the release ends as without the r
     namespace: 'default',
     taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
-    dependencies: { platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) } },
+    dependencies: { platforms: { lambda: lambdaPlatformAt(endpoint) } },
   });
   const release = async (f: ReleaseFixture, midway?: () => Promise<void>) => {
     const run = await startRelease(client, soakingRelease(f), taskQueue);

@@ -1,21 +1,13 @@
-/**
- * A `glidepath worker` process SIGKILLed mid-wave: staging promoted, prod's first wave moved and held, and the
- * second wave's deploy of one target past its platform call (the version published) but not yet reported to
- * Temporal (test/support/held-worker.ts holds it there). The next worker takes the release and its children over;
- * it ends as the same release without the kill does, every platform call scheduled once and one version published.
- */
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { startRelease } from '../../starters/release';
 import { releaseStatusQuery } from '../../workflows/release-messages';
-import { awsConfig } from '../support/moto';
 import { releaseOutcome } from '../support/release-outcome';
 import { aliasOf, createReleaseFixture, lambdaRelease } from '../support/releases';
 import { eventually } from '../support/eventually';
 import { activityLog, startHarness, uniqueName } from '../support/temporal';
 import { type WorkerProcess, spawnWorker, workerEnv } from '../support/worker-process';
+import { lambdaPlatformAt } from '../support/lambda-fixture';
 
 const endpoint = inject('motoEndpoint');
 const address = inject('temporalAddress');
@@ -33,7 +25,7 @@ afterAll(async () => {
 it('a worker killed mid-wave: the release ends as without the kill, each platform call scheduled once', { timeout: 180_000 }, async () => {
   // Without the kill, on an in-process worker.
   const baseline = await createReleaseFixture(endpoint);
-  const harness = await startHarness({ platforms: { lambda: lambdaPlatform(() => new LambdaClient(awsConfig(endpoint))) } });
+  const harness = await startHarness({ platforms: { lambda: lambdaPlatformAt(endpoint) } });
   const expected = await harness
     .run(async () => {
       const run = await startRelease(harness.client, lambdaRelease(baseline), harness.taskQueue);

@@ -2,11 +2,18 @@
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateAliasCommand, CreateFunctionCommand, LambdaClient, PublishVersionCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
+import type { Platform } from '../../activities/types';
 import { awsConfig } from './moto';
 
 export const BUCKET = 'glidepath-artifacts';
 
 /** Creates `name` at version 1 behind alias `live`, and uploads zips for releases v2, v3 and v4. */
+/** The Lambda platform the worker builds, over a client of the AWS API at `endpoint` (moto). */
+export function lambdaPlatformAt(endpoint: string): Platform {
+  return lambdaPlatform(() => new LambdaClient(awsConfig(endpoint)));
+}
+
 export async function createLambdaService(endpoint: string, name: string): Promise<LambdaClient> {
   const config = awsConfig(endpoint);
   const iam = new IAMClient(config);

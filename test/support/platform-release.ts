@@ -5,18 +5,17 @@
  */
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { ActivityDependencies } from '../../activities';
 import { ecsPlatform } from '../../activities/ecs/ecs-platform';
 import { fixedKubernetesClients } from '../../activities/kubernetes/clients';
 import { kubernetesPlatform } from '../../activities/kubernetes/kubernetes-platform';
-import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { validateRelease } from '../../plan/release-load';
 import type { Release } from '../../plan/release-schema';
 import { type EcsFixture, createEcsService, uniqueEcsName } from './ecs-fixture';
 import type { KubeCluster } from './kube';
 import { createApp, createNamespace } from './kube';
-import { BUCKET, createLambdaService } from './lambda-fixture';
+import { BUCKET, createLambdaService, lambdaPlatformAt } from './lambda-fixture';
 import { awsConfig } from './moto';
 import { uniqueName } from './temporal';
 
@@ -55,7 +54,7 @@ export function platformsFor(lambdaEndpoint: string, ecsEndpoint: string, cluste
   const aws = { ecs: new ECSClient(awsConfig(ecsEndpoint)), elbv2: new ElasticLoadBalancingV2Client(awsConfig(ecsEndpoint)) };
   return {
     platforms: {
-      lambda: lambdaPlatform(() => new LambdaClient(awsConfig(lambdaEndpoint))),
+      lambda: lambdaPlatformAt(lambdaEndpoint),
       ecs: ecsPlatform(() => aws, { pollIntervalMs: 100 }),
       kubernetes: kubernetesPlatform(fixedKubernetesClients(cluster.config), { pollIntervalMs: 250 }),
     },
