@@ -106,7 +106,7 @@ async function waitForWindow(plan: Plan, window: DeployWindow, rollout: Rollout)
         continue;
       }
       // A pause wakes the wait to show Paused; after resume a new timer goes on to the same opening.
-      while (Date.now() < opensAt && (await condition(() => rollout.isPaused, opensAt - Date.now(), { summary })))
+      while (Date.now() < opensAt && (await condition(() => rollout.requests.paused, opensAt - Date.now(), { summary })))
         await rollout.holdWhilePaused();
     }
   } finally {

@@ -61,10 +61,6 @@ export class Rollout extends RolloutView {
 
   // ---- gates --------------------------------------------------------------------------------------------
 
-  get isPaused(): boolean {
-    return this.requests.paused;
-  }
-
   async holdWhilePaused(): Promise<void> {
     if (this.freezeHold?.frozen) await this.freezeHold.hold();
     if (!this.requests.paused) return;
