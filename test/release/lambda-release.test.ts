@@ -6,7 +6,7 @@ import { where } from '../../starters/where';
 import { abortSignal, approveUpdate } from '../../workflows/messages';
 import type { ReleaseStatus } from '../../workflows/release-status';
 import { aliasOf, createReleaseFixture, lambdaRelease, targetState, waitForRelease } from '../support/releases';
-import { type Harness, recordHistory, startHarness } from '../support/temporal';
+import { type Harness, inPhase, recordHistory, startHarness, waitForStatus } from '../support/temporal';
 import { lambdaPlatformAt } from '../support/lambda-fixture';
 
 const endpoint = inject('motoEndpoint');
@@ -147,6 +147,8 @@ describe('lambda release', () => {
       const handle = await start(release);
       const us = `deploy:${f.system}-api/prod-us`;
       await waitForRelease(handle, (s) => targetState(s, `deploy:${f.system}-api/prod-eu`) === 'held' && targetState(s, us) === 'running');
+      // The release shows a target running once it asked for its start; the target itself is at its pause after 50%.
+      await waitForStatus(harness.client.workflow.getHandle(us), inPhase('AwaitingPromotion'));
       await harness.client.workflow.getHandle(us).signal(abortSignal, { by: 'bob', reason: 'us latency' });
       const { type, message, status } = await failure(handle);
       expect(type).toBe('RolledBack');
