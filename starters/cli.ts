@@ -12,6 +12,7 @@
  *   glidepath codec-server                        decrypt payloads for the Web UI and the Temporal CLI
  *   glidepath schema                              the plan's JSON Schema, for editors
  */
+import './compile-cache'; // first: every module after it loads from the compile cache
 import { Command, Option } from 'commander';
 import { PlanError } from '../plan/plan-error';
 import type { Plan } from '../plan/schema';

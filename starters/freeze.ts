@@ -5,13 +5,13 @@
  */
 import type { Command } from 'commander';
 import type { EmergencyFreeze } from '../plan/policy-types';
-import { TASK_QUEUE } from '../connection/temporal';
 import type { freezeWorkflow } from '../workflows/freeze';
-import { type FreezeRequest, freezeScope, freezeUpdate, freezeWorkflowId, unfreezeUpdate } from '../workflows/freeze-messages';
+import type { FreezeRequest } from '../workflows/freeze-messages';
 import { ActionRefused } from './action-refused';
 
-// Loaded when a command runs, not for every CLI start (`--help` among them).
+// Loaded when a command runs, not for every CLI start (`--help` among them): the messages load the workflow SDK.
 const client = () => require('./client') as typeof import('./client');
+const messages = () => require('../workflows/freeze-messages') as typeof import('../workflows/freeze-messages');
 
 interface FreezeOptions {
   env: string;
@@ -20,7 +20,7 @@ interface FreezeOptions {
   by?: string;
 }
 
-const describeFreeze = (f: EmergencyFreeze) => `${freezeScope(f).padEnd(24)} by ${f.by} since ${f.at}: ${f.reason}`;
+const describeFreeze = (f: EmergencyFreeze) => `${messages().freezeScope(f).padEnd(24)} by ${f.by} since ${f.at}: ${f.reason}`;
 
 export function addFreezeCommands(program: Command): void {
   for (const [name, description] of [
@@ -37,6 +37,8 @@ export function addFreezeCommands(program: Command): void {
       .action(async (opts: FreezeOptions) => {
         const { connectClient, defaultActor } = client();
         const { WithStartWorkflowOperation } = require('@temporalio/client') as typeof import('@temporalio/client');
+        const { TASK_QUEUE } = require('../connection/temporal') as typeof import('../connection/temporal');
+        const { freezeScope, freezeUpdate, freezeWorkflowId, unfreezeUpdate } = messages();
         const request: FreezeRequest = {
           environment: opts.env,
           ...(opts.service ? { service: opts.service } : {}),
