@@ -11,7 +11,8 @@ import type { Platform } from '../activities/types';
 import { createLambdaService } from '../test/support/lambda-fixture';
 import { type Moto, awsConfig, startMoto } from '../test/support/moto';
 import { tool } from '../test/support/tools';
-import { WORKFLOWS_PATH, createWorker } from '../workers/worker';
+import { createWorker } from '../workers/worker';
+import { bundleWorkflows } from '../workers/workflow-bundle';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 export const root = path.join(__dirname, '..');
@@ -91,9 +92,7 @@ async function bundles(): Promise<{ glidepath: string; bare: string; temporary: 
     return file;
   };
   const bare = write('bare', (await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'bare-workflow.ts'), logger })).code);
-  const glidepath = distIsFresh()
-    ? path.join(root, 'dist', 'workflow-bundle.js')
-    : write('glidepath', (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger })).code);
+  const glidepath = distIsFresh() ? path.join(root, 'dist', 'workflow-bundle.js') : write('glidepath', await bundleWorkflows());
   return { glidepath, bare, temporary };
 }
 

@@ -5,21 +5,17 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
-
-const quiet = () => undefined;
-const quietLogger = { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: console.warn, error: console.error };
+import { bundleWorkflows } from '../workers/workflow-bundle';
 
 async function main(): Promise<void> {
   const root = path.join(__dirname, '..');
-  const workflowsPath = path.join(root, 'workflows', 'index.ts');
   const bundles: Array<[string, string | undefined]> = [
     ['workflow-bundle.js', undefined],
     ['workflow-bundle-encrypted.js', path.join(root, 'encryption', 'failure-converter.js')],
   ];
   for (const [name, failureConverterPath] of bundles) {
     const out = path.join(root, 'dist', name);
-    const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: quietLogger });
+    const code = await bundleWorkflows(failureConverterPath ? { failureConverterPath } : {});
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(out, code);
     console.error(`workflow bundle: ${path.relative(root, out)} (${Math.round(code.length / 1024)} KiB)`);

@@ -6,9 +6,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
-import { WORKFLOWS_PATH } from '../workers/worker';
+import { bundleWorkflows } from '../workers/workflow-bundle';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { startMoto } from './support/moto';
 import { tool } from './support/tools';
@@ -32,10 +31,10 @@ export default async function setup(project: TestProject) {
       },
     }),
     startMoto(),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+    bundleWorkflows(),
   ]);
   const bundlePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'glidepath-bundle-')), 'workflows.js');
-  writeFileSync(bundlePath, bundle.code);
+  writeFileSync(bundlePath, bundle);
   project.provide('temporalAddress', temporal.address);
   project.provide('motoEndpoint', moto.endpoint);
   project.provide('workflowBundlePath', bundlePath);
@@ -43,12 +42,3 @@ export default async function setup(project: TestProject) {
     await Promise.allSettled([temporal.teardown(), moto.stop()]);
   };
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};

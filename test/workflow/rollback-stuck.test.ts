@@ -6,12 +6,12 @@
  */
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Platform } from '../../activities/types';
 import { startDeployment } from '../../starters/deploy';
 import { registerSearchAttributes } from '../../starters/register-search-attributes';
-import { WORKFLOWS_PATH, createWorker } from '../../workers/worker';
+import { createWorker } from '../../workers/worker';
+import { bundleWorkflows } from '../../workers/workflow-bundle';
 import { resumeSignal, statusQuery } from '../../workflows/messages';
 import { canary, lambdaPlan } from '../support/plans';
 import { rolledBack, uniqueName } from '../support/temporal';
@@ -116,8 +116,7 @@ describe('rollback under errors', () => {
   });
 
   it('an unexpected error in workflow code ends rolled back, not in a stuck workflow task', async () => {
-    const { code } = await bundleWorkflowCode({
-      workflowsPath: WORKFLOWS_PATH,
+    const code = await bundleWorkflows({
       workflowInterceptorModules: [path.join(__dirname, '..', 'support', 'faulty-workflow-interceptor.ts')],
       logger: {
         log: () => undefined,
