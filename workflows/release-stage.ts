@@ -105,11 +105,14 @@ export class StageRun {
     }
     const child: Child = { target, order: this.children.length };
     this.children.push(child);
-    Object.assign(status, { state: 'running', message: 'deploying' });
+    Object.assign(status, { state: 'starting', message: `starting ${target.workflowId}` });
     this.run.publish();
     this.starting++;
     try {
       child.handle = await CancellationScope.nonCancellable(() => startChild(deploymentWorkflow, this.childOptions(target)));
+      // Shown running once its workflow exists, so whoever reads the status can signal or query it.
+      Object.assign(status, { state: 'running', message: 'deploying' });
+      this.run.publish();
     } catch (err) {
       const message = /already started|AlreadyStarted/i.test(describeFailure(err) + String((err as Error)?.name))
         ? `${target.workflowId} is already deploying (another plan or release holds it); wait for it or abort it`

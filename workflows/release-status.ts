@@ -25,6 +25,7 @@ export type ReleasePhase =
 
 export type TargetState =
   | 'waiting' // not started: an earlier wave, or a component it comes after, is not in place yet
+  | 'starting' // its deployment workflow is being started: nothing to signal or query yet
   | 'running' // its deployment moves traffic
   | 'held' // moved, previous version kept: waits for the stage to be confirmed
   | 'promoted'
