@@ -5,7 +5,7 @@
  * names. On a shared machine absolute figures move with the load; the ratios much less, so read those first.
  *
  * --quick: fewer samples (up to 300 plans held instead of 2,000; the 2,000 figure is then extrapolated).
- * Plans are held for at most 110 s per worker: on a loaded machine fewer than 2,000 may fit, and the note says so.
+ * Plans are held for at most 150 s per worker: on a loaded machine fewer than 2,000 may fit, and the note says so.
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -14,7 +14,7 @@ import { TASK_QUEUE, temporalConfig } from '../connection/temporal';
 import { configuredPolicy } from '../plan/policy-load';
 import { dependenciesFromEnvironment } from './platforms';
 import { connectWhenReachable } from './wait-for-temporal';
-import { workflowCacheSize } from './workflow-cache';
+import { limitWorkflowHeap, workflowCacheSize, workflowHeapMiB } from './workflow-cache';
 
 export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
 /**
@@ -32,7 +32,7 @@ export interface GlidepathWorkerOptions {
   /** A prebuilt workflow bundle (tests build it once); by default the one of `npm run build`, else bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
-  /** Default: sized from the heap (workers/workflow-cache.ts). */
+  /** Default: sized from the workflow thread's heap (workers/workflow-cache.ts). */
   maxCachedWorkflows?: number;
   /** Default: the keys the environment configures (encryption/keys.ts); a prebuilt bundle must match it. */
   dataConverter?: DataConverter;
@@ -46,6 +46,8 @@ export async function createWorker(options: GlidepathWorkerOptions): Promise<Wor
   const workflowBundle =
     options.workflowBundle ??
     (fromEnvironment ? { codePath: fromEnvironment } : existsSync(prebuiltPath) ? { codePath: prebuiltPath } : undefined);
+  const heapMiB = workflowHeapMiB();
+  limitWorkflowHeap(heapMiB); // before Worker.create starts the workflow thread
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -59,9 +61,9 @@ export async function createWorker(options: GlidepathWorkerOptions): Promise<Wor
     // call in flight quickly (the default throttle is 80% of the heartbeat timeout, 8s here), and a lost worker is
     // noticed within the 10s heartbeat timeout (workflows/activities.ts).
     maxHeartbeatThrottleInterval: '1s',
-    // Sized from the heap, so a worker holding more plans than fit evicts (and later replays) instead of running
-    // out of memory (workers/workflow-cache.ts).
-    maxCachedWorkflows: options.maxCachedWorkflows ?? workflowCacheSize(),
+    // Sized from the workflow thread's heap, so a worker holding more plans than fit evicts (and later replays)
+    // instead of running out of memory (workers/workflow-cache.ts).
+    maxCachedWorkflows: options.maxCachedWorkflows ?? workflowCacheSize(heapMiB),
     // A workflow task waits this long on the sticky queue of the worker that ran the plan last before any worker
     // may take it: how long a plan in a soak or at a gate waits after its worker died (SDK default 10s).
     stickyQueueScheduleToStartTimeout: '3s',

@@ -1,33 +1,40 @@
 /**
- * How many workflows a worker keeps in its cache, chosen from its memory. A cached plan answers a message or a
- * timer at once; one evicted from the cache is replayed from its history first (a few ms of CPU per plan, measured
- * by `npm run bench` as wake_p99_ms). Eviction is how a worker holding more plans than fit stays alive: the cache
- * must be full before the heap is, or the worker dies out of memory instead of evicting.
+ * A worker's memory, bounded by design. Its workflows run in the SDK's workflow thread, a V8 isolate of their own,
+ * so that isolate's heap limit bounds what the cached plans and their garbage take, and the workflow cache is sized
+ * from that limit so the cache fills before the heap does: a full cache evicts a plan (replayed from its history
+ * on its next timer or message, a few tens of ms of CPU), a full heap would kill the worker.
  *
- * The SDK's default gives every cached workflow 1.7 MiB of the V8 heap. A Glidepath plan needs less since its
- * workflow code holds no schema library (bench: rss_mb_per_open_plan), so the cache is sized with a budget of
- * MIB_PER_CACHED_PLAN each: a 4 GiB heap caches 3,760 plans, a 1 GiB heap (--max-old-space-size=1024) 640.
- * GLIDEPATH_MAX_CACHED_WORKFLOWS overrides it; README "Capacity" says when to.
+ * Node gives every isolate a heap limit from the machine's memory (4 GiB here), and V8 lets a heap with that much
+ * room collect late: with it, 2,000 plans held at a gate took 1.6 GiB of RSS. The worker gives the workflow thread
+ * GLIDEPATH_WORKFLOW_HEAP_MIB (default 512) instead, before the SDK creates it; the 2,000 plans then take about
+ * 600 MiB (`npm run bench`: open_plans_rss_mb_2000, and wake_p99_ms for waking plans evicted from the cache).
+ * GLIDEPATH_MAX_CACHED_WORKFLOWS sets the cache size directly; README "Performance and capacity" says when.
  */
 import v8 from 'node:v8';
 
-/**
- * Budget per cached plan: 1.5 to 2 times the worker RSS a canary held at a gate adds (0.5 to 0.65 MiB,
- * `npm run bench`), for plans with more steps and statuses with many actions and measurements.
- */
+export const DEFAULT_WORKFLOW_HEAP_MIB = 512;
+/** Budget per cached plan: about three times the heap a canary held at a gate keeps (0.06 to 0.3 MiB). */
 export const MIB_PER_CACHED_PLAN = 1;
-/** Heap kept for the worker itself: the SDK, the workflow bundle, activities and their clients, garbage. */
-export const RESERVED_HEAP_MIB = 384;
-const MIB = 1024 * 1024;
+/** Heap kept for the thread itself (the workflow bundle, the SDK) and for garbage between collections. */
+export const RESERVED_HEAP_MIB = 192;
 
-export function workflowCacheSize(
-  heapLimitMiB = v8.getHeapStatistics().heap_size_limit / MIB,
-  override = process.env.GLIDEPATH_MAX_CACHED_WORKFLOWS,
-): number {
+export function workflowHeapMiB(setting = process.env.GLIDEPATH_WORKFLOW_HEAP_MIB): number {
+  if (setting === undefined || setting === '') return DEFAULT_WORKFLOW_HEAP_MIB;
+  const mib = Number(setting);
+  if (!Number.isInteger(mib) || mib < 256) throw new Error(`GLIDEPATH_WORKFLOW_HEAP_MIB must be an integer ≥ 256 (MiB), not "${setting}"`);
+  return mib;
+}
+
+/** Gives isolates created from now on (the SDK's workflow thread) this old-space limit; the main thread keeps its own. */
+export function limitWorkflowHeap(mib: number): void {
+  v8.setFlagsFromString(`--max-old-space-size=${mib}`);
+}
+
+export function workflowCacheSize(heapMiB = workflowHeapMiB(), override = process.env.GLIDEPATH_MAX_CACHED_WORKFLOWS): number {
   if (override !== undefined && override !== '') {
     const size = Number(override);
     if (!Number.isInteger(size) || size < 2) throw new Error(`GLIDEPATH_MAX_CACHED_WORKFLOWS must be an integer ≥ 2, not "${override}"`);
     return size;
   }
-  return Math.max(Math.floor((heapLimitMiB - RESERVED_HEAP_MIB) / MIB_PER_CACHED_PLAN), 100);
+  return Math.max(Math.floor((heapMiB - RESERVED_HEAP_MIB) / MIB_PER_CACHED_PLAN), 100);
 }
