@@ -142,6 +142,26 @@ export function renderReleaseTree(s: ReleaseStatus, live: Record<string, string>
   return lines;
 }
 
+/**
+ * The tree for the Web UI: a line per stage, then a list item per target, which wrap at the panel's width where
+ * a code block's long lines are cut (the UI's Markdown renders no nested lists).
+ */
+export function renderReleaseTreeMarkdown(s: ReleaseStatus): string[] {
+  const lines: string[] = [];
+  for (const stage of s.stages) {
+    const extra = [stage.migration && `migration ${stage.migration}`, stage.onFailure === 'halt' && 'on failure: halt'].filter(Boolean);
+    lines.push('', `**${stage.name}** (${stage.environment}): ${[stage.state, ...extra].join(' · ')}`, '');
+    for (const t of stage.targets) {
+      const versions = t.candidateVersion ? `${t.stableVersion ?? '?'} → ${t.candidateVersion}` : undefined;
+      const detail = t.message === t.state ? undefined : t.message;
+      const parts = [`wave ${t.wave}`, `**${t.component}**`, `\`${t.workflowId}\``, t.state, versions, detail].filter(Boolean);
+      lines.push(`- ${parts.join(' · ')}`);
+    }
+    if (stage.gateAnalysis) lines.push(`- gate: ${gateAnalysisText(stage.gateAnalysis)}`);
+  }
+  return lines;
+}
+
 /** `analysis "staging-gate": running · smoke = 200 passed, errors = 0 passed` (each metric's latest measurement). */
 export function gateAnalysisText(a: GateAnalysisStatus): string {
   const latest = new Map(a.measurements.map((m) => [m.metric, m]));
@@ -175,7 +195,7 @@ export function renderReleaseDetails(s: ReleaseStatus, workflowId: string): stri
     lines.push(
       `To stop: signal \`abort\` with \`{"by": "<you>", "reason": "<why>"}\`: the running stage rolls back; earlier stages stay promoted.`,
     );
-  lines.push('', '```', ...renderReleaseTree(s), '```');
+  lines.push(...renderReleaseTreeMarkdown(s));
   const measured = s.stages.flatMap((stage) => stage.gateAnalysis?.measurements ?? []).slice(-5);
   if (measured.length) lines.push('', '**Gate analyses, latest measurements:**', ...measured.map((m) => `- ${m.at} ${measurementText(m)}`));
   const recent = s.actions.slice(-5);

@@ -50,4 +50,15 @@ describe("a gate's analysis in the release views", () => {
     expect(details).toContain('`glidepath promote release:shop`');
     expect(details).not.toContain('glidepath approve');
   });
+
+  it('the Web UI gets the tree as a line per stage and a list item per target, which wrap instead of being cut', () => {
+    const s = status();
+    const target = s.stages[1].targets[0];
+    Object.assign(target, { state: 'running', stableVersion: 'v1', candidateVersion: 'v2', message: 'deploying' });
+    const details = renderReleaseDetails(s, 'release:shop').split('\n');
+    expect(details).not.toContain('```');
+    expect(details).toContain(`**${s.stages[1].name}** (${s.stages[1].environment}): ${s.stages[1].state}`);
+    expect(details).toContain(`- wave ${target.wave} · **${target.component}** · \`${target.workflowId}\` · running · v1 → v2 · deploying`);
+    expect(details).toContain('- gate: analysis "staging-gate": pending');
+  });
 });
