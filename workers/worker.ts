@@ -77,6 +77,7 @@ export async function runWorker(): Promise<void> {
     Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } });
   }
   const policy = configuredPolicy(); // a broken policy file stops the worker here, naming the field
+  workflowCacheSize(workflowHeapMiB()); // so do bad memory settings, before waiting for Temporal
   const missing = missingSinkSettings(policy?.policy.notifications ?? [], process.env);
   // Not fatal: runs go on, and each delivery to these sinks fails (and shows in the run's status).
   if (missing.length) console.error(`glidepath worker: notification sinks name variables this worker lacks: ${missing.join(', ')}`);
