@@ -5,16 +5,10 @@
  * back, and the ALB listeners and the ECS services say so: all traffic on the previous service, which is kept,
  * and the new service removed.
  */
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { WorkflowFailedError } from '@temporalio/client';
-import { CancelledFailure } from '@temporalio/common';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createAnalyzer } from '../../activities/analysis';
-import { ecsPlatform } from '../../activities/ecs/ecs-platform';
 import type { Plan } from '../../plan/schema';
 import { getStatus } from '../../starters/actions';
-import { startDeployment } from '../../starters/deploy';
 import { abortSignal } from '../../workflows/messages';
 import {
   type EcsFixture,
@@ -22,35 +16,22 @@ import {
   activeServices,
   createEcsService,
   ecsPlan,
+  ecsPlatformAt,
   listenerWeights,
   uniqueEcsName,
 } from '../support/ecs-fixture';
-import { type EcsSim, startEcsSim } from '../support/ecs-sim';
+import { useEcsSim } from '../support/ecs-sim';
 import { startHttpCheck } from '../support/http-check';
-import { awsConfig } from '../support/moto';
-import { type Harness, inPhase, rolledBack, startHarness, waitForStatus } from '../support/temporal';
+import { blueGreenCheckedAfterSwitch } from '../support/plans';
+import { expectClosedCancelled, inPhase, rolledBack, startPlan, useHarness, waitForStatus } from '../support/temporal';
 
-let sim: EcsSim;
-let harness: Harness;
+const sim = useEcsSim();
+const harness = useHarness(() => ({
+  platforms: { ecs: ecsPlatformAt(sim.endpoint) },
+  analyze: createAnalyzer({ heartbeatEveryMs: 1_000 }),
+}));
 
-beforeAll(async () => {
-  sim = await startEcsSim();
-  const clients = { ecs: new ECSClient(awsConfig(sim.endpoint)), elbv2: new ElasticLoadBalancingV2Client(awsConfig(sim.endpoint)) };
-  harness = await startHarness({
-    platforms: { ecs: ecsPlatform(() => clients, { pollIntervalMs: 100 }) },
-    analyze: createAnalyzer({ heartbeatEveryMs: 1_000 }),
-  });
-});
-afterAll(async () => {
-  await harness?.close();
-  await sim?.stop();
-});
-
-async function start(plan: Plan) {
-  const started = await startDeployment(harness.client, plan, harness.taskQueue);
-  if (started.kind === 'conflict') throw new Error('unexpected conflict');
-  return started.handle;
-}
+const start = (plan: Plan) => startPlan(harness.client, plan, harness.taskQueue);
 
 /** The state before the release: production and test listeners all on blue, the one service running. */
 async function expectBackOnPrevious(f: EcsFixture): Promise<void> {
@@ -79,16 +60,7 @@ it('blue-green: an HTTP analysis failing after the switch rolls back to the prev
   const f = await createEcsService(sim.endpoint, uniqueEcsName('bgcheck'));
   const check = await startHttpCheck(503, () => listenerWeights(f));
   try {
-    const plan = ecsPlan(f, {
-      type: 'blueGreen',
-      prePromotion: [],
-      postPromotion: [
-        {
-          analysis: { name: 'smoke', metrics: [{ name: 'health', provider: { type: 'http', url: check.url }, interval: '1s', count: 3 }] },
-        },
-      ],
-      scaleDownDelay: '1h',
-    });
+    const plan = ecsPlan(f, blueGreenCheckedAfterSwitch(check.url));
     await harness.run(async () => {
       const handle = await start(plan);
       const { message, status } = await rolledBack(handle);
@@ -113,12 +85,7 @@ it('a Temporal cancel mid-canary rolls back: listener on the stable group, new s
     expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 80, [f.greenTg]: 20 });
 
     await handle.cancel();
-    const err = await handle.result().then(
-      () => undefined,
-      (e) => e,
-    );
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-    expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    await expectClosedCancelled(handle);
     const status = await getStatus(harness.client, handle.workflowId);
     expect(status).toMatchObject({ phase: 'RolledBack', weight: 0, outcome: { result: 'cancelled' } });
     await expectBackOnPrevious(f);

@@ -5,18 +5,15 @@
  * a task running for longer.
  */
 import { DescribeTasksCommand, DescribeTaskDefinitionCommand, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ecsPlatform } from '../../activities/ecs/ecs-platform';
 import type { Platform } from '../../activities/types';
 import { EcsMigrationSchema } from '../../plan/targets';
-import { type EcsFixture, activityEnv, caller, createEcsService, failureOf, metadataFor, uniqueEcsName } from '../support/ecs-fixture';
-import { type EcsSim, startEcsSim } from '../support/ecs-sim';
+import { type EcsFixture, createEcsService, metadataFor, uniqueEcsName } from '../support/ecs-fixture';
+import { useEcsSim } from '../support/ecs-sim';
+import { activityEnv, caller, failureOf } from '../support/platform-calls';
 
-let sim: EcsSim;
-beforeAll(async () => {
-  sim = await startEcsSim();
-});
-afterAll(async () => sim?.stop());
+const sim = useEcsSim();
 afterEach(async () => sim.taskRunsFor(1));
 
 async function setup(prefix: string) {

@@ -5,26 +5,14 @@
  * failing, rolling the service back by itself when its deploymentConfiguration asks for it.
  */
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ecsPlatform } from '../../activities/ecs/ecs-platform';
 import type { Platform } from '../../activities/types';
-import {
-  type EcsFixture,
-  caller,
-  failureOf,
-  createEcsService,
-  ecsTarget,
-  imageOf,
-  metadataFor,
-  uniqueEcsName,
-} from '../support/ecs-fixture';
-import { type EcsSim, startEcsSim } from '../support/ecs-sim';
+import { type EcsFixture, createEcsService, ecsTarget, imageOf, metadataFor, uniqueEcsName } from '../support/ecs-fixture';
+import { useEcsSim } from '../support/ecs-sim';
+import { caller, failureOf } from '../support/platform-calls';
 
-let sim: EcsSim;
-beforeAll(async () => {
-  sim = await startEcsSim();
-});
-afterAll(async () => sim?.stop());
+const sim = useEcsSim();
 
 async function rollingService(prefix: string, circuitBreakerRollback: boolean) {
   const f = await createEcsService(sim.endpoint, uniqueEcsName(prefix));

@@ -4,16 +4,13 @@
  * services reaching their running count and registering one healthy target per task (moto does neither).
  */
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ecsPlatform } from '../../activities/ecs/ecs-platform';
 import type { Candidate, Platform } from '../../activities/types';
 import type { EcsTarget } from '../../plan/targets';
 import {
   type EcsFixture,
   activeServices,
-  activityEnv,
-  caller,
-  failureOf,
   createEcsService,
   ecsTarget,
   imageOf,
@@ -23,13 +20,10 @@ import {
   targetStates,
   uniqueEcsName,
 } from '../support/ecs-fixture';
-import { type EcsSim, startEcsSim } from '../support/ecs-sim';
+import { useEcsSim } from '../support/ecs-sim';
+import { activityEnv, caller, failureOf } from '../support/platform-calls';
 
-let sim: EcsSim;
-beforeAll(async () => {
-  sim = await startEcsSim();
-});
-afterAll(async () => sim?.stop());
+const sim = useEcsSim();
 
 const env = activityEnv;
 

@@ -7,9 +7,7 @@
  * leaves a run that ends promoted, with the previous service removed. Simulated: the ECS scheduler of
  * test/support/ecs_sim.py.
  */
-import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { startDeployment } from '../../starters/deploy';
+import { expect, it } from 'vitest';
 import { abortSignal } from '../../workflows/messages';
 import {
   activeServices,
@@ -20,30 +18,13 @@ import {
   taskDefinitionRevisions,
   uniqueEcsName,
 } from '../support/ecs-fixture';
-import { type EcsSim, startEcsSim } from '../support/ecs-sim';
-import { activityLog, inPhase, rolledBack, uniqueName, waitForStatus } from '../support/temporal';
-import { type HeldCall, type WorkerProcess, spawnWorker, workerEnv } from '../support/worker-process';
+import { useEcsSim } from '../support/ecs-sim';
+import { canary } from '../support/plans';
+import { activityLog, inPhase, rolledBack, startPlan, uniqueName, waitForStatus } from '../support/temporal';
+import { heldAfter, useWorkerProcesses, workerEnv } from '../support/worker-process';
 
-const address = inject('temporalAddress');
-let sim: EcsSim;
-let connection: Connection;
-const workers: WorkerProcess[] = [];
-
-beforeAll(async () => {
-  sim = await startEcsSim();
-  connection = await Connection.connect({ address });
-});
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
-  await connection?.close();
-  await sim?.stop();
-});
-
-async function worker(env: Record<string, string>, hold?: HeldCall): Promise<WorkerProcess> {
-  const w = await spawnWorker(env, hold);
-  workers.push(w);
-  return w;
-}
+const sim = useEcsSim();
+const workers = useWorkerProcesses('SIGKILL');
 
 const envFor = (endpoint: string) => workerEnv(uniqueName('ecs-kill-tq'), endpoint);
 
@@ -52,24 +33,17 @@ it('workers killed during the switch and during the rollback: rolled back as wit
 }, async () => {
   const f = await createEcsService(sim.endpoint, uniqueEcsName('kill'));
   const env = envFor(sim.endpoint);
-  const heldAfter = (call: HeldCall['call']): HeldCall => ({ call, when: 'after', workflowBundle: inject('workflowBundlePath') });
-  const client = new Client({ connection, namespace: 'default' });
   const blue = { [f.blueTg]: 100, [f.greenTg]: 0 };
   const green = { [f.blueTg]: 0, [f.greenTg]: 100 };
 
-  const first = await worker(env, heldAfter('promoteCandidate'));
-  const started = await startDeployment(
-    client,
-    ecsPlan(f, { type: 'blueGreen', prePromotion: [], scaleDownDelay: '1h' }),
-    env.GLIDEPATH_TASK_QUEUE,
-  );
-  if (started.kind === 'conflict') throw new Error('conflict');
-  const handle = started.handle;
+  const first = await workers.spawn(env, heldAfter('promoteCandidate'));
+  const plan = ecsPlan(f, { type: 'blueGreen', prePromotion: [], scaleDownDelay: '1h' });
+  const handle = await startPlan(workers.client(), plan, env.GLIDEPATH_TASK_QUEUE);
   await first.waitFor(/held: promoteCandidate/);
   expect(await listenerWeights(f)).toEqual(green); // switched; the result never reaches Temporal
   await first.kill('SIGKILL');
 
-  const second = await worker(env, heldAfter('rollBack'));
+  const second = await workers.spawn(env, heldAfter('rollBack'));
   await waitForStatus(handle, inPhase('KeepingPrevious'), 120_000); // the switch retried after the heartbeat timeout
   expect(await listenerWeights(f)).toEqual(green);
   expect(await activeServices(f)).toEqual([f.service, `${f.service}-v2`].sort());
@@ -78,7 +52,7 @@ it('workers killed during the switch and during the rollback: rolled back as wit
   expect(await listenerWeights(f)).toEqual(blue); // rolled back; the result never reaches Temporal
   await second.kill('SIGKILL');
 
-  await worker(env);
+  await workers.spawn(env);
   const { status } = await rolledBack(handle);
   expect(status).toMatchObject({ phase: 'RolledBack', weight: 0, outcome: { result: 'rolled-back' } });
   expect(await listenerWeights(f)).toEqual(blue);
@@ -100,23 +74,21 @@ it("a worker killed during a canary's promote: the retry finishes it, the previo
 }, async () => {
   const f = await createEcsService(sim.endpoint, uniqueEcsName('killp'));
   const env = envFor(sim.endpoint);
-  const client = new Client({ connection, namespace: 'default' });
-  const first = await worker(env, { call: 'promoteCandidate', when: 'after', workflowBundle: inject('workflowBundlePath') });
-  const started = await startDeployment(client, ecsPlan(f, { type: 'canary', steps: [{ setWeight: 50 }] }), env.GLIDEPATH_TASK_QUEUE);
-  if (started.kind === 'conflict') throw new Error('conflict');
+  const first = await workers.spawn(env, heldAfter('promoteCandidate'));
+  const handle = await startPlan(workers.client(), ecsPlan(f, canary({ setWeight: 50 })), env.GLIDEPATH_TASK_QUEUE);
   await first.waitFor(/held: promoteCandidate/);
   expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 0, [f.greenTg]: 100 }); // promoted; Temporal never hears
   await first.kill('SIGKILL');
 
-  await worker(env);
-  const result = await started.handle.result();
+  await workers.spawn(env);
+  const result = await handle.result();
   expect(result.outcome).toBe('promoted');
   expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 0, [f.greenTg]: 100 });
   expect(await activeServices(f)).toEqual([`${f.service}-v2`]);
   expect(await everyService(f)).toEqual([f.service, `${f.service}-v2`].sort());
   expect(await taskDefinitionRevisions(f)).toEqual([1, 2]);
 
-  const { scheduled, attempts } = await activityLog(started.handle);
+  const { scheduled, attempts } = await activityLog(handle);
   expect(scheduled).toEqual(['deployCandidate', 'waitCandidateReady', 'setTrafficWeight', 'promoteCandidate', 'retirePrevious']);
   expect(attempts.promoteCandidate).toBeGreaterThanOrEqual(2); // retried after the kill; it took effect once (above)
 });

@@ -4,46 +4,28 @@
  * reaching their running count with healthy targets, unhealthy targets (declared per service), and a
  * migration task's exit code (declared per task-definition family).
  */
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ecsPlatform } from '../../activities/ecs/ecs-platform';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../plan/schema';
-import { startDeployment } from '../../starters/deploy';
 import { abortSignal, promoteUpdate } from '../../workflows/messages';
 import {
   activeServices,
   createEcsService,
   ecsMigrationInput,
   ecsPlan,
+  ecsPlatformAt,
   imageOf,
   listenerWeights,
   uniqueEcsName,
 } from '../support/ecs-fixture';
-import { type EcsSim, startEcsSim } from '../support/ecs-sim';
-import { awsConfig } from '../support/moto';
-import { type Harness, inPhase, rolledBack, startHarness, waitForStatus } from '../support/temporal';
+import { useEcsSim } from '../support/ecs-sim';
+import { canary } from '../support/plans';
+import { inPhase, rolledBack, startPlan, useHarness, waitForStatus } from '../support/temporal';
 
-let sim: EcsSim;
-let harness: Harness;
+const sim = useEcsSim();
+const harness = useHarness(() => ({ platforms: { ecs: ecsPlatformAt(sim.endpoint) } }));
 
-beforeAll(async () => {
-  sim = await startEcsSim();
-  const clients = { ecs: new ECSClient(awsConfig(sim.endpoint)), elbv2: new ElasticLoadBalancingV2Client(awsConfig(sim.endpoint)) };
-  harness = await startHarness({ platforms: { ecs: ecsPlatform(() => clients, { pollIntervalMs: 100 }) } });
-});
-afterAll(async () => {
-  await harness?.close();
-  await sim?.stop();
-});
-
-async function start(plan: Plan) {
-  const started = await startDeployment(harness.client, plan, harness.taskQueue);
-  if (started.kind === 'conflict') throw new Error('unexpected conflict');
-  return started.handle;
-}
-
-const canary = (...steps: unknown[]) => ({ type: 'canary', steps });
+const start = (plan: Plan) => startPlan(harness.client, plan, harness.taskQueue);
 
 describe('ECS deployments end to end', () => {
   it('canary 10% → soak → 50% → 100% promotes, with the listener split verified at each step', async () => {

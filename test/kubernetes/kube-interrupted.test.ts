@@ -5,87 +5,37 @@
  * sends). Each ends rolled back, and the cluster says so: the Services' selectors and the Pods behind them
  * (EndpointSlices) on the previous Deployment, which is kept, the new Deployment removed, the route's weights back.
  */
-import { WorkflowFailedError } from '@temporalio/client';
-import { CancelledFailure } from '@temporalio/common';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createAnalyzer } from '../../activities/analysis';
-import { fixedKubernetesClients } from '../../activities/kubernetes/clients';
-import { kubernetesPlatform } from '../../activities/kubernetes/kubernetes-platform';
-import { validatePlan } from '../../plan/load';
 import { getStatus } from '../../starters/actions';
-import { startDeployment } from '../../starters/deploy';
 import { abortSignal } from '../../workflows/messages';
 import { startHttpCheck } from '../support/http-check';
+import { blueGreenCheckedAfterSwitch } from '../support/plans';
 import {
-  CLUSTER_START_TIMEOUT,
-  type KubeCluster,
-  backends,
   createApp,
-  createNamespace,
   deployment,
   deploymentNames,
-  dropNamespace,
-  eventually,
   imageOf,
-  kubeCluster,
+  kubePlatformOn,
   routeBackends,
   selectorOf,
+  useKubeCluster,
+  waitForBackends,
 } from '../support/kube';
-import { type Harness, inPhase, rolledBack, startHarness, waitForStatus } from '../support/temporal';
+import { blueGreenServices as blueGreen, gatewayTraffic as gateway, kubePlan } from '../support/kube-plans';
+import { expectClosedCancelled, inPhase, rolledBack, startPlan, useHarness, waitForStatus } from '../support/temporal';
 
-let cluster: KubeCluster;
-let harness: Harness;
-const namespaces: string[] = [];
+const cluster = useKubeCluster();
+const harness = useHarness(() => ({
+  platforms: { kubernetes: kubePlatformOn(cluster) },
+  analyze: createAnalyzer({ heartbeatEveryMs: 1_000 }),
+}));
 
-beforeAll(async () => {
-  cluster = await kubeCluster();
-  harness = await startHarness({
-    platforms: { kubernetes: kubernetesPlatform(fixedKubernetesClients(cluster.config), { pollIntervalMs: 250 }) },
-    analyze: createAnalyzer({ heartbeatEveryMs: 1_000 }),
-  });
-}, CLUSTER_START_TIMEOUT);
-afterAll(async () => {
-  await harness?.close();
-  await Promise.all(namespaces.map((n) => dropNamespace(cluster.k, n)));
-});
-
-async function namespace(prefix: string): Promise<string> {
-  const ns = await createNamespace(cluster.k, prefix);
-  namespaces.push(ns);
-  return ns;
-}
-
-/** A plan for the app in `ns`; the namespace doubles as the service name, so each test has its own workflow ID. */
+/** A plan for the app in `ns`, with a progress deadline a failing test does not wait long for. */
 const plan = (ns: string, strategy: unknown, target: Record<string, unknown>) =>
-  validatePlan({
-    apiVersion: 'glidepath/v1',
-    metadata: { service: ns, environment: 'test', release: 'v2', requestedBy: 'ci' },
-    target: {
-      type: 'kubernetes',
-      namespace: ns,
-      deployment: 'web',
-      container: 'web',
-      image: imageOf('v2'),
-      progressDeadline: '30s',
-      ...target,
-    },
-    strategy,
-  });
-
-const blueGreen = { blueGreen: { activeService: 'web-active', previewService: 'web-preview' } };
-const sorted = (o: Record<string, number>) => JSON.stringify(Object.fromEntries(Object.entries(o).sort()));
-const servedBy = (ns: string, service: string, want: Record<string, number>) =>
-  eventually(
-    () => backends(cluster.k, ns, service),
-    (b) => sorted(b) === sorted(want),
-    `${service} backends ${JSON.stringify(want)}`,
-  );
-
-async function start(p: ReturnType<typeof plan>) {
-  const started = await startDeployment(harness.client, p, harness.taskQueue);
-  if (started.kind === 'conflict') throw new Error('unexpected conflict');
-  return started.handle;
-}
+  kubePlan(ns, strategy, { target: { progressDeadline: '30s', ...target } });
+const start = (p: ReturnType<typeof plan>) => startPlan(harness.client, p, harness.taskQueue);
+const servedBy = (ns: string, service: string, want: Record<string, number>) => waitForBackends(cluster.k, ns, service, want);
 
 /** Blue-green rolled back: both Services select the previous Deployment's Pods again, the new Deployment is gone. */
 async function expectBlueGreenBack(ns: string): Promise<void> {
@@ -98,7 +48,7 @@ async function expectBlueGreenBack(ns: string): Promise<void> {
 }
 
 it('blue-green: an abort during the scale-down delay switches the active Service back, removes the new Deployment and keeps the previous one', async () => {
-  const ns = await namespace('bg-delay');
+  const ns = await cluster.namespace('bg-delay');
   await createApp(cluster.k, ns, { replicas: 2, services: ['web-active', 'web-preview'] });
   await harness.run(async () => {
     const handle = await start(plan(ns, { type: 'blueGreen', prePromotion: [], scaleDownDelay: '1h' }, blueGreen));
@@ -115,22 +65,12 @@ it('blue-green: an abort during the scale-down delay switches the active Service
 });
 
 it('blue-green: an HTTP analysis failing after the switch rolls back to the previous Deployment', async () => {
-  const ns = await namespace('bg-check');
+  const ns = await cluster.namespace('bg-check');
   await createApp(cluster.k, ns, { replicas: 2, services: ['web-active', 'web-preview'] });
   const check = await startHttpCheck(503, () => selectorOf(cluster.k, ns, 'web-active'));
   try {
-    const strategy = {
-      type: 'blueGreen',
-      prePromotion: [],
-      postPromotion: [
-        {
-          analysis: { name: 'smoke', metrics: [{ name: 'health', provider: { type: 'http', url: check.url }, interval: '1s', count: 3 }] },
-        },
-      ],
-      scaleDownDelay: '1h',
-    };
     await harness.run(async () => {
-      const handle = await start(plan(ns, strategy, blueGreen));
+      const handle = await start(plan(ns, blueGreenCheckedAfterSwitch(check.url), blueGreen));
       const { message, status } = await rolledBack(handle);
       expect(message).toContain('smoke');
       expect(status).toMatchObject({ phase: 'RolledBack', weight: 0 });
@@ -144,9 +84,8 @@ it('blue-green: an HTTP analysis failing after the switch rolls back to the prev
 });
 
 it('a Temporal cancel mid-canary rolls back: route all on the stable Service, canary removed; the run closes Canceled and says so', async () => {
-  const ns = await namespace('cancel');
+  const ns = await cluster.namespace('cancel');
   await createApp(cluster.k, ns, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
-  const gateway = { traffic: { gatewayRoute: { name: 'web', stableService: 'web-stable', canaryService: 'web-canary' } } };
   await harness.run(async () => {
     const handle = await start(
       plan(ns, { type: 'canary', steps: [{ setWeight: 30 }, { pause: { duration: '1h' } }, { setWeight: 100 }] }, gateway),
@@ -155,12 +94,7 @@ it('a Temporal cancel mid-canary rolls back: route all on the stable Service, ca
     expect(await routeBackends(cluster.k, ns)).toEqual({ 'web-stable': 70, 'web-canary': 30 });
 
     await handle.cancel();
-    const err = await handle.result().then(
-      () => undefined,
-      (e) => e,
-    );
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-    expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    await expectClosedCancelled(handle);
     const status = await getStatus(harness.client, handle.workflowId);
     expect(status).toMatchObject({ phase: 'RolledBack', weight: 0, outcome: { result: 'cancelled' } });
     expect(await routeBackends(cluster.k, ns)).toEqual({ 'web-stable': 100, 'web-canary': 0 });

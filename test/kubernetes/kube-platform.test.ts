@@ -6,53 +6,34 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { defaultKubernetesClients, fixedKubernetesClients } from '../../activities/kubernetes/clients';
+import { defaultKubernetesClients } from '../../activities/kubernetes/clients';
 import { kubernetesPlatform } from '../../activities/kubernetes/kubernetes-platform';
 import type { Candidate, Platform } from '../../activities/types';
 import { KubernetesTargetSchema, type KubernetesTarget } from '../../plan/targets';
 import {
-  CLUSTER_START_TIMEOUT,
-  type KubeCluster,
-  backends,
   createApp,
-  createNamespace,
   deployment,
   deploymentNames,
-  dropNamespace,
-  eventually,
   imageOf,
-  kubeCluster,
+  kubePlatformOn,
   metadataFor,
   routeBackends,
   selectorOf,
+  useKubeCluster,
+  waitForBackends,
 } from '../support/kube';
+import { blueGreenServices as blueGreen, gatewayTraffic as gateway, kubeTargetInput } from '../support/kube-plans';
+import { caller, failureOf } from '../support/platform-calls';
 
-let cluster: KubeCluster;
-let platform: Platform;
-const namespaces: string[] = [];
+let call: ReturnType<typeof caller>;
+const cluster = useKubeCluster();
 
-beforeAll(async () => {
-  cluster = await kubeCluster();
-  platform = kubernetesPlatform(fixedKubernetesClients(cluster.config), { pollIntervalMs: 250 });
-}, CLUSTER_START_TIMEOUT);
-afterAll(async () => {
-  await Promise.all(namespaces.map((n) => dropNamespace(cluster.k, n)));
+beforeAll(() => {
+  call = caller(kubePlatformOn(cluster));
 });
-
-const quiet = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
-const call = <T>(fn: (p: Platform) => Promise<T>): Promise<T> =>
-  new MockActivityEnvironment(undefined, { logger: quiet }).run(() => fn(platform)) as Promise<T>;
 
 /** Like the activity's retry policy: calls again while the platform answers with a retryable failure. */
 async function callRetrying<T>(fn: (p: Platform) => Promise<T>, timeoutMs = 60_000): Promise<T> {
@@ -67,42 +48,11 @@ async function callRetrying<T>(fn: (p: Platform) => Promise<T>, timeoutMs = 60_0
   }
 }
 
-async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ApplicationFailure;
-  }
-  throw new Error('expected a failure, but it succeeded');
-}
-
-async function namespace(prefix: string): Promise<string> {
-  const ns = await createNamespace(cluster.k, prefix);
-  namespaces.push(ns);
-  return ns;
-}
-
 const target = (ns: string, release: string, extra: Record<string, unknown> = {}): KubernetesTarget =>
-  KubernetesTargetSchema.parse({
-    type: 'kubernetes',
-    namespace: ns,
-    deployment: 'web',
-    container: 'web',
-    image: imageOf(release),
-    progressDeadline: '20s',
-    ...extra,
-  });
-const gateway = { traffic: { gatewayRoute: { name: 'web', stableService: 'web-stable', canaryService: 'web-canary' } } };
-const blueGreen = { blueGreen: { activeService: 'web-active', previewService: 'web-preview' } };
+  KubernetesTargetSchema.parse(kubeTargetInput(ns, release, { progressDeadline: '20s', ...extra }));
 
 /** Where the Service sends traffic, once the EndpointSlice controller has caught up. */
-const servedBy = (ns: string, service: string, want: Record<string, number>) =>
-  eventually(
-    () => backends(cluster.k, ns, service),
-    (b) => JSON.stringify(sorted(b)) === JSON.stringify(sorted(want)),
-    `${service} backends ${JSON.stringify(want)}`,
-  );
-const sorted = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).sort());
+const servedBy = (ns: string, service: string, want: Record<string, number>) => waitForBackends(cluster.k, ns, service, want);
 
 async function deployReady(t: KubernetesTarget, release: string, strategy: 'canary' | 'blueGreen' = 'canary'): Promise<Candidate> {
   const metadata = metadataFor(release);
@@ -113,7 +63,7 @@ async function deployReady(t: KubernetesTarget, release: string, strategy: 'cana
 
 describe('Kubernetes canary', () => {
   it('by replica ratio: the canary grows and the stable shrinks behind the shared Service, then the stable rolls to the release', async () => {
-    const ns = await namespace('ratio');
+    const ns = await cluster.namespace('ratio');
     await createApp(cluster.k, ns, { replicas: 4, services: ['web'] });
     const t = target(ns, 'v2', { traffic: { replicaRatio: { service: 'web' } } });
     const metadata = metadataFor('v2');
@@ -162,7 +112,7 @@ describe('Kubernetes canary', () => {
   });
 
   it('by Gateway API: HTTPRoute weights between a stable Service pinned to the stable ReplicaSet and a canary Service', async () => {
-    const ns = await namespace('gw');
+    const ns = await cluster.namespace('gw');
     await createApp(cluster.k, ns, { replicas: 3, services: ['web-stable', 'web-canary'], route: true });
     const t = target(ns, 'v2', gateway);
     const metadata = metadataFor('v2');
@@ -198,7 +148,7 @@ describe('Kubernetes canary', () => {
   });
 
   it('rolls back at any point, twice, and without a candidate: all traffic on the stable version, the canary removed', async () => {
-    const ns = await namespace('undo');
+    const ns = await cluster.namespace('undo');
     await createApp(cluster.k, ns, { replicas: 4, services: ['web'] });
     const t = target(ns, 'v2');
     const metadata = metadataFor('v2');
@@ -222,7 +172,7 @@ describe('Kubernetes canary', () => {
   });
 
   it('a canary whose Pods never turn Ready fails with the progress deadline reason', async () => {
-    const ns = await namespace('sick');
+    const ns = await cluster.namespace('sick');
     await createApp(cluster.k, ns, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
     const t = target(ns, 'v2-never-ready', { ...gateway, progressDeadline: '3s' });
     const metadata = metadataFor('v2');
@@ -238,7 +188,7 @@ describe('Kubernetes canary', () => {
   });
 
   it('by replica ratio, a canary scaled up whose Pods never turn Ready fails at the progress deadline (Kubernetes applies none to scaling)', async () => {
-    const ns = await namespace('sickratio');
+    const ns = await cluster.namespace('sickratio');
     await createApp(cluster.k, ns, { replicas: 2 });
     const t = target(ns, 'v2-never-ready', { progressDeadline: '3s' });
     const metadata = metadataFor('v2');
@@ -254,7 +204,7 @@ describe('Kubernetes canary', () => {
   });
 
   it("refuses a canary beside another release's canary", async () => {
-    const ns = await namespace('busy');
+    const ns = await cluster.namespace('busy');
     await createApp(cluster.k, ns, { replicas: 1 });
     await call((p) => p.deployCandidate({ target: target(ns, 'v2'), metadata: metadataFor('v2'), strategy: 'canary' }));
     const failure = await failureOf(
@@ -267,7 +217,7 @@ describe('Kubernetes canary', () => {
 
 describe('Kubernetes blue-green', () => {
   it('previews the new Deployment, switches the active Service, switches back, and retires the old one', async () => {
-    const ns = await namespace('bg');
+    const ns = await cluster.namespace('bg');
     await createApp(cluster.k, ns, { replicas: 2, services: ['web-active', 'web-preview'] });
     const t = target(ns, 'v2', blueGreen);
     const metadata = metadataFor('v2');
@@ -323,7 +273,7 @@ describe('Kubernetes migration Jobs', () => {
   });
 
   it('runs a Job once per idempotency key, with env from the plan and Secrets by reference', async () => {
-    const ns = await namespace('mig');
+    const ns = await cluster.namespace('mig');
     const metadata = metadataFor('v2');
     const first = await call((p) =>
       p.runMigration({ task: task(ns, 'registry.test/migrate:1'), idempotencyKey: 'wf-1/run-1/up', metadata }),
@@ -342,7 +292,7 @@ describe('Kubernetes migration Jobs', () => {
   });
 
   it('a failing Job fails the migration with the Job condition, the exit code and what the logs say', async () => {
-    const ns = await namespace('migfail');
+    const ns = await cluster.namespace('migfail');
     const failure = await failureOf(
       call((p) =>
         p.runMigration({
@@ -367,7 +317,7 @@ describe('Kubernetes migration Jobs', () => {
 
 describe('Kubernetes access', () => {
   it('the Role of docs/kubernetes-rbac.yaml is enough: a canary and a failing migration as its ServiceAccount, by plan kubeconfig and context', async () => {
-    const ns = await namespace('rbac');
+    const ns = await cluster.namespace('rbac');
     await createApp(cluster.k, ns, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
     // The documented manifests, with the ServiceAccount in the app's namespace.
     const manifests = readFileSync(path.join(__dirname, '..', '..', 'docs', 'kubernetes-rbac.yaml'), 'utf8').replace(
@@ -400,9 +350,7 @@ describe('Kubernetes access', () => {
         'current-context': 'admin-ish',
       }),
     );
-    const asWorker = kubernetesPlatform(defaultKubernetesClients(), { pollIntervalMs: 250 });
-    const run = <T>(fn: (p: Platform) => Promise<T>) =>
-      new MockActivityEnvironment(undefined, { logger: quiet }).run(() => fn(asWorker)) as Promise<T>;
+    const run = caller(kubernetesPlatform(defaultKubernetesClients(), { pollIntervalMs: 250 }));
     const t = target(ns, 'v2', { ...gateway, kubeconfig: file, context: 'glidepath-worker' });
     const metadata = metadataFor('v2');
 

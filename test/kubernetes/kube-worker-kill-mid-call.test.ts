@@ -6,98 +6,46 @@
  * and the previous Deployment was never touched. A worker killed in the middle of a canary's promote (past the
  * point of no return) leaves a run that ends promoted, the stable Deployment rolled to the release once.
  */
-import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
-import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { deploymentRef, list, read } from '../../activities/kubernetes/objects';
-import { validatePlan } from '../../plan/load';
-import { startDeployment } from '../../starters/deploy';
+import type { V1Deployment } from '@kubernetes/client-node';
+import { expect, it } from 'vitest';
+import { deploymentRef, read } from '../../activities/kubernetes/objects';
 import { abortSignal } from '../../workflows/messages';
 import {
-  CLUSTER_START_TIMEOUT,
-  type KubeCluster,
-  backends,
   createApp,
-  createNamespace,
   deploymentNames,
-  dropNamespace,
-  eventually,
   imageOf,
-  kubeCluster,
+  replicaSetImages,
   routeBackends,
   selectorOf,
+  useKubeCluster,
+  waitForBackends,
 } from '../support/kube';
-import { activityLog, inPhase, rolledBack, uniqueName, waitForStatus } from '../support/temporal';
-import { type HeldCall, type WorkerProcess, spawnWorker } from '../support/worker-process';
+import { blueGreenServices, gatewayTraffic, kubePlan } from '../support/kube-plans';
+import { canary } from '../support/plans';
+import { activityLog, inPhase, rolledBack, startPlan, uniqueName, waitForStatus } from '../support/temporal';
+import { heldAfter, kubeWorkerEnv, useWorkerProcesses } from '../support/worker-process';
 
-const address = inject('temporalAddress');
-let cluster: KubeCluster;
-let connection: Connection;
-const namespaces: string[] = [];
-const workers: WorkerProcess[] = [];
+const cluster = useKubeCluster();
+const workers = useWorkerProcesses('SIGKILL');
 
-beforeAll(async () => {
-  cluster = await kubeCluster();
-  connection = await Connection.connect({ address });
-}, CLUSTER_START_TIMEOUT);
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
-  await connection?.close();
-  await Promise.all(namespaces.map((n) => dropNamespace(cluster.k, n)));
-});
-
-async function worker(env: Record<string, string>, hold?: HeldCall): Promise<WorkerProcess> {
-  const w = await spawnWorker(env, hold);
-  workers.push(w);
-  return w;
-}
-
-const sorted = (o: Record<string, number>) => JSON.stringify(Object.fromEntries(Object.entries(o).sort()));
-const servedBy = (ns: string, service: string, want: Record<string, number>) =>
-  eventually(
-    () => backends(cluster.k, ns, service),
-    (b) => sorted(b) === sorted(want),
-    `${service} backends ${JSON.stringify(want)}`,
-  );
+const servedBy = (ns: string, service: string, want: Record<string, number>) => waitForBackends(cluster.k, ns, service, want);
 
 it('workers killed during the switch and during the rollback: rolled back as without the kills, the previous Deployment untouched', {
   timeout: 240_000,
 }, async () => {
-  const ns = await createNamespace(cluster.k, 'kill');
-  namespaces.push(ns);
+  const ns = await cluster.namespace('kill');
   await createApp(cluster.k, ns, { replicas: 2, services: ['web-active', 'web-preview'] });
   const before = (await read<V1Deployment>(cluster.k, deploymentRef(ns, 'web')))!.metadata!;
-  const env = {
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_NAMESPACE: 'default',
-    GLIDEPATH_TASK_QUEUE: uniqueName('kube-kill-tq'),
-    KUBECONFIG: cluster.kubeconfig,
-  };
-  const heldAfter = (call: HeldCall['call']): HeldCall => ({ call, when: 'after', workflowBundle: inject('workflowBundlePath') });
-  const client = new Client({ connection, namespace: 'default' });
-  const plan = validatePlan({
-    apiVersion: 'glidepath/v1',
-    metadata: { service: ns, environment: 'test', release: 'v2', requestedBy: 'ci' },
-    target: {
-      type: 'kubernetes',
-      namespace: ns,
-      deployment: 'web',
-      container: 'web',
-      image: imageOf('v2'),
-      blueGreen: { activeService: 'web-active', previewService: 'web-preview' },
-    },
-    strategy: { type: 'blueGreen', prePromotion: [], scaleDownDelay: '1h' },
-  });
+  const env = kubeWorkerEnv(uniqueName('kube-kill-tq'), cluster.kubeconfig);
+  const plan = kubePlan(ns, { type: 'blueGreen', prePromotion: [], scaleDownDelay: '1h' }, { target: blueGreenServices });
 
-  const first = await worker(env, heldAfter('promoteCandidate'));
-  const started = await startDeployment(client, plan, env.GLIDEPATH_TASK_QUEUE);
-  if (started.kind === 'conflict') throw new Error('conflict');
-  const handle = started.handle;
+  const first = await workers.spawn(env, heldAfter('promoteCandidate'));
+  const handle = await startPlan(workers.client(), plan, env.GLIDEPATH_TASK_QUEUE);
   await first.waitFor(/held: promoteCandidate/);
   expect(await selectorOf(cluster.k, ns, 'web-active')).toMatchObject({ 'glidepath/release': 'v2' }); // switched; Temporal never hears
   await first.kill('SIGKILL');
 
-  const second = await worker(env, heldAfter('rollBack'));
+  const second = await workers.spawn(env, heldAfter('rollBack'));
   await waitForStatus(handle, inPhase('KeepingPrevious'), 120_000); // the switch retried after the heartbeat timeout
   await servedBy(ns, 'web-active', { [imageOf('v2')]: 2 });
   expect(await deploymentNames(cluster.k, ns)).toEqual(['web', 'web-v2']);
@@ -106,7 +54,7 @@ it('workers killed during the switch and during the rollback: rolled back as wit
   expect(await selectorOf(cluster.k, ns, 'web-active')).not.toHaveProperty('glidepath/release'); // back; Temporal never hears
   await second.kill('SIGKILL');
 
-  await worker(env);
+  await workers.spawn(env);
   const { status } = await rolledBack(handle);
   expect(status).toMatchObject({ phase: 'RolledBack', weight: 0, outcome: { result: 'rolled-back' } });
   expect(await selectorOf(cluster.k, ns, 'web-active')).toEqual({ app: 'web', 'pod-template-hash': expect.any(String) });
@@ -115,10 +63,7 @@ it('workers killed during the switch and during the rollback: rolled back as wit
   expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
   const after = (await read<V1Deployment>(cluster.k, deploymentRef(ns, 'web')))!.metadata!;
   expect({ uid: after.uid, generation: after.generation }).toEqual({ uid: before.uid, generation: before.generation }); // never recreated or changed
-  const replicaSets = (await list<V1ReplicaSet>(cluster.k, 'apps/v1', 'ReplicaSet', ns)).filter(
-    (rs) => rs.metadata?.ownerReferences?.[0]?.name === 'web',
-  );
-  expect(replicaSets.map((rs) => rs.spec?.template?.spec?.containers[0].image)).toEqual([imageOf('v1')]);
+  expect(await replicaSetImages(cluster.k, ns)).toEqual([imageOf('v1')]);
 
   const { scheduled, attempts } = await activityLog(handle);
   expect(scheduled).toEqual(['deployCandidate', 'waitCandidateReady', 'previewCandidate', 'promoteCandidate', 'rollBack']);
@@ -131,49 +76,26 @@ it('workers killed during the switch and during the rollback: rolled back as wit
 it("a worker killed during a canary's promote: the retry finishes it, and the stable Deployment rolled to the release once", {
   timeout: 180_000,
 }, async () => {
-  const ns = await createNamespace(cluster.k, 'killpromote');
-  namespaces.push(ns);
+  const ns = await cluster.namespace('killpromote');
   await createApp(cluster.k, ns, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
-  const env = {
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_NAMESPACE: 'default',
-    GLIDEPATH_TASK_QUEUE: uniqueName('kube-kill-tq'),
-    KUBECONFIG: cluster.kubeconfig,
-  };
-  const client = new Client({ connection, namespace: 'default' });
-  const plan = validatePlan({
-    apiVersion: 'glidepath/v1',
-    metadata: { service: ns, environment: 'test', release: 'v2', requestedBy: 'ci' },
-    target: {
-      type: 'kubernetes',
-      namespace: ns,
-      deployment: 'web',
-      container: 'web',
-      image: imageOf('v2'),
-      traffic: { gatewayRoute: { name: 'web', stableService: 'web-stable', canaryService: 'web-canary' } },
-    },
-    strategy: { type: 'canary', steps: [{ setWeight: 50 }] },
-  });
+  const env = kubeWorkerEnv(uniqueName('kube-kill-tq'), cluster.kubeconfig);
+  const plan = kubePlan(ns, canary({ setWeight: 50 }), { target: gatewayTraffic });
 
-  const first = await worker(env, { call: 'promoteCandidate', when: 'after', workflowBundle: inject('workflowBundlePath') });
-  const started = await startDeployment(client, plan, env.GLIDEPATH_TASK_QUEUE);
-  if (started.kind === 'conflict') throw new Error('conflict');
+  const first = await workers.spawn(env, heldAfter('promoteCandidate'));
+  const handle = await startPlan(workers.client(), plan, env.GLIDEPATH_TASK_QUEUE);
   await first.waitFor(/held: promoteCandidate/);
   await first.kill('SIGKILL');
 
-  await worker(env);
-  const result = await started.handle.result();
+  await workers.spawn(env);
+  const result = await handle.result();
   expect(result.outcome).toBe('promoted');
   expect(await routeBackends(cluster.k, ns)).toEqual({ 'web-stable': 100, 'web-canary': 0 });
   expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
   await servedBy(ns, 'web-stable', { [imageOf('v2')]: 2 });
   // web's ReplicaSets: the v1 one it started with and the one v2 promotion made; the retry made no other.
-  const replicaSets = (await list<V1ReplicaSet>(cluster.k, 'apps/v1', 'ReplicaSet', ns)).filter(
-    (rs) => rs.metadata?.ownerReferences?.[0]?.name === 'web',
-  );
-  expect(replicaSets.map((rs) => rs.spec?.template?.spec?.containers[0].image).sort()).toEqual([imageOf('v1'), imageOf('v2')]);
+  expect(await replicaSetImages(cluster.k, ns)).toEqual([imageOf('v1'), imageOf('v2')]);
 
-  const { scheduled, attempts } = await activityLog(started.handle);
+  const { scheduled, attempts } = await activityLog(handle);
   expect(scheduled).toEqual(['deployCandidate', 'waitCandidateReady', 'setTrafficWeight', 'promoteCandidate', 'retirePrevious']);
-  expect(attempts.promoteCandidate).toBeGreaterThanOrEqual(2); // retried after the kill; the Deployment rolled once (above)
+  expect(attempts.promoteCandidate).toBeGreaterThanOrEqual(2); // retried after the kill; it took effect once (above)
 });

@@ -3,101 +3,38 @@
  * Kubernetes platform against the real control plane of test/support/kube.ts, and every step's cluster state
  * (Deployments, HTTPRoute weights, the Pods behind each Service per its EndpointSlices, Jobs) is read back.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixedKubernetesClients } from '../../activities/kubernetes/clients';
-import { kubernetesPlatform } from '../../activities/kubernetes/kubernetes-platform';
-import { validatePlan } from '../../plan/load';
+import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../plan/schema';
-import { startDeployment } from '../../starters/deploy';
 import { abortSignal, promoteUpdate } from '../../workflows/messages';
 import {
-  CLUSTER_START_TIMEOUT,
-  type KubeCluster,
-  backends,
   createApp,
-  createNamespace,
   deployment,
   deploymentNames,
-  dropNamespace,
-  eventually,
   imageOf,
   jobs,
-  kubeCluster,
+  kubePlatformOn,
   routeBackends,
+  useKubeCluster,
+  waitForBackends,
 } from '../support/kube';
-import { type Harness, inPhase, rolledBack, startHarness, waitForStatus } from '../support/temporal';
+import { gatewayTraffic as gateway, kubeMigrationInput, kubePlan } from '../support/kube-plans';
+import { canary } from '../support/plans';
+import { inPhase, rolledBack, startPlan, useHarness, waitForStatus } from '../support/temporal';
 
-let cluster: KubeCluster;
-let harness: Harness;
-const namespaces: string[] = [];
+const cluster = useKubeCluster();
+const harness = useHarness(() => ({ platforms: { kubernetes: kubePlatformOn(cluster) } }));
 
-beforeAll(async () => {
-  cluster = await kubeCluster();
-  harness = await startHarness({
-    platforms: { kubernetes: kubernetesPlatform(fixedKubernetesClients(cluster.config), { pollIntervalMs: 250 }) },
-  });
-}, CLUSTER_START_TIMEOUT);
-afterAll(async () => {
-  await harness?.close();
-  await Promise.all(namespaces.map((n) => dropNamespace(cluster.k, n)));
-});
-
-async function namespace(prefix: string): Promise<string> {
-  const ns = await createNamespace(cluster.k, prefix);
-  namespaces.push(ns);
-  return ns;
-}
-
-/** A plan for the app in `ns`; the namespace doubles as the service name, so each test has its own workflow ID. */
-function plan(
-  ns: string,
-  strategy: unknown,
-  { release = 'v2', target = {}, migration }: { release?: string; target?: Record<string, unknown>; migration?: unknown } = {},
-): Plan {
-  return validatePlan({
-    apiVersion: 'glidepath/v1',
-    metadata: { service: ns, environment: 'test', release, requestedBy: 'ci' },
-    target: {
-      type: 'kubernetes',
-      namespace: ns,
-      deployment: 'web',
-      container: 'web',
-      image: imageOf(release),
-      progressDeadline: '30s',
-      ...target,
-    },
-    strategy,
-    ...(migration ? { migration } : {}),
-  });
-}
-
-const canary = (...steps: unknown[]) => ({ type: 'canary', steps });
-const gateway = { traffic: { gatewayRoute: { name: 'web', stableService: 'web-stable', canaryService: 'web-canary' } } };
-const migrationTask = (ns: string, image: string) => ({
-  type: 'kubernetes',
-  namespace: ns,
-  image,
-  command: ['bin/migrate', 'up'],
-  secretEnv: [{ name: 'DATABASE_URL', secretName: 'db', key: 'url' }],
-});
-
-async function start(p: Plan) {
-  const started = await startDeployment(harness.client, p, harness.taskQueue);
-  if (started.kind === 'conflict') throw new Error('unexpected conflict');
-  return started.handle;
-}
-
-const sorted = (o: Record<string, number>) => JSON.stringify(Object.fromEntries(Object.entries(o).sort()));
-const servedBy = (ns: string, service: string, want: Record<string, number>) =>
-  eventually(
-    () => backends(cluster.k, ns, service),
-    (b) => sorted(b) === sorted(want),
-    `${service} backends ${JSON.stringify(want)}`,
-  );
+/** A plan for the app in `ns`, with a progress deadline a failing test does not wait long for. */
+const plan = (ns: string, strategy: unknown, options: { release?: string; target?: Record<string, unknown>; migration?: unknown } = {}) =>
+  kubePlan(ns, strategy, { ...options, target: { progressDeadline: '30s', ...options.target } });
+const migrationTask = (ns: string, image: string) =>
+  kubeMigrationInput(ns, image, { secretEnv: [{ name: 'DATABASE_URL', secretName: 'db', key: 'url' }] });
+const start = (p: Plan) => startPlan(harness.client, p, harness.taskQueue);
+const servedBy = (ns: string, service: string, want: Record<string, number>) => waitForBackends(cluster.k, ns, service, want);
 
 describe('Kubernetes deployments end to end', () => {
   it('canary by Gateway API weights: 20% → promote gate → 60% → soak → promoted, route and endpoints checked at each step', async () => {
-    const ns = await namespace('wf-gw');
+    const ns = await cluster.namespace('wf-gw');
     await createApp(cluster.k, ns, { replicas: 3, services: ['web-stable', 'web-canary'], route: true });
     await harness.run(async () => {
       const handle = await start(
@@ -127,7 +64,7 @@ describe('Kubernetes deployments end to end', () => {
   });
 
   it("canary by replica ratio: 25% → promote gate → 75% → promoted, the shared Service's endpoints follow the replicas", async () => {
-    const ns = await namespace('wf-ratio');
+    const ns = await cluster.namespace('wf-ratio');
     await createApp(cluster.k, ns, { replicas: 4, services: ['web'] });
     await harness.run(async () => {
       const handle = await start(plan(ns, canary({ setWeight: 25 }, { pause: {} }, { setWeight: 75 }, { pause: {} })));
@@ -147,7 +84,7 @@ describe('Kubernetes deployments end to end', () => {
   });
 
   it('blue-green: preview Service on the new Deployment, switch of the active Service, old Deployment removed after the delay', async () => {
-    const ns = await namespace('wf-bg');
+    const ns = await cluster.namespace('wf-bg');
     await createApp(cluster.k, ns, { replicas: 2, services: ['web-active', 'web-preview'] });
     const p = plan(
       ns,
@@ -177,7 +114,7 @@ describe('Kubernetes deployments end to end', () => {
   });
 
   it('migration then deploy: the Job completes, then the canary promotes', async () => {
-    const ns = await namespace('wf-mig');
+    const ns = await cluster.namespace('wf-mig');
     await createApp(cluster.k, ns, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
     await harness.run(async () => {
       const handle = await start(
@@ -198,7 +135,7 @@ describe('Kubernetes deployments end to end', () => {
   });
 
   it('abort mid-canary: all traffic back on the stable Service and the canary removed', async () => {
-    const ns = await namespace('wf-abort');
+    const ns = await cluster.namespace('wf-abort');
     await createApp(cluster.k, ns, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
     await harness.run(async () => {
       const handle = await start(
@@ -219,7 +156,7 @@ describe('Kubernetes deployments end to end', () => {
   });
 
   it('a release whose Pods never turn Ready ends rolled back with the progress deadline reason', async () => {
-    const ns = await namespace('wf-sick');
+    const ns = await cluster.namespace('wf-sick');
     await createApp(cluster.k, ns, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
     // The "-never-ready" image: KWOK's stage runs its Pods without ever turning them Ready.
     const p = plan(ns, canary({ setWeight: 50 }, { setWeight: 100 }), {
@@ -241,7 +178,7 @@ describe('Kubernetes deployments end to end', () => {
   });
 
   it("a failing migration Job stops the plan before anything is deployed, with the Job's failure in the message", async () => {
-    const ns = await namespace('wf-migfail');
+    const ns = await cluster.namespace('wf-migfail');
     await createApp(cluster.k, ns, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
     const p = plan(ns, canary({ setWeight: 10 }, { setWeight: 100 }), {
       target: gateway,

@@ -3,39 +3,21 @@
  * Lambda calls still go to the real moto server.
  */
 import { GetAliasCommand } from '@aws-sdk/client-lambda';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { startDeployment } from '../../starters/deploy';
-import { registerSearchAttributes } from '../../starters/register-search-attributes';
-import { createWorker } from '../../workers/worker';
 import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
 import { rolledBack, uniqueName } from '../support/temporal';
-import { tool } from '../support/tools';
+import { createEnvWorker, useTimeSkippingEnv } from '../support/time-skipping';
 
 const endpoint = inject('motoEndpoint');
-let env: TestWorkflowEnvironment;
-
-beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: tool('temporal-test-server') } },
-  });
-  await registerSearchAttributes(env.connection, 'default');
-});
-afterAll(async () => env?.teardown());
+const env = useTimeSkippingEnv();
 
 /** Deploys a canary whose approval nobody answers within its hour; returns how the run ended and the alias. */
 async function unansweredApproval(onTimeout: 'abort' | 'promote') {
   const name = uniqueName('slow');
   const lambda = await createLambdaService(endpoint, name);
-  const taskQueue = uniqueName('tq');
-  const worker = await createWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    dependencies: { platforms: { lambda: lambdaPlatformAt(endpoint) } },
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
+  const { worker, taskQueue } = await createEnvWorker(env, 'tq', { platforms: { lambda: lambdaPlatformAt(endpoint) } });
   const plan = lambdaPlan(
     name,
     canary({ setWeight: 10 }, { approval: { approvers: ['alice'], timeout: '1h', onTimeout } }, { setWeight: 100 }),

@@ -3,47 +3,28 @@
  * same file): the worker reconnects, the plan resumes from its history, and it promotes with every step run once.
  */
 import { GetAliasCommand, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { expect, inject, it } from 'vitest';
-import { startDeployment } from '../../starters/deploy';
-import { createWorker } from '../../workers/worker';
 import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
-import { activityLog, inPhase, uniqueName, waitForStatus } from '../support/temporal';
+import { activityLog, inPhase, promotedCanaryCalls, startHarness, startPlan, uniqueName, waitForStatus } from '../support/temporal';
 import { startDevServer } from '../support/temporal-server';
 
 const endpoint = inject('motoEndpoint');
 
 it('the Temporal server killed during a soak: after its restart the plan resumes and promotes', async () => {
   const server = await startDevServer();
-  const { address } = server;
   const name = uniqueName('srv');
   const lambda = await createLambdaService(endpoint, name);
-  const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
-  const taskQueue = uniqueName('srv-tq');
-  const worker = await createWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-    dependencies: { platforms: { lambda: lambdaPlatformAt(endpoint) } },
-  });
+  const harness = await startHarness({ platforms: { lambda: lambdaPlatformAt(endpoint) } }, server.address);
   try {
-    const result = await worker.runUntil(async () => {
-      const started = await startDeployment(
-        client,
-        lambdaPlan(name, canary({ setWeight: 10 }, { pause: { duration: '5s' } }, { setWeight: 100 })),
-        taskQueue,
-      );
-      if (started.kind === 'conflict') throw new Error('conflict');
-      await waitForStatus(started.handle, inPhase('Soaking'));
+    const result = await harness.run(async () => {
+      const plan = lambdaPlan(name, canary({ setWeight: 10 }, { pause: { duration: '5s' } }, { setWeight: 100 }));
+      const handle = await startPlan(harness.client, plan, harness.taskQueue);
+      await waitForStatus(handle, inPhase('Soaking'));
 
       await server.kill();
       await server.restart();
-      return started.handle.result();
+      return handle.result();
     });
     expect(result.outcome).toBe('promoted');
     expect((await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }))).FunctionVersion).toBe(
@@ -52,18 +33,10 @@ it('the Temporal server killed during a soak: after its restart the plan resumes
     const versions = (await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: name }))).Versions!.map((v) => v.Version);
     expect(versions).toEqual(['$LATEST', '1', result.status.candidateVersion]);
 
-    const { scheduled } = await activityLog(client.workflow.getHandle(`deploy:${name}/test`));
-    expect(scheduled).toEqual([
-      'deployCandidate',
-      'waitCandidateReady',
-      'setTrafficWeight',
-      'setTrafficWeight',
-      'promoteCandidate',
-      'retirePrevious',
-    ]);
+    const { scheduled } = await activityLog(harness.client.workflow.getHandle(`deploy:${name}/test`));
+    expect(scheduled).toEqual(promotedCanaryCalls(2));
   } finally {
-    await nativeConnection.close();
-    await connection.close();
+    await harness.close();
     await server.kill();
   }
 });

@@ -3,45 +3,28 @@
  * and nothing ran twice (one published version, each traffic step applied once).
  */
 import { GetAliasCommand, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
-import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { startDeployment } from '../../starters/deploy';
+import { expect, inject, it } from 'vitest';
 import { createLambdaService } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
-import { activityLog, inPhase, uniqueName, waitForStatus } from '../support/temporal';
-import { type WorkerProcess, spawnWorker, spawnWorkerWithMetrics, workerEnv } from '../support/worker-process';
+import { activityLog, inPhase, promotedCanaryCalls, startPlan, uniqueName, waitForStatus } from '../support/temporal';
+import { useWorkerProcesses, workerEnv } from '../support/worker-process';
 
 const endpoint = inject('motoEndpoint');
-const address = inject('temporalAddress');
-let connection: Connection;
-const workers: WorkerProcess[] = [];
-
-beforeAll(async () => {
-  connection = await Connection.connect({ address });
-});
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.kill('SIGTERM')));
-  await connection?.close();
-});
+const workers = useWorkerProcesses('SIGTERM');
 
 it('a worker killed during a soak: a new worker resumes the plan and it promotes, with no step run twice', async () => {
   const name = uniqueName('crash');
   const lambda = await createLambdaService(endpoint, name);
   const taskQueue = uniqueName('crash-tq');
   const env = workerEnv(taskQueue, endpoint);
-  const client = new Client({ connection, namespace: 'default' });
   const plan = lambdaPlan(name, canary({ setWeight: 10 }, { pause: { duration: '6s' } }, { setWeight: 50 }, { setWeight: 100 }));
 
-  const first = await spawnWorker(env);
-  workers.push(first);
-  const started = await startDeployment(client, plan, taskQueue);
-  if (started.kind === 'conflict') throw new Error('conflict');
-  const handle = started.handle;
+  const first = await workers.spawn(env);
+  const handle = await startPlan(workers.client(), plan, taskQueue);
   const soaking = await waitForStatus(handle, inPhase('Soaking'));
   await first.kill('SIGKILL');
 
-  const { worker: second, metricsPort } = await spawnWorkerWithMetrics(env);
-  workers.push(second);
+  const { metricsPort } = await workers.spawnWithMetrics(env);
   const result = await handle.result();
   expect(result.outcome).toBe('promoted');
 
@@ -57,13 +40,5 @@ it('a worker killed during a soak: a new worker resumes the plan and it promotes
 
   // Each step's activity was scheduled exactly once across both workers.
   const { scheduled } = await activityLog(handle);
-  expect(scheduled).toEqual([
-    'deployCandidate',
-    'waitCandidateReady',
-    'setTrafficWeight',
-    'setTrafficWeight',
-    'setTrafficWeight',
-    'promoteCandidate',
-    'retirePrevious',
-  ]);
+  expect(scheduled).toEqual(promotedCanaryCalls(3));
 });

@@ -5,28 +5,17 @@
  * lets the others finish.
  */
 import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { startDeployment } from '../../starters/deploy';
+import type { WorkflowHandle } from '@temporalio/client';
+import { expect, inject, it } from 'vitest';
 import { EXIT } from '../../starters/exit-codes';
 import { BUCKET, createLambdaService } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
-import { recordHistory, rolledBack, uniqueName, waitForStatus } from '../support/temporal';
-import { type WorkerProcess, spawnWorker, workerEnv } from '../support/worker-process';
+import { recordHistory, rolledBack, startPlan, uniqueName, waitForStatus } from '../support/temporal';
+import { useWorkerProcesses, workerEnv } from '../support/worker-process';
 import { glidepath, writeYaml } from './support';
 
 const endpoint = inject('motoEndpoint');
-const address = inject('temporalAddress');
-let connection: Connection;
-const workers: WorkerProcess[] = [];
-
-beforeAll(async () => {
-  connection = await Connection.connect({ address });
-});
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.kill('SIGTERM')));
-  await connection?.close();
-});
+const workers = useWorkerProcesses('SIGTERM');
 
 async function aliasOf(lambda: LambdaClient, name: string) {
   const alias = await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }));
@@ -36,19 +25,16 @@ async function aliasOf(lambda: LambdaClient, name: string) {
 it('an emergency freeze holds in-flight canaries, refuses new starts, survives a worker kill; abort and unfreeze still work', async () => {
   const taskQueue = uniqueName('freeze-tq');
   const env = workerEnv(taskQueue, endpoint, { GLIDEPATH_USER: 'oncall' });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = workers.client();
   const names = [uniqueName('fz-a'), uniqueName('fz-b'), uniqueName('fz-c')];
   const lambdas = await Promise.all(names.map((n) => createLambdaService(endpoint, n)));
-  const first = await spawnWorker(env);
-  workers.push(first);
+  const first = await workers.spawn(env);
 
   const handles: WorkflowHandle[] = [];
   for (const name of names) {
     const plan = lambdaPlan(name, canary({ setWeight: 10 }, { pause: { duration: '8s' } }, { setWeight: 50 }, { setWeight: 100 }));
     plan.metadata.environment = 'prod';
-    const started = await startDeployment(client, plan, taskQueue);
-    if (started.kind === 'conflict') throw new Error('conflict');
-    handles.push(started.handle);
+    handles.push(await startPlan(client, plan, taskQueue));
   }
   await Promise.all(handles.map((h) => waitForStatus(h, (s) => s.phase === 'Soaking' && s.weight === 10, 60_000)));
 
@@ -80,8 +66,7 @@ it('an emergency freeze holds in-flight canaries, refuses new starts, survives a
 
   // The freeze outlives a worker killed outright.
   await first.kill('SIGKILL');
-  const second = await spawnWorker(env);
-  workers.push(second);
+  await workers.spawn(env);
   expect(await glidepath(['freezes'], env)).toMatchObject({ code: 0, stdout: expect.stringContaining('incident 42') });
   for (const h of handles) expect((await waitForStatus(h, () => true, 45_000)).phase).toBe('Frozen');
 

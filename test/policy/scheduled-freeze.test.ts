@@ -4,30 +4,19 @@
  * the run waits on a durable timer to the freeze's end, then soaks the time it had left and promotes.
  */
 import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { startDeployment } from '../../starters/deploy';
-import { registerSearchAttributes } from '../../starters/register-search-attributes';
-import { createWorker } from '../../workers/worker';
 import { historyEvents } from '../support/history-events';
 import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
 import { recordHistory, uniqueName, waitForStatus } from '../support/temporal';
-import { tool } from '../support/tools';
+import { createEnvWorker, useTimeSkippingEnv } from '../support/time-skipping';
 import { policyFile } from './support';
 
 const endpoint = inject('motoEndpoint');
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-let env: TestWorkflowEnvironment;
-
-beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: tool('temporal-test-server') } },
-  });
-  await registerSearchAttributes(env.connection, 'default');
-});
-afterAll(async () => env?.teardown());
+const env = useTimeSkippingEnv();
 
 async function aliasOf(lambda: LambdaClient, name: string) {
   const alias = await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }));
@@ -42,14 +31,7 @@ it('a scheduled freeze that starts mid-soak holds the run at once; after it the 
   const policy = policyFile('scheduled-freeze', {}, [
     { name: 'quarter-close', match: { environment: 'prod' }, freezes: [{ ...freeze, reason: 'quarter close' }] },
   ]);
-  const taskQueue = uniqueName('tq');
-  const worker = await createWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    dependencies: { platforms: { lambda: lambdaPlatformAt(endpoint) }, policyFile: policy },
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
+  const { worker, taskQueue } = await createEnvWorker(env, 'tq', { platforms: { lambda: lambdaPlatformAt(endpoint) }, policyFile: policy });
   const plan = lambdaPlan(name, canary({ setWeight: 10 }, { pause: { duration: '1h' } }, { setWeight: 50 }));
   plan.metadata.environment = 'prod';
 

@@ -6,30 +6,19 @@
  */
 import { GetAliasCommand, type LambdaClient, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
 import type { WorkflowHandle } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { startDeployment } from '../../starters/deploy';
-import { registerSearchAttributes } from '../../starters/register-search-attributes';
-import { createWorker } from '../../workers/worker';
 import { abortSignal, pauseSignal, resumeSignal } from '../../workflows/messages';
 import { historyEvents } from '../support/history-events';
 import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
 import { recordHistory, rolledBack, uniqueName, waitForStatus } from '../support/temporal';
-import { tool } from '../support/tools';
+import { createEnvWorker, useTimeSkippingEnv } from '../support/time-skipping';
 import { policyFile } from './support';
 
 const endpoint = inject('motoEndpoint');
 const HOUR = 3_600_000;
-let env: TestWorkflowEnvironment;
-
-beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: tool('temporal-test-server') } },
-  });
-  await registerSearchAttributes(env.connection, 'default');
-});
-afterAll(async () => env?.teardown());
+const env = useTimeSkippingEnv();
 
 const hhmm = (d: Date) => d.toISOString().slice(11, 16);
 const PLATFORM_CALLS = ['deployCandidate', 'waitCandidateReady', 'setTrafficWeight', 'promoteCandidate', 'rollBack', 'retirePrevious'];
@@ -52,14 +41,7 @@ async function outsideTheWindow(
       window: { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: hhmm(opens), to: closes, timeZone: 'UTC' },
     },
   ]);
-  const taskQueue = uniqueName('tq');
-  const worker = await createWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    dependencies: { platforms: { lambda: lambdaPlatformAt(endpoint) }, policyFile: policy },
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
+  const { worker, taskQueue } = await createEnvWorker(env, 'tq', { platforms: { lambda: lambdaPlatformAt(endpoint) }, policyFile: policy });
   const plan = lambdaPlan(name, canary({ setWeight: 10 }, { setWeight: 100 }));
   plan.metadata.environment = 'prod';
   await worker.runUntil(async () => {

@@ -5,18 +5,15 @@
  * every target promoted and live on its platform, the migration run once (one Job, one Pod), and every platform
  * call scheduled once. Simulated by KWOK: the "-slow" image keeps the Job's Pod running for 12s.
  */
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { startRelease } from '../../starters/release';
-import { createWorker } from '../../workers/worker';
 import { releaseStatusQuery } from '../../workflows/release-messages';
 import { type EcsSim, startEcsSim } from '../support/ecs-sim';
 import { CLUSTER_START_TIMEOUT, type KubeCluster, dropNamespace, eventually, jobs, kubeCluster } from '../support/kube';
 import { type PlatformReleaseFixture, createPlatformRelease, platformRelease, platformsFor } from '../support/platform-release';
 import { EXPECTED_CALLS, childCalls, expectLiveEverywhere } from '../support/platform-release-checks';
 import { releaseTimeline } from '../support/release-history';
-import { uniqueName } from '../support/temporal';
+import { startHarness } from '../support/temporal';
 import { startDevServer } from '../support/temporal-server';
 
 const SLOW_MIGRATION = 'registry.test/migrate:v2-slow';
@@ -36,23 +33,14 @@ it('the Temporal server restarted during prod migration of a release across Lamb
   timeout: 180_000,
 }, async () => {
   const server = await startDevServer();
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: 'default' });
-  const taskQueue = uniqueName('rel-plat-srv-tq');
+  const harness = await startHarness(platformsFor(inject('motoEndpoint'), sim.endpoint, cluster), server.address);
+  const { client } = harness;
   try {
     const fixture = await createPlatformRelease(inject('motoEndpoint'), sim.endpoint, cluster);
     f = fixture;
-    const worker = await createWorker({
-      connection: nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      workflowBundle: { codePath: inject('workflowBundlePath') },
-      dependencies: platformsFor(inject('motoEndpoint'), sim.endpoint, cluster),
-    });
     const release = platformRelease(fixture, (d) => (d.components.worker.migration.run.image = SLOW_MIGRATION));
-    const { status, timeline } = await worker.runUntil(async () => {
-      const run = await startRelease(client, release, taskQueue);
+    const { status, timeline } = await harness.run(async () => {
+      const run = await startRelease(client, release, harness.taskQueue);
       if (run.kind === 'conflict') throw new Error('unexpected conflict');
       await eventually(
         () => jobs(cluster.k, fixture.namespace),
@@ -74,8 +62,7 @@ it('the Temporal server restarted during prod migration of a release across Lamb
     expect(await childCalls(client, status)).toEqual(EXPECTED_CALLS);
     await expectLiveEverywhere(fixture, cluster, SLOW_MIGRATION);
   } finally {
-    await nativeConnection.close();
-    await connection.close();
+    await harness.close();
     await server.kill();
   }
 });

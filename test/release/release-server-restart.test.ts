@@ -1,12 +1,9 @@
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { expect, inject, it } from 'vitest';
 import type { Release } from '../../plan/release-schema';
 import { startRelease } from '../../starters/release';
-import { createWorker } from '../../workers/worker';
 import { releaseOutcome } from '../support/release-outcome';
 import { type ReleaseFixture, createReleaseFixture, lambdaRelease } from '../support/releases';
-import { inPhase, uniqueName, waitForStatus } from '../support/temporal';
+import { inPhase, startHarness, waitForStatus } from '../support/temporal';
 import { startDevServer } from '../support/temporal-server';
 import { lambdaPlatformAt } from '../support/lambda-fixture';
 
@@ -23,19 +20,10 @@ it('the Temporal server restarted mid-release: the release ends as without the r
   timeout: 180_000,
 }, async () => {
   const server = await startDevServer();
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: 'default' });
-  const taskQueue = uniqueName('rel-srv-tq');
-  const worker = await createWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-    dependencies: { platforms: { lambda: lambdaPlatformAt(endpoint) } },
-  });
+  const harness = await startHarness({ platforms: { lambda: lambdaPlatformAt(endpoint) } }, server.address);
+  const { client } = harness;
   const release = async (f: ReleaseFixture, midway?: () => Promise<void>) => {
-    const run = await startRelease(client, soakingRelease(f), taskQueue);
+    const run = await startRelease(client, soakingRelease(f), harness.taskQueue);
     if (run.kind === 'conflict') throw new Error('unexpected conflict');
     if (midway) {
       await waitForStatus(client.workflow.getHandle(`deploy:${f.system}-api/prod-us`), inPhase('Soaking'));
@@ -46,7 +34,7 @@ it('the Temporal server restarted mid-release: the release ends as without the r
   };
   try {
     const [baseline, f] = await Promise.all([createReleaseFixture(endpoint), createReleaseFixture(endpoint)]);
-    await worker.runUntil(async () => {
+    await harness.run(async () => {
       const expected = await release(baseline);
       expect(expected.outcome).toBe('promoted');
       const restarted = await release(f, async () => {
@@ -56,8 +44,7 @@ it('the Temporal server restarted mid-release: the release ends as without the r
       expect(restarted).toEqual(expected);
     });
   } finally {
-    await nativeConnection.close();
-    await connection.close();
+    await harness.close();
     await server.kill();
   }
 });

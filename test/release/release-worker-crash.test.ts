@@ -1,26 +1,15 @@
-import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { startRelease } from '../../starters/release';
 import { releaseStatusQuery } from '../../workflows/release-messages';
 import { releaseOutcome } from '../support/release-outcome';
 import { aliasOf, createReleaseFixture, lambdaRelease } from '../support/releases';
 import { eventually } from '../support/eventually';
 import { activityLog, startHarness, uniqueName } from '../support/temporal';
-import { type WorkerProcess, spawnWorker, workerEnv } from '../support/worker-process';
+import { heldAfter, useWorkerProcesses, workerEnv } from '../support/worker-process';
 import { lambdaPlatformAt } from '../support/lambda-fixture';
 
 const endpoint = inject('motoEndpoint');
-const address = inject('temporalAddress');
-let connection: Connection;
-const workers: WorkerProcess[] = [];
-
-beforeAll(async () => {
-  connection = await Connection.connect({ address });
-});
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
-  await connection?.close();
-});
+const workers = useWorkerProcesses('SIGKILL');
 
 it('a worker killed mid-wave: the release ends as without the kill, each platform call scheduled once', { timeout: 180_000 }, async () => {
   // Without the kill, on an in-process worker.
@@ -40,14 +29,8 @@ it('a worker killed mid-wave: the release ends as without the kill, each platfor
   const f = await createReleaseFixture(endpoint);
   const taskQueue = uniqueName('rel-crash-tq');
   const env = workerEnv(taskQueue, endpoint);
-  const first = await spawnWorker(env, {
-    call: 'deployCandidate',
-    when: 'after',
-    environment: 'prod-us',
-    workflowBundle: inject('workflowBundlePath'),
-  });
-  workers.push(first);
-  const client = new Client({ connection, namespace: 'default' });
+  const first = await workers.spawn(env, heldAfter('deployCandidate', 'prod-us'));
+  const client = workers.client();
   const run = await startRelease(client, lambdaRelease(f), taskQueue);
   if (run.kind === 'conflict') throw new Error('unexpected conflict');
   await first.waitFor(/held: deployCandidate/);
@@ -63,7 +46,7 @@ it('a worker killed mid-wave: the release ends as without the kill, each platfor
   expect(await aliasOf(f.lambda, f.fns.us)).toEqual({ version: '1', weights: {} }); // version 2 published, no traffic yet
   await first.kill('SIGKILL');
 
-  workers.push(await spawnWorker(env));
+  await workers.spawn(env);
   const { status } = await run.handle.result();
   expect(await releaseOutcome(client, run.handle, f, status)).toEqual(expected);
   // The deploy the kill interrupted ran again on the next worker (attempt 2) and found its version published.

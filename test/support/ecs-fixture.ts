@@ -25,14 +25,14 @@ import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import type { EcsClients } from '../../activities/ecs/clients';
+import { ecsPlatform } from '../../activities/ecs/ecs-platform';
 import type { Platform } from '../../activities/types';
-import { validatePlan } from '../../plan/load';
 import type { Metadata, Plan } from '../../plan/schema';
 import { type EcsTarget, EcsTargetSchema } from '../../plan/targets';
+import { eventually } from './eventually';
 import { awsConfig } from './moto';
+import { testPlan } from './plans';
 
 export interface EcsFixture {
   clients: EcsClients;
@@ -54,6 +54,12 @@ export interface EcsFixture {
 
 /** Weights by target group ARN, as the ALB would split traffic (percent). */
 export type Weights = Record<string, number>;
+
+/** The ECS platform as a worker builds it, with ECS and ELBv2 at `endpoint` (the ECS simulator). */
+export function ecsPlatformAt(endpoint: string): Platform {
+  const clients = { ecs: new ECSClient(awsConfig(endpoint)), elbv2: new ElasticLoadBalancingV2Client(awsConfig(endpoint)) };
+  return ecsPlatform(() => clients, { pollIntervalMs: 100 });
+}
 
 export async function createEcsService(endpoint: string, name: string): Promise<EcsFixture> {
   const config = awsConfig(endpoint);
@@ -199,13 +205,7 @@ export function ecsPlan(
   strategy: unknown,
   { release = 'v2', target = {}, migration }: { release?: string; target?: Record<string, unknown>; migration?: unknown } = {},
 ): Plan {
-  return validatePlan({
-    apiVersion: 'glidepath/v1',
-    metadata: { service: f.service, environment: 'test', release, requestedBy: 'ci' },
-    target: ecsTargetInput(f, release, target),
-    strategy,
-    ...(migration ? { migration } : {}),
-  });
+  return testPlan(f.service, release, ecsTargetInput(f, release, target), strategy, migration ? { migration } : {});
 }
 
 /** A migration task input running this fixture's migration task definition. */
@@ -291,6 +291,16 @@ export async function clusterTasks(f: EcsFixture): Promise<Task[]> {
   return (await f.ecs.send(new DescribeTasksCommand({ cluster: f.cluster, tasks: [...arns] }))).tasks ?? [];
 }
 
+/** The cluster's one task, once the migration started it. */
+export async function waitForMigrationTask(f: EcsFixture): Promise<Task> {
+  const [task] = await eventually(
+    () => clusterTasks(f),
+    (t) => t.length === 1,
+    'migration task started',
+  );
+  return task;
+}
+
 export async function targetStates(f: EcsFixture, targetGroupArn: string): Promise<string[]> {
   const h = await f.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
   return (h.TargetHealthDescriptions ?? []).map((d) => d.TargetHealth!.State!);
@@ -329,31 +339,4 @@ let counter = 0;
 /** A short unique name (target group names allow 32 characters, with "-green" appended). */
 export function uniqueEcsName(prefix: string): string {
   return `${prefix}-${++counter}${Math.random().toString(36).slice(2, 6)}`.slice(0, 24);
-}
-
-const quiet = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
-
-/** An activity context for calling a platform directly (heartbeats, cancellation), without the warning logs of expected failures. */
-export const activityEnv = () => new MockActivityEnvironment(undefined, { logger: quiet });
-
-/** Calls a platform method inside its own activity context, as a worker would. */
-export function caller(platform: Platform) {
-  return <T>(fn: (p: Platform) => Promise<T>): Promise<T> => activityEnv().run(() => fn(platform)) as Promise<T>;
-}
-
-/** The failure `p` rejects with (and a test failure if it resolves). */
-export async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ApplicationFailure;
-  }
-  throw new Error('expected a failure, but it succeeded');
 }

@@ -5,6 +5,7 @@
  * starts, a failing image (circuit breaker), a task exiting non-zero.
  */
 import path from 'node:path';
+import { useForFile } from './file-scoped';
 import { type Moto, spawnMoto } from './moto';
 import { toolsBin } from './tools';
 
@@ -53,3 +54,6 @@ export async function startEcsSim(): Promise<EcsSim> {
     },
   };
 }
+
+/** For a test file's top level: the simulator, started before the file's tests and stopped after them. */
+export const useEcsSim = (): EcsSim => useForFile(startEcsSim, (sim) => sim.stop());

@@ -14,12 +14,22 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { KubeConfig, type KubernetesObject, type V1Deployment, type V1Job, type V1Service } from '@kubernetes/client-node';
-import { type ClusterClients, clientsFor } from '../../activities/kubernetes/clients';
+import {
+  KubeConfig,
+  type KubernetesObject,
+  type V1Deployment,
+  type V1Job,
+  type V1ReplicaSet,
+  type V1Service,
+} from '@kubernetes/client-node';
+import { type ClusterClients, clientsFor, fixedKubernetesClients } from '../../activities/kubernetes/clients';
+import { kubernetesPlatform } from '../../activities/kubernetes/kubernetes-platform';
 import { list, read, routeRef } from '../../activities/kubernetes/objects';
 import type { HTTPRoute } from '../../activities/kubernetes/traffic';
+import type { Platform } from '../../activities/types';
 import type { Metadata } from '../../plan/schema';
 import { eventually } from './eventually';
+import { useForFile } from './file-scoped';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
@@ -85,6 +95,37 @@ export async function createNamespace(k: ClusterClients, prefix: string): Promis
 export async function dropNamespace(k: ClusterClients, name: string): Promise<void> {
   await k.objects.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).catch(() => undefined);
 }
+
+/** The test cluster as a test file holds it, with namespaces of its own that are dropped after the file's tests. */
+export interface TestCluster extends KubeCluster {
+  /** `createNamespace` on this cluster. */
+  namespace(prefix: string): Promise<string>;
+}
+
+/**
+ * For a test file's top level: the test cluster, started (or found running) before the file's tests, and the
+ * namespaces made by its `namespace` dropped after them.
+ */
+export function useKubeCluster(): TestCluster {
+  const made: string[] = [];
+  return useForFile(
+    async () => {
+      const cluster = await kubeCluster();
+      const namespace = async (prefix: string) => {
+        const ns = await createNamespace(cluster.k, prefix);
+        made.push(ns);
+        return ns;
+      };
+      return { ...cluster, namespace };
+    },
+    ({ k }) => Promise.all(made.map((n) => dropNamespace(k, n))),
+    CLUSTER_START_TIMEOUT,
+  );
+}
+
+/** The Kubernetes platform as a worker builds it, on the test cluster. */
+export const kubePlatformOn = (cluster: KubeCluster): Platform =>
+  kubernetesPlatform(fixedKubernetesClients(cluster.config), { pollIntervalMs: 250 });
 
 export const imageOf = (release: string) => `registry.test/web:${release}`;
 export const metadataFor = (release: string, service = 'web'): Metadata => ({ service, environment: 'test', release });
@@ -207,6 +248,21 @@ export async function backends(k: ClusterClients, namespace: string, service: st
   return counts;
 }
 
+/** Where the Service sends traffic (as `backends` counts it), once the EndpointSlice controller has caught up with `want`. */
+export async function waitForBackends(
+  k: ClusterClients,
+  namespace: string,
+  service: string,
+  want: Record<string, number>,
+): Promise<Record<string, number>> {
+  const sorted = (o: Record<string, number>) => JSON.stringify(Object.fromEntries(Object.entries(o).sort()));
+  return eventually(
+    () => backends(k, namespace, service),
+    (b) => sorted(b) === sorted(want),
+    `${service} backends ${JSON.stringify(want)}`,
+  );
+}
+
 /** The backendRefs of the HTTPRoute's first rule, as { service: weight }, and the rules' count. */
 export async function routeBackends(k: ClusterClients, namespace: string, name = 'web'): Promise<Record<string, number>> {
   const route = await read<HTTPRoute & KubernetesObject>(k, routeRef(namespace, name));
@@ -215,6 +271,24 @@ export async function routeBackends(k: ClusterClients, namespace: string, name =
 
 export async function jobs(k: ClusterClients, namespace: string): Promise<V1Job[]> {
   return list<V1Job>(k, 'batch/v1', 'Job', namespace);
+}
+
+/** The namespace's one Job, once the migration created it. */
+export async function waitForMigrationJob(k: ClusterClients, namespace: string): Promise<V1Job> {
+  const [job] = await eventually(
+    () => jobs(k, namespace),
+    (j) => j.length === 1,
+    'migration Job created',
+  );
+  return job;
+}
+
+/** The images of every ReplicaSet the Deployment owns, sorted: one per pod template it ever ran. */
+export async function replicaSetImages(k: ClusterClients, namespace: string, deployment = 'web'): Promise<(string | undefined)[]> {
+  return (await list<V1ReplicaSet>(k, 'apps/v1', 'ReplicaSet', namespace))
+    .filter((rs) => rs.metadata?.ownerReferences?.[0]?.name === deployment)
+    .map((rs) => rs.spec?.template?.spec?.containers[0].image)
+    .sort();
 }
 
 export { eventually } from './eventually';

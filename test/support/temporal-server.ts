@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../../workflows/search-attributes';
+import { useForFile } from './file-scoped';
 import { freePort } from './moto';
 import { tool } from './tools';
 
@@ -46,6 +47,9 @@ export async function startDevServer(): Promise<DevServer> {
     }
   }
 }
+
+/** For a test file's top level: a dev server of its own, started before the file's tests and killed after them. */
+export const useDevServer = (): DevServer => useForFile(startDevServer, (server) => server.kill());
 
 async function launch(port: number, dbFile: string): Promise<ChildProcess> {
   const args = [

@@ -4,15 +4,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, type DataConverter } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, type DataConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import type { ActivityDependencies } from '../../activities';
 import { glidepathDataConverter } from '../../encryption/data-converter';
+import type { Plan } from '../../plan/schema';
+import { startDeployment } from '../../starters/deploy';
 import { createWorker } from '../../workers/worker';
 import { statusQuery } from '../../workflows/messages';
 import type { DeploymentStatus, Phase } from '../../workflows/status';
+import { useForFile } from './file-scoped';
 
 // Workers log at WARN in tests, so failures stand out.
 Runtime.install({ logger: new DefaultLogger(process.env.GLIDEPATH_TEST_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
@@ -67,6 +70,24 @@ export async function startHarness(
   };
 }
 
+/**
+ * For a test file's top level: a harness started before the file's tests, its workers given what
+ * `dependencies()` returns then (after the hooks registered before it ran), and closed after them.
+ */
+export function useHarness(dependencies: () => ActivityDependencies): Harness {
+  return useForFile(
+    () => startHarness(dependencies()),
+    (harness) => harness.close(),
+  );
+}
+
+/** Starts the plan's deployment run on `taskQueue` and returns its handle; a run already in flight for it fails the test. */
+export async function startPlan(client: Client, plan: Plan, taskQueue: string) {
+  const started = await startDeployment(client, plan, taskQueue);
+  if (started.kind === 'conflict') throw new Error('unexpected conflict');
+  return started.handle;
+}
+
 /** Polls the status query until `predicate` holds (the run is driven by the worker meanwhile). */
 export async function waitForStatus(
   handle: WorkflowHandle,
@@ -100,6 +121,16 @@ export async function rolledBack(handle: WorkflowHandle): Promise<{ message: str
     throw err;
   }
   throw new Error('the run was promoted, not rolled back');
+}
+
+/** A cancelled run (what the Web UI's Cancel sends) closed Canceled: its result rejects with a CancelledFailure cause. */
+export async function expectClosedCancelled(handle: WorkflowHandle): Promise<void> {
+  const err = await handle.result().then(
+    () => undefined,
+    (e) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
 }
 
 export const uniqueName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -143,4 +174,20 @@ export async function activityLog(
     }
   }
   return { scheduled: [...typeOf.values()].filter(isPlatformCall), firstStartAttempt, attempts };
+}
+
+/**
+ * The platform calls of a promoted canary run, each scheduled once, as `activityLog` lists them: the migration
+ * first when the plan has one, the candidate deployed and awaited, one traffic change per `setWeight` step, then
+ * the promotion and the previous version retired.
+ */
+export function promotedCanaryCalls(setWeightSteps: number, { migration = false } = {}): string[] {
+  return [
+    ...(migration ? ['runMigration'] : []),
+    'deployCandidate',
+    'waitCandidateReady',
+    ...Array<string>(setWeightSteps).fill('setTrafficWeight'),
+    'promoteCandidate',
+    'retirePrevious',
+  ];
 }

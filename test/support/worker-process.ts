@@ -1,7 +1,8 @@
 /** A real `glidepath worker` process, for tests that kill it. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { inject } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { Platform } from '../../activities/types';
 import { freePort } from './moto';
 
@@ -22,15 +23,30 @@ export interface HeldCall {
   workflowBundle: string;
 }
 
+/** A platform call held open once reached, after its change was made and before Temporal hears of it. */
+export function heldAfter(call: HeldCall['call'], environment?: string): HeldCall {
+  return { call, when: 'after', ...(environment ? { environment } : {}), workflowBundle: inject('workflowBundlePath') };
+}
+
+/** Where a `glidepath worker` process finds its work: the tests' Temporal server, polling `taskQueue`. */
+const temporalEnv = (taskQueue: string) => ({
+  TEMPORAL_ADDRESS: inject('temporalAddress'),
+  TEMPORAL_NAMESPACE: 'default',
+  GLIDEPATH_TASK_QUEUE: taskQueue,
+});
+
+/** The environment of a `glidepath worker` process polling `taskQueue`, with Kubernetes configured by `kubeconfig`. */
+export function kubeWorkerEnv(taskQueue: string, kubeconfig: string): Record<string, string> {
+  return { ...temporalEnv(taskQueue), KUBECONFIG: kubeconfig };
+}
+
 /**
  * The environment of a `glidepath worker` process on the tests' Temporal server, polling `taskQueue`, with AWS at
  * `awsEndpoint` (moto or the ECS simulator); `extra` adds to it.
  */
 export function workerEnv(taskQueue: string, awsEndpoint: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_NAMESPACE: 'default',
-    GLIDEPATH_TASK_QUEUE: taskQueue,
+    ...temporalEnv(taskQueue),
     AWS_ENDPOINT_URL: awsEndpoint,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'testing',
@@ -96,4 +112,43 @@ export async function spawnWorkerWithMetrics(env: Record<string, string>): Promi
       if (attempt >= 3) throw err;
     }
   }
+}
+
+export interface WorkerProcesses {
+  /** A client on the tests' Temporal server, to start and follow the runs the workers drive. */
+  client(): Client;
+  /** `spawnWorker`, killed after the file's tests if still running. */
+  spawn(env: Record<string, string>, hold?: HeldCall): Promise<WorkerProcess>;
+  /** `spawnWorkerWithMetrics`, likewise. */
+  spawnWithMetrics(env: Record<string, string>): Promise<{ worker: WorkerProcess; metricsPort: number }>;
+}
+
+/**
+ * For a test file's top level: connects to the tests' Temporal server before its tests, and after them kills the
+ * workers it spawned that still run, with `signal` (SIGKILL where one may still hold a call open, which a graceful
+ * shutdown would wait for), and closes the connection (registers that beforeAll and afterAll).
+ */
+export function useWorkerProcesses(signal: NodeJS.Signals = 'SIGTERM'): WorkerProcesses {
+  let connection: Connection | undefined;
+  const spawned: WorkerProcess[] = [];
+  beforeAll(async () => {
+    connection = await Connection.connect({ address: inject('temporalAddress') });
+  });
+  afterAll(async () => {
+    await Promise.all(spawned.map((w) => w.kill(signal)));
+    await connection?.close();
+  });
+  return {
+    client: () => new Client({ connection: connection!, namespace: 'default' }),
+    spawn: async (env, hold) => {
+      const worker = await spawnWorker(env, hold);
+      spawned.push(worker);
+      return worker;
+    },
+    spawnWithMetrics: async (env) => {
+      const started = await spawnWorkerWithMetrics(env);
+      spawned.push(started.worker);
+      return started;
+    },
+  };
 }

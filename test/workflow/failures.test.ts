@@ -3,26 +3,15 @@
  * waits are skipped). The platform here is a narrow test double that records calls: the real platforms are
  * covered against their servers in test/lambda, test/ecs and test/kubernetes.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Platform } from '../../activities/types';
 import { startDeployment } from '../../starters/deploy';
-import { registerSearchAttributes } from '../../starters/register-search-attributes';
-import { createWorker } from '../../workers/worker';
 import { canary, lambdaPlan } from '../support/plans';
 import { rolledBack, uniqueName } from '../support/temporal';
-import { tool } from '../support/tools';
 import { recordingPlatform } from '../support/recording-platform';
+import { createEnvWorker, useTimeSkippingEnv } from '../support/time-skipping';
 
-let env: TestWorkflowEnvironment;
-
-beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: tool('temporal-test-server') } },
-  });
-  await registerSearchAttributes(env.connection, 'default');
-});
-afterAll(async () => env?.teardown());
+const env = useTimeSkippingEnv();
 
 /** A recording platform whose traffic changes above 10% fail the way `fail` says. */
 function failingAbove10(fail: () => never) {
@@ -34,14 +23,7 @@ function failingAbove10(fail: () => never) {
 }
 
 async function deploy(platform: Platform) {
-  const taskQueue = uniqueName('fail');
-  const worker = await createWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-    dependencies: { platforms: { lambda: platform } },
-  });
+  const { worker, taskQueue } = await createEnvWorker(env, 'fail', { platforms: { lambda: platform } });
   return worker.runUntil(async () => {
     const started = await startDeployment(
       env.client,

@@ -4,34 +4,23 @@
  * that holds it at a step boundary (`frozen`), and an analysis that fails (`analysis-failed`, then
  * `rolled-back` with the reason).
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { AnalysisProgress } from '../../activities/analysis/progress';
 import { startDeployment } from '../../starters/deploy';
-import { registerSearchAttributes } from '../../starters/register-search-attributes';
-import { createWorker } from '../../workers/worker';
 import { writeYaml } from '../policy/support';
+import { useForFile } from '../support/file-scoped';
 import { canary, lambdaPlan } from '../support/plans';
 import { recordingPlatform } from '../support/recording-platform';
 import { rolledBack, uniqueName } from '../support/temporal';
-import { tool } from '../support/tools';
+import { createEnvWorker, useTimeSkippingEnv } from '../support/time-skipping';
 import { type Receiver, startReceiver } from '../support/webhook-receiver';
 
 const HOUR = 3_600_000;
-let env: TestWorkflowEnvironment;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: tool('temporal-test-server') } },
-  });
-  await registerSearchAttributes(env.connection, 'default');
-  receiver = await startReceiver({ secret: 'k' });
-});
-afterAll(async () => {
-  await receiver?.close();
-  await env?.teardown();
-});
+const env = useTimeSkippingEnv();
+const receiver: Receiver = useForFile(
+  () => startReceiver({ secret: 'k' }),
+  (r) => r.close(),
+);
 
 it('held outside the window, frozen by a scheduled freeze, then an analysis fails: each is told, and the rollback with its reason', async () => {
   // The window opens at the top of the hour after next (UTC); the freeze starts a minute after it opens.
@@ -53,24 +42,17 @@ it('held outside the window, frozen by a scheduled freeze, then an analysis fail
     notifications: [{ name: 'ops', type: 'webhook', urlFrom: 'HOOK_URL', secretFrom: 'HOOK_KEY' }],
   });
   const { platform } = recordingPlatform();
-  const taskQueue = uniqueName('notify-waits');
-  const worker = await createWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-    dependencies: {
-      platforms: { lambda: platform },
-      analyze: async (input) => ({
-        outcome: 'failed',
-        measurements: [],
-        message: 'error-rate 0.07 above 0.01',
-        done: true,
-        progress: input.progress ?? ({ startedAt: new Date().toISOString(), metrics: {} } as AnalysisProgress),
-      }),
-      policyFile,
-      notifications: { env: { HOOK_URL: receiver.url, HOOK_KEY: 'k' } },
-    },
+  const { worker, taskQueue } = await createEnvWorker(env, 'notify-waits', {
+    platforms: { lambda: platform },
+    analyze: async (input) => ({
+      outcome: 'failed',
+      measurements: [],
+      message: 'error-rate 0.07 above 0.01',
+      done: true,
+      progress: input.progress ?? ({ startedAt: new Date().toISOString(), metrics: {} } as AnalysisProgress),
+    }),
+    policyFile,
+    notifications: { env: { HOOK_URL: receiver.url, HOOK_KEY: 'k' } },
   });
   const metric = { preset: 'error-rate', provider: { type: 'prometheus', address: 'http://prometheus.test:9090' }, window: '1m' };
   const plan = lambdaPlan(

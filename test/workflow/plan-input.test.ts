@@ -3,25 +3,15 @@
  * plan is checked by an activity before anything moves, and a bad one fails naming the field, with no platform
  * call made. Time-skipping server; the platform is a recording double.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Platform } from '../../activities/types';
-import { registerSearchAttributes } from '../../starters/register-search-attributes';
-import { createWorker } from '../../workers/worker';
 import { BUCKET } from '../support/lambda-fixture';
 import { uniqueName } from '../support/temporal';
-import { tool } from '../support/tools';
+import { createEnvWorker, useTimeSkippingEnv } from '../support/time-skipping';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: tool('temporal-test-server') } },
-  });
-  await registerSearchAttributes(env.connection, 'default');
-});
-afterAll(async () => env?.teardown());
+const env = useTimeSkippingEnv();
 
 const calls: string[] = [];
 const platform = new Proxy({} as Platform, {
@@ -32,14 +22,7 @@ const platform = new Proxy({} as Platform, {
 });
 
 async function runRaw(input: unknown): Promise<unknown> {
-  const taskQueue = uniqueName('raw');
-  const worker = await createWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-    dependencies: { platforms: { lambda: platform } },
-  });
+  const { worker, taskQueue } = await createEnvWorker(env, 'raw', { platforms: { lambda: platform } });
   return worker.runUntil(async () =>
     env.client.workflow.execute('deploymentWorkflow', { args: [input], taskQueue, workflowId: uniqueName('raw') }).catch((err) => err),
   );

@@ -5,28 +5,18 @@
  * recording double: these are the workflow's rules, the real platforms are covered against their servers.
  */
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import type { Platform } from '../../activities/types';
 import { startDeployment } from '../../starters/deploy';
-import { registerSearchAttributes } from '../../starters/register-search-attributes';
-import { createWorker } from '../../workers/worker';
 import { bundleWorkflows } from '../../workers/workflow-bundle';
 import { resumeSignal, statusQuery } from '../../workflows/messages';
 import { canary, lambdaPlan } from '../support/plans';
+import { quietLogger } from '../support/platform-calls';
 import { rolledBack, uniqueName } from '../support/temporal';
-import { tool } from '../support/tools';
 import { recordingPlatform } from '../support/recording-platform';
+import { createEnvWorker, useTimeSkippingEnv } from '../support/time-skipping';
 
-let env: TestWorkflowEnvironment;
-
-beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: tool('temporal-test-server') } },
-  });
-  await registerSearchAttributes(env.connection, 'default');
-});
-afterAll(async () => env?.teardown());
+const env = useTimeSkippingEnv();
 
 const denied = () =>
   Object.assign(new Error('User is not authorized to perform: lambda:UpdateAlias'), {
@@ -59,14 +49,7 @@ async function withWorker<T>(
   fn: (taskQueue: string) => Promise<T>,
   workflowBundle = { codePath: inject('workflowBundlePath') },
 ): Promise<T> {
-  const taskQueue = uniqueName('undo');
-  const worker = await createWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle,
-    dependencies: { platforms: { lambda: platform } },
-  });
+  const { worker, taskQueue } = await createEnvWorker(env, 'undo', { platforms: { lambda: platform } }, workflowBundle);
   return worker.runUntil(() => fn(taskQueue));
 }
 
@@ -118,14 +101,7 @@ describe('rollback under errors', () => {
   it('an unexpected error in workflow code ends rolled back, not in a stuck workflow task', async () => {
     const code = await bundleWorkflows({
       workflowInterceptorModules: [path.join(__dirname, '..', 'support', 'faulty-workflow-interceptor.ts')],
-      logger: {
-        log: () => undefined,
-        trace: () => undefined,
-        debug: () => undefined,
-        info: () => undefined,
-        warn: () => undefined,
-        error: () => undefined,
-      },
+      logger: quietLogger,
     });
     const { platform, calls } = platformWithFailingUndo(() => false);
     const { message, status } = await withWorker(platform, async (taskQueue) => rolledBack(await start(taskQueue, {})), { code } as never);

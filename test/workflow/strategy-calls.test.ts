@@ -3,27 +3,17 @@
  * time-skipping server (soaks and timeouts pass at once) with a recording platform. The real platforms are
  * covered against their servers elsewhere; this table is the workflow's contract with them.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startDeployment } from '../../starters/deploy';
-import { registerSearchAttributes } from '../../starters/register-search-attributes';
-import { createWorker } from '../../workers/worker';
 import { abortSignal, approveUpdate, pauseSignal, promoteUpdate, rejectUpdate, resumeSignal, statusQuery } from '../../workflows/messages';
 import type { DeploymentStatus } from '../../workflows/status';
 import { canary, lambdaPlan } from '../support/plans';
 import { uniqueName } from '../support/temporal';
-import { tool } from '../support/tools';
 import { recordingPlatform } from '../support/recording-platform';
+import { createEnvWorker, useTimeSkippingEnv } from '../support/time-skipping';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: tool('temporal-test-server') } },
-  });
-  await registerSearchAttributes(env.connection, 'default');
-});
-afterAll(async () => env?.teardown());
+const env = useTimeSkippingEnv();
 
 async function until(handle: WorkflowHandle, predicate: (s: DeploymentStatus) => boolean): Promise<void> {
   for (const deadline = Date.now() + 30_000; ; ) {
@@ -168,14 +158,7 @@ describe('plan → platform calls', () => {
   for (const [name, c] of Object.entries(CASES)) {
     it(name, async () => {
       const { platform, calls } = recordingPlatform();
-      const taskQueue = uniqueName('calls');
-      const worker = await createWorker({
-        connection: env.nativeConnection,
-        namespace: 'default',
-        taskQueue,
-        workflowBundle: { codePath: inject('workflowBundlePath') },
-        dependencies: { platforms: { lambda: platform } },
-      });
+      const { worker, taskQueue } = await createEnvWorker(env, 'calls', { platforms: { lambda: platform } });
       const outcome = await worker.runUntil(async () => {
         const started = await startDeployment(env.client, lambdaPlan(uniqueName('svc'), c.plan[0], c.plan[1]), taskQueue);
         if (started.kind === 'conflict') throw new Error('conflict');
