@@ -155,21 +155,13 @@ export interface CheckedRun {
   policy: AppliedPolicy & { freezeVersion: number };
 }
 
-/** The activities workflows call. */
-export interface DeploymentActivities {
+/** The activities workflows call: the platform's calls (PLATFORM_METHODS), and these. */
+export interface DeploymentActivities extends Platform {
   /** The plan with every rule checked and defaults filled in; InvalidPlan (non-retryable) names what is wrong. */
   checkPlan(input: unknown): Promise<Plan>;
   /** checkPlan, then the policy's loadPolicy: one local activity at a run's start (workflows/lean-history.ts). */
   checkRun(input: CheckRunInput): Promise<CheckedRun>;
   /** The release with defaults filled in and its stages planned; InvalidRelease (non-retryable) names what is wrong. */
   checkRelease(input: unknown): Promise<CheckedRelease>;
-  deployCandidate(input: DeployInput): Promise<Candidate>;
-  waitCandidateReady(input: CandidateInput): Promise<void>;
-  previewCandidate(input: CandidateInput): Promise<void>;
-  setTrafficWeight(input: TrafficInput): Promise<void>;
-  promoteCandidate(input: CandidateInput): Promise<void>;
-  rollBack(input: RollbackInput): Promise<void>;
-  retirePrevious(input: CandidateInput): Promise<void>;
-  runMigration(input: MigrationInput): Promise<MigrationResult>;
   runAnalysis(input: AnalysisInput): Promise<AnalysisResult>;
 }

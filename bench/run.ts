@@ -4,7 +4,7 @@
  * same platform calls; `node -e ''` for the CLI's start). Prints a table and writes bench/results.json under stable
  * names. On a shared machine absolute figures move with the load; the ratios much less, so read those first.
  *
- * --quick: fewer samples (up to 300 plans held instead of 2,000; the 2,000 figure is then extrapolated).
+ * --quick: fewer samples (up to 300 plans held instead of 2,000; the 2,000 figure is then an upper bound).
  * Plans are held for at most 150 s per worker: on a loaded machine fewer than 2,000 may fit, and the note says so.
  */
 import { writeFileSync } from 'node:fs';

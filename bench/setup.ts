@@ -4,16 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Client } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { lambdaPlatform } from '../activities/lambda/lambda-platform';
 import type { Platform } from '../activities/types';
 import { createLambdaService } from '../test/support/lambda-fixture';
 import { type Moto, awsConfig, startMoto } from '../test/support/moto';
-import { tool } from '../test/support/tools';
+import { startLocalTemporal } from '../test/support/local-temporal';
 import { createWorker } from '../workers/worker';
 import { bundleWorkflows } from '../workers/workflow-bundle';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 export const root = path.join(__dirname, '..');
 export const QUEUES = { glidepath: 'bench-glidepath', bare: 'bench-bare', idle: 'bench-idle' } as const;
@@ -97,18 +96,7 @@ async function bundles(): Promise<{ glidepath: string; bare: string; temporary: 
 }
 
 export async function setUp(quick: boolean): Promise<Bench> {
-  const [env, moto, bundled] = await Promise.all([
-    TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: tool('temporal') },
-        ip: '127.0.0.1',
-        searchAttributes: SEARCH_ATTRIBUTES,
-        log: { format: 'pretty', level: 'error' },
-      },
-    }),
-    startMoto(),
-    bundles(),
-  ]);
+  const [env, moto, bundled] = await Promise.all([startLocalTemporal(), startMoto(), bundles()]);
   const lambda = new LambdaClient(awsConfig(moto.endpoint));
   const connection = await NativeConnection.connect({ address: env.address });
   const calls: CallRecord[] = [];

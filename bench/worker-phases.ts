@@ -123,8 +123,12 @@ export async function memoryAndWake(bench: Bench): Promise<Figure[]> {
       unit: 'MiB',
       value: total2000,
       goal: '< 1024 MiB, no out-of-memory at any count',
-      met: total2000 < 1024,
-      note: count >= 2000 ? 'measured' : `extrapolated from ${count} held (${bench.quick ? '--quick' : 'time budget'})`,
+      // Fewer held: an upper bound, as if all 2,000 stayed cached (a plan evicted from the cache costs less).
+      met: count >= 2000 || total2000 < 1024 ? total2000 < 1024 : undefined,
+      note:
+        count >= 2000
+          ? 'measured'
+          : `at most this: ${count} held (${bench.quick ? '--quick' : 'time budget'}), counted as if all 2,000 stayed cached`,
     },
     {
       name: 'parking_plans_per_s',

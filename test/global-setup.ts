@@ -5,12 +5,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
 import { bundleWorkflows } from '../workers/workflow-bundle';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { startMoto } from './support/moto';
-import { tool } from './support/tools';
+import { startLocalTemporal } from './support/local-temporal';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,18 +19,7 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
-  const [temporal, moto, bundle] = await Promise.all([
-    TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: tool('temporal') },
-        ip: '127.0.0.1',
-        searchAttributes: SEARCH_ATTRIBUTES,
-        log: { format: 'pretty', level: 'error' },
-      },
-    }),
-    startMoto(),
-    bundleWorkflows(),
-  ]);
+  const [temporal, moto, bundle] = await Promise.all([startLocalTemporal(), startMoto(), bundleWorkflows()]);
   const bundlePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'glidepath-bundle-')), 'workflows.js');
   writeFileSync(bundlePath, bundle);
   project.provide('temporalAddress', temporal.address);
