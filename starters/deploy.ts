@@ -4,20 +4,12 @@
  */
 import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import type { Plan } from '../plan/schema';
-import { planDetails, planSummary, strategyLabel } from '../workflows/describe';
+import { planDetails, planSummary } from '../workflows/describe';
 import type { deploymentWorkflow } from '../workflows/deployment';
-import {
-  DeployEnvironment,
-  DeployPhase,
-  DeployRelease,
-  DeployService,
-  DeployStrategy,
-  DeployTarget,
-  DeployWeight,
-} from '../workflows/search-attributes';
+import { DeployPhase, DeployRelease } from '../workflows/search-attributes';
 import { TASK_QUEUE } from '../connection/temporal';
 import { deploymentId } from './client';
-import { searchableTarget } from './searchable';
+import { deploymentStartAttributes } from '../workflows/start-attributes';
 
 export type StartOutcome =
   | { kind: 'started' | 'attached'; handle: WorkflowHandle<typeof deploymentWorkflow> }
@@ -32,15 +24,7 @@ export async function startDeployment(client: Client, plan: Plan, taskQueue = TA
       args: [plan],
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      typedSearchAttributes: [
-        { key: DeployService, value: plan.metadata.service },
-        { key: DeployEnvironment, value: plan.metadata.environment },
-        { key: DeployRelease, value: plan.metadata.release },
-        { key: DeployStrategy, value: strategyLabel(plan) },
-        { key: DeployTarget, value: searchableTarget(plan.target) },
-        { key: DeployPhase, value: 'Starting' },
-        { key: DeployWeight, value: 0 },
-      ],
+      typedSearchAttributes: deploymentStartAttributes(plan),
       memo: { requestedBy: plan.metadata.requestedBy ?? 'unknown' },
       staticSummary: planSummary(plan),
       staticDetails: planDetails(plan),

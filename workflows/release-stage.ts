@@ -18,22 +18,13 @@ import type { PlannedStage, ReleaseTarget } from '../plan/release-stages';
 import { rescue, waits } from './activities';
 import { Compensations } from './compensations';
 import { deploymentWorkflow } from './deployment';
-import { describeMigrationTask, describeTarget, planDetails, planSummary, strategyLabel } from './describe';
+import { describeMigrationTask, planDetails, planSummary } from './describe';
+import { deploymentStartAttributes } from './start-attributes';
 import { describeFailure } from './failures';
 import { pauseTarget, resumePausedTargets } from './release-actions';
 import { type ReleaseLink, confirmSignal, rollBackSignal } from './release-messages';
 import type { ReleaseRun } from './release-run';
-import {
-  DeployEnvironment,
-  DeployPhase,
-  DeployRelease,
-  DeployReleaseId,
-  DeployService,
-  DeployStrategy,
-  DeploySystem,
-  DeployTarget,
-  DeployWeight,
-} from './search-attributes';
+import { DeployReleaseId, DeploySystem } from './search-attributes';
 
 interface Child {
   target: ReleaseTarget;
@@ -146,13 +137,7 @@ export class StageRun {
       args: [plan, this.link(releaseId)] as Parameters<typeof deploymentWorkflow>,
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL, // a release that disappears leaves no target half-way
       typedSearchAttributes: [
-        { key: DeployService, value: plan.metadata.service },
-        { key: DeployEnvironment, value: plan.metadata.environment },
-        { key: DeployRelease, value: plan.metadata.release },
-        { key: DeployStrategy, value: strategyLabel(plan) },
-        { key: DeployTarget, value: describeTarget(plan.target) },
-        { key: DeployPhase, value: 'Starting' },
-        { key: DeployWeight, value: 0 },
+        ...deploymentStartAttributes(plan),
         { key: DeploySystem, value: release.system },
         { key: DeployReleaseId, value: releaseId },
       ],

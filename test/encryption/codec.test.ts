@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { EncryptionCodec, KEY_ID_METADATA, UndecryptablePayloadError } from '../../encryption/codec';
 import { keyringFromEnvironment } from '../../encryption/keys';
 import { validatePlan } from '../../plan/load';
-import { searchableTarget } from '../../starters/searchable';
+import { deploymentStartAttributes, searchableTarget } from '../../workflows/start-attributes';
 import { keyringOf, newKeys } from '../support/encryption';
 
 const keys = newKeys('k1', 'k2');
@@ -80,7 +80,7 @@ describe('codec', () => {
   });
 });
 
-it('search attributes keep no account ID: the target without ARN prefixes', () => {
+it('search attributes keep no account ID: the target without ARN prefixes, for a plan and for a release target alike', () => {
   const plan = validatePlan({
     apiVersion: 'glidepath/v1',
     metadata: { service: 'web', environment: 'prod', release: 'v2' },
@@ -94,4 +94,8 @@ it('search attributes keep no account ID: the target without ARN prefixes', () =
     strategy: { type: 'canary', steps: [{ setWeight: 100 }] },
   });
   expect(searchableTarget(plan.target)).toBe('ecs prod/web (rolling)');
+  // What `deploy` and a release's children both start with (starters/deploy.ts, workflows/release-stage.ts).
+  const attributes = deploymentStartAttributes(plan);
+  expect(attributes.find((a) => a.key.name === 'DeployTarget')?.value).toBe('ecs prod/web (rolling)');
+  expect(JSON.stringify(attributes)).not.toContain('123456789012');
 });
