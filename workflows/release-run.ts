@@ -38,7 +38,7 @@ import {
   renderReleaseDetails,
 } from './release-status';
 import { DeployPhase } from './search-attributes';
-import type { ActionRecord } from './status';
+import { type ActionRecord, actionRecord } from './status';
 
 const MAX_ACTIONS = 100;
 
@@ -172,14 +172,7 @@ export class ReleaseRun {
   }
 
   record(action: ActionRecord['action'], input: { by: string; reason?: string }, gate?: string, note?: string): ActionRecord {
-    const record: ActionRecord = {
-      action,
-      by: input.by,
-      reason: input.reason ?? '',
-      at: new Date().toISOString(),
-      gate,
-      ...(note ? { note } : {}),
-    };
+    const record = actionRecord(action, input, gate, note);
     this.status.actions = [...this.status.actions, record].slice(-MAX_ACTIONS);
     this.publish();
     return record;

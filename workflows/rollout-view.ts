@@ -8,7 +8,7 @@ import type { Plan } from '../plan/schema';
 import { AttributeUpserts } from './attribute-upserts';
 import { recordAction } from './metrics';
 import { DeployPhase, DeployWeight } from './search-attributes';
-import { type ActionRecord, type DeploymentStatus, type Phase, initialStatus, renderDetails } from './status';
+import { type ActionRecord, type DeploymentStatus, type Phase, actionRecord, initialStatus, renderDetails } from './status';
 
 const MAX_MEASUREMENTS = 50;
 const MAX_ACTIONS = 100;
@@ -85,15 +85,7 @@ export class RolloutView {
     gate?: string,
     note?: string,
   ): ActionRecord {
-    const record: ActionRecord = {
-      action,
-      by: input.by,
-      reason: input.reason ?? '',
-      at: new Date().toISOString(),
-      gate,
-      ...(note ? { note } : {}),
-      ...(input.signedWith ? { signedWith: input.signedWith } : {}),
-    };
+    const record = actionRecord(action, input, gate, note);
     recordAction(this.plan, action);
     this.status.actions = [...this.status.actions, record].slice(-MAX_ACTIONS);
     this.publish();

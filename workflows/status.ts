@@ -71,6 +71,24 @@ export interface ActionRecord {
   signedWith?: string;
 }
 
+/** A person's action as a rollout and a release record it: now, with an empty reason when none was given. */
+export function actionRecord(
+  action: ActionRecord['action'],
+  input: { by: string; reason?: string; signedWith?: string },
+  gate?: string,
+  note?: string,
+): ActionRecord {
+  return {
+    action,
+    by: input.by,
+    reason: input.reason ?? '',
+    at: new Date().toISOString(),
+    gate,
+    ...(note ? { note } : {}),
+    ...(input.signedWith ? { signedWith: input.signedWith } : {}),
+  };
+}
+
 export interface DeploymentStatus {
   service: string;
   environment: string;

@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { ReleaseError, validateRelease } from '../../plan/release-load';
+import { validateRelease } from '../../plan/release-load';
 import { EXIT } from '../../starters/exit-codes';
 import { runCli } from '../support/cli';
+import { releaseProblems } from '../support/release-problems';
 
 const example = () => parse(readFileSync(path.join(__dirname, '..', '..', 'examples', 'lambda-release.yaml'), 'utf8'));
 
@@ -25,16 +26,6 @@ function withGateAnalysis(analysis: unknown, edit: (doc: any) => void = () => un
   doc.stages[0].gate.analysis = analysis;
   edit(doc);
   return doc;
-}
-
-function problems(doc: unknown): string {
-  try {
-    validateRelease(doc, 'release.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ReleaseError);
-    return (err as Error).message;
-  }
-  throw new Error('the release was accepted');
 }
 
 describe('gate.analysis of a release stage', () => {
@@ -66,17 +57,17 @@ describe('gate.analysis of a release stage', () => {
         .stages[0].waves.flat()
         .map((t) => t.workflowId),
     ).toEqual(['deploy:shop-api/staging']);
-    expect(problems(withGateAnalysis(smoke('http://{{service}}.internal/health')))).toContain(
+    expect(releaseProblems(withGateAnalysis(smoke('http://{{service}}.internal/health')))).toContain(
       'stages[0].gate.analysis.metrics[0]: metric "smoke": stage staging deploys shop-api and shop-worker, so {{service}} has no value at its gate',
     );
   });
 
   it('a canary or stable version, and presets (which compare them), are refused with the variables a gate has', () => {
-    expect(problems(withGateAnalysis(smoke('http://checks.internal/{{canaryVersion}}')))).toContain(
+    expect(releaseProblems(withGateAnalysis(smoke('http://checks.internal/{{canaryVersion}}')))).toContain(
       'stages[0].gate.analysis.metrics[0]: metric "smoke": {{canaryVersion}} has no value at a gate: the stage is promoted and runs one version',
     );
     const preset = { metrics: [{ preset: 'error-rate', provider: { type: 'prometheus', address: 'http://prometheus:9090' } }] };
-    const message = problems(withGateAnalysis(preset));
+    const message = releaseProblems(withGateAnalysis(preset));
     expect(message).toContain('stages[0].gate.analysis.metrics[0]: metric "error-rate": {{canaryVersion}} has no value at a gate');
     expect(message).toContain('presets compare the canary with the stable version: write the metric out');
     expect(message).toContain("a gate's templates may use {{environment}}, {{release}}");
@@ -85,22 +76,22 @@ describe('gate.analysis of a release stage', () => {
   });
 
   it('background is refused: the analysis already measures beside the soak', () => {
-    expect(problems(withGateAnalysis(smoke('http://checks.internal/health', { background: true })))).toContain(
+    expect(releaseProblems(withGateAnalysis(smoke('http://checks.internal/health', { background: true })))).toContain(
       "stages[0].gate.analysis.background: a gate's analysis already measures beside the soak and holds the next stage until it passes; remove background",
     );
   });
 
   it('the analysis rules of a plan apply: unknown fields, a metric without a verdict, the last stage', () => {
     expect(
-      problems(withGateAnalysis({ metrics: [{ name: 'smoke', provider: { type: 'http', url: 'http://x/health', status: 200 } }] })),
+      releaseProblems(withGateAnalysis({ metrics: [{ name: 'smoke', provider: { type: 'http', url: 'http://x/health', status: 200 } }] })),
     ).toContain('stages[0].gate.analysis.metrics[0].provider.status: unknown field "status"');
     const noCondition = { metrics: [{ name: 'rate', provider: { type: 'prometheus', address: 'http://p:9090', query: 'up' } }] };
-    expect(problems(withGateAnalysis(noCondition))).toContain(
+    expect(releaseProblems(withGateAnalysis(noCondition))).toContain(
       'stages[0].gate.analysis.metrics[0].failureCondition: a metric needs successCondition and/or failureCondition',
     );
     const last = example();
     last.stages[1].gate = { analysis: smoke('http://checks.internal/health') };
-    expect(problems(last)).toContain('stages[1].gate: the last stage has no next stage to gate');
+    expect(releaseProblems(last)).toContain('stages[1].gate: the last stage has no next stage to gate');
   });
 
   it('glidepath validate exits 2 naming the field, and prints a valid one', { timeout: 30_000 }, async () => {

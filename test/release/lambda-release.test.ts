@@ -1,11 +1,9 @@
-import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startRelease } from '../../starters/release';
 import { where } from '../../starters/where';
 import { abortSignal, approveUpdate } from '../../workflows/messages';
-import type { ReleaseStatus } from '../../workflows/release-status';
-import { aliasOf, createReleaseFixture, lambdaRelease, targetState, waitForRelease } from '../support/releases';
+import { aliasOf, createReleaseFixture, lambdaRelease, releaseFailure, targetState, waitForRelease } from '../support/releases';
 import { type Harness, inPhase, recordHistory, startHarness, waitForStatus } from '../support/temporal';
 import { lambdaPlatformAt } from '../support/lambda-fixture';
 
@@ -21,16 +19,6 @@ async function start(release: ReturnType<typeof lambdaRelease>) {
   const started = await startRelease(harness.client, release, harness.taskQueue);
   if (started.kind === 'conflict') throw new Error('unexpected conflict');
   return started.handle;
-}
-
-async function failure(handle: { result: () => Promise<unknown> }): Promise<{ type?: string; message: string; status: ReleaseStatus }> {
-  const err = await handle.result().then(
-    () => undefined,
-    (e) => e,
-  );
-  if (!(err instanceof WorkflowFailedError) || !(err.cause instanceof ApplicationFailure))
-    throw new Error(`expected a failed release, got ${err}`);
-  return { type: err.cause.type ?? undefined, message: err.cause.message, status: err.cause.details?.[0] as ReleaseStatus };
 }
 
 describe('lambda release', () => {
@@ -95,7 +83,7 @@ describe('lambda release', () => {
     const release = lambdaRelease(f, (d) => (d.stages[1].targets[1].target.alias = 'missing'));
     await harness.run(async () => {
       const handle = await start(release);
-      const { type, message, status } = await failure(handle);
+      const { type, message, status } = await releaseFailure(handle);
       expect(type).toBe('RolledBack');
       expect(message).toContain(`prod: us (deploy:${f.system}-api/prod-us) failed`);
       expect(message).toContain('staging stays promoted');
@@ -127,7 +115,7 @@ describe('lambda release', () => {
       expect(mid.stages[0].state).toBe('promoted');
       expect(await aliasOf(f.lambda, f.fns.eu)).toEqual({ version: '2', weights: {} }); // all traffic on the new version, previous kept
       await handle.signal(abortSignal, { by: 'oncall', reason: 'checkout errors' });
-      const { type, message, status } = await failure(handle);
+      const { type, message, status } = await releaseFailure(handle);
       expect(type).toBe('RolledBack');
       expect(message).toContain('aborted by oncall: checkout errors');
       expect(status.stages.map((s) => s.state)).toEqual(['promoted', 'rolled-back']);
@@ -150,7 +138,7 @@ describe('lambda release', () => {
       // The release shows a target running once it asked for its start; the target itself is at its pause after 50%.
       await waitForStatus(harness.client.workflow.getHandle(us), inPhase('AwaitingPromotion'));
       await harness.client.workflow.getHandle(us).signal(abortSignal, { by: 'bob', reason: 'us latency' });
-      const { type, message, status } = await failure(handle);
+      const { type, message, status } = await releaseFailure(handle);
       expect(type).toBe('RolledBack');
       expect(message).toContain(`prod: us (${us}) failed: rolled back: aborted by bob: us latency`);
       expect(status.stages.map((s) => s.state)).toEqual(['promoted', 'rolled-back']);
