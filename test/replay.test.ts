@@ -11,7 +11,8 @@
  * promoted past its soak), canary-paused-by-release-promoted with `promoted-by-in-memo` (its target, paused by it).
  *
  * The *-current-runs files were recorded with the `runs-2026-11` patch (one marker for every change before it, the
- * policy read by a local activity: workflows/lean-history.ts).
+ * policy read by a local activity: workflows/lean-history.ts), the *-runs-2026-11-29 files with the generation after
+ * it (a step's weight upserted with the next phase change).
  *
  * canary-cancelled-task-split-after-plan-check is canary-cancelled-policies-from-start with its first workflow task
  * split right after the plan check's local-activity marker, the shape a slow first task wrote in CI. On replay
@@ -75,6 +76,13 @@ it('has recorded histories for each strategy and ending', () => {
       'canary-policy-approvals-promoted-current-runs',
       'blue-green-promoted-current-runs',
       'migration-then-canary-rejected-current-runs',
+      'canary-promoted-runs-2026-11-29',
+      'canary-aborted-in-soak-runs-2026-11-29',
+      'canary-rejected-runs-2026-11-29',
+      'canary-cancelled-runs-2026-11-29',
+      'canary-paused-resumed-promoted-runs-2026-11-29',
+      'blue-green-promoted-runs-2026-11-29',
+      'migration-then-canary-rejected-runs-2026-11-29',
       'canary-notifications-rejected',
       'canary-frozen-unfrozen-promoted',
       'canary-scheduled-freeze-in-soak-promoted',

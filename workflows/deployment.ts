@@ -24,7 +24,7 @@ import { runBlueGreen } from './blue-green';
 import { runCanary } from './canary';
 import { Compensations } from './compensations';
 import { describeFailure } from './failures';
-import { inForce, isCurrentRun } from './lean-history';
+import { inForce, startedSince } from './lean-history';
 import { FreezeHold } from './freeze-hold';
 import { recordAbortLatency, recordOutcome, recordPausedRun, recordPromotion, recordRollback, recordRollbackStuck } from './metrics';
 import { runMigration } from './migration';
@@ -54,7 +54,7 @@ const STUCK_RETRY_EVERY_MS = 10 * 60_000;
 /** `release` is given when a release runs this deployment as its child (see release-hold.ts). */
 export async function deploymentWorkflow(input: Plan, release?: ReleaseLink): Promise<DeploymentResult> {
   assertPlanShape(input);
-  const current = isCurrentRun(); // first: its marker leads the history (lean-history.ts)
+  const checkedInOne = startedSince('runs-2026-11'); // first: its marker leads the history (lean-history.ts)
   const rollout = new Rollout(input);
   listenToMessages(rollout);
   if (release && inForce('held-by-release')) {
@@ -72,7 +72,7 @@ export async function deploymentWorkflow(input: Plan, release?: ReleaseLink): Pr
   const system = release?.releaseId.split('@')[0];
   let plan: Plan;
   let policy: AppliedPolicy | undefined;
-  if (current) {
+  if (checkedInOne) {
     const checked = await checkedRun(input, system); // one local activity: the plan and the policies that apply
     plan = checked.plan;
     policy = applyRunPolicy(plan, checked.policy, rollout);

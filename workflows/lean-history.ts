@@ -9,21 +9,29 @@ import { patched } from '@temporalio/workflow';
 export const LEAN_HISTORY = 'lean-history';
 
 /**
- * One marker for every run started by this code or later, where each change had one of its own: a patch marker
- * costs two history events (the marker, and an upsert of TemporalChangeVersion). A current run takes the path of
- * every change asked through `inForce`, and checks its plan and reads its policy in one local activity (one event
- * where the policy's activity took six, and one workflow task fewer).
- * Runs started before it ask each patch where they did, and replay the same commands. A later change needs a
- * patch of its own (or a new CURRENT_RUNS).
+ * Generations of runs, oldest first: one patch marker for every change of a generation, where each change had one
+ * of its own (a patch marker costs two events: the marker, and an upsert of TemporalChangeVersion). A run started
+ * by this code records the newest marker only, and takes the path of every generation and every change before it.
+ * - `runs-2026-11`: every change asked through `inForce` before it; the plan checked and the policy read in one
+ *   local activity (one event where the policy's activity took six, and one workflow task fewer).
+ * - `runs-2026-11-29`: a step's weight upserted with the next phase change (the run's next rest: a soak, a gate,
+ *   an analysis, the promotion), not on its own at every step.
+ * A later change that alters the commands of a run needs a patch of its own or a new generation here.
  */
-export const CURRENT_RUNS = 'runs-2026-11';
+const GENERATIONS = ['runs-2026-11', 'runs-2026-11-29'] as const;
+export type Generation = (typeof GENERATIONS)[number];
 
-/** Whether this run was started by this code or later. deploymentWorkflow asks first, so its marker leads. */
-export function isCurrentRun(): boolean {
-  return patched(CURRENT_RUNS);
+/**
+ * Whether this run was started by the code of `generation` or later: its marker, or a newer one, is in its history.
+ * Asked newest first, so a new run records one marker; deploymentWorkflow asks first, so that marker leads.
+ */
+export function startedSince(generation: Generation): boolean {
+  const oldest = GENERATIONS.indexOf(generation);
+  for (let i = GENERATIONS.length - 1; i >= oldest; i--) if (patched(GENERATIONS[i])) return true;
+  return false;
 }
 
-/** Whether the change guarded by patch `id` is in force for this run: always for a current run, with no marker. */
+/** Whether the change guarded by patch `id` is in force for this run: always for a run of any generation, with no marker. */
 export function inForce(id: string): boolean {
-  return isCurrentRun() || patched(id);
+  return startedSince(GENERATIONS[0]) || patched(id);
 }

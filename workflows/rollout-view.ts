@@ -7,6 +7,7 @@ import { setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Plan } from '../plan/schema';
 import { AttributeUpserts } from './attribute-upserts';
 import { recordAction } from './metrics';
+import { startedSince } from './lean-history';
 import { DeployPhase, DeployWeight } from './search-attributes';
 import { type ActionRecord, type DeploymentStatus, type Phase, actionRecord, initialStatus, renderDetails } from './status';
 
@@ -17,6 +18,8 @@ export class RolloutView {
   readonly status: DeploymentStatus;
   /** Asks the lean-history patch: built first, in the run's first workflow task. */
   private readonly attributes = new AttributeUpserts();
+  /** Runs since `runs-2026-11-29` upsert a step's weight with the next phase change (lean-history.ts). */
+  private readonly weightWithPhase = startedSince('runs-2026-11-29');
 
   constructor(readonly plan: Plan) {
     this.status = initialStatus(plan, workflowInfo().startTime);
@@ -36,14 +39,16 @@ export class RolloutView {
   }
 
   /**
-   * `withNextPhase`: the search attribute follows with the next phase change rather than now (the weight of 100
-   * once promoted, shown with Promoted: one upsert for the end of the run). The status has it at once.
+   * The status has the weight at once; the search attribute follows with the next phase change, where the run
+   * comes to rest (a soak, a gate, an analysis, the promotion, a rollback): one upsert for both. Runs started
+   * before `runs-2026-11-29` upsert it at once unless `withNextPhase` (the weight of 100 once promoted).
    */
   setWeight(weight: number, { withNextPhase = false } = {}): void {
     const changed = weight !== this.status.weight;
     this.status.weight = weight;
     // Runs started before lean-history upsert every weight set, changed or not: replay expects the same commands.
-    if (changed || !this.attributes.together) this.attributes.upsert({ key: DeployWeight, value: weight }, !withNextPhase);
+    if (changed || !this.attributes.together)
+      this.attributes.upsert({ key: DeployWeight, value: weight }, !(withNextPhase || this.weightWithPhase));
     this.publish();
   }
 
