@@ -113,6 +113,9 @@ describe('lambda canary', () => {
       const handle = await start(lambdaPlan(name, canary({ setWeight: 20 }, { pause: { duration: '1h' } }, { setWeight: 100 })));
       const soaking = await waitForStatus(handle, inPhase('Soaking'));
       expect((await alias(lambda, name)).weights).toEqual({ [soaking.candidateVersion!]: 0.2 });
+      // What `glidepath list` and a Web UI search read: the weight the run rests at, upserted with the phase.
+      const attributes = Object.fromEntries((await handle.describe()).typedSearchAttributes.getAll().map((p) => [p.key.name, p.value]));
+      expect(attributes).toMatchObject({ DeployPhase: 'Soaking', DeployWeight: 20 });
 
       await handle.signal(abortSignal, { by: 'bob', reason: 'error budget burning' });
       const { message, status } = await rolledBack(handle);
