@@ -48,7 +48,7 @@ export function unreadableCharacter(text: string): string | undefined {
 
 /** Why `text`, shown as `what`, cannot be accepted (too long, or disguised), or undefined when it can. */
 export function readableTextProblem(what: string, max: number, text: string): string | undefined {
-  if (text.length > max) return `${what} is at most ${max} characters`;
+  if (text.length > max) return `${what} is at most ${max} characters, this is ${text.length}: shorten it`;
   const problem = unreadableCharacter(text);
   return problem ? `${what} ${problem}` : undefined;
 }

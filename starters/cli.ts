@@ -201,6 +201,10 @@ export function buildCli(): Command {
           ? (require('./sign-approval') as typeof import('./sign-approval')).loadSigningKey(opts.signKey)
           : undefined;
       const input = { by: opts.by ?? defaultActor(), reason: opts.reason, gate: opts.gate, full: opts.full, signingKey };
+      // The workflow refuses or blanks unreadable names and reasons; say so here, with nothing sent.
+      const { checkAction } = require('../workflows/message-input') as typeof import('../workflows/message-input');
+      const checked = checkAction({ by: input.by, reason: input.reason });
+      if (!checked.success) throw new UsageError(checked.error.issues.map((i) => `--${i.path[0]}: ${i.message}`).join('\n'));
       const releases = require('./release-actions') as typeof import('./release-actions');
       if (releases.isReleaseId(id) && (action === 'pause' || action === 'resume' || action === 'promote')) {
         if (action === 'promote') releases.checkReleasePromote(id, opts.full);

@@ -12,6 +12,7 @@ import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EXIT } from '../../starters/exit-codes';
+import { statusQuery } from '../../workflows/messages';
 import type { DeploymentStatus } from '../../workflows/status';
 import { BUCKET, createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 import { awsConfig } from '../support/moto';
@@ -66,6 +67,11 @@ describe('glidepath actions', () => {
       const handle = harness.client.workflow.getHandle(`deploy:${service}/test`);
 
       await waitForStatus(handle, (s) => s.phase === 'Soaking' && s.weight === 10);
+      // A name that would recolour the terminal is refused before anything is sent: exit 2, naming the flag.
+      const spoofed = await glidepath(['abort', `${service}/test`, '--by', 'eve\u001b[32m alice', '--reason', 'x']);
+      expect(spoofed.code).toBe(EXIT.invalidPlan);
+      expect(spoofed.stderr).toContain('--by: "by" contains an escape character');
+      expect((await handle.query(statusQuery)).actions).toEqual([]);
       const first = await glidepath(['promote', `${service}/test`, '--by', 'alice', '--reason', 'first soak clean']);
       expect(first.code).toBe(EXIT.ok);
       const second30 = await waitForStatus(handle, (s) => s.phase === 'Soaking' && s.weight === 30);
