@@ -10,4 +10,9 @@ export const EXIT = {
   conflict: 3,
   /** A policy rule refuses it (a freeze, a deploy window, a guardrail); the message names the rule. */
   blockedByPolicy: 4,
+  /**
+   * `--follow`: the rollback is stuck on a step that keeps failing (phase RollbackStuck); the run goes on retrying
+   * and the message says what a person must do. Neither promoted nor rolled back yet.
+   */
+  rollbackStuck: 5,
 } as const;

@@ -32,6 +32,7 @@ export async function follow(handle: WorkflowHandle, ref: string, options: Follo
   let last = '';
   let closed = false;
   let unanswered = 0;
+  let stuck: DeploymentStatus['stuck'];
   const result = handle.result().finally(() => (closed = true));
   result.catch(() => undefined); // observed below
 
@@ -41,6 +42,7 @@ export async function follow(handle: WorkflowHandle, ref: string, options: Follo
       const status = await Promise.race([handle.query(statusQuery), sleep(QUERY_PATIENCE_MS).then(() => undefined)]);
       if (!status) throw new Error('no answer');
       unanswered = 0;
+      stuck = status.phase === 'RollbackStuck' ? status.stuck : undefined;
       const line = progressLine(status, ref);
       if (line !== last) print((last = line));
     } catch {
@@ -50,6 +52,11 @@ export async function follow(handle: WorkflowHandle, ref: string, options: Follo
   };
   while (!closed) {
     await show();
+    // Stuck: only a person can move it on; CI hears it now rather than at its own timeout.
+    if (stuck && !closed) {
+      print(`ROLLBACK STUCK at "${stuck.step}": ${stuck.reason}. ${stuck.remedy} (the run keeps retrying: glidepath status ${ref})`);
+      return EXIT.rollbackStuck;
+    }
     await Promise.race([result.catch(() => undefined), sleep(intervalMs)]);
   }
   await show();
@@ -58,8 +65,10 @@ export async function follow(handle: WorkflowHandle, ref: string, options: Follo
 
 async function outcome(result: Promise<unknown>, print: (line: string) => void): Promise<number> {
   try {
-    await result;
+    const { status } = (await result) as { status?: DeploymentStatus };
     print('PROMOTED');
+    // Promoted all the same, with something left to finish by hand (e.g. the previous version's removal).
+    for (const warning of status?.warnings ?? []) print(`WARNING: ${warning}`);
     return EXIT.ok;
   } catch (err) {
     print(describeEnd(err));

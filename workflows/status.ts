@@ -165,7 +165,7 @@ export function renderDetails(s: DeploymentStatus, workflowId: string): string {
     );
   }
   if (s.committedAt && !s.outcome) lines.push(`**Committed:** ${committedText(s)}`);
-  else if (!s.outcome)
+  else if (!s.outcome && s.phase !== 'RollingBack' && s.phase !== 'RollbackStuck')
     lines.push('To stop: signal `abort` with `{"by": "<you>", "reason": "<why>"}` (or Cancel): traffic returns to the stable version.');
   if (s.frozen) lines.push(`**Frozen:** ${frozenText(s.frozen)}`);
   if (s.policy) lines.push(`**Policy:** ${policyText(s.policy)}`);

@@ -1,7 +1,9 @@
 /** The three views of a status (Web UI Current Details, `status`, `--follow`) say each thing the same way. */
 import { describe, expect, it } from 'vitest';
 import { formatStatus } from '../../starters/actions';
-import { progressLine } from '../../starters/follow';
+import type { WorkflowHandle } from '@temporalio/client';
+import { EXIT } from '../../starters/exit-codes';
+import { follow, progressLine } from '../../starters/follow';
 import { type DeploymentStatus, renderDetails } from '../../workflows/status';
 
 const base: DeploymentStatus = {
@@ -53,6 +55,36 @@ describe('status views', () => {
       expect(view).not.toMatch(/\*\*Outcome:\*\*|^outcome:|rolled back/m);
     }
     expect(formatStatus(stuck)).toContain('rollback step "roll back v2" failing since 2026-11-28T10:02:00.000Z: access denied');
+    expect(renderDetails(stuck, id)).not.toContain('To stop'); // an abort no longer does anything
+  });
+
+  it('--follow exits 5 on a stuck rollback with what to do, and prints the warnings of a promotion', async () => {
+    const stuck: DeploymentStatus = {
+      ...base,
+      gate: undefined,
+      phase: 'RollbackStuck',
+      stuck: {
+        step: 'roll back v2',
+        reason: 'access denied',
+        since: '2026-11-28T10:02:00.000Z',
+        remedy: `fix it, then glidepath resume ${id}`,
+      },
+    };
+    const lines: string[] = [];
+    const running = { query: async () => stuck, result: () => new Promise(() => undefined) } as unknown as WorkflowHandle;
+    expect(await follow(running, id, { print: (l) => lines.push(l), intervalMs: 1 })).toBe(EXIT.rollbackStuck);
+    expect(lines.at(-1)).toBe(
+      `ROLLBACK STUCK at "roll back v2": access denied. fix it, then glidepath resume ${id} (the run keeps retrying: glidepath status ${id})`,
+    );
+
+    const promoted = { ...base, gate: undefined, phase: 'Promoted' as const, warnings: ['remove version 1 by hand: ECS conflict'] };
+    const done = {
+      query: async () => promoted,
+      result: async () => ({ outcome: 'promoted', status: promoted }),
+    } as unknown as WorkflowHandle;
+    lines.length = 0;
+    expect(await follow(done, id, { print: (l) => lines.push(l), intervalMs: 1 })).toBe(EXIT.ok);
+    expect(lines.slice(-2)).toEqual(['PROMOTED', 'WARNING: remove version 1 by hand: ECS conflict']);
   });
 
   it('show notes on actions and measurements the same way in the UI and the CLI', () => {
