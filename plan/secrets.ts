@@ -70,7 +70,21 @@ export interface InlineSecret {
   what: string;
 }
 
-/** Every string of the plan that is, or sits under a key that says it is, a secret. */
+/**
+ * Numbers are secrets (an unquoted password in YAML) under keys whose last word names one: `dbPassword: 83920174`
+ * is one, `maxTokens: 500` or `passwordMinLength: 12` are settings.
+ */
+const SECRET_NUMBER_WORDS = ['password', 'passwd', 'passphrase', 'pwd', 'secret', 'token', 'key'];
+
+/** Text, or numbers (alone or in a list) under a key whose last word names a secret. */
+function holdsSecret(key: string, v: unknown): boolean {
+  if (typeof v === 'string') return v !== '' && isSecretKey(key);
+  const isNumber = (x: unknown) => typeof x === 'number' || typeof x === 'bigint';
+  if (!(isNumber(v) || (Array.isArray(v) && v.length > 0 && v.every(isNumber)))) return false;
+  return isSecretKey(key) && SECRET_NUMBER_WORDS.includes(words(key).at(-1)!);
+}
+
+/** Every value of the plan that is, or sits under a key that says it is, a secret. */
 export function inlineSecrets(value: unknown, path: (string | number)[] = []): InlineSecret[] {
   if (typeof value === 'string') {
     const what = secretInValue(value);
@@ -79,8 +93,6 @@ export function inlineSecrets(value: unknown, path: (string | number)[] = []): I
   if (Array.isArray(value)) return value.flatMap((v, i) => inlineSecrets(v, [...path, i]));
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([key, v]) =>
-    typeof v === 'string' && v !== '' && isSecretKey(key)
-      ? [{ path: [...path, key], what: `a value under "${key}"` }]
-      : inlineSecrets(v, [...path, key]),
+    holdsSecret(key, v) ? [{ path: [...path, key], what: `a value under "${key}"` }] : inlineSecrets(v, [...path, key]),
   );
 }
