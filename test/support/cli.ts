@@ -10,9 +10,17 @@ export interface CliRun {
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'glidepath');
 
-/** Runs `glidepath <args>` with `env` over the test's environment; `onOutput` sees stdout as it arrives (to act while --follow runs). */
-export function runCli(args: string[], env: Record<string, string> = {}, onOutput?: (stdout: string) => void): Promise<CliRun> {
-  const child = spawn(BIN, args, { env: { ...process.env, ...env } });
+/**
+ * Runs `glidepath <args>` with `env` over the test's environment; `onOutput` sees stdout as it arrives (to act while
+ * --follow runs); `cli`: another command line that runs the CLI (the compiled one, say).
+ */
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  onOutput?: (stdout: string) => void,
+  cli: string[] = [BIN],
+): Promise<CliRun> {
+  const child = spawn(cli[0], [...cli.slice(1), ...args], { env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => {

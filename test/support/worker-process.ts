@@ -57,13 +57,14 @@ export function workerEnv(taskQueue: string, awsEndpoint: string, extra: Record<
 
 /**
  * `glidepath worker`; with `hold`, the same worker with that platform call held open once reached
- * (test/support/held-worker.ts), which prints "held: <call>" then.
+ * (test/support/held-worker.ts), which prints "held: <call>" then; `worker`: another command line that runs one
+ * (the compiled CLI's, say).
  */
-export async function spawnWorker(env: Record<string, string>, hold?: HeldCall): Promise<WorkerProcess> {
+export async function spawnWorker(env: Record<string, string>, hold?: HeldCall, worker?: string[]): Promise<WorkerProcess> {
   const root = path.join(__dirname, '..', '..');
-  const [command, args] = hold
-    ? [process.execPath, ['--import', 'tsx', path.join(__dirname, 'held-worker.ts')]]
-    : [path.join(root, 'bin', 'glidepath'), ['worker']];
+  const [command, ...args] = hold
+    ? [process.execPath, '--import', 'tsx', path.join(__dirname, 'held-worker.ts')]
+    : (worker ?? [path.join(root, 'bin', 'glidepath'), 'worker']);
   const holdEnv = hold
     ? {
         GLIDEPATH_TEST_HOLD: [hold.call, hold.when, hold.environment].filter(Boolean).join(':'),
@@ -118,7 +119,7 @@ export interface WorkerProcesses {
   /** A client on the tests' Temporal server, to start and follow the runs the workers drive. */
   client(): Client;
   /** `spawnWorker`, killed after the file's tests if still running. */
-  spawn(env: Record<string, string>, hold?: HeldCall): Promise<WorkerProcess>;
+  spawn(env: Record<string, string>, hold?: HeldCall, worker?: string[]): Promise<WorkerProcess>;
   /** `spawnWorkerWithMetrics`, likewise. */
   spawnWithMetrics(env: Record<string, string>): Promise<{ worker: WorkerProcess; metricsPort: number }>;
 }
@@ -140,8 +141,8 @@ export function useWorkerProcesses(signal: NodeJS.Signals = 'SIGTERM'): WorkerPr
   });
   return {
     client: () => new Client({ connection: connection!, namespace: 'default' }),
-    spawn: async (env, hold) => {
-      const worker = await spawnWorker(env, hold);
+    spawn: async (env, hold, command) => {
+      const worker = await spawnWorker(env, hold, command);
       spawned.push(worker);
       return worker;
     },
