@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The fast tier: every test that needs no server (layering, plan validation and its bad-plan corpus, analysis
-# rules, pure helpers), in well under a minute. `npm test` runs these too, with everything else.
+# The fast tier: layering, plan validation and its bad-plan corpus, analysis rules, pure helpers, and the table of
+# plan → platform calls on Temporal's time-skipping test server (installed once by scripts/tools.sh, cached), in
+# well under a minute. `npm test` runs these too, with everything else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PATH="$(scripts/node.sh | tail -n 1):$PATH"
 export PATH
 scripts/deps.sh
+GLIDEPATH_TOOLS_BIN="$(scripts/tools.sh | tail -n 1)"
+export GLIDEPATH_TOOLS_BIN
 exec npx vitest run --config vitest.unit.config.mts "$@"
