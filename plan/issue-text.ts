@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import type { PlanIssue } from './plan-error';
 import { BlueGreenSchema, CanarySchema } from './schema';
-import { EcsTargetSchema, KubernetesTargetSchema, LambdaTargetSchema } from './targets';
+import { TargetSchema } from './targets';
 
 export function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>(
@@ -23,11 +23,11 @@ const ELSEWHERE: Record<string, Array<[string, string[]]>> = {
     ['strategy type canary', shapeOf(CanarySchema)],
     ['strategy type blueGreen', shapeOf(BlueGreenSchema)],
   ],
-  target: [
-    ['a lambda target', shapeOf(LambdaTargetSchema)],
-    ['an ecs target', shapeOf(EcsTargetSchema)],
-    ['a kubernetes target', shapeOf(KubernetesTargetSchema)],
-  ],
+  // Every target type of the plan schema, a platform added later included.
+  target: TargetSchema.options.map((schema) => {
+    const type = String(schema.shape.type.value);
+    return [`${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type} target`, shapeOf(schema)] as [string, string[]];
+  }),
 };
 
 function unknownKey(path: readonly PropertyKey[], key: string): string {
