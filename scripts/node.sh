@@ -4,9 +4,15 @@
 # $HOME/.cache/glidepath). Idempotent and quiet once cached, so every script (and bin/glidepath) can call it.
 # Prints the bin directory holding node, npm and npx on its last line; put it first on PATH:
 #   PATH="$(scripts/node.sh | tail -n 1):$PATH"
+# `scripts/node.sh 22` installs the pinned Node 22 instead: the oldest line `engines` allows, which CI checks the
+# fast tier on (scripts/test.sh).
 set -euo pipefail
 
-NODE_VERSION=24.19.0
+case "${1:-24}" in
+  24) NODE_VERSION=24.19.0 ;;
+  22) NODE_VERSION=22.20.0 ;;
+  *) echo "scripts/node.sh: Node $1 is not pinned here (24, or 22)" >&2; exit 2 ;;
+esac
 
 cache="${GLIDEPATH_CACHE:-$HOME/.cache/glidepath}"
 dest="$cache/node-${NODE_VERSION}"

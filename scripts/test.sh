@@ -22,3 +22,8 @@ if ! scripts/kube-cluster.sh kubeconfig >/dev/null 2>&1; then
   trap 'scripts/kube-cluster.sh down >/dev/null 2>&1 || true' EXIT
 fi
 npx vitest run "$@"
+if [ $# -eq 0 ]; then
+  # `engines` allows Node 22: the fast tier (plan checks, workflow tables on a real worker) runs on it too.
+  echo "== fast tier on Node 22" >&2
+  GLIDEPATH_NODE=22 scripts/test-unit.sh
+fi
