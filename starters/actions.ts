@@ -59,7 +59,7 @@ export async function sendSignal(client: Client, workflowId: string, action: Sig
     const status = await handle.query(statusQuery).catch(() => undefined); // no worker: the signal waits, unanswered
     if (status?.committedAt) {
       throw new ActionRefused(
-        `${action} too late: ${workflowId} is past its point of no return (since ${status.committedAt}); ${status.release} stays live`,
+        `${action} too late: ${workflowId} is past its point of no return (since ${status.committedAt}); ${status.release} is being promoted (only a failing promote call rolls it back)`,
       );
     }
   }

@@ -31,7 +31,7 @@ export function signalResult(name: string, kind: RunKind, s: RunState): string {
     case 'abort':
     case 'rollBack':
     case 'cancel':
-      if (s.committed && !s.finished) return `too late: past the point of no return, ${s.release} stays live`;
+      if (s.committed && !s.finished) return `too late: past the point of no return, ${s.release} is being promoted`;
       if (s.finished) return 'ignored: the run already rolls back or ended';
       if (s.aborted) return 'ignored: an earlier abort stands';
       return name === 'rollBack' ? 'accepted: joint rollback with its stage' : 'accepted: rolls back';

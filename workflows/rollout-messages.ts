@@ -54,7 +54,7 @@ function onAbort(rollout: Rollout, input: ActionInput): void {
   const { status } = rollout;
   const note =
     status.committedAt && !rollout.finished
-      ? `too late: past the point of no return, ${rollout.plan.metadata.release} stays live`
+      ? `too late: past the point of no return, ${rollout.plan.metadata.release} is being promoted`
       : undefined;
   const record = rollout.record('abort', safeAction(input), undefined, note);
   if (rollout.abortedBy || rollout.finished || note) return;

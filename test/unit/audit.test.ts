@@ -116,7 +116,7 @@ describe('glidepath audit reads a run from its history', () => {
     expect(run.outcome).toBe('promoted');
     expect(run.decisions.find((d) => d.action === 'abort')).toMatchObject({
       by: 'mallory',
-      result: 'too late: past the point of no return, v2 stays live',
+      result: 'too late: past the point of no return, v2 is being promoted',
     });
   });
 
