@@ -45,13 +45,28 @@ function yamlIssue(e: { code: string; message: string; linePos?: [{ line: number
     };
   if (e.code === 'MULTIPLE_DOCS')
     return { path: lineOf(e), message: 'YAML: the file has more than one document ("---"); a plan file holds one plan' };
-  return { path: lineOf(e), message: `YAML: ${first}` };
+  return { path: lineOf(e), message: `YAML: ${first}; ${YAML_FIXES[e.code] ?? YAML_FIX}` };
+}
+
+/** The fix for the usual slips, by the yaml library's error code. */
+const YAML_FIXES: Record<string, string> = {
+  TAB_AS_INDENT: 'indent with spaces, not tabs',
+  DUPLICATE_KEY: 'a key may appear once in a mapping: keep one of them',
+  BAD_INDENT: 'line this up with the other entries of its mapping or list',
+  MISSING_CHAR: 'close the bracket or quote opened before it',
+  BAD_DQ_ESCAPE: 'write the backslash as \\\\, or use single quotes',
+};
+const YAML_FIX = 'fix the YAML on this line (brackets, quotes, indentation with spaces); a YAML-aware editor shows where';
+
+/** The first problem of each line: the ones after it on the same line follow from it. */
+function firstPerLine(issues: PlanIssue[]): PlanIssue[] {
+  return issues.filter((issue, i) => issue.path === '' || issues.findIndex((other) => other.path === issue.path) === i);
 }
 
 export function parsePlanDocument(text: string, source: string): PlanDocument {
   const doc: Document = parseDocument(text, YAML_OPTIONS);
   const problems = [...doc.errors, ...doc.warnings];
-  if (problems.length > 0) throw new PlanError(source, problems.map(yamlIssue));
+  if (problems.length > 0) throw new PlanError(source, firstPerLine(problems.map(yamlIssue)));
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
