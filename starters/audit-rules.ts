@@ -8,7 +8,7 @@ import { type Decoder, EventType, type HistoryEvent } from './audit-history';
 export type RunKind = 'deployment' | 'release' | 'other';
 
 export interface RunState {
-  /** Past the point of no return (deployments). */
+  /** Past the point of no return (a deployment's promote call, a release's confirming of its last stage). */
   committed: boolean;
   /** Rolling back or ended. */
   finished: boolean;
@@ -24,6 +24,7 @@ export function signalResult(name: string, kind: RunKind, s: RunState): string {
   if (kind === 'release') {
     if (name !== 'abort' && name !== 'cancel') return 'accepted';
     if (s.finished) return 'too late: the release already ended or rolls back';
+    if (s.committed) return `too late: past the point of no return, ${s.release} stays live`;
     return s.aborted ? 'ignored: an earlier abort stands' : 'accepted: the running stage rolls back';
   }
   if (kind !== 'deployment') return 'accepted';
