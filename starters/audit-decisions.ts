@@ -105,6 +105,7 @@ class RunReader {
       finished: ['RollingBack', 'RollbackStuck', 'RolledBack', 'Promoted', 'Halted', 'Stopped'].includes(this.phase),
       aborted: this.aborted,
       stuck: this.phase === 'RollbackStuck',
+      confirming: this.kind === 'release' && this.phase === 'Confirming',
       release: this.release,
     };
   }

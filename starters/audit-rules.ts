@@ -16,6 +16,8 @@ export interface RunState {
   aborted: boolean;
   /** The rollback is stuck at a step (resume retries it). */
   stuck: boolean;
+  /** A release confirms a stage (not its last): an abort stops the release before the next one. */
+  confirming?: boolean;
   release: string;
 }
 
@@ -25,7 +27,10 @@ export function signalResult(name: string, kind: RunKind, s: RunState): string {
     if (name !== 'abort' && name !== 'cancel') return 'accepted';
     if (s.finished) return 'too late: the release already ended or rolls back';
     if (s.committed) return `too late: past the point of no return, ${s.release} stays live`;
-    return s.aborted ? 'ignored: an earlier abort stands' : 'accepted: the running stage rolls back';
+    if (s.aborted) return 'ignored: an earlier abort stands';
+    return s.confirming
+      ? 'accepted: the stage being confirmed stays promoted; no later stage starts'
+      : 'accepted: the running stage rolls back';
   }
   if (kind !== 'deployment') return 'accepted';
   switch (name) {
