@@ -16,6 +16,7 @@ import {
   resumeSignal,
   statusQuery,
 } from '../workflows/messages';
+import type { ReleaseStatus } from '../workflows/release-status';
 import type { DeploymentStatus } from '../workflows/status';
 import {
   actionText,
@@ -56,10 +57,12 @@ export async function sendSignal(client: Client, workflowId: string, action: Sig
     );
   }
   if (action !== 'resume') {
-    const status = await handle.query(statusQuery).catch(() => undefined); // no worker: the signal waits, unanswered
+    // No worker: the signal waits, unanswered. A release (release:<system>) answers the same query with its own status.
+    const status = (await handle.query(statusQuery).catch(() => undefined)) as DeploymentStatus | ReleaseStatus | undefined;
     if (status?.committedAt) {
+      const live = 'kind' in status ? `${status.system}@${status.version}` : status.release;
       throw new ActionRefused(
-        `${action} too late: ${workflowId} is past its point of no return (since ${status.committedAt}); ${status.release} is being promoted (only a failing promote call rolls it back)`,
+        `${action} too late: ${workflowId} is past its point of no return (since ${status.committedAt}); ${live} is being promoted (only a failing promote call rolls it back)`,
       );
     }
   }

@@ -7,7 +7,8 @@
  *
  * What the run made of a signal is not in the history; it is worked out from what is: an abort or pause after the
  * canary's promote call (blue-green: the removal of the previous version) was scheduled came past the point of no
- * return, one after the rollback started found the run already ending.
+ * return, as did one to a release that began confirming its last stage; one after the rollback started found the
+ * run already ending.
  */
 import { formatDuration } from '../plan/duration';
 import { freezeCovers } from '../plan/policy-glob';
@@ -57,6 +58,9 @@ class RunReader {
   private service = '';
   private environment = '';
   private release = '';
+  /** A release's stages, and how many it began to confirm: confirming the last is its point of no return. */
+  private stages = 0;
+  private confirming = 0;
   /** Gate name → what its timeout does, from the plan; and the policy's gates → their rule. */
   private gates = new Map<string, { onTimeout?: string; rule?: string }>();
   private commitActivity?: string;
@@ -101,6 +105,7 @@ class RunReader {
       finished: ['RollingBack', 'RollbackStuck', 'RolledBack', 'Promoted', 'Halted', 'Stopped'].includes(this.phase),
       aborted: this.aborted,
       stuck: this.phase === 'RollbackStuck',
+      confirming: this.kind === 'release' && this.phase === 'Confirming',
       release: this.release,
     };
   }
@@ -160,6 +165,11 @@ class RunReader {
       const strategy = text(record(record(input).strategy).type);
       this.commitActivity = strategy === 'blueGreen' ? 'retirePrevious' : 'promoteCandidate';
       this.gates = planGates(input);
+    }
+    if (this.kind === 'release') {
+      this.release = `${text(metadata.system)}@${text(metadata.version)}`;
+      const stages = record(input).stages;
+      this.stages = Array.isArray(stages) ? stages.length : 0;
     }
     const parent = a.parentWorkflowExecution?.workflowId;
     const summary = (await this.decode.summary(event)) ?? type;
@@ -235,6 +245,9 @@ class RunReader {
       });
       this.hold = { row, since: now };
     }
+    // A release shows Confirming again when resumed from a pause: that is the same stage.
+    if (this.kind === 'release' && phase === 'Confirming' && this.phase !== 'Paused' && ++this.confirming === this.stages)
+      this.committed = true;
     this.phase = phase;
   }
 

@@ -8,7 +8,7 @@ import { type Decoder, EventType, type HistoryEvent } from './audit-history';
 export type RunKind = 'deployment' | 'release' | 'other';
 
 export interface RunState {
-  /** Past the point of no return (deployments). */
+  /** Past the point of no return (a deployment's promote call, a release's confirming of its last stage). */
   committed: boolean;
   /** Rolling back or ended. */
   finished: boolean;
@@ -16,6 +16,8 @@ export interface RunState {
   aborted: boolean;
   /** The rollback is stuck at a step (resume retries it). */
   stuck: boolean;
+  /** A release confirms a stage (not its last): an abort stops the release before the next one. */
+  confirming?: boolean;
   release: string;
 }
 
@@ -24,7 +26,11 @@ export function signalResult(name: string, kind: RunKind, s: RunState): string {
   if (kind === 'release') {
     if (name !== 'abort' && name !== 'cancel') return 'accepted';
     if (s.finished) return 'too late: the release already ended or rolls back';
-    return s.aborted ? 'ignored: an earlier abort stands' : 'accepted: the running stage rolls back';
+    if (s.committed) return `too late: past the point of no return, ${s.release} is being promoted`;
+    if (s.aborted) return 'ignored: an earlier abort stands';
+    return s.confirming
+      ? 'accepted: the stage being confirmed stays promoted; no later stage starts'
+      : 'accepted: the running stage rolls back';
   }
   if (kind !== 'deployment') return 'accepted';
   switch (name) {

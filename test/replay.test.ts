@@ -30,6 +30,12 @@
  * release-gate-analysis-* are releases whose staging gate runs an analysis (test/release/release-gate-analysis.test.ts),
  * with the `release-gate-analysis` patch: passed (prod starts), failed (stopped before prod), aborted while it
  * measured (the release waits for its analysis child to stop), and inconclusive then promoted by a person.
+ *
+ * These release histories have the `release-stops-at-once` patch (workflows/release-stage.ts): aborted mid-prod
+ * (test/release/lambda-release.test.ts); a held first-wave target aborted while the second wave ran, rolled back
+ * and, with `onFailure: halt`, halted; aborted while staging was confirmed (stopped before prod) and while prod was
+ * (too late, promoted) (test/release/release-stops.test.ts); a joint rollback with one target stuck
+ * (test/workflow/release-rollback-stuck.test.ts). canary-held-by-release-aborted is the target aborted while held.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -92,6 +98,13 @@ it('has recorded histories for each strategy and ending', () => {
       'release-gate-analysis-failed',
       'release-gate-analysis-aborted',
       'release-gate-analysis-inconclusive-promoted',
+      'release-aborted-mid-prod',
+      'release-held-target-aborted',
+      'release-held-target-aborted-halted',
+      'release-aborted-while-confirming',
+      'release-aborted-too-late',
+      'release-joint-rollback-stuck',
+      'canary-held-by-release-aborted',
     ]),
   );
 });

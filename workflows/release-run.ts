@@ -6,6 +6,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   type ChildWorkflowHandle,
   condition,
   setCurrentDetails,
@@ -74,12 +75,16 @@ export class ReleaseRun {
   /**
    * `actions`: the run has the `release-actions` patch (pause, resume, promote; who promoted each stage).
    * `gateAnalyses`: the `release-gate-analysis` patch (its gates run their analyses).
+   * `stopsAtOnce`: the `release-stops-at-once` patch (release-stage.ts): a target that fails after it moved fails
+   * its stage at once, an abort starts nothing more, a joint rollback signals every target without waiting on
+   * each, and an abort once the last stage is being confirmed is too late.
    */
   constructor(
     readonly release: Release,
     readonly stages: PlannedStage[],
     readonly actions = false,
     readonly gateAnalyses = false,
+    readonly stopsAtOnce = false,
   ) {
     this.status = initialReleaseStatus(release, stages, workflowInfo().startTime);
   }
@@ -251,16 +256,36 @@ export class ReleaseRun {
     return this.status.outcome !== undefined || this.status.phase === 'RollingBack';
   }
 
+  /** Aborted, or cancelled through Temporal: nothing new may start (no stage, migration or target). */
+  get stopping(): boolean {
+    return this.abortedBy !== undefined || this.forward.consideredCancelled;
+  }
+
+  /**
+   * Throws once the release is stopping. Work started in a non-cancellable scope (a migration, a child's start)
+   * does not see the cancel of `forward`, so the release asks before each.
+   */
+  throwIfStopping(): void {
+    if (this.stopping) throw new CancelledFailure(this.abortedBy ? 'aborted' : 'cancelled');
+  }
+
+  /** The last stage is being confirmed: the release passed its point of no return and ends promoted. */
+  commit(): void {
+    this.status.committedAt = new Date().toISOString();
+    this.publish();
+  }
+
   /** Signal handler: never throws; the first abort wins. */
   private onAbort(input: ActionInput): void {
     const parsed = checkAction(input);
-    const record = this.record(
-      'abort',
-      parsed.success ? parsed.data : { by: 'unknown', reason: 'unreadable input' },
-      undefined,
-      this.finished ? 'too late: the release already ended or rolls back' : undefined,
-    );
-    if (this.abortedBy || this.finished) return;
+    const { system, version } = this.release.metadata;
+    const late = this.finished
+      ? 'too late: the release already ended or rolls back'
+      : this.status.committedAt
+        ? `too late: past the point of no return, ${system}@${version} is being promoted`
+        : undefined;
+    const record = this.record('abort', parsed.success ? parsed.data : { by: 'unknown', reason: 'unreadable input' }, undefined, late);
+    if (this.abortedBy || late) return;
     this.abortedBy = record;
     this.forward.cancel();
   }

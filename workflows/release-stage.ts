@@ -4,6 +4,12 @@
  * its point of no return. When every target moved, the stage is confirmed and its targets end promoted. When one
  * fails (or the release is aborted), every target that moved switches back, newest first — or, with
  * `onFailure: halt`, the moved ones are kept. Workflow code: deterministic.
+ *
+ * With the `release-stops-at-once` patch: a target that fails after it moved (aborted while held, say) fails the
+ * stage at once, even while a later wave runs; an abort starts no migration and no target; a joint rollback
+ * signals every moved target, newest first, before it waits for any (one stuck in its rollback holds no other on
+ * the new version). Confirming a stage is its point of no return: a target that fails from then on leaves the
+ * stage halted, the others promoted.
  */
 import {
   ApplicationFailure,
@@ -31,9 +37,14 @@ interface Child {
   order: number;
   handle?: ChildWorkflowHandle<typeof deploymentWorkflow>;
   closed?: { ok: boolean; message: string };
+  /** The release told it to switch back (a halt switches back the targets still moving). */
+  switchedBack?: boolean;
 }
 
 export type StageOutcome = { result: 'promoted' } | { result: 'rolled-back' | 'halted'; reason: string };
+
+/** The patch of releases whose stages stop at once (see above); asked in the release's first workflow task. */
+export const RELEASE_STOPS_AT_ONCE = 'release-stops-at-once';
 
 export class StageRun {
   private readonly children: Child[] = [];
@@ -53,20 +64,28 @@ export class StageRun {
 
   async execute(): Promise<StageOutcome> {
     this.run.status.stage = this.stage.name;
+    const atOnce = this.run.stopsAtOnce;
     try {
       await this.run.forward.run(async () => {
+        // Settles (throwing) when a target that already moved fails: the stage does not wait for the wave to end.
+        const failed = atOnce ? this.aTargetFailed() : undefined;
+        const unlessFailed = <T>(work: Promise<T>): Promise<T> => (failed ? Promise.race([work, failed]) : work);
+        if (atOnce) this.throwIfStopped(); // an abort while the stage before was confirmed: no migration
         if (this.stage.migration) await this.migrate();
         for (const [w, wave] of this.stage.waves.entries()) {
-          if (this.run.pausedBy) await this.run.holdWhilePaused(); // no wave starts while the release is paused
+          if (this.run.pausedBy) await unlessFailed(this.run.holdWhilePaused()); // no wave starts while the release is paused
+          if (atOnce) this.throwIfStopped(); // the migration and the wave before ran past an abort or a failure
           this.status.state = 'running';
           this.run.setPhase(
             'Deploying',
             `${this.stage.name}: wave ${w + 1}/${this.stage.waves.length} (${wave.map((t) => t.name).join(', ')})`,
           );
-          await Promise.all(wave.map((target) => this.runTarget(target, wave)));
+          await unlessFailed(Promise.all(wave.map((target) => this.runTarget(target, wave))));
         }
         // Confirming is the targets' point of no return: not while the release is paused.
-        if (this.run.pausedBy) await this.run.holdWhilePaused();
+        if (this.run.pausedBy) await unlessFailed(this.run.holdWhilePaused());
+        // Failed or aborted in the activation that ended the last wave: seen here, before anything is confirmed.
+        if (atOnce) this.throwIfStopped();
       });
     } catch (err) {
       const reason = this.run.abortedBy
@@ -94,6 +113,7 @@ export class StageRun {
       await this.run.holdWhilePaused(); // no target starts while the release is paused
       if (this.stopped) return;
     }
+    if (this.run.stopsAtOnce) this.throwIfStopped(); // startChild runs non-cancellable: ask first
     const child: Child = { target, order: this.children.length };
     this.children.push(child);
     Object.assign(status, { state: 'starting', message: `starting ${target.workflowId}` });
@@ -122,10 +142,39 @@ export class StageRun {
     );
     await condition(() => this.run.held.has(target.workflowId) || child.closed !== undefined);
     if (this.run.held.has(target.workflowId)) return;
-    Object.assign(status, { state: child.closed!.ok ? 'promoted' : 'failed', message: child.closed!.message });
-    const reason = `${target.name} (${target.workflowId}) ${child.closed!.ok ? 'ended without waiting for the stage' : `failed: ${child.closed!.message}`}`;
+    if (this.run.stopsAtOnce && this.stopped) return; // the stage stopped first: its rollback says how this one ended
+    throw this.targetFailed(child);
+  }
+
+  /** Throws when the release is stopping or a target failed: nothing new starts. */
+  private throwIfStopped(): void {
+    this.run.throwIfStopping();
+    const child = this.failedChild();
+    if (child) throw this.targetFailed(child);
+  }
+
+  /** The first target that closed without promoting, moved or not. */
+  private failedChild(): Child | undefined {
+    return this.children.find((c) => c.closed !== undefined && !c.closed.ok);
+  }
+
+  /** Rejects once a target fails: raced against the waves, and the hold before confirming. */
+  private aTargetFailed(): Promise<never> {
+    const failed = condition(() => this.failedChild() !== undefined).then(() => {
+      throw this.targetFailed(this.failedChild()!);
+    });
+    failed.catch(() => undefined); // once the stage is confirmed, nobody races it any more
+    return failed;
+  }
+
+  /** Marks the target failed (or ended on its own) and gives the stage's reason to stop. */
+  private targetFailed(child: Child): ApplicationFailure {
+    const { target, closed } = child;
+    Object.assign(this.run.target(target.workflowId)!, { state: closed!.ok ? 'promoted' : 'failed', message: closed!.message });
+    this.run.publish();
+    const reason = `${target.name} (${target.workflowId}) ${closed!.ok ? 'ended without waiting for the stage' : `failed: ${closed!.message}`}`;
     this.stopped ??= reason;
-    throw ApplicationFailure.nonRetryable(reason, 'TargetFailed');
+    return ApplicationFailure.nonRetryable(reason, 'TargetFailed');
   }
 
   private childOptions(target: ReleaseTarget) {
@@ -192,21 +241,25 @@ export class StageRun {
     this.run.setPhase('RollingBack', `${this.stage.name}: rolling back every target that moved: ${reason}`);
     await condition(() => this.starting === 0);
     const by = this.run.abortedBy?.by ?? 'glidepath';
-    for (const child of [...this.children].sort((a, b) => b.order - a.order)) {
+    const newestFirst = [...this.children].sort((a, b) => b.order - a.order).filter((c) => !c.closed);
+    const switchBack = async (child: Child, waitForIt: boolean) => {
       const status = this.run.target(child.target.workflowId)!;
-      if (!child.closed) {
-        Object.assign(status, { state: 'rolling-back', message: 'switching back' });
-        this.run.publish();
-        await child
-          .handle!.signal(rollBackSignal, { by, reason: `joint rollback of ${this.stage.name}: ${reason}` })
-          .catch(() => undefined);
-        await condition(() => child.closed !== undefined);
-        Object.assign(status, {
-          state: child.closed!.ok ? 'promoted' : 'rolled-back',
-          message: child.closed!.ok ? 'was past its point of no return' : 'switched back to the previous version',
-        });
-      }
-    }
+      Object.assign(status, { state: 'rolling-back', message: 'switching back' });
+      this.run.publish();
+      const signalled = child
+        .handle!.signal(rollBackSignal, { by, reason: `joint rollback of ${this.stage.name}: ${reason}` })
+        .catch(() => undefined);
+      if (waitForIt) await signalled;
+      await condition(() => child.closed !== undefined);
+      Object.assign(status, {
+        state: child.closed!.ok ? 'promoted' : 'rolled-back',
+        message: child.closed!.ok ? 'was past its point of no return' : 'switched back to the previous version',
+      });
+      this.run.publish();
+    };
+    // Every signal goes out now, newest first; a target stuck in its rollback holds no other back.
+    if (this.run.stopsAtOnce) await Promise.all(newestFirst.map((child) => switchBack(child, false)));
+    else for (const child of newestFirst) await switchBack(child, true);
     this.skipUnstarted();
     await this.undo.unwind({
       onEach: (step) => this.run.setPhase('RollingBack', `${this.stage.name}: ${step}`),
@@ -225,6 +278,7 @@ export class StageRun {
       await resumePausedTargets(this.run, { by: 'glidepath', reason: `stage ${this.stage.name} halted` });
     for (const child of this.children.filter((c) => !c.closed)) {
       const held = this.run.held.has(child.target.workflowId);
+      child.switchedBack = !held;
       await child
         .handle!.signal(held ? confirmSignal : rollBackSignal, { by: 'glidepath', reason: `stage ${this.stage.name} halted: ${reason}` })
         .catch(() => undefined);
@@ -239,6 +293,7 @@ export class StageRun {
   private async confirm(): Promise<StageOutcome> {
     this.status.state = 'confirming';
     this.run.setPhase('Confirming', `${this.stage.name}: every target moved; confirming`);
+    if (this.run.stopsAtOnce && this.run.stages.at(-1)?.name === this.stage.name) this.run.commit();
     for (const child of this.children) {
       await child
         .handle!.signal(confirmSignal, { by: 'glidepath', reason: `stage ${this.stage.name} confirmed by the release` })
@@ -263,8 +318,11 @@ export class StageRun {
     await condition(() => this.children.every((c) => c.closed !== undefined));
     for (const child of this.children) {
       const status = this.run.target(child.target.workflowId)!;
-      const kept = this.run.held.has(child.target.workflowId);
-      Object.assign(status, { state: child.closed!.ok ? 'promoted' : kept ? 'rolled-back' : 'failed', message: child.closed!.message });
+      // Switched back by the release, or failed on its own (its own rollback ran).
+      Object.assign(status, {
+        state: child.closed!.ok ? 'promoted' : child.switchedBack ? 'rolled-back' : 'failed',
+        message: child.closed!.message,
+      });
     }
     this.run.publish();
   }

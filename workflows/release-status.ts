@@ -87,6 +87,8 @@ export interface ReleaseStatus {
   stages: ReleaseStageStatus[];
   actions: ActionRecord[];
   outcome?: { result: 'promoted' | 'rolled-back' | 'halted' | 'stopped'; reason: string };
+  /** When the release began confirming its last stage: from then on it ends promoted, and an abort is too late. */
+  committedAt?: string;
   startedAt: string;
   endedAt?: string;
 }
@@ -191,6 +193,8 @@ export function renderReleaseDetails(s: ReleaseStatus, workflowId: string): stri
       `**Paused** by ${s.paused.by} at ${s.paused.at}${s.paused.reason ? `: ${s.paused.reason}` : ''}. Send update \`resume\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`glidepath resume ${workflowId}\`.`,
     );
   if (s.outcome) lines.push(`**Outcome:** ${s.outcome.result} — ${s.outcome.reason}`);
+  else if (s.committedAt)
+    lines.push(`Past the point of no return since ${s.committedAt}: the last stage is being confirmed; an abort now is too late.`);
   else
     lines.push(
       `To stop: signal \`abort\` with \`{"by": "<you>", "reason": "<why>"}\`: the running stage rolls back; earlier stages stay promoted.`,

@@ -8,7 +8,9 @@
  * - RolledBack: a stage failed or the release was aborted; that stage's moved targets switched back, earlier
  *   stages stay promoted;
  * - Halted: a stage with `onFailure: halt` failed; its moved targets were kept;
- * - Stopped: a gate was rejected, timed out or aborted, or its analysis failed; nothing of the next stage moved.
+ * - Stopped: a gate was rejected, timed out or aborted, or its analysis failed, or the release was aborted while it
+ *   confirmed a stage that has a next one; nothing of the next stage moved.
+ * An abort once the last stage is being confirmed comes past the point of no return: the release ends promoted.
  */
 import {
   ApplicationFailure,
@@ -24,7 +26,7 @@ import { RELEASE_ACTIONS } from './release-actions';
 import { RELEASE_GATE_ANALYSIS } from './release-gate-analysis';
 import { checkedRelease } from './release-input';
 import { ReleaseRun } from './release-run';
-import { StageRun } from './release-stage';
+import { RELEASE_STOPS_AT_ONCE, StageRun } from './release-stage';
 import type { ReleaseStatus } from './release-status';
 import { DeployPhase } from './search-attributes';
 
@@ -38,14 +40,19 @@ export async function releaseWorkflow(input: Release): Promise<ReleaseResult> {
   const actions = patched(RELEASE_ACTIONS);
   // Asked only of releases whose input has a gate analysis, so the histories of the others stay as they were.
   const gateAnalyses = hasGateAnalysis(input) && patched(RELEASE_GATE_ANALYSIS);
+  // Decided before the check's activity too: a failed held target, an abort and a joint rollback act at once.
+  const stopsAtOnce = patched(RELEASE_STOPS_AT_ONCE);
   const { release, stages } = await checkedRelease(input);
-  const run = new ReleaseRun(release, stages, actions, gateAnalyses);
+  const run = new ReleaseRun(release, stages, actions, gateAnalyses, stopsAtOnce);
   run.listen();
 
   for (const [i, stage] of stages.entries()) {
     try {
+      // An abort while the stage before was confirmed (which it could not stop) stops the release here.
+      if (stopsAtOnce) run.throwIfStopping();
       if (i > 0) await run.forward.run(() => run.gate(stages[i - 1], stage.name));
       if (run.pausedBy) await run.forward.run(() => run.holdWhilePaused()); // no stage starts while paused
+      if (stopsAtOnce) run.throwIfStopping(); // a gate with nothing to wait for awaits nothing the abort cancels
     } catch (err) {
       await run.stopGateAnalysis();
       const reason = run.abortedBy

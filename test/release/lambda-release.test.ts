@@ -122,6 +122,7 @@ describe('lambda release', () => {
       expect(await aliasOf(f.lambda, f.fns.eu)).toEqual({ version: '1', weights: {} });
       expect(await aliasOf(f.lambda, f.fns.us)).toEqual({ version: '1', weights: {} });
       expect(await aliasOf(f.lambda, f.fns.stagingApi)).toEqual({ version: '2', weights: {} });
+      await recordHistory(handle, 'release-aborted-mid-prod');
     });
   });
 

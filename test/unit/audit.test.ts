@@ -133,6 +133,23 @@ describe('glidepath audit reads a run from its history', () => {
       expect.objectContaining({ action: 'approve', by: 'alice', gate: 'promote-to-prod', reason: 'staging is quiet' }),
     );
   });
+
+  it('an abort of a release: while a stage before the last is confirmed it stops the release; once the last is, it is too late', async () => {
+    const stopped = await decisions('release-aborted-while-confirming');
+    expect(stopped.outcome).toBe('stopped');
+    expect(stopped.decisions.find((d) => d.action === 'abort')).toMatchObject({
+      by: 'oncall',
+      result: 'accepted: the stage being confirmed stays promoted; no later stage starts',
+    });
+    const late = await decisions('release-aborted-too-late');
+    expect(late.outcome).toBe('promoted');
+    expect(late.decisions.find((d) => d.action === 'abort')).toMatchObject({
+      by: 'oncall',
+      result: expect.stringMatching(/^too late: past the point of no return, shop-\w+@v2 is being promoted$/),
+    });
+    const midProd = await decisions('release-aborted-mid-prod');
+    expect(midProd.decisions.find((d) => d.action === 'abort')?.result).toBe('accepted: the running stage rolls back');
+  });
 });
 
 describe('glidepath audit: flags, query and formats', () => {
