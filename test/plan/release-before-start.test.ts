@@ -71,6 +71,19 @@ describe("a release's plans get the checks before start", () => {
     );
   });
 
+  it('the release, and each plan it expands to, is refused past the workflow input limit, naming the target', () => {
+    const huge = { name: 'big', provider: { type: 'prometheus', address: 'http://prometheus:9090', query: `up${' '.repeat(600_000)}` } };
+    const gate = example();
+    gate.stages[0].gate.analysis = { metrics: [{ ...huge, failureCondition: 'result < 1' }] };
+    expect(releaseProblems(gate)).toMatch(/\(release\): the release is \d+ KiB as workflow input, over the 512 KiB limit/);
+    const target = withComponentAnalysis({ analysis: { metrics: [{ ...huge, failureCondition: 'result < 1' }] } });
+    const oversized = releaseProblems(target)
+      .split('\n')
+      .filter((line) => line.includes('as workflow input, over the 512 KiB limit'))
+      .map((line) => line.replace(/^\s*- /, '').replace(/: .*/, ''));
+    expect(oversized).toEqual(['stages[0].targets[0]', 'stages[1].targets[0]', 'stages[1].targets[1]', '(release)']);
+  });
+
   it(`with ${ALLOW_LINK_LOCAL_ENV}=true where the CLI runs, the same release validates`, () => {
     process.env[ALLOW_LINK_LOCAL_ENV] = 'true';
     const { stages } = validateRelease(withComponentAnalysis(smoke(METADATA)));
