@@ -181,7 +181,7 @@ const Limit = (what: string) => z.number().int(`${what} is a whole number`).min(
 
 /** Timing and limits shared by written-out metrics and presets. */
 export const MetricTiming = {
-  /** Time between measurements: more than 0, at most 24h (the glidepath CLI asks for at least 1s). */
+  /** Time between measurements: 1s to 24h. */
   interval: DurationRanges.interval.default('1m'),
   /** Measurements to take. Omitted: 1 in a blocking analysis; until the rollout ends in a background one. */
   count: z

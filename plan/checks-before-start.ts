@@ -1,19 +1,27 @@
 /**
- * What `glidepath validate` and `deploy` check beyond the schema, before anything starts:
- * - analysis intervals of at least 1s (the engine accepts shorter ones, which its own tests use);
+ * What `glidepath validate` and `deploy` check beyond the schema, before anything starts, for a plan and for
+ * every plan a release expands to:
  * - no HTTP check or Prometheus address at a link-local or cloud metadata address, unless
  *   GLIDEPATH_ALLOW_LINK_LOCAL_HTTP=true is set here (and on the workers, which check each request too);
  * - the plan as workflow input within MAX_WORKFLOW_INPUT_BYTES: Temporal refuses payloads over 2 MB when the
  *   run starts, so the CLI says so first.
+ * The engine's own input checks (the `checkPlan` and `checkRelease` activities) leave these out: the workers
+ * judge addresses by their own setting, when they make the request.
  */
-import { parseDuration } from './duration';
+import type { Analysis } from './analysis';
+import { formatPath } from './issue-text';
 import { MAX_WORKFLOW_INPUT_BYTES, kib } from './limits';
 import { ALLOW_LINK_LOCAL_ENV, linkLocalAllowed, linkLocalUrlProblem } from './link-local';
 import type { PlanIssue } from './plan-error';
 import type { Plan, Step } from './schema';
-import { formatPath } from './issue-text';
 
-export const MIN_CLI_INTERVAL_MS = 1_000;
+type Env = Record<string, string | undefined>;
+
+/** An issue with its field as path segments, so a release can say where in its own file the field is written. */
+export interface BeforeStartIssue {
+  path: (string | number)[];
+  message: string;
+}
 
 function stepsWithPaths(plan: Plan): Array<[Step, (string | number)[]]> {
   const s = plan.strategy;
@@ -24,42 +32,43 @@ function stepsWithPaths(plan: Plan): Array<[Step, (string | number)[]]> {
   ];
 }
 
-function metricIssues(plan: Plan, env: Record<string, string | undefined>): PlanIssue[] {
-  const issues: PlanIssue[] = [];
-  for (const [step, at] of stepsWithPaths(plan)) {
-    step.analysis?.metrics.forEach((metric, j) => {
-      const path = [...at, 'analysis', 'metrics', j];
-      if ((parseDuration(metric.interval) ?? 0) < MIN_CLI_INTERVAL_MS) {
-        issues.push({
-          path: formatPath([...path, 'interval']),
-          message: `interval ${metric.interval} is shorter than 1s; measure at most once a second, e.g. interval: 10s`,
-        });
-      }
-      const p = metric.provider;
-      const url = p.type === 'http' ? p.url : p.type === 'prometheus' ? p.address : undefined;
-      const problem = url === undefined || linkLocalAllowed(env) ? undefined : linkLocalUrlProblem(url);
-      if (problem) {
-        issues.push({
-          path: formatPath([...path, 'provider', p.type === 'http' ? 'url' : 'address']),
-          message: `${problem}; a check there would read the worker's own cloud credentials. Point it at the service, or set ${ALLOW_LINK_LOCAL_ENV}=true on the workers and here if this is intended`,
-        });
-      }
-    });
-  }
-  return issues;
+/** The link-local refusal for one analysis (a step's, or a release gate's) written at `at`. */
+export function analysisIssues(analysis: Analysis, at: (string | number)[], env: Env = process.env): BeforeStartIssue[] {
+  if (linkLocalAllowed(env)) return [];
+  return analysis.metrics.flatMap((metric, j) => {
+    const p = metric.provider;
+    const url = p.type === 'http' ? p.url : p.type === 'prometheus' ? p.address : undefined;
+    const problem = url === undefined ? undefined : linkLocalUrlProblem(url);
+    if (!problem) return [];
+    return [
+      {
+        path: [...at, 'metrics', j, 'provider', p.type === 'http' ? 'url' : 'address'],
+        message: `${problem}; a check there would read the worker's own cloud credentials. Point it at the service, or set ${ALLOW_LINK_LOCAL_ENV}=true on the workers and here if this is intended`,
+      },
+    ];
+  });
 }
 
-function inputSizeIssues(plan: Plan): PlanIssue[] {
-  const bytes = new TextEncoder().encode(JSON.stringify(plan)).length;
+/** Temporal's payload limit, for any workflow input (a plan, a release). */
+export function inputSizeIssues(input: unknown, what = 'plan'): BeforeStartIssue[] {
+  const bytes = new TextEncoder().encode(JSON.stringify(input)).length;
   if (bytes <= MAX_WORKFLOW_INPUT_BYTES) return [];
   return [
     {
-      path: '',
-      message: `the plan is ${kib(bytes)} as workflow input, over the ${kib(MAX_WORKFLOW_INPUT_BYTES)} limit: Temporal refuses payloads over 2 MB and the plan is stored twice when the run starts; shorten it (long queries, payloads, aliases expanded many times)`,
+      path: [],
+      message: `the ${what} is ${kib(bytes)} as workflow input, over the ${kib(MAX_WORKFLOW_INPUT_BYTES)} limit: Temporal refuses payloads over 2 MB and the ${what} is stored twice when the run starts; shorten it (long queries, payloads, aliases expanded many times)`,
     },
   ];
 }
 
-export function checksBeforeStart(plan: Plan, env: Record<string, string | undefined> = process.env): PlanIssue[] {
-  return [...metricIssues(plan, env), ...inputSizeIssues(plan)];
+/** The checks of one plan, with paths as segments. */
+export function planIssues(plan: Plan, env: Env = process.env): BeforeStartIssue[] {
+  return [
+    ...stepsWithPaths(plan).flatMap(([step, at]) => (step.analysis ? analysisIssues(step.analysis, [...at, 'analysis'], env) : [])),
+    ...inputSizeIssues(plan),
+  ];
+}
+
+export function checksBeforeStart(plan: Plan, env: Env = process.env): PlanIssue[] {
+  return planIssues(plan, env).map((i) => ({ path: formatPath(i.path), message: i.message }));
 }

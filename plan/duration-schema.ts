@@ -45,8 +45,8 @@ export const DurationRanges = {
   readyTimeout: durationBetween(SECOND, 24 * HOUR),
   progressDeadline: durationBetween(SECOND, 24 * HOUR),
   migrationTimeout: durationBetween(SECOND, 24 * HOUR),
-  /** The glidepath CLI asks for at least 1s (see plan/checks-before-start.ts); the engine accepts less. */
-  interval: durationBetween(1, 24 * HOUR, 'a measurement every 0s would never stop'),
+  /** At least 1s, for the CLI and the engine alike: faster checks load the service they measure and fill the history. */
+  interval: durationBetween(SECOND, 24 * HOUR, 'measure at most once a second, e.g. interval: 10s'),
   initialDelay: durationBetween(0, 24 * HOUR),
   requestTimeout: durationBetween(1, 5 * 60 * SECOND),
   lookback: durationBetween(SECOND, 15 * DAY, 'CloudWatch keeps 1-minute data 15 days'),

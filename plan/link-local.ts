@@ -2,8 +2,9 @@
  * Link-local and cloud metadata addresses: 169.254.0.0/16 (where AWS, GCP, Azure and others serve instance
  * credentials), fe80::/10, fd00:ec2::254, and names such as metadata.google.internal. An analysis that GETs
  * one of these from a worker would read the worker's own cloud credentials into a measurement, so HTTP checks
- * there are refused unless GLIDEPATH_ALLOW_LINK_LOCAL_HTTP=true is set: on the worker (activities/analysis/http.ts
- * checks each request) and where plans are validated.
+ * and Prometheus queries there are refused unless GLIDEPATH_ALLOW_LINK_LOCAL_HTTP=true is set: on the worker
+ * (activities/analysis/guarded-request.ts judges every request, redirect and resolved address) and where plans
+ * and releases are validated (plan/checks-before-start.ts, for addresses written in the file).
  */
 export const ALLOW_LINK_LOCAL_ENV = 'GLIDEPATH_ALLOW_LINK_LOCAL_HTTP';
 

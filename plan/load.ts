@@ -32,7 +32,7 @@ export function validatePlan(doc: unknown, source = 'plan', sourceAt?: SourceAt)
 
 /**
  * The schema's rules only, as the engine applies them to a run's input (the `checkPlan` activity): the checks
- * before start (interval floor, input size, link-local addresses) belong to the CLI and the workers' requests.
+ * before start (input size, link-local addresses) belong to the CLI and the workers' requests.
  */
 export function validatePlanSchema(doc: unknown, source = 'plan'): Plan {
   const result = PlanSchema.safeParse(doc, { reportInput: true });

@@ -1,55 +1,70 @@
 /**
- * A release file turned into what runs (plan/release-stages.ts), each target's plan checked by the plan schema.
+ * A release file turned into what runs (plan/release-stages.ts), each target's plan checked by the plan schema
+ * and, for the CLI, by the same checks before start as a plan file (plan/checks-before-start.ts).
  * Pure: the CLI uses it to validate, the `checkRelease` activity to check a release workflow's input.
  */
 import type { z } from 'zod';
+import { analysisIssues, inputSizeIssues, planIssues } from './checks-before-start';
+import { formatPath } from './issue-text';
 import type { RuleIssue } from './release-rules';
 import type { Release } from './release-schema';
-import { type PlannedStage, planStages } from './release-stages';
+import { type PlannedStage, type TargetDocument, planStages } from './release-stages';
 import { PlanSchema } from './schema';
 
 export { type PlannedStage, type ReleaseTarget, type StageMigration, deploymentWorkflowId } from './release-stages';
 
-/** The stages of a release with every target's plan checked by the plan schema, and each issue located in the file. */
-export function expandRelease(release: Release): { stages: PlannedStage[]; issues: RuleIssue[] } {
-  const issues: RuleIssue[] = [];
-  const stages = planStages(release, ({ doc, stageIndex, targetIndex, entry }) => {
-    const parsed = PlanSchema.safeParse(doc);
-    if (parsed.success) return parsed.data;
-    issues.push(
-      ...parsed.error.issues.map((issue) =>
-        locate(issue, stageIndex, targetIndex, entry.component, entry.target, entry.strategy !== undefined),
-      ),
-    );
-    return undefined;
-  });
-  return { stages, issues };
+export interface ExpandOptions {
+  /**
+   * Where the CLI runs (its GLIDEPATH_ALLOW_LINK_LOCAL_HTTP): also run the checks before start on every plan
+   * the release expands to, its gates' analyses, and the release itself as workflow input. The engine's own
+   * check (`checkRelease`) leaves them out, as it does for plans: workers judge addresses when they connect.
+   */
+  beforeStart?: Record<string, string | undefined>;
 }
 
-/** Where a plan-schema issue of an expanded target is written in the release file. */
-function locate(
-  issue: z.core.$ZodIssue,
-  stage: number,
-  target: number,
-  component: string,
-  overrides: Record<string, unknown> | undefined,
-  ownStrategy: boolean,
-): RuleIssue {
-  const [head, field, ...rest] = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-  const fromStage =
-    (head === 'target' && field !== undefined && overrides && String(field) in overrides) || (head === 'strategy' && ownStrategy);
-  const base =
-    head === 'target' || head === 'strategy'
-      ? fromStage
-        ? ['stages', stage, 'targets', target]
-        : ['components', component]
-      : ['stages', stage, 'targets', target];
-  const path = head === 'target' || head === 'strategy' ? [...base, head, ...(field !== undefined ? [field] : []), ...rest] : base;
+/** The stages of a release with every target's plan checked, and each issue located in the file. */
+export function expandRelease(release: Release, options: ExpandOptions = {}): { stages: PlannedStage[]; issues: RuleIssue[] } {
+  const issues: RuleIssue[] = [];
+  const env = options.beforeStart;
+  const stages = planStages(release, (target) => {
+    const parsed = PlanSchema.safeParse(target.doc);
+    if (!parsed.success) {
+      issues.push(...parsed.error.issues.map((issue) => locateSchemaIssue(issue, target)));
+      return undefined;
+    }
+    if (env) issues.push(...planIssues(parsed.data, env).map((issue) => ({ path: locate(issue.path, target), message: issue.message })));
+    return parsed.data;
+  });
+  if (env) {
+    release.stages.forEach((stage, i) => {
+      if (stage.gate?.analysis) issues.push(...analysisIssues(stage.gate.analysis, ['stages', i, 'gate', 'analysis'], env));
+    });
+    issues.push(...inputSizeIssues(release, 'release'));
+  }
+  // A component's strategy serves every stage that deploys it: say each problem once.
+  const unique = new Map(issues.map((i) => [`${formatPath(i.path)}\n${i.message}`, i]));
+  return { stages, issues: [...unique.values()] };
+}
+
+function locateSchemaIssue(issue: z.core.$ZodIssue, target: TargetDocument): RuleIssue {
+  const segments = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
   const message =
     issue.code === 'unrecognized_keys'
       ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove or check the spelling`
       : issue.message.replace(/^Invalid input: /, '');
-  return { path, message: head === 'metadata' ? `${issue.path.join('.')}: ${message}` : message };
+  return { path: locate(segments, target), message: segments[0] === 'metadata' ? `${segments.join('.')}: ${message}` : message };
+}
+
+/** Where a field of an expanded target's plan is written in the release file. */
+function locate(segments: (string | number)[], { stageIndex, targetIndex, entry }: TargetDocument): (string | number)[] {
+  const [head, field, ...rest] = segments;
+  const inTarget = ['stages', stageIndex, 'targets', targetIndex];
+  if (head !== 'target' && head !== 'strategy') return inTarget;
+  const overrides = entry.target as Record<string, unknown> | undefined;
+  const fromStage =
+    (head === 'target' && field !== undefined && overrides !== undefined && String(field) in overrides) ||
+    (head === 'strategy' && entry.strategy !== undefined);
+  return [...(fromStage ? inTarget : ['components', entry.component]), head, ...(field !== undefined ? [field] : []), ...rest];
 }
 
 /** One line: each stage with its waves, e.g. `staging [api, worker] → prod [api-eu] [api-us, worker]`. */

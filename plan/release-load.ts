@@ -1,6 +1,7 @@
 /**
  * Reading a release file: YAML → `--set` overrides → `{{version}}` filled in → zod and the cross-field rules →
- * every target's plan checked. Errors are a PlanError (exit 2) whose lines name the field, the cause and the fix.
+ * every target's plan checked, as a plan file is. Errors are a PlanError (exit 2) whose lines name the field,
+ * the cause and the fix.
  */
 import { type PlannedStage, expandRelease } from './release-expand';
 import { RELEASE_KIND, type Release, ReleaseSchema } from './release-schema';
@@ -66,7 +67,8 @@ export function validateRelease(doc: unknown, source = 'release'): { release: Re
       ),
     );
   }
-  const { stages, issues } = expandRelease(parsed.data);
+  // The checks before start too, as `validate` runs them on a plan file: judged by this side's settings.
+  const { stages, issues } = expandRelease(parsed.data, { beforeStart: process.env });
   if (issues.length > 0)
     throw new ReleaseError(
       source,

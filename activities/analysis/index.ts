@@ -17,14 +17,15 @@ import { beatingWhile } from '../poll';
 import { measureHttp } from './http';
 import { measurePrometheus } from './prometheus';
 import type { ProviderIO, Reading } from './reading';
+import type { Resolve } from './address-guard';
 
 export { type CloudWatchClients, defaultCloudWatchClients } from './cloudwatch';
 
 export interface AnalyzerDependencies {
   /** CloudWatch clients per region; without them, cloudwatch metrics are errors. */
   cloudwatch?: CloudWatchClients;
-  /** For Prometheus and HTTP checks (default: global fetch). */
-  fetch?: typeof fetch;
+  /** How Prometheus and HTTP checks resolve host names (default: the system's resolver; tests pass their own). */
+  resolve?: Resolve;
   /** Longest wait between heartbeats (default 5s; the activity's heartbeat timeout is 30s). */
   heartbeatEveryMs?: number;
 }
@@ -63,7 +64,7 @@ export function createAnalyzer(deps: AnalyzerDependencies = {}): (input: Analysi
   ): Promise<MeasurementRecord> {
     const at = new Date().toISOString();
     try {
-      const reading = await read(metric.provider, variables, { signal, fetch: deps.fetch });
+      const reading = await read(metric.provider, variables, { signal, resolve: deps.resolve });
       const outcome: MeasurementOutcome = reading.verdict ?? (reading.value === undefined ? 'error' : judge(reading.value, metric));
       const message = reading.message ?? describe(metric, reading.value, outcome);
       return { analysis, metric: metric.name, ...(finite(reading.value) ? { value: reading.value } : {}), outcome, at, message };

@@ -1,8 +1,12 @@
-/** Prometheus: a PromQL instant query over the HTTP API (`/api/v1/query`); its one number is the result. */
+/**
+ * Prometheus: a PromQL instant query over the HTTP API (`/api/v1/query`); its one number is the result. The
+ * address gets the same refusal of link-local and metadata addresses as HTTP checks (guarded-request.ts).
+ */
 import { durationMs } from '../../plan/duration';
 import type { PrometheusProvider } from '../../plan/analysis';
 import { renderTemplate } from './evaluate';
-import { type ProviderIO, type Reading, request, toNumber } from './reading';
+import { guardedRequest } from './guarded-request';
+import { type ProviderIO, type Reading, toNumber } from './reading';
 
 interface PromSample {
   metric?: Record<string, string>;
@@ -23,26 +27,26 @@ export async function measurePrometheus(
 ): Promise<Reading> {
   const query = renderTemplate(provider.query, variables);
   const url = `${renderTemplate(provider.address, variables).replace(/\/+$/, '')}/api/v1/query`;
-  const res = await request(
+  const res = await guardedRequest(
     url,
     {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams({ query }),
+      body: new URLSearchParams({ query }).toString(),
+      planUrl: provider.address,
+      timeoutMs: durationMs(provider.timeout),
     },
-    durationMs(provider.timeout),
     io,
   );
-  const text = await res.text();
   let body: PromResponse;
   try {
-    body = JSON.parse(text) as PromResponse;
+    body = JSON.parse(res.text) as PromResponse;
   } catch {
-    throw new Error(`Prometheus at ${url} answered ${res.status} with something that is not JSON: ${text.slice(0, 200)}`);
+    throw new Error(`Prometheus at ${url} answered ${res.status} with something that is not JSON: ${res.shown(res.text)}`);
   }
   if (!res.ok || body.status !== 'success') {
     throw new Error(
-      `Prometheus rejected the query (${res.status}${body.errorType ? ` ${body.errorType}` : ''}): ${body.error ?? text.slice(0, 200)}`,
+      `Prometheus rejected the query (${res.status}${body.errorType ? ` ${body.errorType}` : ''}): ${res.shown(body.error ?? res.text)}`,
     );
   }
   const { resultType, result } = body.data ?? {};

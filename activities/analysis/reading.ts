@@ -1,5 +1,6 @@
 /** What a provider returns for one measurement, and the I/O helpers the providers share. */
 import type { MeasurementOutcome } from '../../plan/analysis';
+import type { Resolve } from './address-guard';
 
 /**
  * A measured value, judged by the metric's conditions; or, when the provider itself decides (an alarm's
@@ -11,27 +12,16 @@ export interface Reading {
   message?: string;
 }
 
-/** The parts of the activity a provider call needs: cancellation, and `fetch` (tests may pass their own). */
+/** The parts of the activity a provider call needs: cancellation, and how host names resolve (tests pass their own). */
 export interface ProviderIO {
   signal?: AbortSignal;
-  fetch?: typeof fetch;
+  resolve?: Resolve;
 }
 
 /** Aborts on the activity's cancellation or after `timeoutMs`, whichever comes first. */
 export function deadline(timeoutMs: number, signal?: AbortSignal): AbortSignal {
   const timeout = AbortSignal.timeout(timeoutMs);
   return signal ? AbortSignal.any([signal, timeout]) : timeout;
-}
-
-/** `fetch` with a clear message for the usual ways a request fails. */
-export async function request(url: string, init: RequestInit, timeoutMs: number, io: ProviderIO): Promise<Response> {
-  try {
-    return await (io.fetch ?? fetch)(url, { ...init, signal: deadline(timeoutMs, io.signal) });
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string; message?: string } };
-    if (e.name === 'TimeoutError') throw new Error(`${url}: no answer within ${timeoutMs / 1000}s`);
-    throw new Error(`${url}: ${e.cause?.code ?? e.cause?.message ?? e.message}`);
-  }
 }
 
 /** Numbers from JSON: numbers, numeric strings ("0.5", "NaN", "+Inf" as Prometheus writes them) and booleans. */

@@ -117,7 +117,7 @@ describe('cloudwatch metric data', () => {
         {
           name: 'errors',
           failureCondition: 'result > 5',
-          interval: '500ms',
+          interval: '1s',
           count: 2,
           provider: {
             type: 'cloudwatch',
@@ -146,7 +146,7 @@ describe('cloudwatch metric data', () => {
         {
           name: 'errors',
           failureCondition: 'result > 5',
-          interval: '200ms',
+          interval: '1s',
           consecutiveErrorLimit: 1,
           provider: { type: 'cloudwatch', metricDataQueries: [stat('errors', 'Errors')] },
         },
@@ -179,7 +179,7 @@ describe('cloudwatch alarm', () => {
   const setState = (name: string, StateValue: StateValue) =>
     cw.send(new SetAlarmStateCommand({ AlarmName: name, StateValue, StateReason: `test set ${StateValue}` }));
   const watch = (alarmName: string, over: Record<string, unknown> = {}) =>
-    analysis({ metrics: [{ name: 'alarm', interval: '500ms', count: 4, provider: { type: 'cloudwatch', alarmName }, ...over }] });
+    analysis({ metrics: [{ name: 'alarm', interval: '1s', count: 4, provider: { type: 'cloudwatch', alarmName }, ...over }] });
 
   it('an alarm that stays OK passes', async () => {
     const name = await alarm();
@@ -206,7 +206,7 @@ describe('cloudwatch alarm', () => {
   it('INSUFFICIENT_DATA is an error, not a pass; a missing alarm too', async () => {
     const name = await alarm();
     await setState(name, 'INSUFFICIENT_DATA');
-    const r = await runAnalysis(deps(), { analysis: watch(name, { consecutiveErrorLimit: 1, interval: '100ms' }) });
+    const r = await runAnalysis(deps(), { analysis: watch(name, { consecutiveErrorLimit: 1 }) });
     expect(r.outcome).toBe('failed');
     expect(r.measurements.map((m) => m.outcome)).toEqual(['error', 'error']);
     expect(r.measurements[0].message).toMatch(/has INSUFFICIENT_DATA/);

@@ -34,7 +34,7 @@ afterAll(
 );
 
 const check = (provider: Record<string, unknown>, over: Record<string, unknown> = {}) =>
-  analysis({ name: 'smoke', metrics: [{ name: 'check', provider: { type: 'http', ...provider }, interval: '200ms', ...over }] });
+  analysis({ name: 'smoke', metrics: [{ name: 'check', provider: { type: 'http', ...provider }, interval: '1s', ...over }] });
 
 describe('http check', () => {
   it('the expected status passes; the URL gets the plan variables', async () => {
@@ -87,7 +87,7 @@ describe('http check', () => {
   });
 
   it('a retried attempt continues from its last heartbeat: earlier measurements are kept, not taken again', async () => {
-    const a = check({ url: `${base}/services/{{service}}/health` }, { count: 4, interval: '300ms' });
+    const a = check({ url: `${base}/services/{{service}}/health` }, { count: 4, interval: '1s' });
     const first = new MockActivityEnvironment();
     let last: unknown;
     first.on('heartbeat', (d: { measurements: unknown[] }) => {

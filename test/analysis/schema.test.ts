@@ -1,6 +1,6 @@
 /** The analysis part of the plan: presets expand to metrics, mistakes name the field and the fix. */
 import { describe, expect, it } from 'vitest';
-import { PlanError, validatePlan } from '../../plan/load';
+import { PlanError, validatePlan, validatePlanSchema } from '../../plan/load';
 import { AnalysisSchema, measurementCount } from '../../plan/analysis';
 import { PlanSchema } from '../../plan/schema';
 
@@ -87,6 +87,22 @@ describe('analysis schema', () => {
       name: 'ExecutedVersion',
       value: '{{canaryVersion}}',
     });
+  });
+
+  it.each(['999ms', '1ms'])('an interval of %s is refused by the engine as by the CLI, naming the field and the 1s floor', (interval) => {
+    const doc = plan({ metrics: [{ name: 'smoke', provider: { type: 'http', url: 'http://payments.internal/health' }, interval }] });
+    const issues = (check: (doc: unknown) => unknown) => {
+      try {
+        check(doc);
+      } catch (err) {
+        if (err instanceof PlanError) return err.issues.map((i) => `${i.path}: ${i.message}`);
+        throw err;
+      }
+      return [];
+    };
+    const expected = `strategy.steps[1].analysis.metrics[0].interval: ${interval} is too short: use 1s to 1d (measure at most once a second, e.g. interval: 10s)`;
+    expect(issues(validatePlan)).toEqual([expected]);
+    expect(issues(validatePlanSchema)).toEqual([expected]); // the engine's own check of a run's input (checkPlan)
   });
 
   it('a parsed plan parses again to the same value (workflows validate their input)', () => {
