@@ -144,6 +144,7 @@ describe('refused', () => {
     ['no token', `/decode`, {}],
     ['a wrong bearer token', `/decode`, { Authorization: 'Bearer guess' }],
     ['a wrong path token', `/guess/decode`, {}],
+    ['a path token with broken percent-encoding', `/%E0%A4%A/decode`, {}],
   ])('%s', async (_, route, headers) => {
     const res = await post(`${base}${route}`, await storedPayloads([keys.k1], [plan]), { Origin: UI, ...headers });
     expect(res.status).toBe(401);
@@ -159,6 +160,7 @@ describe('refused', () => {
 
   it('logs decisions without tokens or payloads', () => {
     expect(output).toContain('refused decode: no access token');
+    expect(output).toContain('refused decode: malformed token in path');
     expect(output).toContain('from origin http://evil.example');
     expect(output).not.toContain(TOKEN);
     expect(output).not.toContain('payments-api');
