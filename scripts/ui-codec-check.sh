@@ -5,6 +5,8 @@
 # (installed here with apt-get) and playwright-core (pinned, cached outside the checkout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PATH="$(scripts/node.sh | tail -n 1):$PATH"   # the project's pinned Node, for npm, npx and every process started below
+export PATH
 PLAYWRIGHT_CORE_VERSION=1.65.1
 scripts/deps.sh
 if ! command -v chromium >/dev/null; then
