@@ -14,7 +14,7 @@ export interface CodecServerFlags {
 /** The origin of $TEMPORAL_UI_URL (which may carry a path prefix), else the local dev server's UI. */
 function defaultUiOrigin(env: NodeJS.ProcessEnv): string {
   const value = env.TEMPORAL_UI_URL ?? 'http://localhost:8233';
-  const url = URL.parse(value);
+  const url = parseUrl(value);
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw new UsageError(
       `TEMPORAL_UI_URL "${value}": not an http:// or https:// URL; set it to the Web UI address, e.g. http://localhost:8233, or pass --allowed-origin`,
@@ -28,7 +28,7 @@ function defaultUiOrigin(env: NodeJS.ProcessEnv): string {
  * `localhost:8080` (no scheme) or a page's path would never match and every call from the UI would be refused.
  */
 function allowedOrigin(value: string): string {
-  const url = URL.parse(value);
+  const url = parseUrl(value);
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw new UsageError(
       `--allowed-origin "${value}": not an http:// or https:// origin; give the Web UI address as the browser sees it, e.g. --allowed-origin http://localhost:8080`,
@@ -38,6 +38,15 @@ function allowedOrigin(value: string): string {
     throw new UsageError(`--allowed-origin "${value}": an origin is a scheme, host and port only; use --allowed-origin ${url.origin}`);
   }
   return url.origin;
+}
+
+/** `new URL`, or undefined for text that is no URL (URL.parse needs Node 22.1; engines allows 22.0). */
+function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
 }
 
 function port(value: string): number {
