@@ -65,6 +65,7 @@ export async function follow(handle: WorkflowHandle, ref: string, options: Follo
     // Stuck: only a person can move it on; CI hears it now rather than at its own timeout.
     if (stuck && !closed) {
       print(`ROLLBACK STUCK at "${stuck.step}": ${stuck.reason}. ${stuck.remedy} (the run keeps retrying: glidepath status ${ref})`);
+      stop.abort(); // or the wait for the result would keep the CLI from exiting
       return EXIT.rollbackStuck;
     }
     await Promise.race([result.catch(() => undefined), sleep(intervalMs)]);
