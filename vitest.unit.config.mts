@@ -19,6 +19,8 @@ export default defineConfig({
   test: {
     include: UNIT_TESTS,
     globalSetup: ['test/unit-setup.ts'],
+    // A developer's own encryption keys must not reach the tests (see the file).
+    setupFiles: ['test/support/no-ambient-keys.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 30_000,

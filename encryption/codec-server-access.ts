@@ -21,7 +21,19 @@ export type AccessDecision = { allowed: true } | { allowed: false; reason: strin
 export function checkAccess(token: string, request: AccessRequest): AccessDecision {
   const bearer = /^Bearer\s+(.+)$/i.exec(request.authorization ?? '')?.[1]?.trim();
   if (bearer !== undefined) return same(bearer, token) ? { allowed: true } : { allowed: false, reason: 'wrong bearer token' };
-  if (request.prefix.length === 1)
-    return same(decodeURIComponent(request.prefix[0]), token) ? { allowed: true } : { allowed: false, reason: 'wrong token in path' };
+  if (request.prefix.length === 1) {
+    const candidate = fromPath(request.prefix[0]);
+    if (candidate === undefined) return { allowed: false, reason: 'malformed token in path (bad percent-encoding)' };
+    return same(candidate, token) ? { allowed: true } : { allowed: false, reason: 'wrong token in path' };
+  }
   return { allowed: false, reason: 'no access token (Authorization: Bearer <token>, or /<token>/decode)' };
+}
+
+/** The path segment decoded, or undefined when its percent-encoding is broken (a caller's error, not the server's). */
+function fromPath(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }

@@ -4,11 +4,12 @@
  * for the Web UI and the Temporal CLI to show decrypted payloads to people allowed to see them.
  *
  * CORS is answered for the configured UI origins only (preflight included); a request from any other origin
- * is refused, and every request needs the access token (codec-server-access.ts).
+ * is refused, and every request needs the access token (codec-server-access.ts). A payload that cannot be
+ * decrypted (its key is gone) is answered with a readable text naming its key, in its place in the batch.
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { PayloadCodec } from '@temporalio/common';
+import type { Payload, PayloadCodec } from '@temporalio/common';
 import { UndecryptablePayloadError } from './codec';
 import { checkAccess } from './codec-server-access';
 import { MalformedBody, payloadsFromJson, payloadsToJson } from './payload-json';
@@ -74,15 +75,18 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
     } catch (err) {
       return reply(res, 400, { error: err instanceof MalformedBody ? err.message : `malformed JSON: ${(err as Error).message}` });
     }
-    try {
-      const result = operation === 'encode' ? await options.codec.encode(payloads) : await options.codec.decode(payloads);
-      log(`${operation} ${payloads.length} payload(s) for namespace ${req.headers['x-namespace'] ?? '-'}`);
-      reply(res, 200, payloadsToJson(result));
-    } catch (err) {
-      if (!(err instanceof UndecryptablePayloadError)) throw err;
-      log(`${operation} failed: ${err.message}`);
-      reply(res, 422, { error: err.message, keyId: err.keyId });
+    const namespace = req.headers['x-namespace'] ?? '-';
+    if (operation === 'encode') {
+      const result = await options.codec.encode(payloads);
+      log(`encode ${payloads.length} payload(s) for namespace ${namespace}`);
+      return reply(res, 200, payloadsToJson(result));
     }
+    const { decoded, unreadable } = await decodeEach(options.codec, payloads);
+    log(
+      `decode ${payloads.length} payload(s) for namespace ${namespace}` +
+        (unreadable.length ? `; ${unreadable.length} unreadable: ${[...new Set(unreadable)].join('; ')}` : ''),
+    );
+    reply(res, 200, payloadsToJson(decoded));
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -95,6 +99,32 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
     server,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * Decodes payload by payload: one whose key is gone becomes a readable JSON string saying so and naming the key,
+ * and the rest of the batch still decodes. The Web UI sends a whole page of payloads at once and shows every one
+ * of them encoded when the answer is an error; this way people see the data they may read and why the rest is not.
+ */
+async function decodeEach(codec: PayloadCodec, payloads: Payload[]): Promise<{ decoded: Payload[]; unreadable: string[] }> {
+  const unreadable: string[] = [];
+  const decoded = await Promise.all(
+    payloads.map(async (payload) => {
+      try {
+        return (await codec.decode([payload]))[0];
+      } catch (err) {
+        if (!(err instanceof UndecryptablePayloadError)) throw err;
+        unreadable.push(err.message);
+        return explanation(err.message);
+      }
+    }),
+  );
+  return { decoded, unreadable };
+}
+
+/** A json/plain payload holding `message` as a JSON string, which the UI shows as it shows any value. */
+function explanation(message: string): Payload {
+  return { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify(message)) };
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {

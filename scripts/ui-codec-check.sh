@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The manual browser check of encryption (README "Encryption"): starts the sandbox on spare ports, opens the
 # example run in the Web UI with headless Chromium, and checks that the UI shows the decrypted input and
-# Current Details through the codec server. Screenshots go to .sandbox/. Needs Debian's chromium
-# (installed here with apt-get) and playwright-core (pinned, cached outside the checkout).
+# Current Details through the codec server, and, for a run written with a key the codec server lacks, the
+# key it needs. Screenshots go to .sandbox/. Needs Debian's chromium (installed here with apt-get) and
+# playwright-core (pinned, cached outside the checkout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PATH="$(scripts/node.sh | tail -n 1):$PATH"   # the project's pinned Node, for npm, npx and every process started below
+export PATH
 PLAYWRIGHT_CORE_VERSION=1.65.1
 scripts/deps.sh
 if ! command -v chromium >/dev/null; then

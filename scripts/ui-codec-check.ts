@@ -1,10 +1,12 @@
 /**
  * Run by scripts/ui-codec-check.sh: the sandbox (encryption on) on spare ports, then the example run in the
- * Web UI through headless Chromium. Passes when the UI shows the run's input and Current Details decrypted.
+ * Web UI through headless Chromium. Passes when the UI shows the run's input and Current Details decrypted, and,
+ * for a run written with a key the codec server lacks, the text naming that key.
  * With --release: the example release instead, whose Current Details must show the stage tree and its gate, and
  * whose targets the UI's list finds by the search attribute naming their release.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { freePort } from '../test/support/moto';
 
@@ -66,6 +68,7 @@ async function main() {
     const ui = `http://localhost:${uiPort}/namespaces/default`;
     await checkUi(`${ui}/workflows/${encodeURIComponent(example.id)}`);
     if (example.id.startsWith('release:')) await checkReleaseTargets(ui);
+    else await checkMissingKey(temporalPort, ui);
   } finally {
     const stopped = new Promise((r) => sandbox.once('exit', r));
     process.kill(-sandbox.pid!, 'SIGTERM');
@@ -74,12 +77,8 @@ async function main() {
 }
 
 async function checkUi(url: string) {
-  const { chromium } = require(process.env.PLAYWRIGHT_CORE ?? 'playwright-core') as { chromium: Chromium };
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_FLAGS });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
-    const decodes: number[] = [];
-    page.on('response', (r) => r.url().includes('/decode') && decodes.push(r.status()));
+  await withPage(async (page) => {
+    const decodes = decodeStatuses(page);
     await page.goto(url, { waitUntil: 'load' });
     // "glidepath/v1" is the plan's apiVersion: in the Input panel only once the codec server decrypted it.
     await page.getByText('"glidepath/v1"').first().waitFor({ timeout: 30_000 });
@@ -92,26 +91,70 @@ async function checkUi(url: string) {
       `Web UI decrypted the input and Current Details through the codec server (${decodes.length} decode calls, all 200):\n${details}`,
     );
     console.log('screenshots: .sandbox/ui-codec-input.png, .sandbox/ui-codec-current-details.png');
-  } finally {
-    await browser.close();
-  }
+  });
+}
+
+/**
+ * A run started by a CLI whose key ("gone-1") the codec server does not have, as after a key was dropped too early:
+ * the UI shows, where the run's data would be, the codec server's text naming the key it needs.
+ */
+async function checkMissingKey(temporalPort: number, ui: string) {
+  const id = 'deploy:payments/lost-key';
+  execFileSync(
+    path.join(root, 'bin', 'glidepath'),
+    ['deploy', 'examples/lambda-canary.yaml', '--set', 'environment=lost-key', '--by', 'sandbox'],
+    {
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+        GLIDEPATH_ENCRYPTION_KEYS: `gone-1=${randomBytes(32).toString('base64')}`,
+        GLIDEPATH_TASK_QUEUE: 'no-worker-has-this-key', // the sandbox's worker would only fail its tasks
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  await withPage(async (page) => {
+    const decodes = decodeStatuses(page);
+    await page.goto(`${ui}/workflows/${encodeURIComponent(id)}`, { waitUntil: 'load' });
+    const text = await waitForFrameText(page, ['payload encrypted with key', 'gone-1', 'which is not configured'], 30_000);
+    await page.screenshot({ path: path.join(root, '.sandbox', 'ui-codec-missing-key.png'), fullPage: true });
+    if (!decodes.length || decodes.some((s) => s !== 200)) throw new Error(`codec server answers: ${decodes.join(', ')}`);
+    const shown = text.split('\n').filter((line) => line.includes('payload encrypted with key'));
+    console.log(
+      `Web UI shows, for the run whose key the codec server lacks (${decodes.length} decode calls, all 200):\n${shown.join('\n')}`,
+    );
+    console.log('screenshot: .sandbox/ui-codec-missing-key.png');
+  });
 }
 
 /** The release's targets in the UI's workflow list, found by the search attribute naming their release. */
 async function checkReleaseTargets(ui: string) {
-  const { chromium } = require(process.env.PLAYWRIGHT_CORE ?? 'playwright-core') as { chromium: Chromium };
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_FLAGS });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
+  await withPage(async (page) => {
     await page.goto(`${ui}/workflows?query=${encodeURIComponent("DeployReleaseId = 'shop@v2'")}`, { waitUntil: 'load' });
     const list = await waitForFrameText(page, ['deploy:shop-api/staging', 'deploy:shop-worker/staging'], 30_000);
     await page.screenshot({ path: path.join(root, '.sandbox', 'ui-release-targets.png'), fullPage: true });
     const targets = list.split('\n').filter((line) => line.includes('deploy:shop-'));
     console.log(`Web UI lists the release's targets by DeployReleaseId:\n${targets.join('\n')}`);
     console.log('screenshot: .sandbox/ui-release-targets.png');
+  });
+}
+
+/** A page of a fresh headless Chromium, closed after `use`. */
+async function withPage<T>(use: (page: Page) => Promise<T>): Promise<T> {
+  const { chromium } = require(process.env.PLAYWRIGHT_CORE ?? 'playwright-core') as { chromium: Chromium };
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  try {
+    return await use(await browser.newPage({ viewport: { width: 1400, height: 1400 } }));
   } finally {
     await browser.close();
   }
+}
+
+/** The HTTP statuses of the codec server's answers to the page's /decode calls, as they come. */
+function decodeStatuses(page: Page): number[] {
+  const statuses: number[] = [];
+  page.on('response', (r) => r.url().includes('/decode') && statuses.push(r.status()));
+  return statuses;
 }
 
 /** Current Details is rendered in a frame of its own; the page (or one of its frames) shows every needle. */

@@ -18,6 +18,7 @@ import { PlanError } from '../plan/plan-error';
 import type { Plan } from '../plan/schema';
 import { ActionRefused } from './action-refused';
 import { UsageError } from './usage-error';
+import { KeyConfigurationError } from '../encryption/keys';
 import { EXIT } from './exit-codes';
 import type { SignalAction, UpdateAction } from './actions';
 import { addAuditCommand } from './audit-command';
@@ -271,7 +272,7 @@ export async function main(argv = process.argv): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof KeyConfigurationError) {
       console.error(err.message);
       console.error('Nothing was sent.');
       process.exitCode = EXIT.invalidPlan;

@@ -7,8 +7,9 @@ import { temporalConfig } from '../connection/temporal';
 
 export async function connectClient(identity = `glidepath-cli@${os.hostname()}`): Promise<Client> {
   const { connectionOptions, namespace } = temporalConfig();
+  const dataConverter = glidepathDataConverter(); // first: a malformed key setting stops the command before it connects
   const connection = await Connection.connect(connectionOptions as Parameters<typeof Connection.connect>[0]);
-  return new Client({ connection, namespace, identity, dataConverter: glidepathDataConverter() });
+  return new Client({ connection, namespace, identity, dataConverter });
 }
 
 /** One running deployment per service and environment: the workflow ID is the lock. */

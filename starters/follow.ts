@@ -4,6 +4,7 @@
  */
 import { type WorkflowHandle, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure } from '@temporalio/common';
+import { UndecryptablePayloadError } from '../encryption/codec';
 import { statusQuery } from '../workflows/messages';
 import type { DeploymentStatus } from '../workflows/status';
 import { gateCommand, gateText, phaseText } from '../workflows/status-text';
@@ -33,7 +34,9 @@ export async function follow(handle: WorkflowHandle, ref: string, options: Follo
   let closed = false;
   let unanswered = 0;
   let stuck: DeploymentStatus['stuck'];
-  const result = handle.result().finally(() => (closed = true));
+  // Aborted when following must stop early, so the waiting for the result does not hold the process open.
+  const stop = new AbortController();
+  const result = handle.client.withAbortSignal(stop.signal, () => handle.result()).finally(() => (closed = true));
   result.catch(() => undefined); // observed below
 
   const show = async () => {
@@ -45,7 +48,14 @@ export async function follow(handle: WorkflowHandle, ref: string, options: Follo
       stuck = status.phase === 'RollbackStuck' ? status.stuck : undefined;
       const line = progressLine(status, ref);
       if (line !== last) print((last = line));
-    } catch {
+    } catch (err) {
+      // An answer this CLI cannot decrypt: waiting would not help, and "no worker" would send people looking in
+      // the wrong place. It ends the command as `status` ends, with the message naming the key.
+      const keyProblem = undecryptable(err);
+      if (keyProblem) {
+        stop.abort();
+        throw keyProblem;
+      }
       // No worker answering right now, or the run just closed (then the result says the rest).
       if (++unanswered === 3 && !closed) print('no worker is answering yet: is `glidepath worker` running on this task queue?');
     }
@@ -55,12 +65,19 @@ export async function follow(handle: WorkflowHandle, ref: string, options: Follo
     // Stuck: only a person can move it on; CI hears it now rather than at its own timeout.
     if (stuck && !closed) {
       print(`ROLLBACK STUCK at "${stuck.step}": ${stuck.reason}. ${stuck.remedy} (the run keeps retrying: glidepath status ${ref})`);
+      stop.abort(); // or the wait for the result would keep the CLI from exiting
       return EXIT.rollbackStuck;
     }
     await Promise.race([result.catch(() => undefined), sleep(intervalMs)]);
   }
   await show();
   return outcome(result, print);
+}
+
+/** The missing-key error in `err` or its causes (the client may wrap what the codec threw). */
+export function undecryptable(err: unknown): UndecryptablePayloadError | undefined {
+  for (let e = err; e instanceof Error; e = e.cause) if (e instanceof UndecryptablePayloadError) return e;
+  return undefined;
 }
 
 async function outcome(result: Promise<unknown>, print: (line: string) => void): Promise<number> {

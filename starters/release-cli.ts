@@ -9,7 +9,7 @@ import { type ReleaseStatus, renderReleaseTree } from '../workflows/release-stat
 import { gateCommand } from '../workflows/status-text';
 import { getStatus } from './actions';
 import { EXIT } from './exit-codes';
-import { describeEnd } from './follow';
+import { describeEnd, undecryptable } from './follow';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
@@ -19,11 +19,20 @@ export async function followRelease(
   print = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)}  ${line}`),
 ): Promise<number> {
   let closed = false;
-  const result = handle.result().finally(() => (closed = true));
+  const stop = new AbortController();
+  const result = handle.client.withAbortSignal(stop.signal, () => handle.result()).finally(() => (closed = true));
   result.catch(() => undefined);
   const seen = new Map<string, string>();
+  // A status this CLI cannot decrypt ends the command with the key error, as in `deploy --follow` (follow.ts).
+  const query = () =>
+    handle.query(releaseStatusQuery).catch((err) => {
+      const keyProblem = undecryptable(err);
+      if (!keyProblem) return undefined;
+      stop.abort();
+      throw keyProblem;
+    });
   while (!closed) {
-    const s = await Promise.race([handle.query(releaseStatusQuery).catch(() => undefined), sleep(3_000).then(() => undefined)]);
+    const s = await Promise.race([query(), sleep(3_000).then(() => undefined)]);
     if (s) {
       const lines = [
         `${s.phase.padEnd(17)} ${s.message}${s.gate ? `  → waiting for ${s.gate.kind}${s.gate.approvers?.length ? ` by ${s.gate.approvers.join('/')}` : ''}: ${gateCommand(s.gate, handle.workflowId)}` : ''}`,

@@ -23,7 +23,11 @@ it('docker-compose.yml is a valid Compose project with Temporal, PostgreSQL, the
   const codec = project.services['codec-server'];
   expect(project.services['temporal-ui'].environment.TEMPORAL_CODEC_ENDPOINT).toMatch(/^http:\/\/localhost:8081\//);
   expect(codec.command).toEqual(expect.arrayContaining(['codec-server', '--allowed-origin', 'http://localhost:8080']));
-  expect(codec.ports.map((p: { published: string; target: number }) => `${p.published}:${p.target}`)).toEqual(['8081:8081']);
+  // The UI hands the codec token to every visitor: both are published on this machine's loopback only.
+  const published = (service: { ports: Array<{ host_ip?: string; published: string; target: number }> }) =>
+    service.ports.map((p) => `${p.host_ip ?? '*'}:${p.published}:${p.target}`);
+  expect(published(codec)).toEqual(['127.0.0.1:8081:8081']);
+  expect(published(project.services['temporal-ui'])).toEqual(['127.0.0.1:8080:8080']);
   expect(codec.environment).toHaveProperty('GLIDEPATH_CODEC_TOKEN');
   expect(Object.keys(project.services.worker.environment)).toContain('GLIDEPATH_ENCRYPTION_KEYS');
   expect(Object.keys(codec.environment)).toContain('GLIDEPATH_ENCRYPTION_KEYS');

@@ -10,6 +10,7 @@ import { type NativeConnection, Runtime, Worker, type WorkerOptions } from '@tem
 import { createActivities, type ActivityDependencies } from '../activities';
 import { missingSinkSettings } from '../activities/notify';
 import { encryptionSummary, glidepathDataConverter } from '../encryption/data-converter';
+import { keyringFromEnvironment } from '../encryption/keys';
 import { TASK_QUEUE, temporalConfig } from '../connection/temporal';
 import { configuredPolicy } from '../plan/policy-load';
 import { dependenciesFromEnvironment } from './platforms';
@@ -78,18 +79,24 @@ export async function runWorker(): Promise<void> {
   }
   const policy = configuredPolicy(); // a broken policy file stops the worker here, naming the field
   workflowCacheSize(workflowHeapMiB()); // so do bad memory settings, before waiting for Temporal
+  const keyring = keyringFromEnvironment(); // and a malformed key setting (KeyConfigurationError)
   const missing = missingSinkSettings(policy?.policy.notifications ?? [], process.env);
   // Not fatal: runs go on, and each delivery to these sinks fails (and shows in the run's status).
   if (missing.length) console.error(`glidepath worker: notification sinks name variables this worker lacks: ${missing.join(', ')}`);
   const { connectionOptions, namespace } = temporalConfig();
   const connection = await connectWhenReachable(connectionOptions);
   try {
-    const worker = await createWorker({ connection, namespace, dependencies: dependenciesFromEnvironment() });
+    const worker = await createWorker({
+      connection,
+      namespace,
+      dependencies: dependenciesFromEnvironment(),
+      dataConverter: glidepathDataConverter(keyring),
+    });
     console.error(
       `glidepath worker: task queue "${worker.options.taskQueue}" on ${connectionOptions.address} (namespace ${namespace})` +
         (metricsAddress ? `, metrics on http://${metricsAddress}/metrics` : '') +
         (policy ? `; policy ${policy.file} version ${policy.version}` : '') +
-        `; ${encryptionSummary()}`,
+        `; ${encryptionSummary(keyring)}`,
     );
     await worker.run(); // returns after SIGINT/SIGTERM once in-flight work drained
   } finally {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { EncryptionCodec, KEY_ID_METADATA, UndecryptablePayloadError } from '../../encryption/codec';
-import { keyringFromEnvironment } from '../../encryption/keys';
+import { KeyConfigurationError, keyringFromEnvironment } from '../../encryption/keys';
 import { validatePlan } from '../../plan/load';
 import { deploymentStartAttributes, searchableTarget } from '../../workflows/start-attributes';
 import { keyringOf, newKeys } from '../support/encryption';
@@ -29,13 +29,27 @@ describe('keys', () => {
   });
 
   it.each([
-    ['a short key', { GLIDEPATH_ENCRYPTION_KEYS: 'k1=c2hvcnQ=' }, 'key "k1" must be 32 bytes in base64'],
-    ['a key ID twice', { GLIDEPATH_ENCRYPTION_KEYS: `${keys.k1},${keys.k1}` }, 'key ID "k1" appears twice'],
-    ['a key without ID', { GLIDEPATH_ENCRYPTION_KEYS: 'c2hvcnQ' }, 'each key is written id=<base64 key>'],
-    ['both variables', { GLIDEPATH_ENCRYPTION_KEYS: keys.k1, GLIDEPATH_ENCRYPTION_KEY_FILE: '/x' }, 'not both'],
+    ['a short key', { GLIDEPATH_ENCRYPTION_KEYS: 'k1=c2hvcnQ=' }, 'GLIDEPATH_ENCRYPTION_KEYS: key "k1" is not 32 bytes in base64'],
+    ['a key ID twice', { GLIDEPATH_ENCRYPTION_KEYS: `${keys.k1},${keys.k1}` }, 'key ID "k1" appears twice; give each key an ID of its own'],
+    ['a key without ID', { GLIDEPATH_ENCRYPTION_KEYS: keys.k1.slice(3) }, 'key 1 (newest first) is not written id=<base64 key>'],
+    ['both variables', { GLIDEPATH_ENCRYPTION_KEYS: keys.k1, GLIDEPATH_ENCRYPTION_KEY_FILE: '/x' }, 'are both set; set only one of them'],
     ['a missing key file', { GLIDEPATH_ENCRYPTION_KEY_FILE: '/nonexistent/keys' }, 'cannot read /nonexistent/keys'],
-  ])('refuses %s', (_, env, message) => {
-    expect(() => keyringFromEnvironment(env)).toThrow(message);
+    [
+      'a setting without a key',
+      { GLIDEPATH_ENCRYPTION_KEYS: ' , ' },
+      'GLIDEPATH_ENCRYPTION_KEYS: holds no key, so nothing would be encrypted',
+    ],
+  ])('refuses %s, without quoting key material', (_, env, message) => {
+    const error = (() => {
+      try {
+        keyringFromEnvironment(env);
+      } catch (err) {
+        return err as Error;
+      }
+    })();
+    expect(error).toBeInstanceOf(KeyConfigurationError);
+    expect(error?.message).toContain(message);
+    for (const entry of Object.values(keys)) expect(error?.message).not.toContain(entry.slice(3, 20));
   });
 
   it('none configured: nothing is encrypted', async () => {

@@ -1,6 +1,7 @@
 /**
  * Encrypted histories on the real Temporal server: what the server stores (read raw through its API, without
- * the codec) holds no plaintext of the plan, status, approvals or measurements; a run started with key k1
+ * the codec) holds no plaintext of the plan, status, approvals or measurements, for a rejected, a cancelled and a
+ * promoted run, their memos and their analysis children; a run started with key k1
  * completes after k2 becomes the newest key; and a reader without the key gets an error naming it.
  */
 import { spawn } from 'node:child_process';
@@ -15,13 +16,14 @@ import { ENCRYPTED_ENCODING, EncryptionCodec, KEY_ID_METADATA } from '../../encr
 import { glidepathDataConverter } from '../../encryption/data-converter';
 import { startDeployment } from '../../starters/deploy';
 import { approveUpdate, rejectUpdate, resumeSignal } from '../../workflows/messages';
+import type { DeploymentStatus } from '../../workflows/status';
 import { runCli } from '../support/cli';
 import { encryptingWorkflowBundle, keyringOf, newKeys } from '../support/encryption';
 import { eventually } from '../support/eventually';
 import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 import { freePort } from '../support/moto';
 import { canary, lambdaPlan } from '../support/plans';
-import { type Harness, inPhase, rolledBack, startHarness, uniqueName, waitForStatus } from '../support/temporal';
+import { type Harness, expectClosedCancelled, inPhase, rolledBack, startHarness, uniqueName, waitForStatus } from '../support/temporal';
 
 const endpoint = inject('motoEndpoint');
 const address = inject('temporalAddress');
@@ -36,7 +38,12 @@ const SECRET = {
   reason: 'reason-c0ffee-checked-dashboards',
   measurement: 0.0314159,
   requestedBy: 'requester-9d4e17',
+  /** An ARN in the plan (here in a check's URL), with its account ID. */
+  arn: 'arn:aws:iam::210987654321:role/glidepath-deployer',
 };
+const ACCOUNT_ID = '210987654321';
+/** Text of the plan and the status that must not be readable either. */
+const PLAIN_TEXT = [...Object.values(SECRET).map(String), ACCOUNT_ID, 'canary steps', 'Canary steps', 'error-rate'];
 
 let harness: Harness;
 let checks: Server;
@@ -48,7 +55,7 @@ beforeAll(async () => {
   );
   const port = await freePort();
   await new Promise<void>((r) => checks.listen(port, '127.0.0.1', r));
-  checksUrl = `http://127.0.0.1:${port}${SECRET.url}`;
+  checksUrl = `http://127.0.0.1:${port}${SECRET.url}?role=${SECRET.arn}`;
   harness = await startHarness(
     {
       platforms: { lambda: lambdaPlatformAt(endpoint) },
@@ -97,13 +104,13 @@ async function start(client: Client, name: string): Promise<WorkflowHandle> {
 }
 
 /** The history as the server stores it: fetched with the raw gRPC API, no data converter involved. */
-async function rawHistory(handle: WorkflowHandle): Promise<temporal.api.history.v1.IHistory> {
+async function rawHistory(run: { workflowId: string }): Promise<temporal.api.history.v1.IHistory> {
   const events: temporal.api.history.v1.IHistoryEvent[] = [];
   let nextPageToken: Uint8Array | undefined;
   do {
     const page = await harness.client.workflowService.getWorkflowExecutionHistory({
       namespace: 'default',
-      execution: { workflowId: handle.workflowId },
+      execution: { workflowId: run.workflowId },
       nextPageToken,
     });
     events.push(...(page.history?.events ?? []));
@@ -139,6 +146,22 @@ const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 
 const metadataText = (p: temporal.api.common.v1.IPayload, key: string) => Buffer.from(p.metadata?.[key] ?? []).toString();
 
+/** None of `needles` in the stored bytes, and every payload encrypted with k1. */
+function expectOnlyCiphertext(where: string, history: temporal.api.history.v1.IHistory, needles: string[]): void {
+  const bytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
+  for (const needle of needles) expect(bytes.includes(needle), `"${needle}" in the stored history of ${where}`).toBe(false);
+  const payloads = payloadsOf(history.events);
+  expect(payloads.length, where).toBeGreaterThan(3);
+  for (const { at, payload } of payloads) {
+    expect({ where, at, encoding: metadataText(payload, 'encoding'), key: metadataText(payload, KEY_ID_METADATA) }).toEqual({
+      where,
+      at,
+      encoding: ENCRYPTED_ENCODING,
+      key: 'k1',
+    });
+  }
+}
+
 it('the history on the server holds only ciphertext: no plan, status, approval or measurement in plain text', async () => {
   const name = uniqueName('sealed');
   await harness.run(async () => {
@@ -153,19 +176,8 @@ it('the history on the server holds only ciphertext: no plan, status, approval o
     expect(await (await handle.describe()).staticDetails()).toContain(`**Requested by:** ${SECRET.requestedBy}`);
 
     const history = await rawHistory(handle);
-    const bytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
-    for (const secret of [...Object.values(SECRET).map(String), 'canary steps', 'Canary steps', 'rolled back', 'error-rate']) {
-      expect(bytes.includes(secret), `"${secret}" in the stored history`).toBe(false);
-    }
-    const payloads = payloadsOf(history.events);
-    expect(payloads.length).toBeGreaterThan(10);
-    for (const { at, payload } of payloads) {
-      expect({ at, encoding: metadataText(payload, 'encoding'), key: metadataText(payload, KEY_ID_METADATA) }).toEqual({
-        at,
-        encoding: ENCRYPTED_ENCODING,
-        key: 'k1',
-      });
-    }
+    expectOnlyCiphertext('the rejected run', history, [...PLAIN_TEXT, 'rolled back']);
+    expect(payloadsOf(history.events).length).toBeGreaterThan(10);
     // Failures carry no message of their own: it is in their encrypted attributes.
     const failures = (history.events ?? []).map((e) => e.workflowExecutionFailedEventAttributes?.failure).filter(Boolean);
     expect(failures).toHaveLength(1);
@@ -196,6 +208,45 @@ it('the history on the server holds only ciphertext: no plan, status, approval o
   const withoutKey = await runCli(['audit', `${name}/test`, '--format', 'json'], { ...env, GLIDEPATH_ENCRYPTION_KEYS: keys.k2 });
   expect(withoutKey.code).toBe(1);
   expect(withoutKey.stderr).toContain('payload encrypted with key "k1", which is not configured (configured: k2)');
+});
+
+it('a cancelled run (its final status in the memo) and a promoted run (promotedBy in the memo) store only ciphertext too', async () => {
+  const [cancelled, promoted] = [uniqueName('sealed-cancel'), uniqueName('sealed-promote')];
+  await harness.run(async () => {
+    const handles = await Promise.all([start(harness.client, cancelled), start(harness.client, promoted)]);
+    await Promise.all(handles.map((h) => waitForStatus(h, inPhase('AwaitingApproval'))));
+    const [toCancel, toPromote] = handles;
+    await toCancel.cancel();
+    await toPromote.executeUpdate(approveUpdate, { args: [{ by: SECRET.approver, reason: SECRET.reason }] });
+    await expectClosedCancelled(toCancel);
+    expect((await toPromote.result()).status.outcome?.result).toBe('promoted');
+
+    // Read through the codec, the memos hold what `status` and `where` read.
+    const cancelledMemo = (await toCancel.describe()).memo as { status: DeploymentStatus };
+    expect(cancelledMemo.status.outcome?.result).toBe('cancelled');
+    expect(cancelledMemo.status.measurements.map((m) => m.value)).toContain(SECRET.measurement);
+    expect((await toPromote.describe()).memo).toMatchObject({ promotedBy: SECRET.approver });
+
+    for (const [label, handle, outcomeText] of [
+      ['the cancelled run', toCancel, 'workflow cancelled'],
+      ['the promoted run', toPromote, 'is live'],
+    ] as const) {
+      const needles = [...PLAIN_TEXT, outcomeText];
+      const history = await rawHistory(handle);
+      expectOnlyCiphertext(label, history, needles);
+      const memoUpserts = (history.events ?? []).filter((e) => e.workflowPropertiesModifiedEventAttributes?.upsertedMemo);
+      expect(memoUpserts, `${label}: its memo was written`).toHaveLength(1);
+      // Its analysis child holds the measurements and the check's URL.
+      expectOnlyCiphertext(`${label}'s analysis`, await rawHistory({ workflowId: `${handle.workflowId}/analysis/smoke` }), needles);
+      // The memo as visibility stores it, read raw.
+      const described = await harness.client.workflowService.describeWorkflowExecution({
+        namespace: 'default',
+        execution: { workflowId: handle.workflowId },
+      });
+      const bytes = Buffer.from(temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse.encode(described).finish());
+      for (const needle of needles) expect(bytes.includes(needle), `"${needle}" in the description of ${label}`).toBe(false);
+    }
+  });
 });
 
 it('a run started with key k1 reads and completes after k2 becomes the newest key; without k1, readers name it', {

@@ -71,7 +71,9 @@ describe('status views', () => {
       },
     };
     const lines: string[] = [];
-    const running = { query: async () => stuck, result: () => new Promise(() => undefined) } as unknown as WorkflowHandle;
+    // The client gives up waiting for the result when following stops early (follow.ts).
+    const client = { withAbortSignal: (_: AbortSignal, fn: () => Promise<unknown>) => fn() };
+    const running = { client, query: async () => stuck, result: () => new Promise(() => undefined) } as unknown as WorkflowHandle;
     expect(await follow(running, id, { print: (l) => lines.push(l), intervalMs: 1 })).toBe(EXIT.rollbackStuck);
     expect(lines.at(-1)).toBe(
       `ROLLBACK STUCK at "roll back v2": access denied. fix it, then glidepath resume ${id} (the run keeps retrying: glidepath status ${id})`,
@@ -79,6 +81,7 @@ describe('status views', () => {
 
     const promoted = { ...base, gate: undefined, phase: 'Promoted' as const, warnings: ['remove version 1 by hand: ECS conflict'] };
     const done = {
+      client,
       query: async () => promoted,
       result: async () => ({ outcome: 'promoted', status: promoted }),
     } as unknown as WorkflowHandle;
