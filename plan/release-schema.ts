@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { AnalysisSchema } from './analysis';
 import { Duration } from './duration-schema';
 import { checkReleaseRules } from './release-rules';
+import { checkReleaseSecrets } from './release-secrets';
 import { API_VERSION, ApprovalSchema, CommitSchema, MigrationSchema, StrategySchema } from './schema';
 import { TargetSchema } from './targets';
 
@@ -97,7 +98,8 @@ export const ReleaseSchema = z
     stages: z.array(StageSchema).min(1, 'a release needs at least one stage, e.g. - name: staging'),
   })
   .superRefine((release, ctx) => {
-    for (const issue of checkReleaseRules(release)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    for (const issue of [...checkReleaseRules(release), ...checkReleaseSecrets(release)])
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   });
 
 export type Release = z.infer<typeof ReleaseSchema>;
