@@ -3,6 +3,8 @@
  * Pure; runs inside the release schema's refinement.
  */
 import { TEMPLATE_PATTERN } from './analysis';
+import { checkMigrations } from './release-migrations';
+import type { StageTarget } from './release-schema';
 
 export interface RuleIssue {
   path: (string | number)[];
@@ -10,12 +12,18 @@ export interface RuleIssue {
 }
 
 /** The shape the rules read (the release schema's output, before its own refinement). */
-interface ReleaseShape {
+export interface ReleaseShape {
   components: Record<string, { service: string; target: Record<string, unknown> & { type: string }; migration?: unknown; after: string[] }>;
   stages: Array<{
     name: string;
     environment?: string;
-    targets: Array<{ component: string; name?: string; environment?: string; target?: Record<string, unknown> }>;
+    targets: Array<{
+      component: string;
+      name?: string;
+      environment?: string;
+      target?: Record<string, unknown>;
+      migration?: StageTarget['migration'];
+    }>;
     waves: Array<{ targets: string[] } | { percent: number }>;
     gate?: { analysis?: { background: boolean; metrics: Array<{ name: string; provider: unknown }> } };
   }>;
@@ -25,7 +33,12 @@ interface ReleaseShape {
 const GATE_VARIABLES = ['environment', 'release', 'service'];
 
 export function checkReleaseRules(release: ReleaseShape): RuleIssue[] {
-  return [...checkDependencies(release), ...release.stages.flatMap((_stage, i) => checkStage(release, i)), ...checkUniqueness(release)];
+  return [
+    ...checkDependencies(release),
+    ...release.stages.flatMap((_stage, i) => checkStage(release, i)),
+    ...checkMigrations(release),
+    ...checkUniqueness(release),
+  ];
 }
 
 function checkDependencies({ components }: ReleaseShape): RuleIssue[] {
@@ -123,13 +136,6 @@ function checkStage(release: ReleaseShape, index: number): RuleIssue[] {
     });
   });
 
-  const migrating = [...new Set(stage.targets.map((t) => t.component))].filter((c) => release.components[c]?.migration);
-  if (migrating.length > 1) {
-    issues.push({
-      path: at('targets'),
-      message: `more than one migration in stage ${stage.name} (${migrating.join(', ')}); at most one runs before the stage's traffic: combine them into one migration task, or deploy one component in another stage`,
-    });
-  }
   issues.push(...checkGateAnalysis(release, index));
   if (stage.gate && index === release.stages.length - 1) {
     issues.push({

@@ -35,7 +35,10 @@ export const ComponentSchema = z.strictObject({
   service: name('service', 'shop-api'),
   target: TargetSchema,
   strategy: StrategySchema,
-  /** Runs once per stage that deploys this component, before any traffic of that stage moves. */
+  /**
+   * Runs once per stage that deploys this component, before any traffic of that stage moves. A stage's target may
+   * override it (its migration field); two stages may not run the same task (it would migrate one database twice).
+   */
   migration: MigrationSchema.optional(),
   /** Components whose targets of the same wave must be in place first (e.g. the worker after the API). */
   after: z.array(z.string()).default([]),
@@ -51,6 +54,18 @@ export const StageTargetSchema = z.strictObject({
   target: z.record(z.string(), z.unknown()).optional(),
   /** Another strategy for this target (e.g. rolling in staging, canary in prod). */
   strategy: StrategySchema.optional(),
+  /**
+   * This stage's migration in place of the component's (another function, cluster, namespace or environment: the
+   * one that reaches this stage's database). run's and down's fields replace the component's, as target's do; null
+   * removes a field, down: null the down-migration, and migration: null the migration in this stage.
+   */
+  migration: z
+    .strictObject({
+      run: z.record(z.string(), z.unknown()).optional(),
+      down: z.record(z.string(), z.unknown()).nullable().optional(),
+    })
+    .nullable()
+    .optional(),
 });
 
 export const WaveSchema = z.union(
