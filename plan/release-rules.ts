@@ -5,6 +5,7 @@
 import { TEMPLATE_PATTERN } from './analysis';
 import { checkMigrations } from './release-migrations';
 import type { StageTarget } from './release-schema';
+import type { Target, TargetType } from './targets';
 
 export interface RuleIssue {
   path: (string | number)[];
@@ -216,18 +217,44 @@ function checkUniqueness(release: ReleaseShape): RuleIssue[] {
           path: ['stages', i, 'targets', j],
           message: `the same target is already deployed by ${other.where} (stage ${other.stage}) in environment ${stageEnvironment}; a target belongs to one stage per environment: remove one, or point this one at another target`,
         });
-      } else if (!other) places.set(key, { stage: stage.name, where });
+      } else if (other) {
+        issues.push({
+          path: ['stages', i, 'targets', j],
+          message: `the same target is already deployed by ${other.where} in this stage: two deployments, each with its own lock, would change one ${changes(component.target.type)} at once; remove one, or point this one at another target (its target: fields)`,
+        });
+      } else places.set(key, { stage: stage.name, where });
     });
   });
   return issues;
 }
 
-/** What identifies the thing a target changes on its platform (not the version it receives). */
-function physicalTarget(t: Record<string, unknown>): string {
-  const fields: Record<string, string[]> = {
-    lambda: ['functionName', 'alias', 'region'],
-    ecs: ['cluster', 'service', 'region'],
-    kubernetes: ['namespace', 'deployment', 'context'],
-  };
-  return JSON.stringify([t.type, ...(fields[String(t.type)] ?? []).map((f) => t[f] ?? null)]);
+/**
+ * The fields that identify what a target changes on its platform (not the version it receives), per target type;
+ * the type makes a new platform's entry required here.
+ */
+const IDENTITY = {
+  lambda: ['functionName', 'alias', 'region'],
+  ecs: ['cluster', 'service', 'region'],
+  kubernetes: ['namespace', 'deployment', 'context', 'kubeconfig'],
+} as const satisfies { [T in TargetType]: ReadonlyArray<keyof Extract<Target, { type: T }>> };
+
+const CHANGES: Record<string, string> = { lambda: 'alias', ecs: 'service', kubernetes: 'Deployment' };
+const changes = (type: string) => CHANGES[type] ?? 'target';
+
+/** What identifies the thing a target changes; a type with no entry above is identified by all of its fields. */
+export function physicalTarget(t: Record<string, unknown>): string {
+  const fields: readonly string[] | undefined = (IDENTITY as Record<string, readonly string[]>)[String(t.type)];
+  if (!fields) return JSON.stringify([t.type, sortedKeys(t)]);
+  return JSON.stringify([t.type, ...fields.map((f) => t[f] ?? null)]);
+}
+
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null && v !== undefined)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, sortedKeys(v)]),
+  );
 }
