@@ -4,6 +4,7 @@
  */
 import { TEMPLATE_PATTERN } from './analysis';
 import { checkMigrations } from './release-migrations';
+import { checkWaveOrder } from './release-wave-order';
 import type { StageTarget } from './release-schema';
 import type { Target, TargetType } from './targets';
 
@@ -137,6 +138,8 @@ function checkStage(release: ReleaseShape, index: number): RuleIssue[] {
     });
   });
 
+  // With a cycle in after: no order satisfies it; the cycle's own issue says what to remove.
+  if (!findCycle(release.components)) issues.push(...checkWaveOrder(release, index));
   issues.push(...checkGateAnalysis(release, index));
   if (stage.gate && index === release.stages.length - 1) {
     issues.push({

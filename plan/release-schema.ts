@@ -73,7 +73,7 @@ export const WaveSchema = z.union(
     z.strictObject({ targets: z.array(z.string()).min(1, 'a wave names at least one target') }),
     z.strictObject({ percent: z.number().int().min(1).max(100) }),
   ],
-  { error: "a wave is { targets: [names] } or { percent: 1-100 } (cumulative share of the stage's targets)" },
+  { error: "a wave is { targets: [names] } or { percent: 1-100 } (cumulative share of the stage's targets, rounded up)" },
 );
 
 export const StageGateSchema = z.strictObject({

@@ -110,11 +110,17 @@ export function planStages(
   return stages;
 }
 
-/** Explicit waves first, in order; `percent` waves fill up to that share of the stage's targets; the rest last. */
-function toWaves(stage: Stage, targets: ReleaseTarget[]): ReleaseTarget[][] {
+/**
+ * Explicit waves first, in order; a `percent` wave takes unnamed targets until the waves so far hold that share of
+ * the stage's targets, rounded up (so a small first wave is one target, not none); the rest last.
+ */
+export function toWaves<T extends { name: string }>(
+  stage: { waves: ReadonlyArray<{ targets: string[] } | { percent: number }> },
+  targets: T[],
+): T[][] {
   const named = new Set(stage.waves.flatMap((w) => ('targets' in w ? w.targets : [])));
   const unnamed = targets.filter((t) => !named.has(t.name));
-  const waves: ReleaseTarget[][] = [];
+  const waves: T[][] = [];
   let covered = 0;
   for (const wave of stage.waves) {
     if ('targets' in wave) {
