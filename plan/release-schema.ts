@@ -8,10 +8,11 @@ import { AnalysisSchema } from './analysis';
 import { Duration } from './duration-schema';
 import { checkReleaseRules } from './release-rules';
 import { checkReleaseSecrets } from './release-secrets';
+import { RELEASE_KIND } from './api-version';
 import { API_VERSION, ApprovalSchema, CommitSchema, MigrationSchema, StrategySchema } from './schema';
 import { TargetSchema } from './targets';
 
-export const RELEASE_KIND = 'Release';
+export { RELEASE_KIND } from './api-version';
 
 const name = (what: string, example: string) =>
   z
@@ -105,7 +106,12 @@ export const StageSchema = z.strictObject({
 export const ReleaseSchema = z
   .strictObject({
     apiVersion: z.literal(API_VERSION, { error: `apiVersion must be "${API_VERSION}"` }),
-    kind: z.literal(RELEASE_KIND, { error: `kind must be "${RELEASE_KIND}"` }),
+    kind: z.literal(RELEASE_KIND, {
+      error: (issue) =>
+        issue.input === undefined
+          ? `is required: a release file says kind: ${RELEASE_KIND} at the top (without it, glidepath validate reads the file as a plan)`
+          : `kind must be "${RELEASE_KIND}"`,
+    }),
     metadata: ReleaseMetadataSchema,
     components: z
       .record(name('component name', 'api'), ComponentSchema)
