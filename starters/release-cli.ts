@@ -9,7 +9,7 @@ import { type ReleaseStatus, renderReleaseTree } from '../workflows/release-stat
 import { gateCommand } from '../workflows/status-text';
 import { getStatus } from './actions';
 import { EXIT } from './exit-codes';
-import { describeEnd } from './follow';
+import { NO_WORKER, QUERY_PATIENCE_MS, UNANSWERED_BEFORE_WARNING, describeEnd } from './follow';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
@@ -22,9 +22,13 @@ export async function followRelease(
   const result = handle.result().finally(() => (closed = true));
   result.catch(() => undefined);
   const seen = new Map<string, string>();
+  let unanswered = 0;
   while (!closed) {
-    const s = await Promise.race([handle.query(releaseStatusQuery).catch(() => undefined), sleep(3_000).then(() => undefined)]);
+    // A query waits for a worker to answer it; with none running it would wait silently for a long time.
+    const s = await Promise.race([handle.query(releaseStatusQuery).catch(() => undefined), sleep(QUERY_PATIENCE_MS).then(() => undefined)]);
+    if (!s && ++unanswered === UNANSWERED_BEFORE_WARNING && !closed) print(NO_WORKER);
     if (s) {
+      unanswered = 0;
       const lines = [
         `${s.phase.padEnd(17)} ${s.message}${s.gate ? `  → waiting for ${s.gate.kind}${s.gate.approvers?.length ? ` by ${s.gate.approvers.join('/')}` : ''}: ${gateCommand(s.gate, handle.workflowId)}` : ''}`,
       ];

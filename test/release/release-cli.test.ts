@@ -2,6 +2,7 @@
  * `glidepath release` as CI and on-call use it: the real binary against the real Temporal dev server, a worker
  * driving Lambda on moto. Exit codes as deploy's: 0 promoted, 1 not promoted or refused, 2 invalid, 3 busy.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -119,4 +120,26 @@ it("where: a name that is no service or system exits 2 with what to type instead
   expect(none.stdout).toContain(
     `nothing deployed under ${name} within the namespace's retention: where reads Temporal visibility, which forgets runs closed longer ago than the retention period`,
   );
+});
+
+it('release --follow without a worker says no worker is answering, instead of printing nothing', async () => {
+  const doc = parse(readFileSync(path.join(__dirname, '..', '..', 'examples', 'lambda-release.yaml'), 'utf8'));
+  doc.metadata.system = uniqueName('idle');
+  const file = path.join(dir, `${doc.metadata.system}.yaml`);
+  writeFileSync(file, stringify(doc));
+  const bin = path.join(__dirname, '..', '..', 'bin', 'glidepath');
+  const child = spawn(bin, ['release', file, '--follow'], {
+    env: { ...process.env, TEMPORAL_ADDRESS: address, GLIDEPATH_TASK_QUEUE: uniqueName('nobody-polls'), GLIDEPATH_USER: 'ci-bot' },
+  });
+  let stdout = '';
+  await new Promise<void>((warned) =>
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (stdout.includes('no worker is answering yet')) warned();
+    }),
+  );
+  child.kill('SIGTERM');
+  expect(stdout).toContain(`started release:${doc.metadata.system}`);
+  expect(stdout).toContain('no worker is answering yet: is `glidepath worker` running on this task queue?');
+  await harness.client.workflow.getHandle(`release:${doc.metadata.system}`).terminate('test cleanup: no worker ever ran it');
 });
