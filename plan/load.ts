@@ -5,6 +5,7 @@
  * Temporal or a platform.
  */
 import { checksBeforeStart } from './checks-before-start';
+import { releaseReadAsPlan } from './document-kind';
 import { describeIssue, formatPath } from './issue-text';
 import { type Override, applyOverrides, parseOverride, typedValue } from './overrides';
 import { PlanError, type PlanIssue } from './plan-error';
@@ -84,6 +85,8 @@ export function parsePlan(text: string, source = 'plan', assignments: string[] =
         },
       ]);
     }
+    const otherKind = releaseReadAsPlan(doc.value, source);
+    if (otherKind) throw new PlanError(source, [otherKind]);
     const overridden = new Set(overrides.map((o) => formatPath(o.path)));
     const sourceAt: SourceAt = (path) => (overridden.has(formatPath(path)) ? undefined : doc.sourceAt(path));
     return validatePlan(withOverrides(doc.value, overrides, source), source, sourceAt);

@@ -9,7 +9,7 @@ import { formatPath } from './issue-text';
 import type { RuleIssue } from './release-rules';
 import type { Release } from './release-schema';
 import { type PlannedStage, type TargetDocument, planStages } from './release-stages';
-import { PlanSchema } from './schema';
+import { MigrationSchema, PlanSchema } from './schema';
 
 export { type PlannedStage, type ReleaseTarget, type StageMigration, deploymentWorkflowId } from './release-stages';
 
@@ -26,15 +26,24 @@ export interface ExpandOptions {
 export function expandRelease(release: Release, options: ExpandOptions = {}): { stages: PlannedStage[]; issues: RuleIssue[] } {
   const issues: RuleIssue[] = [];
   const env = options.beforeStart;
-  const stages = planStages(release, (target) => {
-    const parsed = PlanSchema.safeParse(target.doc);
-    if (!parsed.success) {
-      issues.push(...parsed.error.issues.map((issue) => locateSchemaIssue(issue, target)));
+  const stages = planStages(
+    release,
+    (target) => {
+      const parsed = PlanSchema.safeParse(target.doc);
+      if (!parsed.success) {
+        issues.push(...parsed.error.issues.map((issue) => locateSchemaIssue(issue, target)));
+        return undefined;
+      }
+      if (env) issues.push(...planIssues(parsed.data, env).map((issue) => ({ path: locate(issue.path, target), message: issue.message })));
+      return parsed.data;
+    },
+    ({ migration, stageIndex, targetIndex, entry }) => {
+      const parsed = MigrationSchema.safeParse(migration);
+      if (parsed.success) return parsed.data;
+      issues.push(...parsed.error.issues.map((issue) => locateMigration(issue, stageIndex, targetIndex, entry, release)));
       return undefined;
-    }
-    if (env) issues.push(...planIssues(parsed.data, env).map((issue) => ({ path: locate(issue.path, target), message: issue.message })));
-    return parsed.data;
-  });
+    },
+  );
   if (env) {
     release.stages.forEach((stage, i) => {
       if (stage.gate?.analysis) issues.push(...analysisIssues(stage.gate.analysis, ['stages', i, 'gate', 'analysis'], env));
@@ -65,6 +74,46 @@ function locate(segments: (string | number)[], { stageIndex, targetIndex, entry 
     (head === 'target' && field !== undefined && overrides !== undefined && String(field) in overrides) ||
     (head === 'strategy' && entry.strategy !== undefined);
   return [...(fromStage ? inTarget : ['components', entry.component]), head, ...(field !== undefined ? [field] : []), ...rest];
+}
+
+/**
+ * Where an issue of a stage's migration is written: the stage's override if it sets the field or changes the task's
+ * type, else the component's migration.
+ */
+function locateMigration(
+  issue: z.core.$ZodIssue,
+  stage: number,
+  target: number,
+  entry: Release['stages'][number]['targets'][number],
+  release: Release,
+): RuleIssue {
+  const issuePath = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+  const [task, field] = issuePath;
+  const base = release.components[entry.component]?.migration;
+  const baseTask: Record<string, unknown> | undefined = task === 'down' ? base?.down : base?.run;
+  const override = entry.migration?.[task as 'run' | 'down'] ?? undefined;
+  const retyped = override?.type !== undefined && override.type !== baseTask?.type;
+  const fromStage = !baseTask || retyped || (override !== undefined && (field === undefined || String(field) in override));
+  const path = [...(fromStage ? ['stages', stage, 'targets', target] : ['components', entry.component]), 'migration', ...issuePath];
+  return { path, message: migrationMessage(issue, entry.component, String(task), baseTask, override) };
+}
+
+function migrationMessage(
+  issue: z.core.$ZodIssue,
+  component: string,
+  task: string,
+  baseTask: Record<string, unknown> | undefined,
+  override: Record<string, unknown> | undefined,
+): string {
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => `"${k}"`).join(', ');
+    const inherited = baseTask && issue.keys.every((k) => k in baseTask && !(override && k in override));
+    return inherited
+      ? `${keys} ${issue.keys.length > 1 ? 'are' : 'is'} components.${component}.migration.${task}'s and ${issue.keys.length > 1 ? 'do' : 'does'} not belong to a task of type ${String(override?.type)}; set ${issue.keys.length > 1 ? 'them' : 'it'} to null here`
+      : `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys}; remove or check the spelling`;
+  }
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return 'is required';
+  return issue.message.replace(/^Invalid input: /, '');
 }
 
 /** One line: each stage with its waves, e.g. `staging [api, worker] → prod [api-eu] [api-us, worker]`. */

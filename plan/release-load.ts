@@ -3,6 +3,7 @@
  * every target's plan checked, as a plan file is. Errors are a PlanError (exit 2) whose lines name the field,
  * the cause and the fix.
  */
+import { planReadAsRelease } from './document-kind';
 import { type PlannedStage, expandRelease } from './release-expand';
 import { RELEASE_KIND, type Release, ReleaseSchema } from './release-schema';
 import { type PlanIssue, PlanError, formatPath } from './load';
@@ -48,6 +49,8 @@ export class ReleaseError extends PlanError {
 }
 
 export function validateRelease(doc: unknown, source = 'release'): { release: Release; stages: PlannedStage[] } {
+  const plan = planReadAsRelease(doc, source);
+  if (plan) throw new ReleaseError(source, [plan]);
   const parsed = ReleaseSchema.safeParse(doc);
   if (!parsed.success) {
     throw new ReleaseError(

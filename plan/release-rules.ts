@@ -3,6 +3,10 @@
  * Pure; runs inside the release schema's refinement.
  */
 import { TEMPLATE_PATTERN } from './analysis';
+import { checkMigrations } from './release-migrations';
+import { checkWaveOrder } from './release-wave-order';
+import type { StageTarget } from './release-schema';
+import type { Target, TargetType } from './targets';
 
 export interface RuleIssue {
   path: (string | number)[];
@@ -10,12 +14,18 @@ export interface RuleIssue {
 }
 
 /** The shape the rules read (the release schema's output, before its own refinement). */
-interface ReleaseShape {
+export interface ReleaseShape {
   components: Record<string, { service: string; target: Record<string, unknown> & { type: string }; migration?: unknown; after: string[] }>;
   stages: Array<{
     name: string;
     environment?: string;
-    targets: Array<{ component: string; name?: string; environment?: string; target?: Record<string, unknown> }>;
+    targets: Array<{
+      component: string;
+      name?: string;
+      environment?: string;
+      target?: Record<string, unknown>;
+      migration?: StageTarget['migration'];
+    }>;
     waves: Array<{ targets: string[] } | { percent: number }>;
     gate?: { analysis?: { background: boolean; metrics: Array<{ name: string; provider: unknown }> } };
   }>;
@@ -25,7 +35,12 @@ interface ReleaseShape {
 const GATE_VARIABLES = ['environment', 'release', 'service'];
 
 export function checkReleaseRules(release: ReleaseShape): RuleIssue[] {
-  return [...checkDependencies(release), ...release.stages.flatMap((_stage, i) => checkStage(release, i)), ...checkUniqueness(release)];
+  return [
+    ...checkDependencies(release),
+    ...release.stages.flatMap((_stage, i) => checkStage(release, i)),
+    ...checkMigrations(release),
+    ...checkUniqueness(release),
+  ];
 }
 
 function checkDependencies({ components }: ReleaseShape): RuleIssue[] {
@@ -123,13 +138,8 @@ function checkStage(release: ReleaseShape, index: number): RuleIssue[] {
     });
   });
 
-  const migrating = [...new Set(stage.targets.map((t) => t.component))].filter((c) => release.components[c]?.migration);
-  if (migrating.length > 1) {
-    issues.push({
-      path: at('targets'),
-      message: `more than one migration in stage ${stage.name} (${migrating.join(', ')}); at most one runs before the stage's traffic: combine them into one migration task, or deploy one component in another stage`,
-    });
-  }
+  // With a cycle in after: no order satisfies it; the cycle's own issue says what to remove.
+  if (!findCycle(release.components)) issues.push(...checkWaveOrder(release, index));
   issues.push(...checkGateAnalysis(release, index));
   if (stage.gate && index === release.stages.length - 1) {
     issues.push({
@@ -210,18 +220,44 @@ function checkUniqueness(release: ReleaseShape): RuleIssue[] {
           path: ['stages', i, 'targets', j],
           message: `the same target is already deployed by ${other.where} (stage ${other.stage}) in environment ${stageEnvironment}; a target belongs to one stage per environment: remove one, or point this one at another target`,
         });
-      } else if (!other) places.set(key, { stage: stage.name, where });
+      } else if (other) {
+        issues.push({
+          path: ['stages', i, 'targets', j],
+          message: `the same target is already deployed by ${other.where} in this stage: two deployments, each with its own lock, would change one ${changes(component.target.type)} at once; remove one, or point this one at another target (its target: fields)`,
+        });
+      } else places.set(key, { stage: stage.name, where });
     });
   });
   return issues;
 }
 
-/** What identifies the thing a target changes on its platform (not the version it receives). */
-function physicalTarget(t: Record<string, unknown>): string {
-  const fields: Record<string, string[]> = {
-    lambda: ['functionName', 'alias', 'region'],
-    ecs: ['cluster', 'service', 'region'],
-    kubernetes: ['namespace', 'deployment', 'context'],
-  };
-  return JSON.stringify([t.type, ...(fields[String(t.type)] ?? []).map((f) => t[f] ?? null)]);
+/**
+ * The fields that identify what a target changes on its platform (not the version it receives), per target type;
+ * the type makes a new platform's entry required here.
+ */
+const IDENTITY = {
+  lambda: ['functionName', 'alias', 'region'],
+  ecs: ['cluster', 'service', 'region'],
+  kubernetes: ['namespace', 'deployment', 'context', 'kubeconfig'],
+} as const satisfies { [T in TargetType]: ReadonlyArray<keyof Extract<Target, { type: T }>> };
+
+const CHANGES: Record<string, string> = { lambda: 'alias', ecs: 'service', kubernetes: 'Deployment' };
+const changes = (type: string) => CHANGES[type] ?? 'target';
+
+/** What identifies the thing a target changes; a type with no entry above is identified by all of its fields. */
+export function physicalTarget(t: Record<string, unknown>): string {
+  const fields: readonly string[] | undefined = (IDENTITY as Record<string, readonly string[]>)[String(t.type)];
+  if (!fields) return JSON.stringify([t.type, sortedKeys(t)]);
+  return JSON.stringify([t.type, ...fields.map((f) => t[f] ?? null)]);
+}
+
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null && v !== undefined)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, sortedKeys(v)]),
+  );
 }

@@ -7,10 +7,12 @@ import { z } from 'zod';
 import { AnalysisSchema } from './analysis';
 import { Duration } from './duration-schema';
 import { checkReleaseRules } from './release-rules';
+import { checkReleaseSecrets } from './release-secrets';
+import { RELEASE_KIND } from './api-version';
 import { API_VERSION, ApprovalSchema, CommitSchema, MigrationSchema, StrategySchema } from './schema';
 import { TargetSchema } from './targets';
 
-export const RELEASE_KIND = 'Release';
+export { RELEASE_KIND } from './api-version';
 
 const name = (what: string, example: string) =>
   z
@@ -34,7 +36,10 @@ export const ComponentSchema = z.strictObject({
   service: name('service', 'shop-api'),
   target: TargetSchema,
   strategy: StrategySchema,
-  /** Runs once per stage that deploys this component, before any traffic of that stage moves. */
+  /**
+   * Runs once per stage that deploys this component, before any traffic of that stage moves. A stage's target may
+   * override it (its migration field); two stages may not run the same task (it would migrate one database twice).
+   */
   migration: MigrationSchema.optional(),
   /** Components whose targets of the same wave must be in place first (e.g. the worker after the API). */
   after: z.array(z.string()).default([]),
@@ -50,6 +55,18 @@ export const StageTargetSchema = z.strictObject({
   target: z.record(z.string(), z.unknown()).optional(),
   /** Another strategy for this target (e.g. rolling in staging, canary in prod). */
   strategy: StrategySchema.optional(),
+  /**
+   * This stage's migration in place of the component's (another function, cluster, namespace or environment: the
+   * one that reaches this stage's database). run's and down's fields replace the component's, as target's do; null
+   * removes a field, down: null the down-migration, and migration: null the migration in this stage.
+   */
+  migration: z
+    .strictObject({
+      run: z.record(z.string(), z.unknown()).optional(),
+      down: z.record(z.string(), z.unknown()).nullable().optional(),
+    })
+    .nullable()
+    .optional(),
 });
 
 export const WaveSchema = z.union(
@@ -57,7 +74,7 @@ export const WaveSchema = z.union(
     z.strictObject({ targets: z.array(z.string()).min(1, 'a wave names at least one target') }),
     z.strictObject({ percent: z.number().int().min(1).max(100) }),
   ],
-  { error: "a wave is { targets: [names] } or { percent: 1-100 } (cumulative share of the stage's targets)" },
+  { error: "a wave is { targets: [names] } or { percent: 1-100 } (cumulative share of the stage's targets, rounded up)" },
 );
 
 export const StageGateSchema = z.strictObject({
@@ -89,7 +106,12 @@ export const StageSchema = z.strictObject({
 export const ReleaseSchema = z
   .strictObject({
     apiVersion: z.literal(API_VERSION, { error: `apiVersion must be "${API_VERSION}"` }),
-    kind: z.literal(RELEASE_KIND, { error: `kind must be "${RELEASE_KIND}"` }),
+    kind: z.literal(RELEASE_KIND, {
+      error: (issue) =>
+        issue.input === undefined
+          ? `is required: a release file says kind: ${RELEASE_KIND} at the top (without it, glidepath validate reads the file as a plan)`
+          : `kind must be "${RELEASE_KIND}"`,
+    }),
     metadata: ReleaseMetadataSchema,
     components: z
       .record(name('component name', 'api'), ComponentSchema)
@@ -97,7 +119,8 @@ export const ReleaseSchema = z
     stages: z.array(StageSchema).min(1, 'a release needs at least one stage, e.g. - name: staging'),
   })
   .superRefine((release, ctx) => {
-    for (const issue of checkReleaseRules(release)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    for (const issue of [...checkReleaseRules(release), ...checkReleaseSecrets(release)])
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   });
 
 export type Release = z.infer<typeof ReleaseSchema>;

@@ -18,7 +18,10 @@ export function progressLine(s: DeploymentStatus, ref: string): string {
   return parts.join('  ');
 }
 
-const QUERY_PATIENCE_MS = 3_000;
+/** How long a query may wait for a worker's answer, and how many go unanswered before `NO_WORKER` is printed. */
+export const QUERY_PATIENCE_MS = 3_000;
+export const UNANSWERED_BEFORE_WARNING = 3;
+export const NO_WORKER = 'no worker is answering yet: is `glidepath worker` running on this task queue?';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 export interface FollowOptions {
@@ -57,7 +60,7 @@ export async function follow(handle: WorkflowHandle, ref: string, options: Follo
         throw keyProblem;
       }
       // No worker answering right now, or the run just closed (then the result says the rest).
-      if (++unanswered === 3 && !closed) print('no worker is answering yet: is `glidepath worker` running on this task queue?');
+      if (++unanswered === UNANSWERED_BEFORE_WARNING && !closed) print(NO_WORKER);
     }
   };
   while (!closed) {

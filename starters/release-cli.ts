@@ -9,7 +9,7 @@ import { type ReleaseStatus, renderReleaseTree } from '../workflows/release-stat
 import { gateCommand } from '../workflows/status-text';
 import { getStatus } from './actions';
 import { EXIT } from './exit-codes';
-import { describeEnd, undecryptable } from './follow';
+import { NO_WORKER, QUERY_PATIENCE_MS, UNANSWERED_BEFORE_WARNING, describeEnd, undecryptable } from './follow';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
@@ -31,9 +31,13 @@ export async function followRelease(
       stop.abort();
       throw keyProblem;
     });
+  let unanswered = 0;
   while (!closed) {
-    const s = await Promise.race([query(), sleep(3_000).then(() => undefined)]);
+    // A query waits for a worker to answer it; with none running it would wait silently for a long time.
+    const s = await Promise.race([query(), sleep(QUERY_PATIENCE_MS).then(() => undefined)]);
+    if (!s && ++unanswered === UNANSWERED_BEFORE_WARNING && !closed) print(NO_WORKER);
     if (s) {
+      unanswered = 0;
       const lines = [
         `${s.phase.padEnd(17)} ${s.message}${s.gate ? `  → waiting for ${s.gate.kind}${s.gate.approvers?.length ? ` by ${s.gate.approvers.join('/')}` : ''}: ${gateCommand(s.gate, handle.workflowId)}` : ''}`,
       ];

@@ -44,10 +44,13 @@ export function addReleaseCommands(program: Command): void {
   program
     .command('where')
     .argument('<name>', 'a service or a system')
-    .description('what version is live on each environment and target, since when, who promoted and who asked, from Temporal visibility')
+    .description(
+      "what version is live on each environment and target, since when, who promoted and who asked, from Temporal visibility (the namespace's retention)",
+    )
     .action(async (name: string) => {
       const { connectClient } = require('./client') as typeof import('./client');
-      const { formatWhere, where } = require('./where') as typeof import('./where');
-      for (const line of formatWhere(await where(await connectClient(), name))) console.log(line);
+      const { checkWhereName, formatWhere, where } = require('./where') as typeof import('./where');
+      checkWhereName(name); // before connecting: bad input exits 2 with nothing sent
+      for (const line of formatWhere(await where(await connectClient(), name), name)) console.log(line);
     });
 }

@@ -1,7 +1,7 @@
 /**
  * `glidepath where <service | system>`: what version is live on each environment and target, since when, who
  * promoted it and who asked for it, answered from Temporal visibility (the runs' search attributes and memos; no
- * side database). Who promoted is the `promotedBy` a run notes in its memo as it ends promoted (workflows/deployment.ts):
+ * side database), so from the runs within the namespace's retention. Who promoted is the `promotedBy` a run notes in its memo as it ends promoted (workflows/deployment.ts):
  * the approver of its last gate (a release's too) or the person who promoted it, else "automatic"; runs that ended
  * before runs noted it leave it unknown.
  */
@@ -14,6 +14,7 @@ import {
   DeployService,
   DeployTarget,
 } from '../workflows/search-attributes';
+import { UsageError } from './usage-error';
 
 export interface WhereRow {
   service: string;
@@ -25,9 +26,24 @@ export interface WhereRow {
   moving?: { version: string; phase: string };
 }
 
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A name `where` can look up, or a UsageError (exit 2) that says what to type instead. */
+export function checkWhereName(name: string): void {
+  if (NAME.test(name)) return;
+  // A run's ID or service/environment: where takes the service (or system); status takes the run.
+  const bare = name.replace(/^(deploy|release):/, '').split('/')[0];
+  const instead =
+    bare !== name && NAME.test(bare)
+      ? `for the ${name.startsWith('release:') ? 'system' : 'service'}: glidepath where ${bare}; for that run: glidepath status ${name}`
+      : 'e.g. glidepath where shop-api';
+  throw new UsageError(
+    `where: "${name}" is not a service or system name (a plan's metadata.service or a release's metadata.system: lowercase letters, digits and '-'); ${instead}`,
+  );
+}
+
 export async function where(client: Client, name: string): Promise<WhereRow[]> {
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name))
-    throw new Error(`"${name}" is not a service or system name (lowercase letters, digits and '-')`);
+  checkWhereName(name);
   const query = `WorkflowType = "deploymentWorkflow" AND (DeployService = "${name}" OR DeploySystem = "${name}")`;
   const rows = new Map<string, WhereRow>();
   for await (const run of client.workflow.list({ query, pageSize: 100 })) {
@@ -47,8 +63,11 @@ export async function where(client: Client, name: string): Promise<WhereRow[]> {
   return [...rows.values()].sort((a, b) => `${a.service}/${a.environment}`.localeCompare(`${b.service}/${b.environment}`));
 }
 
-export function formatWhere(rows: WhereRow[]): string[] {
-  if (rows.length === 0) return ['nothing deployed under that name yet'];
+export function formatWhere(rows: WhereRow[], name = 'that name'): string[] {
+  if (rows.length === 0)
+    return [
+      `nothing deployed under ${name} within the namespace's retention: where reads Temporal visibility, which forgets runs closed longer ago than the retention period; check the name and TEMPORAL_NAMESPACE`,
+    ];
   return rows.map((r) => {
     const live = r.live
       ? `${r.live.version.padEnd(12)} since ${r.live.since?.toISOString() ?? '?'} promoted by ${r.live.promotedBy ?? '?'} (requested by ${r.live.by ?? '?'}${r.live.releaseId ? `, release ${r.live.releaseId}` : ''})`

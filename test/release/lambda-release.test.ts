@@ -1,3 +1,4 @@
+import { GetFunctionConfigurationCommand, ListTagsCommand } from '@aws-sdk/client-lambda';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startRelease } from '../../starters/release';
@@ -5,7 +6,7 @@ import { where } from '../../starters/where';
 import { abortSignal, approveUpdate } from '../../workflows/messages';
 import { aliasOf, createReleaseFixture, lambdaRelease, releaseFailure, targetState, waitForRelease } from '../support/releases';
 import { type Harness, inPhase, recordHistory, startHarness, waitForStatus } from '../support/temporal';
-import { lambdaPlatformAt } from '../support/lambda-fixture';
+import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 
 const endpoint = inject('motoEndpoint');
 let harness: Harness;
@@ -75,6 +76,31 @@ describe('lambda release', () => {
         [`${f.system}-worker/staging`, 'v2', `${f.system}@v2`, 'ci', 'automatic'],
       ]);
     });
+  });
+
+  it("each stage runs its own migration before its traffic: the component's in staging, the stage's override in prod", async () => {
+    const f = await createReleaseFixture(endpoint);
+    const [staging, prod] = [`${f.system}-mig-stg`, `${f.system}-mig-prod`];
+    for (const fn of [staging, prod]) await createLambdaService(endpoint, fn);
+    const release = lambdaRelease(f, (d) => {
+      d.components.api.migration = { run: { type: 'lambda', functionName: staging, payload: { to: 7 } } };
+      d.stages[1].targets[0].migration = { run: { functionName: prod } };
+    });
+    await harness.run(async () => {
+      const { status } = await (await start(release)).result();
+      expect(status.stages.map((s) => [s.name, s.state, s.migration])).toEqual([
+        ['staging', 'promoted', 'applied'],
+        ['prod', 'promoted', 'applied'],
+      ]);
+    });
+    // What each migration function recorded as applied (activities/lambda/migration.ts): staging's once, prod's once.
+    const applied = async (fn: string) => {
+      const { FunctionArn } = await f.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn }));
+      const { Tags = {} } = await f.lambda.send(new ListTagsCommand({ Resource: FunctionArn }));
+      return Object.keys(Tags).filter((k) => k.startsWith('glidepath:migration:'));
+    };
+    expect(await applied(staging)).toEqual([`glidepath:migration:${f.system}-api.staging`]);
+    expect(await applied(prod)).toEqual([`glidepath:migration:${f.system}-api.prod`]);
   });
 
   it('a failure in the second prod wave rolls back the first wave too; staging stays promoted', async () => {

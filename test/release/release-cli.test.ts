@@ -2,14 +2,15 @@
  * `glidepath release` as CI and on-call use it: the real binary against the real Temporal dev server, a worker
  * driving Lambda on moto. Exit codes as deploy's: 0 promoted, 1 not promoted or refused, 2 invalid, 3 busy.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { EXIT } from '../../starters/exit-codes';
 import { createReleaseFixture, lambdaRelease } from '../support/releases';
-import { type Harness, startHarness } from '../support/temporal';
+import { type Harness, startHarness, uniqueName } from '../support/temporal';
 import { type CliRun, runCli } from '../support/cli';
 import { lambdaPlatformAt } from '../support/lambda-fixture';
 
@@ -105,4 +106,40 @@ it('release --follow waits at the gate, refuses a second version (3), a wrong ap
     new RegExp(`${f.system}-api/staging +v2 +since \\S+ promoted by automatic \\(requested by ci, release ${f.system}@v2\\)`),
   );
   expect((out.match(/ v2 /g) ?? []).length).toBe(5);
+});
+
+it("where: a name that is no service or system exits 2 with what to type instead; an unknown one says visibility answers within the namespace's retention", async () => {
+  const bad = await glidepath(['where', 'deploy:shop-api/prod']);
+  expect(bad.code).toBe(EXIT.invalidPlan);
+  expect(bad.stderr).toContain(
+    `where: "deploy:shop-api/prod" is not a service or system name (a plan's metadata.service or a release's metadata.system: lowercase letters, digits and '-'); for the service: glidepath where shop-api; for that run: glidepath status deploy:shop-api/prod\nNothing was sent.`,
+  );
+  const name = uniqueName('never-deployed');
+  const none = await glidepath(['where', name]);
+  expect(none.code).toBe(EXIT.ok);
+  expect(none.stdout).toContain(
+    `nothing deployed under ${name} within the namespace's retention: where reads Temporal visibility, which forgets runs closed longer ago than the retention period`,
+  );
+});
+
+it('release --follow without a worker says no worker is answering, instead of printing nothing', async () => {
+  const doc = parse(readFileSync(path.join(__dirname, '..', '..', 'examples', 'lambda-release.yaml'), 'utf8'));
+  doc.metadata.system = uniqueName('idle');
+  const file = path.join(dir, `${doc.metadata.system}.yaml`);
+  writeFileSync(file, stringify(doc));
+  const bin = path.join(__dirname, '..', '..', 'bin', 'glidepath');
+  const child = spawn(bin, ['release', file, '--follow'], {
+    env: { ...process.env, TEMPORAL_ADDRESS: address, GLIDEPATH_TASK_QUEUE: uniqueName('nobody-polls'), GLIDEPATH_USER: 'ci-bot' },
+  });
+  let stdout = '';
+  await new Promise<void>((warned) =>
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (stdout.includes('no worker is answering yet')) warned();
+    }),
+  );
+  child.kill('SIGTERM');
+  expect(stdout).toContain(`started release:${doc.metadata.system}`);
+  expect(stdout).toContain('no worker is answering yet: is `glidepath worker` running on this task queue?');
+  await harness.client.workflow.getHandle(`release:${doc.metadata.system}`).terminate('test cleanup: no worker ever ran it');
 });
