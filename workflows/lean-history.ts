@@ -31,7 +31,21 @@ export function startedSince(generation: Generation): boolean {
   return false;
 }
 
+/**
+ * The patches that came before the first generation, so every generation includes them. A change made later is not
+ * one of them: it asks `patched()` of its own (runs of today's generation are in flight too) or starts a generation.
+ */
+export type PatchBeforeGenerations =
+  | 'lean-history'
+  | 'held-by-release'
+  | 'policies-from-start'
+  | 'promoted-by-in-memo'
+  | 'notifications'
+  | 'cancelled-status-in-memo'
+  | 'window-wait-pausable'
+  | 'soak-stops-at-scheduled-freeze';
+
 /** Whether the change guarded by patch `id` is in force for this run: always for a run of any generation, with no marker. */
-export function inForce(id: string): boolean {
+export function inForce(id: PatchBeforeGenerations): boolean {
   return startedSince(GENERATIONS[0]) || patched(id);
 }
