@@ -99,6 +99,8 @@ export interface AppliedPolicy {
 /** The answer of the `deployWindow` activity. */
 export interface WindowState {
   open: boolean;
+  /** When open: when this opening closes, an ISO instant (absent in answers recorded before it was given). */
+  closesAt?: string;
   /** When closed: the next opening, an ISO instant, and as people read it ("Mon 09:00 CET"). */
   opensAt?: string;
   opensLabel?: string;

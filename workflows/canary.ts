@@ -20,5 +20,6 @@ export async function runCanary(plan: Plan, strategy: CanaryStrategy, rollout: R
   await background.finish();
   await rollout.holdWhilePaused();
   if (rollout.releaseHold) await rollout.releaseHold.holdCanary(plan, candidate); // the release confirms the stage first
+  await rollout.trafficMoves(); // a canary with no weight step moves all traffic here
   await promoteCanary(plan, rollout, undo, candidate);
 }

@@ -51,6 +51,11 @@ export class Rollout extends RolloutView {
   lastGate: 'manual' | 'automatic' = 'automatic';
   /** A person paused the rollout at least once (counted when it ends). */
   pausedOnce = false;
+  /**
+   * Set by the deploy window's gate (policy-run.ts): asked once, before the first traffic change, which it holds
+   * while the window is closed. `trafficMoves` asks it.
+   */
+  beforeFirstTraffic?: () => Promise<void>;
   /** Signed answers, at the policy gates whose rule requires them. */
   readonly signatures = new ApprovalSignatures();
   /** The last person who let the rollout go on: who approved its last gate or promoted it (`where` shows it). */
@@ -69,6 +74,13 @@ export class Rollout extends RolloutView {
     await condition(() => !this.requests.paused);
     this.setPhase(previous.phase, previous.message);
     if (this.freezeHold?.frozen) await this.freezeHold.hold();
+  }
+
+  /** Before a traffic change (a weight, the switch, the promotion, an ECS rolling update): the first one passes the deploy window. */
+  async trafficMoves(): Promise<void> {
+    const gate = this.beforeFirstTraffic;
+    this.beforeFirstTraffic = undefined;
+    if (gate) await gate();
   }
 
   /**

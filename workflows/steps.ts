@@ -49,6 +49,7 @@ export async function runStep(ctx: StepContext, step: Step, index: number): Prom
   const { plan, rollout, candidate } = ctx;
   const { target, metadata } = plan;
   if (step.setWeight !== undefined) {
+    await rollout.trafficMoves();
     rollout.setPhase('Progressing', `moving ${step.setWeight}% of traffic to ${candidate.candidateVersion}`);
     await platform.setTrafficWeight.executeWithOptions({ summary: `traffic → ${step.setWeight}%` }, [
       { target, metadata, candidate, weight: step.setWeight },
