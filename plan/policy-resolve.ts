@@ -90,6 +90,15 @@ export function blockingRule(applied: AppliedPolicy, plan: Plan | undefined, now
       const broken = guardrailBroken(g, plan);
       if (broken) return { rule: g.rule, reason: broken };
     }
+    // Four-eyes refuses the requester's own approval: with no requester it could refuse no one.
+    const fourEyes = applied.approvals.find((a) => a.fourEyes);
+    if (fourEyes && !plan.metadata.requestedBy)
+      return {
+        rule: fourEyes.rule,
+        reason:
+          'the requester is unknown (the plan has no metadata.requestedBy, as a start from the Web UI or a raw client), and four-eyes ' +
+          'must know whose approval to refuse; start it with glidepath deploy or release (the requester is who runs it), or set metadata.requestedBy',
+      };
   }
   if (applied.window?.outside === 'refuse') {
     const state = windowState(applied.window, nowMs);
