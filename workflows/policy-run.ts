@@ -63,6 +63,7 @@ export function applyRunPolicy(plan: Plan, applied: AppliedPolicy & { freezeVers
   rollout.freezeHold?.setScheduled(applied.freezes);
   rollout.approvalPolicy = { requestedBy: plan.metadata.requestedBy, fourEyesRule: applied.approvals.find((a) => a.fourEyes)?.rule };
   rollout.policyGatesPending = applied.approvals.length > 0;
+  rollout.guardrails = applied.guardrails;
   if (applied.blocked) {
     rollout.update({ message: `blocked by policy rule "${applied.blocked.rule}": ${applied.blocked.reason}` });
     throw blocked(plan, applied.blocked);

@@ -6,6 +6,7 @@
  */
 import { ApplicationFailure, CancellationScope, CancelledFailure, condition, workflowInfo } from '@temporalio/workflow';
 import { durationMs, formatDuration } from '../plan/duration';
+import type { Guardrails } from '../plan/policy-types';
 import type { Approval } from '../plan/schema';
 import { ApprovalSignatures } from './approval-signatures';
 import type { FreezeHold } from './freeze-hold';
@@ -47,6 +48,10 @@ export class Rollout extends RolloutView {
   approvalPolicy?: ApprovalPolicy;
   /** The policy's approvals are still ahead: nothing may skip them. */
   policyGatesPending = false;
+  /** The policy's guardrails for this run: `promote --full` may not skip what they require (policy-guardrails.ts). */
+  guardrails: Guardrails[] = [];
+  /** An analysis of this run passed (a guardrail's `requireAnalysis` is met). */
+  analysisPassed = false;
   /** Who let the rollout past the last gate it passed: a person (approve, promote) or the plan (a soak ran out, an analysis passed). */
   lastGate: 'manual' | 'automatic' = 'automatic';
   /** A person paused the rollout at least once (counted when it ends). */

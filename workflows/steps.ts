@@ -66,7 +66,10 @@ export async function runStep(ctx: StepContext, step: Step, index: number): Prom
     rollout.setPhase('Analyzing', `running ${describeStep(step)}`);
     const result = await runAnalysisChild(step.analysis, name, templateVariables(ctx));
     recordAnalysis(plan, result.outcome);
-    if (result.outcome === 'passed') rollout.lastGate = 'automatic';
+    if (result.outcome === 'passed') {
+      rollout.lastGate = 'automatic';
+      rollout.analysisPassed = true;
+    }
     if (result.outcome === 'failed') throw analysisFailed(name, result);
     if (result.outcome === 'inconclusive') await rollout.waitForJudgement(name, step.analysis.inconclusiveTimeout);
   }
