@@ -92,6 +92,11 @@ export interface AppliedPolicy {
   emergency: EmergencyFreeze[];
   /** Set when a rule refuses the run outright. */
   blocked?: PolicyBlock;
+  /**
+   * Set when a rule that requires signed approvals matches the run: every approval gate of the run (the plan's own
+   * too) takes only answers signed with a key in `signers`, every signer's (absent in runs started before it).
+   */
+  signing?: { rule: string; signers: Record<string, SignerKey[]> };
   /** The webhook sinks whose `match` covers this run (absent in histories of runs started before notifications). */
   notifications?: NotificationSink[];
 }

@@ -8,6 +8,7 @@ import { ApplicationFailure, condition, proxyActivities } from '@temporalio/work
 import type { PolicyActivities } from '../activities/policy';
 import type { AppliedPolicy, DeployWindow, PolicyBlock, WindowState } from '../plan/policy-types';
 import type { Plan } from '../plan/schema';
+import type { SignedGate } from './approval-signatures';
 import { inForce } from './lean-history';
 import { recordPolicyHold, recordPolicyRefusal } from './policy-metrics';
 import type { Rollout } from './rollout';
@@ -64,11 +65,19 @@ export function applyRunPolicy(plan: Plan, applied: AppliedPolicy & { freezeVers
   rollout.approvalPolicy = { requestedBy: plan.metadata.requestedBy, fourEyesRule: applied.approvals.find((a) => a.fourEyes)?.rule };
   rollout.policyGatesPending = applied.approvals.length > 0;
   rollout.guardrails = applied.guardrails;
+  rollout.signatures.run = signingRule(applied);
   if (applied.blocked) {
     rollout.update({ message: `blocked by policy rule "${applied.blocked.rule}": ${applied.blocked.reason}` });
     throw blocked(plan, applied.blocked);
   }
   return applied;
+}
+
+/** The signing rule of every gate of the run; runs whose policy predates `signing` take it from their approval rules. */
+function signingRule(applied: AppliedPolicy): SignedGate | undefined {
+  if (applied.signing) return applied.signing;
+  const signed = applied.approvals.filter((a) => a.signers);
+  return signed.length ? { rule: signed[0].rule, signers: Object.assign({}, ...signed.map((a) => a.signers)) } : undefined;
 }
 
 /**

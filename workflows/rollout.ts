@@ -160,6 +160,7 @@ export class Rollout extends RolloutView {
         approvers: approval.approvers,
         deadline: new Date(Date.now() + ms).toISOString(),
         onTimeout: approval.onTimeout,
+        ...(this.signatures.required ? { signed: true } : {}), // a signing rule matches the run: the plan's gates too
         ...policy,
       },
       'AwaitingApproval',
