@@ -3,8 +3,9 @@
  *   glidepath_policy_refusals{rule, at}      what a policy rule refused: a run at its start (at="start"), a run
  *                                            whose deploy window (`outside: refuse`) closed before traffic moved
  *                                            (at="window"), an approval at a gate (at="approval": four-eyes, a
- *                                            non-member, twice, an unknown requester), or `promote --full` past a
- *                                            guardrail (at="promote")
+ *                                            non-member, twice, an unknown requester), an approval's signature
+ *                                            (at="signature": unsigned, wrong key, forged, expired, replayed), or
+ *                                            `promote --full` past a guardrail (at="promote")
  *   glidepath_policy_held_duration{reason}   time a run was held by a freeze or waited for its deploy window (ms),
  *                                            recorded when the hold ends, by the freeze lifting or by an abort
  *   glidepath_notifications_failed_total{sink,event}  notifications not delivered (after their retries, or at the run's end)
@@ -14,7 +15,7 @@ import { metricMeter } from '@temporalio/workflow';
 import type { Plan } from '../plan/schema';
 
 /** Where a policy rule refused: see the header. */
-export type RefusedAt = 'start' | 'window' | 'approval' | 'promote';
+export type RefusedAt = 'start' | 'window' | 'approval' | 'signature' | 'promote';
 
 const meter = (plan: Plan) => metricMeter.withTags({ service: plan.metadata.service, environment: plan.metadata.environment });
 

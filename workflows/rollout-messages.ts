@@ -91,7 +91,10 @@ function validateAnswer(rollout: Rollout, input: unknown, approved: boolean): vo
   const { workflowId, runId } = workflowInfo();
   const decision = approved ? 'approve' : 'reject';
   const unsigned = rollout.signatures.refusal(a, { workflowId, runId, gate: gate.name, decision, nowMs: Date.now() });
-  if (unsigned) throw new Error(unsigned.message);
+  if (unsigned) {
+    recordPolicyRefusal(rollout.plan, unsigned.rule, 'signature'); // validators never run on replay: counted once
+    throw new Error(unsigned.message);
+  }
   const refusal = policyRefusal(gate, a.by, approved, rollout.approvalPolicy);
   if (refusal) {
     recordPolicyRefusal(rollout.plan, refusal.rule, 'approval');
