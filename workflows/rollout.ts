@@ -61,7 +61,7 @@ export class Rollout extends RolloutView {
    * while the window is closed. `trafficMoves` asks it.
    */
   beforeFirstTraffic?: () => Promise<void>;
-  /** Signed answers, at the policy gates whose rule requires them. */
+  /** Signed answers: at every approval gate of a run a signing rule matches (approval-signatures.ts). */
   readonly signatures = new ApprovalSignatures();
   /** The last person who let the rollout go on: who approved its last gate or promoted it (`where` shows it). */
   promotedBy?: string;
