@@ -41,10 +41,12 @@ export function applicablePolicy(
               gate: r.approvals.gate ?? `policy:${r.name}`,
               count: r.approvals.count,
               groups: r.approvals.from,
-              approvers: [...new Set(r.approvals.from.flatMap((g) => groups[g] ?? []))],
+              approvers: membersOf(r.approvals.from, groups),
               fourEyes: r.approvals.fourEyes,
               timeout: r.approvals.timeout,
-              ...(r.approvals.requireSignature ? { signers: signerKeys(r.approvals.from, groups, loaded?.policy.signers ?? {}) } : {}),
+              ...(r.approvals.requireSignature
+                ? { signers: signerKeys(membersOf(r.approvals.from, groups), loaded?.policy.signers ?? {}) }
+                : {}),
             },
           ]
         : [],
@@ -56,15 +58,24 @@ export function applicablePolicy(
       .filter((n) => matches(n.match))
       .map(({ match: _, events, ...sink }) => ({ ...sink, events: events ?? [...NOTIFICATION_EVENTS] })),
   };
+  // Every gate of the run takes only signed answers; the plan's approvers need not be in the rule's groups.
+  const signingRule = rules.find((r) => r.approvals?.requireSignature);
+  if (signingRule) {
+    const signers = loaded?.policy.signers ?? {};
+    applied.signing = { rule: signingRule.name, signers: signerKeys(Object.keys(signers), signers) };
+  }
   const windowRule = rules.find((r) => r.window);
   if (windowRule?.window) applied.window = { rule: windowRule.name, ...windowRule.window };
   applied.blocked = blockingRule(applied, plan, nowMs);
   return applied;
 }
 
-/** The public keys of every approver of these groups, as the workflow verifies them (the schema checked each line). */
-function signerKeys(from: string[], groups: Record<string, string[]>, signers: Record<string, string[]>): Record<string, SignerKey[]> {
-  const approvers = [...new Set(from.flatMap((g) => groups[g] ?? []))];
+function membersOf(from: string[], groups: Record<string, string[]>): string[] {
+  return [...new Set(from.flatMap((g) => groups[g] ?? []))];
+}
+
+/** The public keys of these people, as the workflow verifies them (the schema checked each line). */
+function signerKeys(approvers: string[], signers: Record<string, string[]>): Record<string, SignerKey[]> {
   return Object.fromEntries(
     approvers.map((person) => [
       person,
@@ -90,6 +101,15 @@ export function blockingRule(applied: AppliedPolicy, plan: Plan | undefined, now
       const broken = guardrailBroken(g, plan);
       if (broken) return { rule: g.rule, reason: broken };
     }
+    // Four-eyes refuses the requester's own approval: with no requester it could refuse no one.
+    const fourEyes = applied.approvals.find((a) => a.fourEyes);
+    if (fourEyes && !plan.metadata.requestedBy)
+      return {
+        rule: fourEyes.rule,
+        reason:
+          'the requester is unknown (the plan has no metadata.requestedBy, as a start from the Web UI or a raw client), and four-eyes ' +
+          'must know whose approval to refuse; start it with glidepath deploy or release (the requester is who runs it), or set metadata.requestedBy',
+      };
   }
   if (applied.window?.outside === 'refuse') {
     const state = windowState(applied.window, nowMs);

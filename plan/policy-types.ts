@@ -92,6 +92,11 @@ export interface AppliedPolicy {
   emergency: EmergencyFreeze[];
   /** Set when a rule refuses the run outright. */
   blocked?: PolicyBlock;
+  /**
+   * Set when a rule that requires signed approvals matches the run: every approval gate of the run (the plan's own
+   * too) takes only answers signed with a key in `signers`, every signer's (absent in runs started before it).
+   */
+  signing?: { rule: string; signers: Record<string, SignerKey[]> };
   /** The webhook sinks whose `match` covers this run (absent in histories of runs started before notifications). */
   notifications?: NotificationSink[];
 }
@@ -99,6 +104,8 @@ export interface AppliedPolicy {
 /** The answer of the `deployWindow` activity. */
 export interface WindowState {
   open: boolean;
+  /** When open: when this opening closes, an ISO instant (absent in answers recorded before it was given). */
+  closesAt?: string;
   /** When closed: the next opening, an ISO instant, and as people read it ("Mon 09:00 CET"). */
   opensAt?: string;
   opensLabel?: string;

@@ -69,7 +69,7 @@ export function windowState(window: DeployWindow, nowMs: number): WindowState {
     const opens = zonedInstant(y, m, d, window.from, window.timeZone);
     const closes =
       window.to === '24:00' ? zonedInstant(y, m, d, '00:00', window.timeZone) + DAY_MS : zonedInstant(y, m, d, window.to, window.timeZone);
-    if (nowMs >= opens && nowMs < closes) return { open: true };
+    if (nowMs >= opens && nowMs < closes) return { open: true, closesAt: new Date(closes).toISOString() };
     if (opens > nowMs) return { open: false, opensAt: new Date(opens).toISOString(), opensLabel: openingLabel(opens, window) };
   }
   return { open: false }; // unreachable with at least one day

@@ -25,6 +25,7 @@ import { addAuditCommand } from './audit-command';
 import { addReleaseCommands } from './release-commands';
 import { addFreezeCommands } from './freeze';
 import { PolicyBlocked } from './policy-blocked';
+import { requester, stampRelease } from './requester';
 
 // Loaded when a command checks the policy, not for every CLI start.
 const policyCheck = () => require('./policy-check') as typeof import('./policy-check');
@@ -41,18 +42,10 @@ const actions = () => require('./actions') as typeof import('./actions');
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-function readPlan(file: string, overrides: string[], requestedBy?: string) {
+/** The plan with its requester: who runs the command (starters/requester.ts), never a name the file gives. */
+function readPlan(file: string, overrides: string[], by?: string) {
   const plan = plans().loadPlan(file, overrides);
-  if (!plan.metadata.requestedBy) {
-    const actor = requestedBy ?? client().defaultActor();
-    const { unreadableCharacter } = require('../plan/readable-text') as typeof import('../plan/readable-text');
-    const problem = unreadableCharacter(actor);
-    if (problem)
-      throw new PlanError(file, [
-        { path: 'metadata.requestedBy (from --by, $GLIDEPATH_USER, $GITHUB_ACTOR or $USER)', message: `requestedBy ${problem}` },
-      ]);
-    plan.metadata.requestedBy = actor;
-  }
+  plan.metadata.requestedBy = requester(file, plan.metadata.requestedBy, by);
   return plan;
 }
 
@@ -77,18 +70,20 @@ export function buildCli(): Command {
     .command('validate')
     .argument('<plan>', 'plan file (YAML)')
     .option('--set <key=value>', 'override a field, e.g. release=v1.4.2', collect, [])
+    .option('--by <name>', 'who would request it, as deploy and release take it (default: $GLIDEPATH_USER, the CI user, $USER)')
     .description('check a plan against the schema; starts nothing')
-    .action((file: string, opts: { set: string[] }) => {
+    .action((file: string, opts: { set: string[]; by?: string }) => {
       const { isReleaseDocument, loadRelease, readFile, readYaml } = releases();
       if (isReleaseDocument(readYaml(readFile(file), file))) {
         const { release, stages } = loadRelease(file, opts.set);
+        stampRelease(file, release, stages, opts.by);
         const { describeStages } = require('../plan/release-expand') as typeof import('../plan/release-expand');
         console.log(`${file}: valid release of ${release.metadata.system} @ ${release.metadata.version}: ${describeStages(stages)}`);
         const { checkPolicy, releaseRuns } = policyCheck();
         for (const note of checkPolicy(releaseRuns(release.metadata.system, stages))) console.log(note);
         return;
       }
-      const plan = plans().loadPlan(file, opts.set);
+      const plan = readPlan(file, opts.set, opts.by);
       console.log(
         `${file}: valid ${plan.strategy.type} plan for ${plan.metadata.service} → ${plan.metadata.environment} @ ${plan.metadata.release}`,
       );
@@ -101,7 +96,7 @@ export function buildCli(): Command {
     .argument('<plan>', 'plan file (YAML)')
     .option('--set <key=value>', 'override a field, e.g. release=v1.4.2', collect, [])
     .option('--follow', 'print progress and exit 0 promoted, 1 rolled back/failed')
-    .option('--by <name>', 'who requests it (default: $GLIDEPATH_USER, $GITHUB_ACTOR, $USER)')
+    .option('--by <name>', 'who requests it (default: $GLIDEPATH_USER, the CI user, $USER); the plan cannot name another')
     .description('start a plan (exit 2 invalid plan, 3 another release holds the target, 4 blocked by policy)')
     .action(async (file: string, opts: { set: string[]; follow?: boolean; by?: string }) => {
       const plan = readPlan(file, opts.set, opts.by);

@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Metadata } from '../plan/schema';
 import { glidepathDataConverter } from '../encryption/data-converter';
 import { temporalConfig } from '../connection/temporal';
+import { actor } from './requester';
 
 export async function connectClient(identity = `glidepath-cli@${os.hostname()}`): Promise<Client> {
   const { connectionOptions, namespace } = temporalConfig();
@@ -24,9 +25,7 @@ export function resolveDeploymentId(ref: string): string {
   return match ? deploymentId({ service: match[1], environment: match[2] }) : ref;
 }
 
-/** Who is acting: --by, else the CI or shell user. */
+/** Who is acting when --by is not given: $GLIDEPATH_USER, else the CI or shell user (requester.ts). */
 export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {
-  return (
-    env.GLIDEPATH_USER ?? env.GITHUB_ACTOR ?? env.GITLAB_USER_LOGIN ?? env.BUILDKITE_BUILD_CREATOR ?? env.USER ?? os.userInfo().username
-  );
+  return actor(undefined, env)?.name ?? os.userInfo().username; // throws, naming the cause, when nothing names anyone
 }

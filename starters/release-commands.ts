@@ -14,15 +14,16 @@ export function addReleaseCommands(program: Command): void {
     .argument('<file>', 'release file (YAML, kind: Release)')
     .option('--set <key=value>', 'override a field, e.g. version=v1.4.2', collect, [])
     .option('--follow', 'print progress and exit 0 promoted, 1 rolled back/halted/stopped')
-    .option('--by <name>', 'who requests it (default: $GLIDEPATH_USER, $GITHUB_ACTOR, $USER)')
+    .option('--by <name>', 'who requests it (default: $GLIDEPATH_USER, the CI user, $USER); the release file cannot name another')
     .description('start a release (exit 2 invalid file, 3 another release of the system runs)')
     .action(async (file: string, opts: { set: string[]; follow?: boolean; by?: string }) => {
       const { release, stages } = (require('../plan/release-load') as typeof import('../plan/release-load')).loadRelease(file, opts.set);
-      const { connectClient, defaultActor } = require('./client') as typeof import('./client');
+      const { connectClient } = require('./client') as typeof import('./client');
+      const { stampRelease } = require('./requester') as typeof import('./requester');
       const { startRelease } = require('./release') as typeof import('./release');
       const { webUiLink } = require('../connection/temporal') as typeof import('../connection/temporal');
       const { checkPolicy, emergencyFreezes, releaseRuns } = require('./policy-check') as typeof import('./policy-check');
-      release.metadata.requestedBy ??= opts.by ?? defaultActor();
+      stampRelease(file, release, stages, opts.by); // the requester runs the command; the file cannot name another
       const temporal = await connectClient();
       for (const note of checkPolicy(releaseRuns(release.metadata.system, stages), await emergencyFreezes(temporal))) console.log(note);
       const started = await startRelease(temporal, release);

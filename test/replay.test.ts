@@ -27,6 +27,12 @@
  * `soak-stops-at-scheduled-freeze` patch (its soak timer ends at the freeze's start); canary-waited-for-window-promoted
  * and canary-window-paused-resumed-promoted the `window-wait-pausable` patch.
  *
+ * canary-approved-after-window-closed-promoted and canary-window-asked-again-after-plan-approval-promoted have the
+ * `window-last-gate` patch (workflows/policy-run.ts): the window asked after the policy's approvals, and again before
+ * the first traffic change once the opening passed has ended. canary-waited-for-window-promoted-runs-2026-11-29 and
+ * canary-window-then-approvals-promoted-runs-2026-11-29 are runs of the current generation recorded before that patch
+ * (the window asked first): a change of the window's gate guarded by `inForce` instead of its own patch fails them.
+ *
  * release-gate-analysis-* are releases whose staging gate runs an analysis (test/release/release-gate-analysis.test.ts),
  * with the `release-gate-analysis` patch: passed (prod starts), failed (stopped before prod), aborted while it
  * measured (the release waits for its analysis child to stop), and inconclusive then promoted by a person.
@@ -94,6 +100,10 @@ it('has recorded histories for each strategy and ending', () => {
       'canary-scheduled-freeze-in-soak-promoted',
       'canary-waited-for-window-promoted',
       'canary-window-paused-resumed-promoted',
+      'canary-waited-for-window-promoted-runs-2026-11-29',
+      'canary-window-then-approvals-promoted-runs-2026-11-29',
+      'canary-approved-after-window-closed-promoted',
+      'canary-window-asked-again-after-plan-approval-promoted',
       'release-gate-analysis-passed',
       'release-gate-analysis-failed',
       'release-gate-analysis-aborted',

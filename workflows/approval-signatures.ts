@@ -1,5 +1,6 @@
 /**
- * Signed approvals: at a gate whose policy rule requires them, an answer must carry an ed25519 signature of
+ * Signed approvals: at every approval gate of a run a signing rule matches (the policy's own gates and the plan's),
+ * an answer must carry an ed25519 signature of
  * approval-payload.ts's text by one of the approver's keys in the policy, made within SIGNATURE_VALID_MS of the
  * workflow's time and not used before in this run. Checked in the approve/reject update validator: synchronous,
  * deterministic (the workflow's own clock), pure JS (noble's ed25519 with its SHA-512; no WebCrypto, no Node).
@@ -29,20 +30,28 @@ export interface AnswerContext {
 }
 
 export class ApprovalSignatures {
-  /** Set while the run waits at a gate whose rule requires signed answers. */
+  /** Set while the run waits at a policy gate whose rule requires signed answers: that rule's approvers' keys. */
   gate?: SignedGate;
+  /** Set for the whole run when a rule that requires signed answers matches it: its other gates need them too. */
+  run?: SignedGate;
   /** Signatures already accepted in this run (rebuilt on replay by the update handlers). */
   private readonly used = new Set<string>();
 
-  /** Update validator: why this answer's signature is refused, or undefined when the gate takes it. */
-  refusal(answer: SignedAnswer, at: AnswerContext): string | undefined {
-    if (!this.gate) return undefined;
-    return signatureRefusal(answer, at, this.gate, this.used);
+  /** The rule and keys the gate being waited at checks answers against; undefined when it takes unsigned ones. */
+  get required(): SignedGate | undefined {
+    return this.gate ?? this.run;
+  }
+
+  /** Update validator: why this answer's signature is refused, and the rule that requires it; undefined when the gate takes it. */
+  refusal(answer: SignedAnswer, at: AnswerContext): { rule: string; message: string } | undefined {
+    const gate = this.required;
+    const message = gate && signatureRefusal(answer, at, gate, this.used);
+    return gate && message ? { rule: gate.rule, message } : undefined;
   }
 
   /** Update handler, after the validator took the answer: spends its signature; the key that signed, to record. */
   spend(answer: SignedAnswer): string | undefined {
-    if (!this.gate || !answer.signature) return undefined;
+    if (!this.required || !answer.signature) return undefined;
     this.used.add(answer.signature.sig);
     return answer.signature.key;
   }

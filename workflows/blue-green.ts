@@ -21,6 +21,7 @@ export async function runBlueGreen(plan: Plan, strategy: BlueGreenStrategy, roll
   await platform.previewCandidate.executeWithOptions({ summary: 'preview new version' }, [{ target, metadata, candidate }]);
   await runSteps(context, strategy.prePromotion, { total, label: 'before switch: ' });
 
+  await rollout.trafficMoves();
   await rollout.holdWhilePaused();
   rollout.setPhase('Promoting', `switching all traffic to ${candidate.candidateVersion}`);
   await platform.promoteCandidate.executeWithOptions({ summary: `switch traffic to ${candidate.candidateVersion}` }, [

@@ -14,11 +14,15 @@ export async function runCanary(plan: Plan, strategy: CanaryStrategy, rollout: R
   const background = new BackgroundAnalyses(
     (err) => rollout.fail(err),
     (name, timeout) => rollout.waitForJudgement(name, timeout),
-    (outcome) => recordAnalysis(plan, outcome),
+    (outcome) => {
+      recordAnalysis(plan, outcome);
+      if (outcome === 'passed') rollout.analysisPassed = true;
+    },
   );
   await runSteps(context, strategy.steps, { background });
   await background.finish();
   await rollout.holdWhilePaused();
   if (rollout.releaseHold) await rollout.releaseHold.holdCanary(plan, candidate); // the release confirms the stage first
+  await rollout.trafficMoves(); // a canary with no weight step moves all traffic here
   await promoteCanary(plan, rollout, undo, candidate);
 }

@@ -8,6 +8,7 @@ import type { Rollout } from './rollout';
 
 export async function deployCandidate(plan: Plan, rollout: Rollout, undo: Compensations): Promise<Candidate> {
   const { target, metadata } = plan;
+  if (target.type === 'ecs' && target.deployment === 'rolling') await rollout.trafficMoves(); // ECS moves traffic as it replaces tasks
   rollout.setPhase('Deploying', `deploying ${metadata.release} beside the stable version`);
   let candidate: Candidate | undefined;
   undo.push(`roll back ${metadata.release}`, async () => {

@@ -30,7 +30,7 @@ import { recordAbortLatency, recordOutcome, recordPausedRun, recordPromotion, re
 import { runMigration } from './migration';
 import { NOTIFICATIONS, Notifier } from './notify';
 import { assertPlanShape, checkedRun, validatedPlan } from './plan-input';
-import { POLICIES_FROM_START, applyRunPolicy, passPolicyGates, readRunPolicy } from './policy-run';
+import { POLICIES_FROM_START, WINDOW_LAST_GATE, applyRunPolicy, passPolicyGates, readRunPolicy } from './policy-run';
 import type { ReleaseLink } from './release-messages';
 import { ReleaseHold } from './release-hold';
 import { Rollout } from './rollout';
@@ -68,6 +68,8 @@ export async function deploymentWorkflow(input: Plan, release?: ReleaseLink): Pr
   // before its marker is in view, and would answer "absent" for a run that has it (see policy-run.ts).
   const policiesFromStart = inForce(POLICIES_FROM_START);
   const promotedByInMemo = inForce(PROMOTED_BY_IN_MEMO);
+  // A patch of its own, not `inForce`: runs of the current generations started before it still ask the window first.
+  const windowLast = patched(WINDOW_LAST_GATE);
   // An invalid plan, or a policy rule that refuses the run, fails it here: nothing was changed, nothing to undo.
   const system = release?.releaseId.split('@')[0];
   let plan: Plan;
@@ -92,7 +94,7 @@ export async function deploymentWorkflow(input: Plan, release?: ReleaseLink): Pr
 
   try {
     await rollout.forward.run(async () => {
-      if (policy) await passPolicyGates(plan, policy, rollout);
+      if (policy) await passPolicyGates(plan, policy, rollout, windowLast);
       if (plan.migration) await runMigration(plan, plan.migration, rollout, undo);
       if (plan.strategy.type === 'canary') await runCanary(plan, plan.strategy, rollout, undo);
       else await runBlueGreen(plan, plan.strategy, rollout, undo);

@@ -19,6 +19,15 @@ export function policyRefusal(
   policy: ApprovalPolicy | undefined,
 ): { rule: string; message: string } | undefined {
   if (!approved) return undefined; // anyone allowed at the gate may reject, the requester too
+  // Runs that start without a requester are refused at start (policy-resolve.ts); one that got past (started before
+  // that, or the policy read by an older worker) takes no approval rather than skip four-eyes.
+  if (policy?.fourEyesRule && policy.requestedBy === undefined)
+    return {
+      rule: policy.fourEyesRule,
+      message:
+        `the requester of this run is unknown (it started without metadata.requestedBy), so four-eyes (policy rule "${policy.fourEyesRule}") ` +
+        `cannot tell whether ${by} requested it: no approval is taken; abort it and start it with glidepath deploy`,
+    };
   if (policy?.fourEyesRule && policy.requestedBy !== undefined && by === policy.requestedBy)
     return {
       rule: policy.fourEyesRule,

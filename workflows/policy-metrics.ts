@@ -1,7 +1,11 @@
 /**
  * Policy metrics, from workflow code through the worker's meter (never on replay), beside workflows/metrics.ts:
- *   glidepath_policy_refusals{rule, at}      what a policy rule refused: a run at its start (at="start"), or an
- *                                            approval at a gate (at="approval": four-eyes, a non-member, twice)
+ *   glidepath_policy_refusals{rule, at}      what a policy rule refused: a run at its start (at="start"), a run
+ *                                            whose deploy window (`outside: refuse`) closed before traffic moved
+ *                                            (at="window"), an approval at a gate (at="approval": four-eyes, a
+ *                                            non-member, twice, an unknown requester), an approval's signature
+ *                                            (at="signature": unsigned, wrong key, forged, expired, replayed), or
+ *                                            `promote --full` past a guardrail (at="promote")
  *   glidepath_policy_held_duration{reason}   time a run was held by a freeze or waited for its deploy window (ms),
  *                                            recorded when the hold ends, by the freeze lifting or by an abort
  *   glidepath_notifications_failed_total{sink,event}  notifications not delivered (after their retries, or at the run's end)
@@ -10,9 +14,12 @@
 import { metricMeter } from '@temporalio/workflow';
 import type { Plan } from '../plan/schema';
 
+/** Where a policy rule refused: see the header. */
+export type RefusedAt = 'start' | 'window' | 'approval' | 'signature' | 'promote';
+
 const meter = (plan: Plan) => metricMeter.withTags({ service: plan.metadata.service, environment: plan.metadata.environment });
 
-export function recordPolicyRefusal(plan: Plan, rule: string, at: 'start' | 'approval' = 'start'): void {
+export function recordPolicyRefusal(plan: Plan, rule: string, at: RefusedAt = 'start'): void {
   meter(plan).createCounter('glidepath_policy_refusals', '1', 'Runs and approvals refused by a policy rule').add(1, { rule, at });
 }
 

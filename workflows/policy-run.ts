@@ -1,12 +1,14 @@
 /**
  * A run under the worker's policy: it reads the rules that apply through the `loadPolicy` activity when it starts
  * (so its history records the policy version), is refused when one blocks it, and passes the policy's gates
- * before traffic moves: the deploy window, then each approval the policy requires.
+ * before traffic moves: each approval the policy requires, then the deploy window, the last gate (runs started
+ * before WINDOW_LAST_GATE asked the window first).
  */
 import { ApplicationFailure, condition, proxyActivities } from '@temporalio/workflow';
 import type { PolicyActivities } from '../activities/policy';
-import type { AppliedPolicy, DeployWindow, PolicyBlock } from '../plan/policy-types';
+import type { AppliedPolicy, DeployWindow, PolicyBlock, WindowState } from '../plan/policy-types';
 import type { Plan } from '../plan/schema';
+import type { SignedGate } from './approval-signatures';
 import { inForce } from './lean-history';
 import { recordPolicyHold, recordPolicyRefusal } from './policy-metrics';
 import type { Rollout } from './rollout';
@@ -28,11 +30,19 @@ export const POLICIES_FROM_START = 'policies-from-start';
  */
 export const WINDOW_WAIT_PAUSABLE = 'window-wait-pausable';
 
+/**
+ * The patch of runs whose deploy window is the last gate before traffic moves: asked after the policy's approvals,
+ * never passed while closed (runs before it went on after ten asks), and asked again before the first traffic
+ * change once the window seen open has closed (a long wait at a gate of the plan). Decided in the first workflow
+ * task (deploymentWorkflow), never right after the local activity that reads the policy.
+ */
+export const WINDOW_LAST_GATE = 'window-last-gate';
+
 /** Failure type of a run a policy rule refused; `glidepath deploy --follow` exits 4 on it. */
 export const BLOCKED_BY_POLICY = 'BlockedByPolicy';
 
-function blocked(plan: Plan, block: PolicyBlock): ApplicationFailure {
-  recordPolicyRefusal(plan, block.rule);
+function blocked(plan: Plan, block: PolicyBlock, at: 'start' | 'window' = 'start'): ApplicationFailure {
+  recordPolicyRefusal(plan, block.rule, at);
   return ApplicationFailure.create({
     message: `blocked by policy rule "${block.rule}": ${block.reason}`,
     type: BLOCKED_BY_POLICY,
@@ -54,6 +64,8 @@ export function applyRunPolicy(plan: Plan, applied: AppliedPolicy & { freezeVers
   rollout.freezeHold?.setScheduled(applied.freezes);
   rollout.approvalPolicy = { requestedBy: plan.metadata.requestedBy, fourEyesRule: applied.approvals.find((a) => a.fourEyes)?.rule };
   rollout.policyGatesPending = applied.approvals.length > 0;
+  rollout.guardrails = applied.guardrails;
+  rollout.signatures.run = signingRule(applied);
   if (applied.blocked) {
     rollout.update({ message: `blocked by policy rule "${applied.blocked.rule}": ${applied.blocked.reason}` });
     throw blocked(plan, applied.blocked);
@@ -61,9 +73,19 @@ export function applyRunPolicy(plan: Plan, applied: AppliedPolicy & { freezeVers
   return applied;
 }
 
-/** The policy's gates before traffic moves: wait for (or be refused outside) the deploy window, then the approvals. */
-export async function passPolicyGates(plan: Plan, applied: AppliedPolicy, rollout: Rollout): Promise<void> {
-  if (applied.window) await waitForWindow(plan, applied.window, rollout);
+/** The signing rule of every gate of the run; runs whose policy predates `signing` take it from their approval rules. */
+function signingRule(applied: AppliedPolicy): SignedGate | undefined {
+  if (applied.signing) return applied.signing;
+  const signed = applied.approvals.filter((a) => a.signers);
+  return signed.length ? { rule: signed[0].rule, signers: Object.assign({}, ...signed.map((a) => a.signers)) } : undefined;
+}
+
+/**
+ * The policy's gates before traffic moves: the approvals, then the deploy window (wait for it, or be refused
+ * outside it). `windowLast` (WINDOW_LAST_GATE): runs started before it asked the window first.
+ */
+export async function passPolicyGates(plan: Plan, applied: AppliedPolicy, rollout: Rollout, windowLast: boolean): Promise<void> {
+  if (applied.window && !windowLast) await waitForWindow(plan, applied.window, rollout, false);
   for (const a of applied.approvals) {
     // Runs whose policy predates signed approvals have no `signers`: their gates stay as they were.
     rollout.signatures.gate = a.signers ? { rule: a.rule, signers: a.signers } : undefined;
@@ -79,21 +101,59 @@ export async function passPolicyGates(plan: Plan, applied: AppliedPolicy, rollou
     }
   }
   rollout.policyGatesPending = false;
+  if (applied.window && windowLast) await new WindowGate(plan, applied.window, rollout).pass();
 }
 
-async function waitForWindow(plan: Plan, window: DeployWindow, rollout: Rollout): Promise<void> {
+/**
+ * The deploy window as the last gate before traffic moves: passed after the approvals, and passed again before the
+ * first traffic change (a weight, the switch, the promotion) when the opening it was seen open in has ended since:
+ * a run that passed it Thursday 15:59 and then waited a day at an approval of its plan waits for the next opening.
+ */
+class WindowGate {
+  /** When the opening the run passed in ends (ms); undefined when the answer did not say (an older worker's). */
+  private openUntil?: number;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly window: DeployWindow,
+    private readonly rollout: Rollout,
+  ) {}
+
+  async pass(): Promise<void> {
+    const state = await waitForWindow(this.plan, this.window, this.rollout, true);
+    this.openUntil = state.closesAt ? Date.parse(state.closesAt) : undefined;
+    this.rollout.beforeFirstTraffic = () => this.again();
+  }
+
+  /** No command while the opening lasts; after it, or when the answer did not say when it ends, asks again. */
+  private async again(): Promise<void> {
+    if (this.openUntil !== undefined && Date.now() < this.openUntil) return;
+    await waitForWindow(this.plan, this.window, this.rollout, true);
+  }
+}
+
+/**
+ * Waits until the deploy window is open, on durable timers to the openings the activity names (or refuses the run
+ * outside it, with `outside: refuse`); returns the answer that found it open. `failClosed`: asks until it is open;
+ * runs before WINDOW_LAST_GATE went on after ten asks, open or not.
+ */
+async function waitForWindow(plan: Plan, window: DeployWindow, rollout: Rollout, failClosed: boolean): Promise<WindowState> {
   const started = Date.now();
   let waited = false;
   let pausable: boolean | undefined; // asked once the run first waits: older runs that never wait get no marker
   try {
     // The activity answers for the workflow's own time; a wait ends at the opening it named, then it asks again.
-    for (let asked = 0; asked < 10; asked++) {
+    for (let asked = 0; failClosed || asked < 10; asked++) {
       // A run paused while it waited stays here, past the opening, until resume; then it asks again.
       if (pausable) await rollout.holdWhilePaused();
       const state = await policy.deployWindow.executeWithOptions({ summary: 'deploy window' }, [{ window, nowMs: Date.now() }]);
-      if (state.open || !state.opensAt) break;
-      if (window.outside === 'refuse')
-        throw blocked(plan, { rule: window.rule, reason: `outside the deploy window; it opens ${state.opensLabel}` });
+      if (state.open || (!state.opensAt && !failClosed)) return state;
+      if (window.outside === 'refuse' || !state.opensAt) {
+        const reason = state.opensAt
+          ? `outside the deploy window; it opens ${state.opensLabel}`
+          : 'outside the deploy window, which never opens';
+        throw blocked(plan, { rule: window.rule, reason }, failClosed ? 'window' : 'start');
+      }
       waited = true;
       pausable ??= inForce(WINDOW_WAIT_PAUSABLE);
       await rollout.holdWhilePaused();
@@ -109,6 +169,7 @@ async function waitForWindow(plan: Plan, window: DeployWindow, rollout: Rollout)
       while (Date.now() < opensAt && (await condition(() => rollout.requests.paused, opensAt - Date.now(), { summary })))
         await rollout.holdWhilePaused();
     }
+    return { open: false }; // runs before WINDOW_LAST_GATE: on after ten asks
   } finally {
     // Counted however the wait ends: the window opening, or an abort (cancellation) while waiting.
     if (waited) recordPolicyHold(plan, 'window', Date.now() - started);

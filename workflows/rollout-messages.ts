@@ -22,6 +22,7 @@ import {
   statusQuery,
 } from './messages';
 import { policyRefusal } from './policy-approvals';
+import { fullPromotionRefusal } from './policy-guardrails';
 import { recordPolicyRefusal } from './policy-metrics';
 import { type Rollout, gateName } from './rollout';
 
@@ -90,7 +91,10 @@ function validateAnswer(rollout: Rollout, input: unknown, approved: boolean): vo
   const { workflowId, runId } = workflowInfo();
   const decision = approved ? 'approve' : 'reject';
   const unsigned = rollout.signatures.refusal(a, { workflowId, runId, gate: gate.name, decision, nowMs: Date.now() });
-  if (unsigned) throw new Error(unsigned);
+  if (unsigned) {
+    recordPolicyRefusal(rollout.plan, unsigned.rule, 'signature'); // validators never run on replay: counted once
+    throw new Error(unsigned.message);
+  }
   const refusal = policyRefusal(gate, a.by, approved, rollout.approvalPolicy);
   if (refusal) {
     recordPolicyRefusal(rollout.plan, refusal.rule, 'approval');
@@ -134,6 +138,15 @@ function validatePromote(rollout: Rollout, input: unknown): void {
   if (status.committedAt) throw new Error('already promoting: past the point of no return');
   if (p.full) {
     if (rollout.policyGatesPending) throw new Error('the approvals the policy requires come first: no promotion skips them');
+    const guarded = fullPromotionRefusal(rollout.guardrails, {
+      strategy: rollout.plan.strategy.type,
+      weight: status.weight,
+      analysisPassed: rollout.analysisPassed,
+    });
+    if (guarded) {
+      recordPolicyRefusal(rollout.plan, guarded.rule, 'promote');
+      throw new Error(guarded.message);
+    }
     const blocking = approvalsAhead(rollout).find((a) => a.approvers?.length && !a.approvers.includes(p.by));
     if (blocking) {
       throw new Error(`${p.by} cannot skip approval "${blocking.name}"; only ${blocking.approvers!.join(', ')} may approve it`);

@@ -6,6 +6,7 @@
  */
 import { ApplicationFailure, CancellationScope, CancelledFailure, condition, workflowInfo } from '@temporalio/workflow';
 import { durationMs, formatDuration } from '../plan/duration';
+import type { Guardrails } from '../plan/policy-types';
 import type { Approval } from '../plan/schema';
 import { ApprovalSignatures } from './approval-signatures';
 import type { FreezeHold } from './freeze-hold';
@@ -47,11 +48,20 @@ export class Rollout extends RolloutView {
   approvalPolicy?: ApprovalPolicy;
   /** The policy's approvals are still ahead: nothing may skip them. */
   policyGatesPending = false;
+  /** The policy's guardrails for this run: `promote --full` may not skip what they require (policy-guardrails.ts). */
+  guardrails: Guardrails[] = [];
+  /** An analysis of this run passed (a guardrail's `requireAnalysis` is met). */
+  analysisPassed = false;
   /** Who let the rollout past the last gate it passed: a person (approve, promote) or the plan (a soak ran out, an analysis passed). */
   lastGate: 'manual' | 'automatic' = 'automatic';
   /** A person paused the rollout at least once (counted when it ends). */
   pausedOnce = false;
-  /** Signed answers, at the policy gates whose rule requires them. */
+  /**
+   * Set by the deploy window's gate (policy-run.ts): asked once, before the first traffic change, which it holds
+   * while the window is closed. `trafficMoves` asks it.
+   */
+  beforeFirstTraffic?: () => Promise<void>;
+  /** Signed answers: at every approval gate of a run a signing rule matches (approval-signatures.ts). */
   readonly signatures = new ApprovalSignatures();
   /** The last person who let the rollout go on: who approved its last gate or promoted it (`where` shows it). */
   promotedBy?: string;
@@ -69,6 +79,13 @@ export class Rollout extends RolloutView {
     await condition(() => !this.requests.paused);
     this.setPhase(previous.phase, previous.message);
     if (this.freezeHold?.frozen) await this.freezeHold.hold();
+  }
+
+  /** Before a traffic change (a weight, the switch, the promotion, an ECS rolling update): the first one passes the deploy window. */
+  async trafficMoves(): Promise<void> {
+    const gate = this.beforeFirstTraffic;
+    this.beforeFirstTraffic = undefined;
+    if (gate) await gate();
   }
 
   /**
@@ -143,6 +160,7 @@ export class Rollout extends RolloutView {
         approvers: approval.approvers,
         deadline: new Date(Date.now() + ms).toISOString(),
         onTimeout: approval.onTimeout,
+        ...(this.signatures.required ? { signed: true } : {}), // a signing rule matches the run: the plan's gates too
         ...policy,
       },
       'AwaitingApproval',

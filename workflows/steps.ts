@@ -49,6 +49,7 @@ export async function runStep(ctx: StepContext, step: Step, index: number): Prom
   const { plan, rollout, candidate } = ctx;
   const { target, metadata } = plan;
   if (step.setWeight !== undefined) {
+    await rollout.trafficMoves();
     rollout.setPhase('Progressing', `moving ${step.setWeight}% of traffic to ${candidate.candidateVersion}`);
     await platform.setTrafficWeight.executeWithOptions({ summary: `traffic → ${step.setWeight}%` }, [
       { target, metadata, candidate, weight: step.setWeight },
@@ -65,7 +66,10 @@ export async function runStep(ctx: StepContext, step: Step, index: number): Prom
     rollout.setPhase('Analyzing', `running ${describeStep(step)}`);
     const result = await runAnalysisChild(step.analysis, name, templateVariables(ctx));
     recordAnalysis(plan, result.outcome);
-    if (result.outcome === 'passed') rollout.lastGate = 'automatic';
+    if (result.outcome === 'passed') {
+      rollout.lastGate = 'automatic';
+      rollout.analysisPassed = true;
+    }
     if (result.outcome === 'failed') throw analysisFailed(name, result);
     if (result.outcome === 'inconclusive') await rollout.waitForJudgement(name, step.analysis.inconclusiveTimeout);
   }

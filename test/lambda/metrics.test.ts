@@ -1,21 +1,25 @@
 /**
  * What the engine knows, on a real `glidepath worker`'s Prometheus endpoint, after real runs on the Temporal dev
  * server with Lambda on moto: promotions by a person or by the plan, analysis results, runs a person paused, the
- * time from an abort to traffic restored, approvals the policy refused, and time held by a freeze that ended in an
- * abort. Each run has a service of its own, so each count is exactly that run's.
+ * time from an abort to traffic restored, approvals the policy refused (for who sent them, or for their signature),
+ * and time held by a freeze that ended in an abort. Each run has a service of its own, so each count is exactly that run's.
  */
 import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { startDeployment } from '../../starters/deploy';
 import type { Plan } from '../../plan/schema';
+import { readFileSync } from 'node:fs';
+import { readOpenSshPrivateKey } from '../../starters/openssh-key';
+import { signApproval } from '../../starters/sign-approval';
 import { abortSignal, approveUpdate, pauseSignal, promoteUpdate, resumeSignal } from '../../workflows/messages';
 import { runCli } from '../support/cli';
 import { type HttpCheck, startHttpCheck } from '../support/http-check';
 import { createLambdaService } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
 import { scrape, sampleValue } from '../support/prometheus-scrape';
-import { policyFile } from '../policy/support';
+import { writeYaml } from '../policy/support';
+import { makeSshKey } from '../support/ssh-keys';
 import { rolledBack, uniqueName, waitForStatus } from '../support/temporal';
 import { type WorkerProcess, spawnWorkerWithMetrics, workerEnv } from '../support/worker-process';
 
@@ -28,13 +32,25 @@ let client: Client;
 let worker: WorkerProcess;
 let metricsPort: number;
 let health: HttpCheck<void>;
+const keys = { bob: makeSshKey('bob'), carol: makeSshKey('carol'), mallory: makeSshKey('mallory') };
 
 beforeAll(async () => {
   connection = await Connection.connect({ address });
   client = new Client({ connection, namespace: 'default' });
-  const policy = policyFile('metrics-sre', { sre: ['bob'] }, [
-    { name: 'prod-sre', match: { environment: 'prod' }, approvals: { count: 1, from: ['sre'], fourEyes: true, timeout: '1h' } },
-  ]);
+  const policy = writeYaml('metrics-sre.yaml', {
+    apiVersion: 'glidepath/v1',
+    kind: 'Policy',
+    groups: { sre: ['bob'], signing: ['bob', 'carol'] },
+    signers: { bob: [keys.bob.publicLine], carol: [keys.carol.publicLine] },
+    rules: [
+      { name: 'prod-sre', match: { environment: 'prod' }, approvals: { count: 1, from: ['sre'], fourEyes: true, timeout: '1h' } },
+      {
+        name: 'signed-sre',
+        match: { environment: 'signed' },
+        approvals: { count: 2, from: ['signing'], requireSignature: true, timeout: '1h' },
+      },
+    ],
+  });
   ({ worker, metricsPort } = await spawnWorkerWithMetrics({ ...env, GLIDEPATH_POLICY_FILE: policy }));
   health = await startHttpCheck(200, async () => undefined);
 });
@@ -121,6 +137,37 @@ it("the requester's own approval, refused by the policy's four-eyes rule, is cou
   expect(sampleValue(samples, 'glidepath_policy_refusals', { service, rule: 'prod-sre', at: 'approval' })).toBe(2);
   expect(sampleValue(samples, 'glidepath_policy_refusals', { service, at: 'start' })).toBeUndefined();
   expect(sampleValue(samples, 'glidepath_promotions', { service, how: 'manual' })).toBe(1);
+});
+
+it('approvals refused for their signature (unsigned, wrong key, forged, expired, replayed) are counted with the rule, at="signature"', async () => {
+  const service = uniqueName('m-unsigned');
+  await createLambdaService(endpoint, service);
+  const plan = lambdaPlan(service, canary({ setWeight: 20 }, { setWeight: 100 }));
+  plan.metadata.environment = 'signed';
+  plan.metadata.requestedBy = 'alice';
+  const handle = await start(plan);
+  await waitForStatus(handle, (s) => s.gate?.name === 'policy:signed-sre');
+  const { runId } = await handle.describe();
+  const signed = (by: string, key: keyof typeof keys, signedAt = new Date().toISOString(), gate = 'policy:signed-sre') => {
+    const fields = { workflowId: handle.workflowId, runId, gate, decision: 'approve' as const, by, signedAt };
+    return { by, reason: 'metrics test', signature: signApproval(readOpenSshPrivateKey(readFileSync(keys[key].file, 'utf8')), fields) };
+  };
+  const approve = (input: ReturnType<typeof signed> | { by: string; reason: string }) =>
+    handle.executeUpdate(approveUpdate, { args: [input] });
+
+  await expect(approve({ by: 'bob', reason: 'from the UI' })).rejects.toThrow();
+  await expect(approve(signed('bob', 'mallory'))).rejects.toThrow();
+  await expect(approve(signed('bob', 'bob', undefined, 'policy:another-gate'))).rejects.toThrow(); // forged for this gate
+  await expect(approve(signed('bob', 'bob', new Date(Date.now() - 11 * 60_000).toISOString()))).rejects.toThrow();
+  const bobs = signed('bob', 'bob');
+  await approve(bobs);
+  await expect(approve(bobs)).rejects.toThrow();
+  await approve(signed('carol', 'carol'));
+  expect((await handle.result()).outcome).toBe('promoted');
+
+  const samples = await scrape(metricsPort);
+  expect(sampleValue(samples, 'glidepath_policy_refusals', { service, rule: 'signed-sre', at: 'signature' })).toBe(5);
+  expect(sampleValue(samples, 'glidepath_policy_refusals', { service, at: 'approval' })).toBeUndefined();
 });
 
 it('a run held by a freeze and aborted while held: the time held is observed', async () => {

@@ -1,7 +1,8 @@
 /**
  * A prod gate the policy adds: 2 approvals from group `sre`, before traffic moves, on the real Temporal server
  * with Lambda on moto. The requester is refused (four-eyes), the same person twice counts once, someone outside
- * the group is refused, and two distinct members pass.
+ * the group is refused, and two distinct members pass. A run with no requester is refused at start (four-eyes
+ * could refuse no one).
  */
 import { GetAliasCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
@@ -64,6 +65,27 @@ it('a prod gate needing 2 approvals from sre: requester refused, the same person
     expect(alias.FunctionVersion).toBe(result.status.candidateVersion);
     await recordHistory(handle, 'canary-policy-approvals-promoted');
   });
+});
+
+it('a run started without a requester (the Web UI, a raw client) under four-eyes is refused at start; nothing changed', async () => {
+  const name = uniqueName('anonymous');
+  const lambda = await createLambdaService(endpoint, name);
+  const plan = lambdaPlan(name, canary({ setWeight: 20 }, { setWeight: 100 }));
+  plan.metadata.environment = 'prod';
+  delete plan.metadata.requestedBy;
+
+  await harness.run(async () => {
+    const started = await startDeployment(harness.client, plan, harness.taskQueue);
+    if (started.kind === 'conflict') throw new Error('conflict');
+    const failure = await started.handle.result().then(
+      () => undefined,
+      (err) => err.cause as Error & { type?: string },
+    );
+    expect(failure?.type).toBe('BlockedByPolicy');
+    expect(failure?.message).toMatch(/^blocked by policy rule "prod-sre": the requester is unknown \(the plan has no metadata.requestedBy/);
+  });
+  const alias = await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }));
+  expect(alias.FunctionVersion).toBe('1');
 });
 
 it('a guardrail refuses the run at start, naming the rule; nothing changed', async () => {

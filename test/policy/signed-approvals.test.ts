@@ -3,6 +3,7 @@
  * approvals from `sre`, each signed with the approver's ed25519 key from the policy's signers. Unsigned (as the
  * Web UI sends), wrong-key, forged, expired and replayed answers are refused by the update validator with their
  * reason and the run stays at its gate; signed answers, one through the real `glidepath approve --sign-key`, pass.
+ * The plan's own approval gates of a run the signing rule matches take only signed answers too.
  */
 import { readFileSync } from 'node:fs';
 import { GetAliasCommand } from '@aws-sdk/client-lambda';
@@ -23,7 +24,13 @@ import { type Harness, recordHistory, startHarness, uniqueName, waitForStatus } 
 import { writeYaml } from './support';
 
 const endpoint = inject('motoEndpoint');
-const keys = { bob: makeSshKey('bob'), carol: makeSshKey('carol'), alice: makeSshKey('alice'), mallory: makeSshKey('mallory') };
+const keys = {
+  bob: makeSshKey('bob'),
+  carol: makeSshKey('carol'),
+  alice: makeSshKey('alice'),
+  erin: makeSshKey('erin'),
+  mallory: makeSshKey('mallory'),
+};
 const GATE = 'policy:prod-signed';
 let harness: Harness;
 
@@ -32,12 +39,22 @@ beforeAll(async () => {
     apiVersion: 'glidepath/v1',
     kind: 'Policy',
     groups: { sre: ['bob', 'carol', 'alice'] },
-    signers: { bob: [keys.bob.publicLine], carol: [keys.carol.publicLine], alice: [keys.alice.publicLine] },
+    signers: {
+      bob: [keys.bob.publicLine],
+      carol: [keys.carol.publicLine],
+      alice: [keys.alice.publicLine],
+      erin: [keys.erin.publicLine],
+    },
     rules: [
       {
         name: 'prod-signed',
         match: { environment: 'prod' },
         approvals: { count: 2, from: ['sre'], requireSignature: true, timeout: '1h' },
+      },
+      {
+        name: 'staging-signed',
+        match: { environment: 'staging' },
+        approvals: { count: 1, from: ['sre'], requireSignature: true, timeout: '1h' },
       },
     ],
   });
@@ -142,5 +159,43 @@ it('signed approvals pass; unsigned, wrong-key, forged, expired and replayed one
     const alias = await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }));
     expect(alias.FunctionVersion).toBe(result.status.candidateVersion);
     await recordHistory(handle, 'canary-policy-signed-approvals-promoted');
+  });
+});
+
+it("the plan's own approval gate of a run a signing rule matches takes only signed answers", async () => {
+  const name = uniqueName('signed-own');
+  const lambda = await createLambdaService(endpoint, name);
+  const plan = lambdaPlan(name, canary({ setWeight: 20 }, { approval: { name: 'go', approvers: ['erin'] } }, { setWeight: 100 }));
+  plan.metadata.environment = 'staging';
+  plan.metadata.requestedBy = 'dave';
+
+  await harness.run(async () => {
+    const started = await startDeployment(harness.client, plan, harness.taskQueue);
+    if (started.kind === 'conflict') throw new Error('conflict');
+    const { handle } = started;
+    await waitForStatus(handle, (s) => s.gate?.name === 'policy:staging-signed');
+    await send(handle, await signed(handle, 'bob', 'bob', { gate: 'policy:staging-signed' }));
+
+    // Erin is no member of sre, but the plan names her and the policy holds her key.
+    expect(await waitForStatus(handle, (s) => s.gate?.name === 'go')).toMatchObject({
+      weight: 20,
+      gate: { approvers: ['erin'], signed: true },
+    });
+    expect(await refusal(handle, { by: 'erin', reason: 'from the UI' })).toMatch(
+      /^approval needs a signature: policy rule "staging-signed" requires signed approvals .*glidepath approve deploy:\S+ --by erin --sign-key/,
+    );
+    expect(await refusal(handle, await signed(handle, 'erin', 'mallory', { gate: 'go' }))).toMatch(/^erin signed with key SHA256:/);
+    expect(await handle.query(statusQuery)).toMatchObject({ phase: 'AwaitingApproval', weight: 20, gate: { name: 'go' } });
+    expect((await send(handle, await signed(handle, 'erin', 'erin', { gate: 'go' }))).accepted).toBe('approved go');
+
+    const result = await handle.result();
+    expect(result.outcome).toBe('promoted');
+    const approvals = result.status.actions.filter((a) => a.action === 'approve').map((a) => [a.gate, a.by, a.signedWith]);
+    expect(approvals).toEqual([
+      ['policy:staging-signed', 'bob', keys.bob.fingerprint],
+      ['go', 'erin', keys.erin.fingerprint],
+    ]);
+    const alias = await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }));
+    expect(alias.FunctionVersion).toBe(result.status.candidateVersion);
   });
 });

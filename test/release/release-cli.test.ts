@@ -37,7 +37,11 @@ function glidepath(args: string[], onOutput?: (text: string) => void): Promise<C
 it('release --follow waits at the gate, refuses a second version (3), a wrong approver and a promote (1), holds while paused, promotes (0); status and where show it', async () => {
   const f = await createReleaseFixture(endpoint);
   const file = path.join(dir, `${f.system}.yaml`);
-  writeFileSync(file, stringify(lambdaRelease(f, (d) => (d.stages[0].gate = { approval: { approvers: ['alice'] } }))));
+  const release = lambdaRelease(f, (d) => {
+    d.stages[0].gate = { approval: { approvers: ['alice'] } };
+    delete d.metadata.requestedBy; // the requester is who runs `glidepath release` (GLIDEPATH_USER), never a name in the file
+  });
+  writeFileSync(file, stringify(release));
   const id = `release:${f.system}`;
 
   const bad = path.join(dir, `${f.system}-bad.yaml`);
@@ -100,10 +104,10 @@ it('release --follow waits at the gate, refuses a second version (3), a wrong ap
     await new Promise((r) => setTimeout(r, 250));
   }
   expect(out).toMatch(
-    new RegExp(`${f.system}-api/prod-eu +v2 +since \\S+ promoted by alice \\(requested by ci, release ${f.system}@v2\\)`),
+    new RegExp(`${f.system}-api/prod-eu +v2 +since \\S+ promoted by alice \\(requested by ci-bot, release ${f.system}@v2\\)`),
   );
   expect(out).toMatch(
-    new RegExp(`${f.system}-api/staging +v2 +since \\S+ promoted by automatic \\(requested by ci, release ${f.system}@v2\\)`),
+    new RegExp(`${f.system}-api/staging +v2 +since \\S+ promoted by automatic \\(requested by ci-bot, release ${f.system}@v2\\)`),
   );
   expect((out.match(/ v2 /g) ?? []).length).toBe(5);
 });
