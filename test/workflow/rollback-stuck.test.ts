@@ -1,17 +1,14 @@
 /**
  * A rollback that meets errors, on the time-skipping server: an undo step is retried until it succeeds and the
  * steps below it still run; one that keeps failing shows RollbackStuck (never RolledBack) until a person fixes the
- * cause and resumes; and an unexpected error in workflow code still ends rolled back. The platform is a
+ * cause and resumes (an unexpected error in workflow code: unexpected-errors.test.ts). The platform is a
  * recording double: these are the workflow's rules, the real platforms are covered against their servers.
  */
-import path from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Platform } from '../../activities/types';
 import { startDeployment } from '../../starters/deploy';
-import { bundleWorkflows } from '../../workers/workflow-bundle';
 import { resumeSignal, statusQuery } from '../../workflows/messages';
 import { canary, lambdaPlan } from '../support/plans';
-import { quietLogger } from '../support/platform-calls';
 import { rolledBack, uniqueName } from '../support/temporal';
 import { recordingPlatform } from '../support/recording-platform';
 import { createEnvWorker, useTimeSkippingEnv } from '../support/time-skipping';
@@ -44,12 +41,8 @@ const MIGRATION = {
   },
 };
 
-async function withWorker<T>(
-  platform: Platform,
-  fn: (taskQueue: string) => Promise<T>,
-  workflowBundle = { codePath: inject('workflowBundlePath') },
-): Promise<T> {
-  const { worker, taskQueue } = await createEnvWorker(env, 'undo', { platforms: { lambda: platform } }, workflowBundle);
+async function withWorker<T>(platform: Platform, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  const { worker, taskQueue } = await createEnvWorker(env, 'undo', { platforms: { lambda: platform } });
   return worker.runUntil(() => fn(taskQueue));
 }
 
@@ -96,17 +89,5 @@ describe('rollback under errors', () => {
       expect(status.stuck).toBeUndefined();
       expect(calls.slice(-2)).toEqual(['rollBack', 'runMigration down']);
     });
-  });
-
-  it('an unexpected error in workflow code ends rolled back, not in a stuck workflow task', async () => {
-    const code = await bundleWorkflows({
-      workflowInterceptorModules: [path.join(__dirname, '..', 'support', 'faulty-workflow-interceptor.ts')],
-      logger: quietLogger,
-    });
-    const { platform, calls } = platformWithFailingUndo(() => false);
-    const { message, status } = await withWorker(platform, async (taskQueue) => rolledBack(await start(taskQueue, {})), { code } as never);
-    expect(message).toContain("Cannot read properties of undefined (reading 'weight')");
-    expect(calls).toEqual(['deployCandidate', 'waitCandidateReady', 'setTrafficWeight 10', 'rollBack']);
-    expect(status).toMatchObject({ phase: 'RolledBack', weight: 0 });
   });
 });
