@@ -14,7 +14,10 @@ export async function runCanary(plan: Plan, strategy: CanaryStrategy, rollout: R
   const background = new BackgroundAnalyses(
     (err) => rollout.fail(err),
     (name, timeout) => rollout.waitForJudgement(name, timeout),
-    (outcome) => recordAnalysis(plan, outcome),
+    (outcome, measurements) => {
+      rollout.addMeasurements(measurements);
+      recordAnalysis(plan, outcome);
+    },
   );
   await runSteps(context, strategy.steps, { background });
   await background.finish();
