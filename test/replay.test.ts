@@ -30,6 +30,11 @@
  * release-gate-analysis-* are releases whose staging gate runs an analysis (test/release/release-gate-analysis.test.ts),
  * with the `release-gate-analysis` patch: passed (prod starts), failed (stopped before prod), aborted while it
  * measured (the release waits for its analysis child to stop), and inconclusive then promoted by a person.
+ *
+ * *-reports-bounded and analysis-child-waits-on-timer have analysis children with the `analysis-reports-bounded`
+ * patch (workflows/analysis.ts): reports to the deployment within a budget, the unreported measurements with the
+ * result, and a timer while no measurement is due (canary-background-analysis-hourly-promoted is their parent). The
+ * analysis-child-failed and canary-*analysis-failed files without the suffix signal every chunk, as before it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -92,6 +97,11 @@ it('has recorded histories for each strategy and ending', () => {
       'release-gate-analysis-failed',
       'release-gate-analysis-aborted',
       'release-gate-analysis-inconclusive-promoted',
+      'canary-analysis-failed-reports-bounded',
+      'analysis-child-failed-reports-bounded',
+      'canary-background-analysis-failed-reports-bounded',
+      'canary-background-analysis-hourly-promoted',
+      'analysis-child-waits-on-timer',
     ]),
   );
 });
