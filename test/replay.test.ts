@@ -35,6 +35,9 @@
  * patch (workflows/analysis.ts): reports to the deployment within a budget, the unreported measurements with the
  * result, and a timer while no measurement is due (canary-background-analysis-hourly-promoted is their parent). The
  * analysis-child-failed and canary-*analysis-failed files without the suffix signal every chunk, as before it.
+ *
+ * canary-rollback-stuck-backoff-rolled-back has the `stuck-retry-backoff` patch (workflows/rollback.ts): its undo step,
+ * stuck for a day, was tried again after 10, 20, 40... minutes, then every 4 hours, before a person resumed it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -102,6 +105,7 @@ it('has recorded histories for each strategy and ending', () => {
       'canary-background-analysis-failed-reports-bounded',
       'canary-background-analysis-hourly-promoted',
       'analysis-child-waits-on-timer',
+      'canary-rollback-stuck-backoff-rolled-back',
     ]),
   );
 });

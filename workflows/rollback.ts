@@ -12,6 +12,7 @@ import {
   CancellationScope,
   allHandlersFinished,
   condition,
+  patched,
   sleep,
   upsertMemo,
   workflowInfo,
@@ -25,8 +26,21 @@ import { inForce } from './lean-history';
 import { recordAbortLatency, recordOutcome, recordPausedRun, recordRollback, recordRollbackStuck } from './metrics';
 import type { Rollout } from './rollout';
 
-/** How often a stuck rollback step is tried again without anyone asking. */
-const STUCK_RETRY_EVERY_MS = 10 * 60_000;
+/** When a stuck rollback step is first tried again without anyone asking. */
+const STUCK_RETRY_FIRST_MS = 10 * 60_000;
+/** The longest wait between automatic tries of a stuck step: each try adds about ten events to the history. */
+const STUCK_RETRY_MAX_MS = 4 * 60 * 60_000;
+
+/**
+ * The patch of runs whose stuck rollback step waits twice as long after each failed try, up to STUCK_RETRY_MAX_MS,
+ * so a step stuck for weeks stays far from Temporal's history limit (every 10 minutes it reached 51,200 events in
+ * about a month). Asked when a run first gets stuck, after the undo activity failed: other runs get no marker.
+ */
+export const STUCK_RETRY_BACKOFF = 'stuck-retry-backoff';
+
+/** The wait before the automatic try after `tries` failed ones of the same step. */
+export const stuckRetryMs = (tries: number, backoff: boolean) =>
+  backoff ? Math.min(STUCK_RETRY_MAX_MS, STUCK_RETRY_FIRST_MS * 2 ** Math.min(tries, 10)) : STUCK_RETRY_FIRST_MS;
 
 /** Undoes every change newest first, then ends the run as rolled back (or cancelled). Always throws. */
 export async function rollBack(plan: Plan, rollout: Rollout, undo: Compensations, err: unknown): Promise<never> {
@@ -95,24 +109,31 @@ export async function rollBack(plan: Plan, rollout: Rollout, undo: Compensations
  * the stack (the step that was running stayed on it).
  */
 async function unwindAll(plan: Plan, rollout: Rollout, undo: Compensations): Promise<void> {
+  const stuck = { step: '', tries: 0, backoff: undefined as boolean | undefined };
+  const waitOut = (step: string, failure: unknown) => {
+    stuck.tries = step === stuck.step ? stuck.tries + 1 : 0;
+    stuck.step = step;
+    stuck.backoff ??= patched(STUCK_RETRY_BACKOFF);
+    return waitOutStuck(plan, rollout, step, failure, stuckRetryMs(stuck.tries, stuck.backoff));
+  };
   for (;;) {
     try {
       await undo.unwind({
         onEach: (step) => attempt(rollout, 'showing the rollback step', () => rollout.update({ message: `rolling back: ${step}` })),
-        whenStuck: (step, failure) => waitOutStuck(plan, rollout, step, failure),
+        whenStuck: waitOut,
       });
       return;
     } catch (bug) {
-      await waitOutStuck(plan, rollout, 'the rollback', bug);
+      await waitOut('the rollback', bug);
     }
   }
 }
 
 /** Shows the stuck step and waits for a person's resume or the next automatic try; never throws. */
-async function waitOutStuck(plan: Plan, rollout: Rollout, step: string, failure: unknown): Promise<void> {
+async function waitOutStuck(plan: Plan, rollout: Rollout, step: string, failure: unknown, retryInMs: number): Promise<void> {
   attempt(rollout, 'counting the stuck rollback', () => recordRollbackStuck(plan));
   try {
-    await rollout.waitOutStuckRollback(step, describeFailure(failure), STUCK_RETRY_EVERY_MS);
+    await rollout.waitOutStuckRollback(step, describeFailure(failure), retryInMs);
   } catch (bug) {
     // The wait itself failed: say so the plain way, and wait on a timer so the next try is not at once.
     noteBug(rollout, 'showing the stuck rollback', bug);
@@ -121,8 +142,8 @@ async function waitOutStuck(plan: Plan, rollout: Rollout, step: string, failure:
       step,
       reason: describeFailure(failure),
       since: rollout.status.stuck?.since ?? new Date().toISOString(),
-      remedy: `it is tried again every ${formatDuration(STUCK_RETRY_EVERY_MS)}`,
+      remedy: `it is tried again in ${formatDuration(retryInMs)}`,
     };
-    await sleep(STUCK_RETRY_EVERY_MS);
+    await sleep(retryInMs);
   }
 }
