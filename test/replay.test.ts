@@ -42,6 +42,14 @@
  * and, with `onFailure: halt`, halted; aborted while staging was confirmed (stopped before prod) and while prod was
  * (too late, promoted) (test/release/release-stops.test.ts); a joint rollback with one target stuck
  * (test/workflow/release-rollback-stuck.test.ts). canary-held-by-release-aborted is the target aborted while held.
+ *
+ * *-reports-bounded and analysis-child-waits-on-timer have analysis children with the `analysis-reports-bounded`
+ * patch (workflows/analysis.ts): reports to the deployment within a budget, the unreported measurements with the
+ * result, and a timer while no measurement is due (canary-background-analysis-hourly-promoted is their parent). The
+ * analysis-child-failed and canary-*analysis-failed files without the suffix signal every chunk, as before it.
+ *
+ * canary-rollback-stuck-backoff-rolled-back has the `stuck-retry-backoff` patch (workflows/rollback.ts): its undo step,
+ * stuck for a day, was tried again after 10, 20, 40... minutes, then every 4 hours, before a person resumed it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -115,6 +123,12 @@ it('has recorded histories for each strategy and ending', () => {
       'release-aborted-too-late',
       'release-joint-rollback-stuck',
       'canary-held-by-release-aborted',
+      'canary-analysis-failed-reports-bounded',
+      'analysis-child-failed-reports-bounded',
+      'canary-background-analysis-failed-reports-bounded',
+      'canary-background-analysis-hourly-promoted',
+      'analysis-child-waits-on-timer',
+      'canary-rollback-stuck-backoff-rolled-back',
     ]),
   );
 });

@@ -14,7 +14,8 @@ export async function runCanary(plan: Plan, strategy: CanaryStrategy, rollout: R
   const background = new BackgroundAnalyses(
     (err) => rollout.fail(err),
     (name, timeout) => rollout.waitForJudgement(name, timeout),
-    (outcome) => {
+    (outcome, measurements) => {
+      rollout.addMeasurements(measurements);
       recordAnalysis(plan, outcome);
       if (outcome === 'passed') rollout.analysisPassed = true;
     },

@@ -16,9 +16,11 @@ export const LEAN_HISTORY = 'lean-history';
  *   local activity (one event where the policy's activity took six, and one workflow task fewer).
  * - `runs-2026-11-29`: a step's weight upserted with the next phase change (the run's next rest: a soak, a gate,
  *   an analysis, the promotion), not on its own at every step.
+ * - `runs-2026-11-29b`: the deploy window is the last policy gate before traffic moves (`window-last-gate`, which
+ *   runs started between the two generations ask).
  * A later change that alters the commands of a run needs a patch of its own or a new generation here.
  */
-const GENERATIONS = ['runs-2026-11', 'runs-2026-11-29'] as const;
+const GENERATIONS = ['runs-2026-11', 'runs-2026-11-29', 'runs-2026-11-29b'] as const;
 export type Generation = (typeof GENERATIONS)[number];
 
 /**

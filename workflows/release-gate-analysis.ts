@@ -14,6 +14,7 @@ import type { AnalysisResult } from '../activities/types';
 import { durationMs } from '../plan/duration';
 import type { PlannedStage } from '../plan/release-stages';
 import { analysisFailed, measurementsSignal, runAnalysisChild } from './analysis';
+import { mergeMeasurements } from './analysis-reports';
 import { describeFailure } from './failures';
 import type { ReleaseRun } from './release-run';
 import { type GateAnalysisStatus, gateAnalysisName } from './release-status';
@@ -59,7 +60,8 @@ export class GateAnalysis {
     this.closed = runAnalysisChild(analysis, this.name, this.variables()).then(
       (result) => {
         this.result = result;
-        Object.assign(this.status, { state: result.outcome, message: result.message });
+        const measurements = mergeMeasurements(this.status.measurements, result.measurements, MAX_MEASUREMENTS); // not reported yet
+        Object.assign(this.status, { state: result.outcome, message: result.message, measurements });
         this.run.publish();
       },
       (err) => {

@@ -5,6 +5,7 @@
  */
 import { setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Plan } from '../plan/schema';
+import { mergeMeasurements } from './analysis-reports';
 import { AttributeUpserts } from './attribute-upserts';
 import { recordAction } from './metrics';
 import { startedSince } from './lean-history';
@@ -62,8 +63,10 @@ export class RolloutView {
     this.publish();
   }
 
+  /** Reported by analysis children, or returned with their result; one reported twice (by an older child) is kept once. */
   addMeasurements(records: DeploymentStatus['measurements']): void {
-    this.status.measurements = [...this.status.measurements, ...records].slice(-MAX_MEASUREMENTS);
+    if (records.length === 0) return;
+    this.status.measurements = mergeMeasurements(this.status.measurements, records, MAX_MEASUREMENTS);
     this.publish();
   }
 

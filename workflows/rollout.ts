@@ -220,9 +220,9 @@ export class Rollout extends RolloutView {
 
   /**
    * A rollback step failed past its retries: show it loudly and wait for a person (resume) or the next automatic
-   * try. Never reports RolledBack while a step is undone only half-way.
+   * try, `retryInMs` from now. Never reports RolledBack while a step is undone only half-way.
    */
-  async waitOutStuckRollback(step: string, reason: string, retryEveryMs: number): Promise<void> {
+  async waitOutStuckRollback(step: string, reason: string, retryInMs: number): Promise<void> {
     const since = this.status.stuck?.step === step ? this.status.stuck.since : new Date().toISOString();
     this.status.stuck = {
       step,
@@ -230,11 +230,11 @@ export class Rollout extends RolloutView {
       since,
       remedy:
         `fix the cause (permissions, the platform object), then \`glidepath resume ${workflowInfo().workflowId}\` to retry now; ` +
-        `it also retries by itself every ${formatDuration(retryEveryMs)}`,
+        `it also retries by itself in ${formatDuration(retryInMs)}`,
     };
     this.setPhase('RollbackStuck', `rollback stuck at "${step}": ${reason}`);
     this.requests.retryRollback = false;
-    await condition(() => this.requests.retryRollback, retryEveryMs, { summary: `rollback stuck at ${step}: retry` });
+    await condition(() => this.requests.retryRollback, retryInMs, { summary: `rollback stuck at ${step}: retry` });
     this.setPhase('RollingBack', `rolling back: retrying "${step}"`);
   }
 

@@ -181,6 +181,8 @@ export function renderDetails(s: DeploymentStatus, workflowId: string): string {
         `| ${m.at} | ${m.analysis} / ${m.metric} | ${measuredValue(m)} | ${m.outcome}${m.message && m.outcome !== 'passed' ? `: ${m.message}` : ''} |`,
       );
     }
+    // Analyses report here at most every 10 minutes (workflows/analysis-reports.ts); their own runs have every one.
+    lines.push('', `The latest reported; every measurement is on the analysis's own run, \`${workflowId}/analysis/<name>\`.`);
   }
   const recent = s.actions.slice(-5);
   if (recent.length) {

@@ -4,6 +4,7 @@ import type { Plan, Step } from '../plan/schema';
 import type { Candidate } from '../activities/types';
 import { platform } from './activities';
 import { type BackgroundAnalyses, analysisFailed, runAnalysisChild } from './analysis';
+import { reportBudget } from './analysis-reports';
 import { describeStep } from './describe';
 import { recordAnalysis } from './metrics';
 import { type Rollout, gateName } from './rollout';
@@ -38,7 +39,7 @@ export async function runSteps(ctx: StepContext, steps: Step[], options: StepsOp
     await rollout.holdWhilePaused();
     rollout.enterStep(index, total, `${label}${describeStep(step)}`);
     if (background && step.analysis?.background) {
-      background.start(step.analysis, gateName(step.analysis.name, 'analysis', index), templateVariables(ctx));
+      background.start(step.analysis, gateName(step.analysis.name, 'analysis', index), templateVariables(ctx), reportBudget(ctx.plan));
     } else {
       await runStep(ctx, step, index);
     }
@@ -64,7 +65,8 @@ export async function runStep(ctx: StepContext, step: Step, index: number): Prom
   } else if (step.analysis) {
     const name = gateName(step.analysis.name, 'analysis', index);
     rollout.setPhase('Analyzing', `running ${describeStep(step)}`);
-    const result = await runAnalysisChild(step.analysis, name, templateVariables(ctx));
+    const result = await runAnalysisChild(step.analysis, name, templateVariables(ctx), reportBudget(plan));
+    rollout.addMeasurements(result.measurements); // the ones it had not reported yet, the decisive one among them
     recordAnalysis(plan, result.outcome);
     if (result.outcome === 'passed') {
       rollout.lastGate = 'automatic';

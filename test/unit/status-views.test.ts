@@ -95,6 +95,7 @@ describe('status views', () => {
     expect(formatStatus(base)).toContain('abort by oncall: late [too late: past the point of no return]');
     expect(formatStatus(base)).toContain('smoke/errors = 0.01235 failed (above 0.01)');
     expect(renderDetails(base, id)).toContain('| smoke / errors | 0.01235 | failed: above 0.01 |');
+    expect(renderDetails(base, id)).toContain(`every measurement is on the analysis's own run, \`${id}/analysis/<name>\``);
   });
 
   it('show a gate that takes signed answers only, with the command that signs, and who signed with which key', () => {
