@@ -12,7 +12,8 @@
  *
  * The *-current-runs files were recorded with the `runs-2026-11` patch (one marker for every change before it, the
  * policy read by a local activity: workflows/lean-history.ts), the *-runs-2026-11-29 files with the generation after
- * it (a step's weight upserted with the next phase change).
+ * it (a step's weight upserted with the next phase change), the *-runs-2026-11-29b files with the one after that
+ * (the deploy window the last gate).
  *
  * canary-cancelled-task-split-after-plan-check is canary-cancelled-policies-from-start with its first workflow task
  * split right after the plan check's local-activity marker, the shape a slow first task wrote in CI. On replay
@@ -103,6 +104,10 @@ it('has recorded histories for each strategy and ending', () => {
       'canary-paused-resumed-promoted-runs-2026-11-29',
       'blue-green-promoted-runs-2026-11-29',
       'migration-then-canary-rejected-runs-2026-11-29',
+      'canary-promoted-runs-2026-11-29b',
+      'canary-aborted-in-soak-runs-2026-11-29b',
+      'canary-rejected-runs-2026-11-29b',
+      'canary-cancelled-runs-2026-11-29b',
       'canary-notifications-rejected',
       'canary-frozen-unfrozen-promoted',
       'canary-scheduled-freeze-in-soak-promoted',
