@@ -69,12 +69,21 @@ export interface Notification {
   workflowId: string;
   runId: string;
   phase: string;
-  /** Percent of traffic on the new version when the event happened. */
-  weight: number;
+  /** Percent of traffic on the new version when the event happened (absent where no one number tells it). */
+  weight?: number;
   gate?: NotifiedGate;
   /** Who acted (approved, rejected, froze). */
   by?: string;
   /** Why: a rejection's or a freeze's reason, an analysis failure, the cause of a rollback. */
   reason?: string;
   outcome?: 'promoted' | 'rolled-back' | 'cancelled';
+}
+
+/** What a run's status says of its deliveries; a failed one never changes the outcome. */
+export interface NotificationTally {
+  delivered: number;
+  failed: number;
+  lastError?: string;
+  /** Still being tried when the run ended: each goes on in its own `notificationWorkflow` (workflows/notify-after-run.ts). */
+  afterRun?: number;
 }
