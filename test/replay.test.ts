@@ -27,6 +27,10 @@
  * are two of those children (the receiver back up, and back refusing it). canary-notifications-abandoned ended
  * the same way before that patch (recorded by the code before it): it abandoned them.
  *
+ * release-notifications-* are releases with the `release-notifications` patch whose policy has sinks for them
+ * (test/release/release-notifications.test.ts): a `notify` activity per event and sink, promoted after its gate's
+ * approval, and stopped by a rejection at it.
+ *
  * canary-frozen-unfrozen-promoted was held by an emergency freeze (the `freezes` signals of the freeze workflow)
  * across a worker kill, then unfrozen. canary-scheduled-freeze-in-soak-promoted has the
  * `soak-stops-at-scheduled-freeze` patch (its soak timer ends at the freeze's start); canary-waited-for-window-promoted
@@ -142,6 +146,8 @@ it('has recorded histories for each strategy and ending', () => {
       'notification-after-run-delivered',
       'notification-after-run-refused',
       'canary-notifications-abandoned',
+      'release-notifications-promoted',
+      'release-notifications-rejected',
     ]),
   );
 });
