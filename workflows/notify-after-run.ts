@@ -2,9 +2,9 @@
  * Deliveries that outlive their run. A run cannot retry once it has closed, so a delivery still being tried when
  * the run ends (its receiver down through a restart, say) is handed to a `notificationWorkflow` of its own: the run
  * starts it as a child it abandons (ParentClosePolicy ABANDON), so it goes on after the run closed and retries up to
- * the delivery's deadline, 3 minutes after the event, like the run would have. Its ID comes from the delivery
- * (`notify:<notification id>/<sink>`) and a second start with it is refused, so a run that is reset and ends again
- * does not send the notification twice. A delivery that fails for good is counted in
+ * the delivery's deadline, 3 minutes after the event, like the run would have. Its ID is the delivery's
+ * (`notify:<notification id>/<sink>`) and a second start with it is refused, so one workflow at most goes on with a
+ * delivery (a replay of the run issues no command again). A delivery that fails for good is counted in
  * glidepath_notifications_failed_total, and its workflow closes Failed with the cause. Workflow code: deterministic.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -67,8 +67,8 @@ export async function notificationWorkflow({ sink, notification, deadline }: Del
 }
 
 /**
- * Starts the workflow that goes on with a delivery after its run; resolves once it started (or had been started
- * before, by this run's end replayed after a reset), with the error when it could not start.
+ * Starts the workflow that goes on with a delivery after its run; resolves once it started (or one with its ID had
+ * been started before: that one delivers it), with the error when it could not start.
  */
 export async function continueAfterRun({ sink, notification }: NotifyInput): Promise<string | undefined> {
   try {
