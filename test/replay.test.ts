@@ -22,9 +22,9 @@
  *
  * canary-notifications-* are runs whose policy has notification sinks (test/policy/notifications.test.ts): the
  * `notifications` patch and a `notify` activity per event and sink. canary-notifications-after-run ended with every
- * delivery still being tried (its receivers down): the `notifications-after-run` patch, asked after the final wait's
- * timer, and a `notificationWorkflow` child per delivery, abandoned; notification-after-run-delivered and -refused
- * are two of those children (the receiver back up, and back refusing it). canary-notifications-abandoned ended
+ * delivery still being tried (its receivers down), a run of generation runs-2026-11-29b: the
+ * `notifications-after-run` patch, asked after the final wait's timer, and a `notificationWorkflow` child per
+ * delivery, abandoned; notification-after-run-delivered and -refused are two of those children (the receiver back up, and back refusing it). canary-notifications-abandoned ended
  * the same way before that patch (recorded by the code before it): it abandoned them.
  *
  * release-notifications-* are releases with the `release-notifications` patch whose policy has sinks for them
