@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { type Client, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { deploymentWorkflow } from '../workflows/deployment';
+import { deploymentWorkflowId } from '../plan/release-stages';
 import { describeEnd } from './follow';
 import type { SigningKey } from './openssh-key';
 import { signApproval } from './sign-approval';
@@ -24,6 +25,7 @@ import {
   frozenText,
   gateText,
   measurementText,
+  afterRunText,
   notificationsText,
   outcomeText,
   phaseText,
@@ -156,6 +158,8 @@ export function formatStatus(s: DeploymentStatus, full = false): string {
   if (s.outcome) lines.push(`outcome:  ${outcomeText(s.outcome)}`);
   for (const w of s.warnings ?? []) lines.push(`warning:  ${w}`);
   if (s.notifications?.failed) lines.push(`warning:  ${notificationsText(s.notifications)}`);
+  if (s.notifications?.afterRun)
+    lines.push(`notify:   ${afterRunText(s.notifications.afterRun, deploymentWorkflowId(s.service, s.environment))}`);
   const actions = full ? s.actions : s.actions.slice(-5);
   if (actions.length) lines.push('actions:', ...actions.map((a) => `  ${a.at}  ${actionText(a)}`));
   const measurements = full ? s.measurements : s.measurements.slice(-5);

@@ -6,7 +6,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { statusQuery } from '../workflows/messages';
 import { releaseStatusQuery } from '../workflows/release-messages';
 import { type ReleaseStatus, renderReleaseTree } from '../workflows/release-status';
-import { gateCommand } from '../workflows/status-text';
+import { afterRunText, gateCommand, notificationsText } from '../workflows/status-text';
 import { getStatus } from './actions';
 import { EXIT } from './exit-codes';
 import { NO_WORKER, QUERY_PATIENCE_MS, UNANSWERED_BEFORE_WARNING, describeEnd, undecryptable } from './follow';
@@ -94,6 +94,8 @@ export async function formatReleaseStatus(client: Client, workflowId: string): P
       `paused:   by ${status.paused.by} at ${status.paused.at}${status.paused.reason ? `: ${status.paused.reason}` : ''} (glidepath resume ${workflowId})`,
     );
   if (status.outcome) lines.push(`outcome:  ${status.outcome.result}: ${status.outcome.reason}`);
+  if (status.notifications?.failed) lines.push(`warning:  ${notificationsText(status.notifications)}`);
+  if (status.notifications?.afterRun) lines.push(`notify:   ${afterRunText(status.notifications.afterRun, workflowId)}`);
   lines.push(...renderReleaseTree(status, live));
   const actions = status.actions.slice(-5);
   if (actions.length)

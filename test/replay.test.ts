@@ -21,7 +21,15 @@
  * it answered "absent" for a run that had the marker; runs now ask before the check (workflows/policy-run.ts).
  *
  * canary-notifications-* are runs whose policy has notification sinks (test/policy/notifications.test.ts): the
- * `notifications` patch and a `notify` activity per event and sink.
+ * `notifications` patch and a `notify` activity per event and sink. canary-notifications-after-run ended with every
+ * delivery still being tried (its receivers down), a run of generation runs-2026-11-29b: the
+ * `notifications-after-run` patch, asked after the final wait's timer, and a `notificationWorkflow` child per
+ * delivery, abandoned; notification-after-run-delivered and -refused are two of those children (the receiver back up, and back refusing it). canary-notifications-abandoned ended
+ * the same way before that patch (recorded by the code before it): it abandoned them.
+ *
+ * release-notifications-* are releases with the `release-notifications` patch whose policy has sinks for them
+ * (test/release/release-notifications.test.ts): a `notify` activity per event and sink, promoted after its gate's
+ * approval, and stopped by a rejection at it.
  *
  * canary-frozen-unfrozen-promoted was held by an emergency freeze (the `freezes` signals of the freeze workflow)
  * across a worker kill, then unfrozen. canary-scheduled-freeze-in-soak-promoted has the
@@ -134,6 +142,12 @@ it('has recorded histories for each strategy and ending', () => {
       'canary-background-analysis-hourly-promoted',
       'analysis-child-waits-on-timer',
       'canary-rollback-stuck-backoff-rolled-back',
+      'canary-notifications-after-run',
+      'notification-after-run-delivered',
+      'notification-after-run-refused',
+      'canary-notifications-abandoned',
+      'release-notifications-promoted',
+      'release-notifications-rejected',
     ]),
   );
 });

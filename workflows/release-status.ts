@@ -2,10 +2,11 @@
  * What a release is doing, as its status query, the CLI and the UI's Current Details show it: the tree of
  * stage → target, and what the release waits for. Pure and workflow-safe.
  */
+import type { NotificationTally } from '../plan/notifications';
 import type { Release } from '../plan/release-schema';
 import type { PlannedStage } from '../plan/release-stages';
 import type { ActionRecord, Gate, MeasurementRecord } from './status';
-import { measuredValue, measurementText } from './status-text';
+import { afterRunText, measuredValue, measurementText, notificationsText } from './status-text';
 
 export type ReleasePhase =
   | 'Starting'
@@ -91,6 +92,8 @@ export interface ReleaseStatus {
   committedAt?: string;
   startedAt: string;
   endedAt?: string;
+  /** Deliveries of the release's own notifications (workflows/release-notify.ts); a failed one never changes the outcome. */
+  notifications?: NotificationTally;
 }
 
 export function initialReleaseStatus(release: Release, stages: PlannedStage[], startedAt: Date): ReleaseStatus {
@@ -199,6 +202,8 @@ export function renderReleaseDetails(s: ReleaseStatus, workflowId: string): stri
     lines.push(
       `To stop: signal \`abort\` with \`{"by": "<you>", "reason": "<why>"}\`: the running stage rolls back; earlier stages stay promoted.`,
     );
+  if (s.notifications?.failed) lines.push(`**Warning:** ${notificationsText(s.notifications)}`);
+  if (s.notifications?.afterRun) lines.push(`**Notifications:** ${afterRunText(s.notifications.afterRun, workflowId)}`);
   lines.push(...renderReleaseTreeMarkdown(s));
   const measured = s.stages.flatMap((stage) => stage.gateAnalysis?.measurements ?? []).slice(-5);
   if (measured.length) lines.push('', '**Gate analyses, latest measurements:**', ...measured.map((m) => `- ${m.at} ${measurementText(m)}`));

@@ -3,10 +3,12 @@
  * Workflow-safe and pure.
  */
 import type { MeasurementRecord } from '../activities/types';
+import type { NotificationTally } from '../plan/notifications';
 import type { Plan } from '../plan/schema';
 import { describeTarget, strategyLabel } from './describe';
 import {
   actionText,
+  afterRunText,
   committedText,
   frozenText,
   policyText,
@@ -122,8 +124,8 @@ export interface DeploymentStatus {
   frozen?: { scope: string; by: string; reason: string; since: string; until?: string };
   /** Things a person should finish by hand that do not change the outcome (e.g. a cleanup after promotion). */
   warnings?: string[];
-  /** Deliveries to the policy's notification sinks (workflows/notify.ts); a failed one never changes the outcome. */
-  notifications?: { delivered: number; failed: number; lastError?: string };
+  /** Deliveries to the policy's notification sinks (workflows/notify-events.ts); a failed one never changes the outcome. */
+  notifications?: NotificationTally;
 }
 
 export function initialStatus(plan: Plan, startedAt: Date): DeploymentStatus {
@@ -173,6 +175,7 @@ export function renderDetails(s: DeploymentStatus, workflowId: string): string {
   if (s.outcome) lines.push(`**Outcome:** ${outcomeText(s.outcome)}`);
   for (const w of s.warnings ?? []) lines.push(`**Warning:** ${w}`);
   if (s.notifications?.failed) lines.push(`**Warning:** ${notificationsText(s.notifications)}`);
+  if (s.notifications?.afterRun) lines.push(`**Notifications:** ${afterRunText(s.notifications.afterRun, workflowId)}`);
   const measured = s.measurements.slice(-5);
   if (measured.length) {
     lines.push('', '| measured | analysis / metric | value | outcome |', '|---|---|---|---|');

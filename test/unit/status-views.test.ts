@@ -131,4 +131,13 @@ describe('status views', () => {
     expect(renderDetails(delivered, id)).not.toContain('notifications');
     expect(formatStatus(delivered)).not.toContain('notifications');
   });
+
+  it('say in the UI and the CLI how to list the deliveries that went on after the run, with no warning', () => {
+    const after = { ...base, notifications: { delivered: 2, failed: 0, afterRun: 2 } };
+    const text =
+      '2 still being delivered when the run ended, each by a workflow of its own: WorkflowType = "notificationWorkflow" AND ParentWorkflowId = "deploy:payments/prod"';
+    expect(renderDetails(after, 'deploy:payments/prod')).toContain(`**Notifications:** ${text}`);
+    expect(formatStatus(after)).toContain(`notify:   ${text}`);
+    expect(formatStatus(after)).not.toContain('warning');
+  });
 });
