@@ -59,6 +59,9 @@
  *
  * canary-rollback-stuck-backoff-rolled-back has the `stuck-retry-backoff` patch (workflows/rollback.ts): its undo step,
  * stuck for a day, was tried again after 10, 20, 40... minutes, then every 4 hours, before a person resumed it.
+ *
+ * freeze-workflow-frozen-unfrozen is the freeze workflow's own history (test/policy/freeze-broadcast.test.ts):
+ * a freeze, two rebroadcasts half a minute apart while it held, an unfreeze.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -148,6 +151,7 @@ it('has recorded histories for each strategy and ending', () => {
       'canary-notifications-abandoned',
       'release-notifications-promoted',
       'release-notifications-rejected',
+      'freeze-workflow-frozen-unfrozen',
     ]),
   );
 });
