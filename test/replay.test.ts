@@ -61,7 +61,8 @@
  * stuck for a day, was tried again after 10, 20, 40... minutes, then every 4 hours, before a person resumed it.
  *
  * freeze-workflow-frozen-unfrozen is the freeze workflow's own history (test/policy/freeze-broadcast.test.ts):
- * a freeze, two rebroadcasts half a minute apart while it held, an unfreeze.
+ * a freeze, two rebroadcasts half a minute apart while it held, an unfreeze. freeze-workflow-follow-up-frozen-unfrozen
+ * has the `freeze-follow-up` patch: each change told once, then once more to the runs started shortly before it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -152,6 +153,7 @@ it('has recorded histories for each strategy and ending', () => {
       'release-notifications-promoted',
       'release-notifications-rejected',
       'freeze-workflow-frozen-unfrozen',
+      'freeze-workflow-follow-up-frozen-unfrozen',
     ]),
   );
 });
