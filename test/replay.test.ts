@@ -63,6 +63,11 @@
  * freeze-workflow-frozen-unfrozen is the freeze workflow's own history (test/policy/freeze-broadcast.test.ts):
  * a freeze, two rebroadcasts half a minute apart while it held, an unfreeze. freeze-workflow-follow-up-frozen-unfrozen
  * has the `freeze-follow-up` patch: each change told once, then once more to the runs started shortly before it.
+ *
+ * canary-release-target-refused-by-freeze is a release's target that started while an emergency freeze covered it
+ * and was refused (BlockedByPolicy), as targets were before the `release-target-holds-in-freeze` patch;
+ * canary-release-target-frozen-at-start-promoted has that patch: it held in phase Frozen before any change and went
+ * on when the freeze lifted (test/release/release-freeze.test.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -154,6 +159,8 @@ it('has recorded histories for each strategy and ending', () => {
       'release-notifications-rejected',
       'freeze-workflow-frozen-unfrozen',
       'freeze-workflow-follow-up-frozen-unfrozen',
+      'canary-release-target-refused-by-freeze',
+      'canary-release-target-frozen-at-start-promoted',
     ]),
   );
 });
