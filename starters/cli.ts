@@ -13,7 +13,7 @@
  *   glidepath schema                              the plan's JSON Schema, for editors
  */
 import './compile-cache'; // first: every module after it loads from the compile cache
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { PlanError } from '../plan/plan-error';
 import type { Plan } from '../plan/schema';
 import { ActionRefused } from './action-refused';
@@ -64,7 +64,8 @@ function planNotes(plan: Plan): string[] {
 export function buildCli(): Command {
   const program = new Command('glidepath')
     .description('Durable canary, blue-green and migration-then-deploy rollouts on Temporal')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .exitOverride(); // commander's own usage errors are thrown to main(), which exits 2 on them (inherited by every command)
 
   program
     .command('validate')
@@ -267,7 +268,10 @@ export async function main(argv = process.argv): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof KeyConfigurationError) {
+    if (err instanceof CommanderError) {
+      // Commander printed it, with the command's help: a missing or unknown option or argument is bad input.
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.invalidPlan;
+    } else if (err instanceof UsageError || err instanceof KeyConfigurationError) {
       console.error(err.message);
       console.error('Nothing was sent.');
       process.exitCode = EXIT.invalidPlan;
