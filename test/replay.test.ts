@@ -51,6 +51,10 @@
  *
  * canary-rollback-stuck-backoff-rolled-back has the `stuck-retry-backoff` patch (workflows/rollback.ts): its undo step,
  * stuck for a day, was tried again after 10, 20, 40... minutes, then every 4 hours, before a person resumed it.
+ *
+ * canary-held-by-release-gate-reported-promoted has the `release-gate-reports` patch (workflows/release-hold.ts): a
+ * prod target of a release that told its release when its approval opened and closed (`targetGate`);
+ * release-target-gate-reported-promoted is that release (test/release/release-target-gates.test.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -134,6 +138,8 @@ it('has recorded histories for each strategy and ending', () => {
       'canary-background-analysis-hourly-promoted',
       'analysis-child-waits-on-timer',
       'canary-rollback-stuck-backoff-rolled-back',
+      'canary-held-by-release-gate-reported-promoted',
+      'release-target-gate-reported-promoted',
     ]),
   );
 });

@@ -30,6 +30,7 @@ import {
 import type { deploymentWorkflow } from './deployment';
 import { listenToReleaseActions } from './release-actions';
 import { GateAnalysis, listenToGateAnalyses } from './release-gate-analysis';
+import { listenToTargetGates } from './release-target-gates';
 import { type TargetHeld, releaseDescriptions, releaseStatusQuery, targetHeldSignal } from './release-messages';
 import {
   type ReleasePhase,
@@ -108,6 +109,7 @@ export class ReleaseRun {
             stableVersion: report.stableVersion,
             candidateVersion: report.candidateVersion,
             message: 'moved; previous version kept until the stage is confirmed',
+            gate: undefined,
           });
         this.publish();
       },
@@ -121,6 +123,7 @@ export class ReleaseRun {
       validator: (input) => this.validateAnswer(input),
       description: descriptions.reject,
     });
+    listenToTargetGates(this); // changes only the status: no patch
     if (this.actions) listenToReleaseActions(this);
     if (this.gateAnalyses) listenToGateAnalyses(this);
     this.publish();
