@@ -108,9 +108,12 @@ export function buildCli(): Command {
       for (const note of checkPolicy([{ plan }], await emergencyFreezes(temporal))) console.log(note);
       const started = await startDeployment(temporal, plan);
       if (started.kind === 'conflict') {
+        const target = `${plan.metadata.service}/${plan.metadata.environment}`;
+        // A release's target: the release is what to wait for or abort (aborting the target alone fails its stage).
+        const holder = started.heldByRelease ? `release:${started.heldByRelease.split('@')[0]}` : started.workflowId;
         console.error(
-          `${plan.metadata.service}/${plan.metadata.environment} is already deploying release ${started.runningRelease} (phase ${started.phase}).\n` +
-            `Wait for it, or abort it: glidepath abort ${started.workflowId} --reason "..."\n${webUiLink(started.workflowId)}`,
+          `${target} is ${started.heldByRelease ? `held by release ${started.heldByRelease} (${holder}; its target ${started.workflowId} is ${started.phase})` : `already deploying release ${started.runningRelease} (phase ${started.phase})`}.\n` +
+            `Wait for it, or abort it: glidepath abort ${holder} --reason "..."\n${webUiLink(holder)}`,
         );
         process.exitCode = EXIT.conflict;
         return;

@@ -68,6 +68,10 @@
  * and was refused (BlockedByPolicy), as targets were before the `release-target-holds-in-freeze` patch;
  * canary-release-target-frozen-at-start-promoted has that patch: it held in phase Frozen before any change and went
  * on when the freeze lifted (test/release/release-freeze.test.ts).
+ *
+ * canary-held-by-release-gate-reported-promoted has the `release-gate-reports` patch (workflows/release-hold.ts): a
+ * prod target of a release that told its release when its approval opened and closed (`targetGate`);
+ * release-target-gate-reported-promoted is that release (test/release/release-target-gates.test.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -161,6 +165,8 @@ it('has recorded histories for each strategy and ending', () => {
       'freeze-workflow-follow-up-frozen-unfrozen',
       'canary-release-target-refused-by-freeze',
       'canary-release-target-frozen-at-start-promoted',
+      'canary-held-by-release-gate-reported-promoted',
+      'release-target-gate-reported-promoted',
     ]),
   );
 });

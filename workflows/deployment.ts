@@ -37,7 +37,7 @@ import {
 } from './policy-run';
 import { endPromoted } from './promoted-end';
 import type { ReleaseLink } from './release-messages';
-import { ReleaseHold } from './release-hold';
+import { RELEASE_GATE_REPORTS, ReleaseHold } from './release-hold';
 import { rollBack } from './rollback';
 import { Rollout } from './rollout';
 import { listenToMessages } from './rollout-messages';
@@ -106,7 +106,8 @@ async function start(input: Plan, checkedInOne: boolean, release: ReleaseLink | 
 async function prepare(input: Plan, rollout: Rollout, checkedInOne: boolean, release: ReleaseLink | undefined): Promise<Started> {
   listenToMessages(rollout);
   if (release && inForce('held-by-release')) {
-    rollout.releaseHold = new ReleaseHold(release, rollout);
+    // Its own patch, asked here in the first workflow task (not `inForce`: runs of today's generation are in flight).
+    rollout.releaseHold = new ReleaseHold(release, rollout, patched(RELEASE_GATE_REPORTS));
     rollout.releaseHold.listen();
   }
   // Freezes reach every run, those started before this code too: a broadcast is a new event in their history.

@@ -31,6 +31,7 @@ import type { deploymentWorkflow } from './deployment';
 import { listenToReleaseActions } from './release-actions';
 import { GateAnalysis, listenToGateAnalyses } from './release-gate-analysis';
 import type { ReleaseNotifier } from './release-notify';
+import { listenToTargetGates } from './release-target-gates';
 import { type TargetHeld, releaseDescriptions, releaseStatusQuery, targetHeldSignal } from './release-messages';
 import {
   type ReleasePhase,
@@ -111,6 +112,7 @@ export class ReleaseRun {
             stableVersion: report.stableVersion,
             candidateVersion: report.candidateVersion,
             message: 'moved; previous version kept until the stage is confirmed',
+            gate: undefined,
           });
         this.publish();
       },
@@ -124,6 +126,7 @@ export class ReleaseRun {
       validator: (input) => this.validateAnswer(input),
       description: descriptions.reject,
     });
+    listenToTargetGates(this); // changes only the status: no patch
     if (this.actions) listenToReleaseActions(this);
     if (this.gateAnalyses) listenToGateAnalyses(this);
     this.publish();

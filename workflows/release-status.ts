@@ -5,8 +5,9 @@
 import type { NotificationTally } from '../plan/notifications';
 import type { Release } from '../plan/release-schema';
 import type { PlannedStage } from '../plan/release-stages';
+import type { TargetGate } from './release-messages';
 import type { ActionRecord, Gate, MeasurementRecord } from './status';
-import { afterRunText, measuredValue, measurementText, notificationsText } from './status-text';
+import { afterRunText, gateCommand, measuredValue, measurementText, notificationsText } from './status-text';
 
 export type ReleasePhase =
   | 'Starting'
@@ -46,6 +47,8 @@ export interface ReleaseTargetStatus {
   stableVersion?: string;
   candidateVersion?: string;
   message?: string;
+  /** The gate the target waits at, as it reported it (release-target-gates.ts): who may answer it. */
+  gate?: TargetGate['gate'];
 }
 
 export interface ReleaseStageStatus {
@@ -138,8 +141,9 @@ export function renderReleaseTree(s: ReleaseStatus, live: Record<string, string>
     for (const t of stage.targets) {
       const versions = t.candidateVersion ? ` ${t.stableVersion ?? '?'} → ${t.candidateVersion}` : '';
       const detail = live[t.workflowId] ?? t.message;
+      const waiting = waitingGate(t);
       lines.push(
-        `  wave ${t.wave}  ${t.component.padEnd(10)} ${t.workflowId.padEnd(32)} ${t.state}${versions}${detail ? `  ${detail}` : ''}`,
+        `  wave ${t.wave}  ${t.component.padEnd(10)} ${t.workflowId.padEnd(32)} ${t.state}${versions}${detail ? `  ${detail}` : ''}${waiting ? `  → ${targetGateText(waiting, t.workflowId)}` : ''}`,
       );
     }
     if (stage.gateAnalysis) lines.push(`  gate    ${gateAnalysisText(stage.gateAnalysis)}`);
@@ -159,12 +163,30 @@ export function renderReleaseTreeMarkdown(s: ReleaseStatus): string[] {
     for (const t of stage.targets) {
       const versions = t.candidateVersion ? `${t.stableVersion ?? '?'} → ${t.candidateVersion}` : undefined;
       const detail = t.message === t.state ? undefined : t.message;
-      const parts = [`wave ${t.wave}`, `**${t.component}**`, `\`${t.workflowId}\``, t.state, versions, detail].filter(Boolean);
+      const waiting = waitingGate(t);
+      const gate = waiting && `**${targetGateText(waiting, t.workflowId, (text) => `\`${text}\``)}**`;
+      const parts = [`wave ${t.wave}`, `**${t.component}**`, `\`${t.workflowId}\``, t.state, versions, detail, gate].filter(Boolean);
       lines.push(`- ${parts.join(' · ')}`);
     }
     if (stage.gateAnalysis) lines.push(`- gate: ${gateAnalysisText(stage.gateAnalysis)}`);
   }
   return lines;
+}
+
+/** The gate a target waits at: only while it runs (a target that moved, or ended, waits at none of its own). */
+export function waitingGate(t: ReleaseTargetStatus): TargetGate['gate'] {
+  return t.state === 'running' || t.state === 'starting' ? t.gate : undefined;
+}
+
+/**
+ * `waiting for approval "us-go" by alice/bob: glidepath approve deploy:shop-api/prod-us`: what a target waits for, who
+ * may answer it and the command that does; `code` marks the command up (markdown).
+ */
+export function targetGateText(gate: NonNullable<TargetGate['gate']>, workflowId: string, code = (text: string) => text): string {
+  const who = gate.approvers?.length
+    ? ` by ${gate.required && gate.required > 1 ? `${gate.required} of ` : ''}${gate.approvers.join('/')}`
+    : '';
+  return `waiting for ${gate.kind} "${gate.name}"${who}: ${code(gateCommand(gate, workflowId))}`;
 }
 
 /** `analysis "staging-gate": running · smoke = 200 passed, errors = 0 passed` (each metric's latest measurement). */
@@ -190,6 +212,10 @@ export function renderReleaseDetails(s: ReleaseStatus, workflowId: string): stri
       lines.push(
         `Send update \`promote\` with \`{"by": "<you>", "reason": "<why>"}\` to start the next stage, or \`glidepath promote ${workflowId}\`; abort stops the release.`,
       );
+  }
+  for (const t of s.stages.flatMap((stage) => stage.targets)) {
+    const waiting = waitingGate(t);
+    if (waiting) lines.push(`**Target \`${t.workflowId}\`** ${targetGateText(waiting, t.workflowId, (text) => `\`${text} --by <you>\``)}`);
   }
   if (s.paused)
     lines.push(
