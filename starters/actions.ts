@@ -5,8 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { deploymentWorkflow } from '../workflows/deployment';
 import { deploymentWorkflowId } from '../plan/release-stages';
 import { describeEnd } from './follow';
-import type { SigningKey } from './openssh-key';
-import { signApproval } from './sign-approval';
+import { type SigningKey, signApproval } from './sign-approval';
 import {
   type ActionInput,
   abortSignal,
@@ -89,6 +88,11 @@ export async function sendUpdate(
   const status = await handle.query(statusQuery);
   const gate = input.gate ?? status.gate?.name ?? status.phase;
   const updateId = `${action}:${gate}:${input.by}:${randomUUID()}`;
+  // Signed before the update is sent: a key ssh-keygen cannot sign with stops the command with nothing sent.
+  const signature =
+    signing && runId && action !== 'promote'
+      ? await signApproval(signing, { workflowId, runId, gate, decision: action, by: input.by, signedAt: new Date().toISOString() })
+      : undefined;
   try {
     const receipt =
       action === 'promote'
@@ -99,18 +103,7 @@ export async function sendUpdate(
                 by: input.by,
                 reason: input.reason,
                 gate: input.gate,
-                ...(signing && runId
-                  ? {
-                      signature: signApproval(signing, {
-                        workflowId,
-                        runId,
-                        gate,
-                        decision: action,
-                        by: input.by,
-                        signedAt: new Date().toISOString(),
-                      }),
-                    }
-                  : {}),
+                ...(signature ? { signature } : {}),
               },
             ],
             updateId,

@@ -188,7 +188,7 @@ export function buildCli(): Command {
         .option('--gate <name>', 'the approval gate being answered')
         .option(
           '--sign-key <file>',
-          'sign the answer with this unencrypted ed25519 private key, e.g. ~/.ssh/id_ed25519 (default: $GLIDEPATH_SIGNING_KEY)',
+          'sign the answer with this ed25519 key through ssh-keygen -Y sign (ssh-agent, or its passphrase), e.g. ~/.ssh/id_ed25519 (default: $GLIDEPATH_SIGNING_KEY)',
         );
     if (action === 'promote') cmd.option('--full', 'skip all remaining steps and go to 100%');
     cmd.action(async (ref: string, opts: { by?: string; reason: string; gate?: string; full?: boolean; signKey?: string }) => {

@@ -20,6 +20,9 @@
  * a local activity resolves before the next task's patch markers are in view, so a `patched()` asked right after
  * it answered "absent" for a run that had the marker; runs now ask before the check (workflows/policy-run.ts).
  *
+ * canary-policy-ssh-signed-approvals-promoted holds answers signed through `ssh-keygen -Y sign` (armored SSH
+ * signatures, one through ssh-agent); canary-policy-signed-approvals-promoted the bare ed25519 form before them.
+ *
  * canary-notifications-* are runs whose policy has notification sinks (test/policy/notifications.test.ts): the
  * `notifications` patch and a `notify` activity per event and sink. canary-notifications-after-run ended with every
  * delivery still being tried (its receivers down), a run of generation runs-2026-11-29b: the
@@ -107,6 +110,7 @@ it('has recorded histories for each strategy and ending', () => {
       'canary-cancelled-policies-from-start',
       'canary-cancelled-task-split-after-plan-check',
       'canary-policy-signed-approvals-promoted',
+      'canary-policy-ssh-signed-approvals-promoted',
       'release-paused-resumed-promoted',
       'canary-paused-by-release-promoted',
       'canary-notifications-promoted',
