@@ -7,7 +7,10 @@
 
 /** The shares a router sends now, in percent. */
 export interface WeightCheck {
-  /** True when the new version gets the weight asked for and the stable one the rest. */
+  /**
+   * True when the router sends what its setWeight(weight) makes: the new version the weight asked for and the
+   * stable one the rest, or, where shares come in steps (replica ratio: whole Pods), the step setWeight picks.
+   */
   ok: boolean;
   stable: number;
   candidate: number;

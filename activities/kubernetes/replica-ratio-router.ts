@@ -2,7 +2,6 @@
  * Canary traffic without a route: one Service selects the stable and the canary Pods alike, and the canary's
  * share of traffic is its share of the Pods (ceil(weight% of the replicas), the stable one giving up as many).
  */
-import { weightCheck } from '../traffic-router';
 import type { CanaryRouter } from './canary-router';
 import type { CanaryData } from './candidate';
 import type { KubeContext } from './context';
@@ -39,7 +38,11 @@ export function replicaRatioRouter(context: KubeContext, data: CanaryData): Cana
       const stable = replicasOf(await readDeployment(cluster, data.namespace, data.stableDeployment));
       const canary = replicasOf(await readDeployment(cluster, data.namespace, data.canaryDeployment));
       const total = stable + canary;
-      return weightCheck(weight, { stable: total ? (stable * 100) / total : 0, candidate: total ? (canary * 100) / total : 0 });
+      const shares = { stable: total ? (stable * 100) / total : 0, candidate: total ? (canary * 100) / total : 0 };
+      // Pods come whole: `weight` holds when the replicas are the split setWeight makes for it (60% of 4 Pods is 3,
+      // which sends 75%), not when the shares equal the percent asked for.
+      const want = replicaSplit(data.replicas, weight);
+      return { ok: stable === want.stable && canary === want.canary, ...shares };
     },
     // The shared Service reaches whichever Pods are ready while the stable Deployment rolls.
     async canaryServesWhileStableRolls() {},

@@ -5,11 +5,14 @@
  */
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
+import { decodePairData } from '../../activities/ecs/candidate';
 import { ecsPlatform } from '../../activities/ecs/ecs-platform';
+import { servicePair } from '../../activities/ecs/service-pair';
 import type { Candidate, Platform } from '../../activities/types';
 import type { EcsTarget } from '../../plan/targets';
 import {
   type EcsFixture,
+  type Weights,
   activeServices,
   createEcsService,
   ecsTarget,
@@ -22,6 +25,7 @@ import {
 } from '../support/ecs-fixture';
 import { useEcsSim } from '../support/ecs-sim';
 import { activityEnv, caller, failureOf } from '../support/platform-calls';
+import { expectVerifies, routerOf } from '../support/router-checks';
 
 const sim = useEcsSim();
 
@@ -31,6 +35,15 @@ function setup(f: EcsFixture) {
   const platform: Platform = ecsPlatform(f.clients, { pollIntervalMs: 20 });
   const call = caller(platform);
   return { platform, call };
+}
+
+/** The production router of the release, as the service-pair workload builds it. */
+const pairRouter = (f: EcsFixture, target: EcsTarget, candidate: Candidate) => routerOf(servicePair(f.clients, 20), target, candidate);
+
+/** The listener's (or rule's) split as the ALB reports it, by the candidate's target groups. */
+function sharesOf(weights: Weights, candidate: Candidate) {
+  const { stableTargetGroupArn, candidateTargetGroupArn } = decodePairData(candidate.data);
+  return { stable: weights[stableTargetGroupArn], candidate: weights[candidateTargetGroupArn] };
 }
 
 async function deployReady(f: EcsFixture, target: EcsTarget, release: string, strategy: 'canary' | 'blueGreen' = 'canary') {
@@ -67,10 +80,13 @@ describe('ECS service pair: canary', () => {
     ]);
     expect(svc.loadBalancers).toEqual([{ targetGroupArn: f.greenTg, containerName: 'app', containerPort: 8080 }]);
     expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 100, [f.greenTg]: 0 });
+    const router = pairRouter(f, target, candidate);
+    await expectVerifies(router, 0, sharesOf(await listenerWeights(f), candidate));
 
     for (const weight of [10, 50, 100]) {
       await call((p) => p.setTrafficWeight({ target, metadata, candidate, weight }));
       expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 100 - weight, [f.greenTg]: weight });
+      await expectVerifies(router, weight, sharesOf(await listenerWeights(f), candidate), [0, 9, 11, 50, 100]);
     }
     await call((p) => p.promoteCandidate({ target, metadata, candidate }));
     expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 0, [f.greenTg]: 100 });
@@ -89,6 +105,8 @@ describe('ECS service pair: canary', () => {
     });
     await call((p) => p.setTrafficWeight({ target: ecsTarget(f, 'v3'), metadata: next.metadata, candidate: next.candidate, weight: 25 }));
     expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 25, [f.greenTg]: 75 });
+    // The groups swapped roles: the router reads the new release's stable group (green) as its stable side.
+    await expectVerifies(pairRouter(f, ecsTarget(f, 'v3'), next.candidate), 25, { stable: 75, candidate: 25 });
   });
 
   it('moves traffic on the named listener rule and leaves the default action alone', async () => {
@@ -101,8 +119,11 @@ describe('ECS service pair: canary', () => {
     await call((p) => p.setTrafficWeight({ target, metadata, candidate, weight: 30 }));
     expect(await ruleWeights(f)).toEqual({ [f.blueTg]: 70, [f.greenTg]: 30 });
     expect(await listenerWeights(f)).toEqual({ [f.blueTg]: 100, [f.greenTg]: 0 });
+    // The router reads the rule, not the listener's default action (which would say 0%).
+    await expectVerifies(pairRouter(f, target, candidate), 30, sharesOf(await ruleWeights(f), candidate));
     await call((p) => p.rollBack({ target, metadata, candidate }));
     expect(await ruleWeights(f)).toEqual({ [f.blueTg]: 100, [f.greenTg]: 0 });
+    await expectVerifies(pairRouter(f, target, candidate), 0, sharesOf(await ruleWeights(f), candidate));
   });
 
   it('deploying twice (a retry after a crash) creates one service and one task definition revision', async () => {

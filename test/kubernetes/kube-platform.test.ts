@@ -6,18 +6,20 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { blueGreenDeployments } from '../../activities/kubernetes/blue-green';
+import { canaryDeployment } from '../../activities/kubernetes/canary';
 import { defaultKubernetesClients } from '../../activities/kubernetes/clients';
 import { kubernetesPlatform } from '../../activities/kubernetes/kubernetes-platform';
-import type { Candidate, Platform } from '../../activities/types';
+import type { Candidate } from '../../activities/types';
 import { KubernetesTargetSchema, type KubernetesTarget } from '../../plan/targets';
 import {
   createApp,
   deployment,
   deploymentNames,
   imageOf,
+  kubeContextOn,
   kubePlatformOn,
   metadataFor,
   routeBackends,
@@ -26,7 +28,8 @@ import {
   waitForBackends,
 } from '../support/kube';
 import { blueGreenServices as blueGreen, gatewayTraffic as gateway, kubeTargetInput } from '../support/kube-plans';
-import { caller, failureOf } from '../support/platform-calls';
+import { caller, failureOf, retrying } from '../support/platform-calls';
+import { expectVerifies, routerOf } from '../support/router-checks';
 
 let call: ReturnType<typeof caller>;
 const cluster = useKubeCluster();
@@ -35,24 +38,21 @@ beforeAll(() => {
   call = caller(kubePlatformOn(cluster));
 });
 
-/** Like the activity's retry policy: calls again while the platform answers with a retryable failure. */
-async function callRetrying<T>(fn: (p: Platform) => Promise<T>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await call(fn);
-    } catch (err) {
-      if (!(err instanceof ApplicationFailure) || err.nonRetryable || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-}
-
 const target = (ns: string, release: string, extra: Record<string, unknown> = {}): KubernetesTarget =>
   KubernetesTargetSchema.parse(kubeTargetInput(ns, release, { progressDeadline: '20s', ...extra }));
 
 /** Where the Service sends traffic, once the EndpointSlice controller has caught up. */
 const servedBy = (ns: string, service: string, want: Record<string, number>) => waitForBackends(cluster.k, ns, service, want);
+
+/** The release's router, as its workload (canary or blue-green) builds it. */
+const canaryRouter = (t: KubernetesTarget, c: Candidate) => routerOf(canaryDeployment(kubeContextOn(cluster)), t, c);
+const switchRouter = (t: KubernetesTarget, c: Candidate) => routerOf(blueGreenDeployments(kubeContextOn(cluster)), t, c);
+
+/** Percent of `served` (ready endpoints by image, or route weights by Service) on each side. */
+function sharesOf(served: Record<string, number>, stable: string, candidate: string) {
+  const total = Object.values(served).reduce((sum, n) => sum + n, 0);
+  return { stable: ((served[stable] ?? 0) * 100) / total, candidate: ((served[candidate] ?? 0) * 100) / total };
+}
 
 async function deployReady(t: KubernetesTarget, release: string, strategy: 'canary' | 'blueGreen' = 'canary'): Promise<Candidate> {
   const metadata = metadataFor(release);
@@ -79,15 +79,18 @@ describe('Kubernetes canary', () => {
       release: 'v2',
       track: 'canary',
     });
-    await servedBy(ns, 'web', { [imageOf('v1')]: 4 });
+    const router = canaryRouter(t, candidate);
+    const served = (want: Record<string, number>) => servedBy(ns, 'web', want).then((b) => sharesOf(b, imageOf('v1'), imageOf('v2')));
+    await expectVerifies(router, 0, await served({ [imageOf('v1')]: 4 }));
 
     await call((p) => p.setTrafficWeight({ target: t, metadata, candidate, weight: 25 }));
     expect(await deployment(cluster.k, ns, 'web-canary')).toMatchObject({ replicas: 1, ready: 1 });
     expect(await deployment(cluster.k, ns, 'web')).toMatchObject({ replicas: 3, image: imageOf('v1') });
-    await servedBy(ns, 'web', { [imageOf('v1')]: 3, [imageOf('v2')]: 1 });
+    await expectVerifies(router, 25, await served({ [imageOf('v1')]: 3, [imageOf('v2')]: 1 }), [0, 50, 100]);
 
     await call((p) => p.setTrafficWeight({ target: t, metadata, candidate, weight: 60 }));
-    await servedBy(ns, 'web', { [imageOf('v1')]: 1, [imageOf('v2')]: 3 }); // ceil(60% of 4) = 3
+    // ceil(60% of 4) = 3: the nearest split 4 Pods make is what verify(60) holds to, and 75% is what is sent.
+    await expectVerifies(router, 60, await served({ [imageOf('v1')]: 1, [imageOf('v2')]: 3 }), [0, 25, 50, 100]);
 
     await call((p) => p.promoteCandidate({ target: t, metadata, candidate }));
     expect(await deployment(cluster.k, ns, 'web')).toMatchObject({
@@ -123,12 +126,17 @@ describe('Kubernetes canary', () => {
     expect(await selectorOf(cluster.k, ns, 'web-canary')).toEqual({ app: 'web', 'glidepath/release': 'v2', 'glidepath/track': 'canary' });
     await servedBy(ns, 'web-stable', { [imageOf('v1')]: 3 });
     await servedBy(ns, 'web-canary', { [imageOf('v2')]: 3 });
+    const router = canaryRouter(t, candidate);
+    const routed = async () => sharesOf(await routeBackends(cluster.k, ns), 'web-stable', 'web-canary');
+    await expectVerifies(router, 0, await routed());
 
     await call((p) => p.setTrafficWeight({ target: t, metadata, candidate, weight: 10 }));
     expect(await routeBackends(cluster.k, ns)).toEqual({ 'web-stable': 90, 'web-canary': 10 });
+    await expectVerifies(router, 10, await routed(), [0, 9, 11, 50, 100]);
     await call((p) => p.setTrafficWeight({ target: t, metadata, candidate, weight: 10 })); // a retried call changes nothing
     await call((p) => p.setTrafficWeight({ target: t, metadata, candidate, weight: 50 }));
     expect(await routeBackends(cluster.k, ns)).toEqual({ 'web-stable': 50, 'web-canary': 50 });
+    await expectVerifies(router, 50, await routed());
     const rules = JSON.parse(await cluster.kubectl('-n', ns, 'get', 'httproute', 'web', '-o', 'jsonpath={.spec.rules}'));
     expect(rules[1].backendRefs).toEqual([{ group: '', kind: 'Service', name: 'admin', port: 80, weight: 1 }]); // other rules untouched
 
@@ -164,7 +172,7 @@ describe('Kubernetes canary', () => {
 
     // The deploy call "never returned": the rollback finds the canary by name and release label.
     // (The stable Deployment may still be settling from the rollback: deploy then asks to be retried.)
-    await callRetrying((p) => p.deployCandidate({ target: t, metadata, strategy: 'canary' }));
+    await retrying(call)((p) => p.deployCandidate({ target: t, metadata, strategy: 'canary' }));
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web', 'web-canary']);
     await call((p) => p.rollBack({ target: t, metadata }));
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
@@ -224,17 +232,20 @@ describe('Kubernetes blue-green', () => {
     const candidate = await deployReady(t, 'v2', 'blueGreen');
     expect(candidate).toMatchObject({ stableVersion: 'web', candidateVersion: 'web-v2', data: { mode: 'blueGreen' } });
     expect(await deployment(cluster.k, ns, 'web-v2')).toMatchObject({ replicas: 2, ready: 2, image: imageOf('v2'), release: 'v2' });
-    await servedBy(ns, 'web-active', { [imageOf('v1')]: 2 }); // pinned before the new Pods came
+    const router = switchRouter(t, candidate);
+    const active = (want: Record<string, number>) =>
+      servedBy(ns, 'web-active', want).then((b) => sharesOf(b, imageOf('v1'), imageOf('v2')));
+    await expectVerifies(router, 0, await active({ [imageOf('v1')]: 2 })); // pinned before the new Pods came
 
     await call((p) => p.previewCandidate({ target: t, metadata, candidate }));
     await servedBy(ns, 'web-preview', { [imageOf('v2')]: 2 });
-    await servedBy(ns, 'web-active', { [imageOf('v1')]: 2 });
+    await expectVerifies(router, 0, await active({ [imageOf('v1')]: 2 }));
 
     await call((p) => p.promoteCandidate({ target: t, metadata, candidate }));
-    await servedBy(ns, 'web-active', { [imageOf('v2')]: 2 });
+    await expectVerifies(router, 100, await active({ [imageOf('v2')]: 2 }));
     // A check after the switch failed: straight back, while the old Deployment is still there.
     await call((p) => p.rollBack({ target: t, metadata, candidate }));
-    await servedBy(ns, 'web-active', { [imageOf('v1')]: 2 });
+    await expectVerifies(router, 0, await active({ [imageOf('v1')]: 2 }));
     await servedBy(ns, 'web-preview', { [imageOf('v1')]: 2 });
     expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
     await call((p) => p.rollBack({ target: t, metadata, candidate }));

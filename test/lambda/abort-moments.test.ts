@@ -7,24 +7,18 @@
 import { GetAliasCommand, LambdaClient, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { ActionRefused, getStatus, sendSignal } from '../../starters/actions';
-import { startDeployment } from '../../starters/deploy';
-import type { DeploymentStatus } from '../../workflows/status';
-import { type Moment, holdAt } from '../support/held-platform';
+import type { Moment } from '../support/held-platform';
+import { expectRollbackAfter, useHeldRuns } from '../support/held-runs';
 import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 import { awsConfig } from '../support/moto';
 import { canary, lambdaPlan } from '../support/plans';
-import { type Harness, inPhase, rolledBack, startHarness, uniqueName, waitForStatus } from '../support/temporal';
+import { inPhase, rolledBack, startHarness, startPlan, uniqueName, waitForStatus } from '../support/temporal';
 
 const endpoint = inject('motoEndpoint');
 const lambda = new LambdaClient(awsConfig(endpoint));
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const held = useHeldRuns();
 
 async function alias(fn: string, name = 'live') {
   const a = await lambda.send(new GetAliasCommand({ FunctionName: fn, Name: name })).catch(() => undefined);
@@ -40,50 +34,13 @@ const CANARY = canary({ setWeight: 10 }, { setWeight: 50 });
 const BLUE_GREEN = { type: 'blueGreen', prePromotion: [], scaleDownDelay: '1h' };
 
 /** Starts a plan with one call held; `act` runs while it is held; then the call goes on and the run ends. */
-async function runHeld(strategy: unknown, moment: Moment, act: (handle: WorkflowHandle, name: string) => Promise<void>) {
+async function runHeld(strategy: unknown, moment: Moment, act: (handle: WorkflowHandle) => Promise<void>) {
   const name = uniqueName('moment');
   await createLambdaService(endpoint, name);
-  const held = holdAt(lambdaPlatformAt(endpoint), moment);
-  harness = await startHarness({ platforms: { lambda: held.platform } });
-  const h = harness;
-  return h.run(async () => {
-    const started = await startDeployment(h.client, lambdaPlan(name, strategy), h.taskQueue);
-    if (started.kind === 'conflict') throw new Error('conflict');
-    await held.reached;
-    await act(started.handle, name);
-    held.release();
-    const end: { promoted?: DeploymentStatus; err?: unknown } = await started.handle.result().then(
-      (r) => ({ promoted: r.status }),
-      (err) => ({ err }),
-    );
-    return { name, handle: started.handle, calls: held.calls, ...end };
-  });
+  return { name, ...(await held.run({ lambda: lambdaPlatformAt(endpoint) }, lambdaPlan(name, strategy), moment, act)) };
 }
 
-const abort = (handle: WorkflowHandle) => sendSignal(harness!.client, handle.workflowId, 'abort', { by: 'oncall', reason: 'test' });
-
-/** Where in history a call closed, and where the rollback was scheduled: the rollback must come after. */
-async function rollbackAfterHeldCall(handle: WorkflowHandle, activityType: string): Promise<void> {
-  const { EventType } = temporal.api.enums.v1;
-  const events = (await handle.fetchHistory()).events ?? [];
-  const scheduledIds = new Map<string, string>();
-  for (const e of events) {
-    if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
-      scheduledIds.set(String(e.eventId), e.activityTaskScheduledEventAttributes!.activityType!.name!);
-  }
-  const closedAt = events.findIndex((e) => {
-    const attrs = e.activityTaskCompletedEventAttributes ?? e.activityTaskCanceledEventAttributes ?? e.activityTaskFailedEventAttributes;
-    return attrs && scheduledIds.get(String(attrs.scheduledEventId)) === activityType;
-  });
-  const rollbackAt = events.findIndex(
-    (e) =>
-      e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED &&
-      e.activityTaskScheduledEventAttributes!.activityType!.name === 'rollBack',
-  );
-  expect(closedAt).toBeGreaterThan(-1);
-  expect(rollbackAt).toBeGreaterThan(closedAt);
-}
-
+const abort = held.abort;
 describe('canary: an abort before the point of no return rolls back, with traffic really back', () => {
   const moments: Array<[string, Moment, string]> = [
     ['before deploy returns', { call: 'deployCandidate', when: 'after' }, 'deployCandidate'],
@@ -103,7 +60,7 @@ describe('canary: an abort before the point of no return rolls back, with traffi
       expect(await versions(run.name)).toEqual(['1']); // the new version was published, then removed
       expect(run.calls.at(-1)).toBe('rollBack');
       expect(run.calls).not.toContain('promoteCandidate');
-      await rollbackAfterHeldCall(run.handle, activityType);
+      await expectRollbackAfter(run.handle, activityType);
     });
   }
 });
@@ -149,12 +106,12 @@ describe('canary: from the promote call on, an abort is too late and the run end
     });
     expect(run.err).toBeInstanceOf(WorkflowFailedError);
     expect((run.err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
-    const status = await getStatus(harness!.client, run.handle.workflowId);
+    const status = await getStatus(held.client(), run.handle.workflowId);
     expect(status).toMatchObject({ phase: 'RolledBack', weight: 0, outcome: { result: 'cancelled' } });
     expect(status.actions.at(-1)).toMatchObject({ action: 'cancel', by: 'temporal' });
     expect(await alias(run.name)).toEqual({ version: '1', weights: {} });
     expect(await versions(run.name)).toEqual(['1']);
-    await rollbackAfterHeldCall(run.handle, 'setTrafficWeight');
+    await expectRollbackAfter(run.handle, 'setTrafficWeight');
   });
 });
 
@@ -168,21 +125,19 @@ describe('blue-green: the previous version is kept through the scale-down delay,
     expect(await alias(run.name)).toEqual({ version: '1', weights: {} });
     expect(await alias(run.name, 'live-preview')).toBeUndefined();
     expect(await versions(run.name)).toEqual(['1']);
-    await rollbackAfterHeldCall(run.handle, 'promoteCandidate');
+    await expectRollbackAfter(run.handle, 'promoteCandidate');
   });
 
   it('an abort during the scale-down delay switches back at once', async () => {
     const name = uniqueName('moment');
     await createLambdaService(endpoint, name);
-    harness = await startHarness({ platforms: { lambda: lambdaPlatformAt(endpoint) } });
-    const h = harness;
+    const h = await startHarness({ platforms: { lambda: lambdaPlatformAt(endpoint) } });
+    onTestFinished(() => h.close());
     await h.run(async () => {
-      const started = await startDeployment(h.client, lambdaPlan(name, BLUE_GREEN), h.taskQueue);
-      if (started.kind === 'conflict') throw new Error('conflict');
-      const handle = started.handle;
+      const handle = await startPlan(h.client, lambdaPlan(name, BLUE_GREEN), h.taskQueue);
       const keeping = await waitForStatus(handle, inPhase('KeepingPrevious'));
       expect(await alias(name)).toEqual({ version: keeping.candidateVersion, weights: {} });
-      await abort(handle);
+      await sendSignal(h.client, handle.workflowId, 'abort', { by: 'oncall', reason: 'test' });
       const { status } = await rolledBack(handle);
       expect(status).toMatchObject({ phase: 'RolledBack', weight: 0 });
       expect(await alias(name)).toEqual({ version: '1', weights: {} });

@@ -14,14 +14,18 @@ import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/clie
 import { CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { functionVersions } from '../../activities/lambda/function-versions';
 import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import { LambdaClient as Client } from '@aws-sdk/client-lambda';
+import type { LambdaTarget } from '../../plan/targets';
 import { deploymentId } from '../../starters/client';
 import { startDeployment } from '../../starters/deploy';
 import { abortSignal, approveUpdate, rejectUpdate, statusQuery } from '../../workflows/messages';
 import { BUCKET, createLambdaService } from '../support/lambda-fixture';
 import { awsConfig } from '../support/moto';
+import { caller } from '../support/platform-calls';
 import { canary, lambdaPlan } from '../support/plans';
+import { type Shares, expectVerifies, routerOf } from '../support/router-checks';
 import { type Harness, inPhase, recordHistory, rolledBack, startHarness, uniqueName, waitForStatus } from '../support/temporal';
 
 const endpoint = inject('motoEndpoint');
@@ -198,5 +202,47 @@ describe('lambda canary', () => {
       await first.signal(abortSignal, { by: 'test', reason: 'cleanup' });
       await rolledBack(first);
     });
+  });
+});
+
+describe('lambda alias router', () => {
+  /** The alias's split as Lambda reports it, in whole percent: the rest to its version, each weighted version its fraction. */
+  const sharesOf = ({ version, weights }: Awaited<ReturnType<typeof alias>>, c: { stableVersion: string; candidateVersion: string }) => {
+    const extra = Object.values(weights).reduce((sum, w) => sum + w * 100, 0);
+    const share = (v: string) => (v === version ? 100 - extra : 0) + (weights[v] ?? 0) * 100;
+    return { stable: Math.round(share(c.stableVersion)), candidate: Math.round(share(c.candidateVersion)) } satisfies Shares;
+  };
+
+  it('verify agrees with the alias after each traffic change and the rollback, and refuses any other weight', async () => {
+    const name = uniqueName('route');
+    const lambda = await createLambdaService(endpoint, name);
+    const call = caller(lambdaPlatform(() => lambda));
+    const target = lambdaPlan(name, canary({ setWeight: 10 })).target as LambdaTarget;
+    const metadata = { service: name, environment: 'test', release: 'v2' };
+    const candidate = await call((p) => p.deployCandidate({ target, metadata, strategy: 'canary' }));
+    await call((p) => p.waitCandidateReady({ target, metadata, candidate }));
+    const router = routerOf(
+      functionVersions(() => lambda, 60_000),
+      target,
+      candidate,
+    );
+    const { candidateVersion: v2 } = candidate;
+
+    expect(await alias(lambda, name)).toEqual({ version: '1', weights: {} });
+    await expectVerifies(router, 0, sharesOf(await alias(lambda, name), candidate));
+    for (const [weight, expected] of [
+      [10, { version: '1', weights: { [v2]: 0.1 } }],
+      [35, { version: '1', weights: { [v2]: 0.35 } }],
+      [100, { version: v2, weights: {} }],
+    ] as const) {
+      await call((p) => p.setTrafficWeight({ target, metadata, candidate, weight }));
+      const now = await alias(lambda, name);
+      expect(now).toEqual(expected);
+      expect(sharesOf(now, candidate)).toEqual({ stable: 100 - weight, candidate: weight });
+      await expectVerifies(router, weight, sharesOf(now, candidate), [0, 10, 34, 36, 50, 100]);
+    }
+    await call((p) => p.rollBack({ target, metadata, candidate }));
+    expect(await alias(lambda, name)).toEqual({ version: '1', weights: {} });
+    await expectVerifies(router, 0, { stable: 100, candidate: 0 });
   });
 });

@@ -23,11 +23,13 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { type ClusterClients, clientsFor, fixedKubernetesClients } from '../../activities/kubernetes/clients';
+import type { KubeContext } from '../../activities/kubernetes/context';
 import { kubernetesPlatform } from '../../activities/kubernetes/kubernetes-platform';
 import { list, read, routeRef } from '../../activities/kubernetes/objects';
 import type { HTTPRoute } from '../../activities/kubernetes/traffic';
 import type { Platform } from '../../activities/types';
 import type { Metadata } from '../../plan/schema';
+import type { KubernetesTarget } from '../../plan/targets';
 import { eventually } from './eventually';
 import { useForFile } from './file-scoped';
 
@@ -126,6 +128,11 @@ export function useKubeCluster(): TestCluster {
 /** The Kubernetes platform as a worker builds it, on the test cluster. */
 export const kubePlatformOn = (cluster: KubeCluster): Platform =>
   kubernetesPlatform(fixedKubernetesClients(cluster.config), { pollIntervalMs: 250 });
+
+/** What the platform's workloads work with on the test cluster (as `kubePlatformOn` sets them up), to build their routers. */
+export const kubeContextOn =
+  (cluster: KubeCluster) =>
+  (target: KubernetesTarget): KubeContext => ({ cluster: cluster.k, target, intervalMs: 250, sliceMs: 90_000 });
 
 export const imageOf = (release: string) => `registry.test/web:${release}`;
 export const metadataFor = (release: string, service = 'web'): Metadata => ({ service, environment: 'test', release });
