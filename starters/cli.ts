@@ -138,7 +138,7 @@ export function buildCli(): Command {
       }
       const { formatStatus, getStatus } = actions();
       const status = await getStatus(await connectClient(), id);
-      console.log(opts.json ? JSON.stringify(status, null, 2) : `${formatStatus(status, opts.full)}\n${webUiLink(id)}`);
+      console.log(opts.json ? JSON.stringify(status, null, 2) : `${formatStatus(status, opts.full, id)}\n${webUiLink(id)}`);
     });
 
   program
