@@ -12,6 +12,7 @@
  * Pure zod: imported by workflow code, so no Node built-ins here.
  */
 import { z } from 'zod';
+import { AwsRegion } from './aws-region';
 import { DurationRanges } from './duration-schema';
 import { MAX_MEASUREMENTS, MAX_METRICS } from './limits';
 import { expandPreset } from './analysis-presets';
@@ -63,7 +64,6 @@ export const Condition = z.string().superRefine((text, ctx) => {
 export const HttpUrl = Templated.refine((s) => /^https?:\/\/\S+$/.test(s), {
   message: 'must be an http:// or https:// URL, e.g. "http://prometheus.monitoring:9090"',
 });
-export const AwsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like "us-east-1"');
 
 /** A PromQL instant query whose result is one number (aggregate it with sum(), max()... to one series). */
 export const PrometheusProviderSchema = z.strictObject({

@@ -3,14 +3,12 @@
  * lives in `activities/<platform>/`.
  */
 import { z } from 'zod';
+import { AwsRegion } from './aws-region';
 import { DurationRanges } from './duration-schema';
 import { ImageReference } from './image-reference';
 
 const awsName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "-" or "_"');
-const region = z
-  .string()
-  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like "us-east-1"')
-  .optional();
+const region = AwsRegion.optional();
 
 const LambdaCodeSchema = z
   .strictObject({

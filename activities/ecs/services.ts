@@ -9,7 +9,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { ApplicationFailure } from '@temporalio/common';
-import { sha256Hex } from '../release-marks';
+import { sha256Hex } from '../../plan/sha256-hex';
 
 /** `payments-api` + `v1.4.2` → `payments-api-v1-4-2` (ECS names allow letters, digits, "-" and "_"). */
 export function releaseServiceName(service: string, release: string): string {
