@@ -9,7 +9,7 @@
  * judge addresses by their own setting, when they make the request.
  */
 import type { Analysis } from './analysis';
-import { formatPath } from './issue-text';
+import { formatPath } from './issue-list';
 import { MAX_WORKFLOW_INPUT_BYTES, kib } from './limits';
 import { ALLOW_LINK_LOCAL_ENV, linkLocalAllowed, linkLocalUrlProblem } from './link-local';
 import type { PlanIssue } from './plan-error';

@@ -4,16 +4,10 @@
  * required but missing.
  */
 import type { z } from 'zod';
+import { formatPath } from './issue-list';
 import type { PlanIssue } from './plan-error';
 import { BlueGreenSchema, CanarySchema } from './schema';
 import { TargetSchema } from './targets';
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
-    '',
-  );
-}
 
 const shapeOf = (schema: { shape: object }) => Object.keys(schema.shape);
 

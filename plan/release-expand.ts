@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { analysisIssues, inputSizeIssues, planIssues } from './checks-before-start';
-import { formatPath } from './issue-text';
+import { formatPath } from './issue-list';
 import type { RuleIssue } from './release-rules';
 import type { Release } from './release-schema';
 import { type PlannedStage, type TargetDocument, planStages } from './release-stages';

@@ -3,6 +3,7 @@
  * update validators and signal handlers of every workflow, so they must stay small (no schema library in workflow
  * code) and synchronous. `by` and `reason` follow the readable-text rule of plan/readable-text.ts.
  */
+import { joinIssues } from '../plan/issue-list';
 import { MAX_NAME_LENGTH, MAX_REASON_LENGTH } from '../plan/limits';
 import { readableTextProblem } from '../plan/readable-text';
 import type { ApprovalSignature } from './approval-payload';
@@ -133,5 +134,5 @@ export function checkPromote(input: unknown): Checked<PromoteRequest> {
 /** The checked input, or an Error naming each field to fix (an update validator throws it to refuse the update). */
 export function checkedOrThrow<T>(checked: Checked<T>): T {
   if (checked.success) return checked.data;
-  throw new Error(checked.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '));
+  throw new Error(joinIssues(checked.error.issues));
 }
