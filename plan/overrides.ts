@@ -36,7 +36,9 @@ function parseKey(assignment: string, key: string): (string | number)[] | PlanIs
     if (!m || (path.length === 0 && rest.startsWith('.'))) {
       return {
         path: `--set ${assignment}`,
-        message: `"${key}" is not a field path; write names joined by "." and list positions as [0], e.g. --set strategy.steps[0].setWeight=5`,
+        message:
+          `"${key}" is not a field path; write names joined by "." and list positions as [0], e.g. --set ` +
+          `strategy.steps[0].setWeight=5`,
       };
     }
     if (m[1] !== undefined && FORBIDDEN_SEGMENTS.has(m[1])) {

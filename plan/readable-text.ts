@@ -43,7 +43,10 @@ export function unreadableCharacter(text: string): string | undefined {
   const match = UNREADABLE.exec(text);
   if (!match) return undefined;
   const code = match[0].codePointAt(0)!;
-  return `contains ${describeCharacter(code)} at character ${match.index + 1}; names and reasons are shown in status lines and the UI, so control, escape, zero-width and text-direction characters are refused: retype it as plain text`;
+  return (
+    `contains ${describeCharacter(code)} at character ${match.index + 1}; names and reasons are shown in ` +
+    `status lines and the UI, so control, escape, zero-width and text-direction characters are refused: retype it as plain text`
+  );
 }
 
 /** Why `text`, shown as `what`, cannot be accepted (too long, or disguised), or undefined when it can. */

@@ -154,7 +154,8 @@ const KubeconfigPath = z
   .max(4096)
   .refine((p) => !/[\r\n]/.test(p) && !/^\s*[{[]/.test(p) && !/:\s/.test(p), {
     message:
-      "kubeconfig is the path of a kubeconfig file on the worker, e.g. /etc/glidepath/kubeconfig, never the file's content (the plan is stored in the workflow history)",
+      "kubeconfig is the path of a kubeconfig file on the worker, e.g. /etc/glidepath/kubeconfig, never the file's " +
+      'content (the plan is stored in the workflow history)',
   });
 const k8sConnection = {
   /** A kubeconfig file on the worker (default: the worker's KUBECONFIG, ~/.kube/config, or its in-cluster service account). */

@@ -50,7 +50,8 @@ export async function sendSignal(client: Client, workflowId: string, action: Sig
     if (status?.committedAt) {
       const live = 'kind' in status ? `${status.system}@${status.version}` : status.release;
       throw new ActionRefused(
-        `${action} too late: ${workflowId} is past its point of no return (since ${status.committedAt}); ${live} is being promoted (only a failing promote call rolls it back)`,
+        `${action} too late: ${workflowId} is past its point of no ` +
+          `return (since ${status.committedAt}); ${live} is being promoted (only a failing promote call rolls it back)`,
       );
     }
   }

@@ -54,8 +54,10 @@ function planNotes(plan: Plan): string[] {
   if (plan.strategy.type === 'canary' && !plan.strategy.steps.some((s) => s.setWeight !== undefined)) {
     return [
       plan.target.type === 'ecs' && plan.target.deployment === 'rolling'
-        ? 'note: no step sets a weight: the rolling update moves all traffic as ECS replaces the tasks; the steps then run before the release is final'
-        : 'note: no step sets a weight: the new version runs beside the current one with no traffic while the steps run, then takes all traffic at once when they pass',
+        ? 'note: no step sets a weight: the rolling update moves all traffic as ECS replaces the tasks; the steps ' +
+          'then run before the release is final'
+        : 'note: no step sets a weight: the new version runs beside the current one with no traffic while the ' +
+          'steps run, then takes all traffic at once when they pass',
     ];
   }
   return [];
@@ -108,7 +110,8 @@ export function buildCli(): Command {
       const started = await startDeployment(temporal, plan);
       if (started.kind === 'conflict') {
         console.error(
-          `${plan.metadata.service}/${plan.metadata.environment} is already deploying release ${started.runningRelease} (phase ${started.phase}).\n` +
+          `${plan.metadata.service}/${plan.metadata.environment} is already deploying ` +
+            `release ${started.runningRelease} (phase ${started.phase}).\n` +
             `Wait for it, or abort it: glidepath abort ${started.workflowId} --reason "..."\n${webUiLink(started.workflowId)}`,
         );
         process.exitCode = EXIT.conflict;
@@ -233,7 +236,8 @@ export function buildCli(): Command {
   program
     .command('codec-server')
     .description(
-      'serve /encode and /decode for the Web UI and the Temporal CLI (keys: GLIDEPATH_ENCRYPTION_KEYS or GLIDEPATH_ENCRYPTION_KEY_FILE; access token: GLIDEPATH_CODEC_TOKEN)',
+      'serve /encode and /decode for the Web UI and the Temporal CLI (keys: GLIDEPATH_ENCRYPTION_KEYS or ' +
+        'GLIDEPATH_ENCRYPTION_KEY_FILE; access token: GLIDEPATH_CODEC_TOKEN)',
     )
     .option('--port <port>', 'port to listen on', '8081')
     .option('--host <address>', 'address to listen on', '127.0.0.1')

@@ -53,7 +53,8 @@ export function readOpenSshPrivateKey(text: string): SigningKey {
   r.string(); // kdf options
   if (cipher !== 'none')
     throw new KeyFileProblem(
-      `the key is encrypted with a passphrase (${cipher}); glidepath signs with unencrypted keys only and does not use ssh-agent; ${NEW_KEY}`,
+      `the key is encrypted with a passphrase (${cipher}); glidepath signs with unencrypted keys only and does not ` +
+        `use ssh-agent; ${NEW_KEY}`,
     );
   if (r.uint32() !== 1) throw new KeyFileProblem('the file holds several keys; give a file with one ed25519 key');
   const publicBlob = r.string();

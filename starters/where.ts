@@ -38,7 +38,8 @@ export function checkWhereName(name: string): void {
       ? `for the ${name.startsWith('release:') ? 'system' : 'service'}: glidepath where ${bare}; for that run: glidepath status ${name}`
       : 'e.g. glidepath where shop-api';
   throw new UsageError(
-    `where: "${name}" is not a service or system name (a plan's metadata.service or a release's metadata.system: lowercase letters, digits and '-'); ${instead}`,
+    `where: "${name}" is not a service or system name (a plan's metadata.service or a release's metadata.system: ` +
+      `lowercase letters, digits and '-'); ${instead}`,
   );
 }
 
@@ -66,7 +67,8 @@ export async function where(client: Client, name: string): Promise<WhereRow[]> {
 export function formatWhere(rows: WhereRow[], name = 'that name'): string[] {
   if (rows.length === 0)
     return [
-      `nothing deployed under ${name} within the namespace's retention: where reads Temporal visibility, which forgets runs closed longer ago than the retention period; check the name and TEMPORAL_NAMESPACE`,
+      `nothing deployed under ${name} within the namespace's retention: where reads Temporal visibility, which ` +
+        `forgets runs closed longer ago than the retention period; check the name and TEMPORAL_NAMESPACE`,
     ];
   return rows.map((r) => {
     const live = r.live

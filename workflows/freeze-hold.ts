@@ -118,7 +118,8 @@ export class FreezeHold {
         });
         rollout.setPhase(
           'Frozen',
-          `frozen until ${scheduled.to} by the scheduled freeze of rule ${scheduled.rule}: ${scheduled.reason}; traffic stays at ${rollout.status.weight}%`,
+          `frozen until ${scheduled.to} by the scheduled freeze ` +
+            `of rule ${scheduled.rule}: ${scheduled.reason}; traffic stays at ${rollout.status.weight}%`,
         );
         this.notify(
           `${scheduled.rule} ${scheduled.from}`,

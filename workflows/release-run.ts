@@ -94,7 +94,9 @@ export class ReleaseRun {
       description: 'Stages and targets of this release, what each does, and what the release waits for.',
     });
     setHandler(abortSignal, (input) => this.onAbort(input), {
-      description: `Abort the release: every target of the running stage that moved switches back; earlier stages stay promoted. Input: {"by": "<your name>", "reason": "<why>"}`,
+      description:
+        `Abort the release: every target of the running stage that moved switches back; earlier stages ` +
+        `stay promoted. Input: {"by": "<your name>", "reason": "<why>"}`,
     });
     setHandler(
       targetHeldSignal,

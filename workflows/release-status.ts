@@ -185,7 +185,8 @@ export function renderReleaseDetails(s: ReleaseStatus, workflowId: string): stri
       lines.push(`Send update \`approve\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`glidepath approve ${workflowId} --by <you>\`.`);
     else
       lines.push(
-        `Send update \`promote\` with \`{"by": "<you>", "reason": "<why>"}\` to start the next stage, or \`glidepath promote ${workflowId}\`; abort stops the release.`,
+        `Send update \`promote\` with \`{"by": "<you>", "reason": "<why>"}\` to start the next ` +
+          `stage, or \`glidepath promote ${workflowId}\`; abort stops the release.`,
       );
   }
   if (s.paused)

@@ -32,7 +32,8 @@ export const policyText = (p: NonNullable<DeploymentStatus['policy']>) =>
   `${p.version}${p.rules.length ? ` · rules ${p.rules.join(', ')}` : ''}`;
 
 export const committedText = (s: DeploymentStatus) =>
-  `past the point of no return since ${s.committedAt}: the promotion goes on (only a failing promote call rolls back); an abort now is too late`;
+  `past the point of no return since ${s.committedAt}: the promotion goes on (only a failing promote call rolls ` +
+  `back); an abort now is too late`;
 
 export const stuckText = (stuck: NonNullable<DeploymentStatus['stuck']>) =>
   `rollback step "${stuck.step}" failing since ${stuck.since}: ${stuck.reason}`;

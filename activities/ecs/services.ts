@@ -52,7 +52,8 @@ export function liveService(services: Service[], prefix: string, liveTg: string,
   if (found.length === 1) return found[0];
   if (found.length === 0) {
     throw ApplicationFailure.nonRetryable(
-      `no active service "${prefix}" (or "${prefix}-<release>") is registered to target group ${liveTg}, which receives ${Math.round(weight)}% of traffic`,
+      `no active service "${prefix}" (or "${prefix}-<release>") is registered to ` +
+        `target group ${liveTg}, which receives ${Math.round(weight)}% of traffic`,
       'NotFound',
     );
   }

@@ -100,7 +100,9 @@ describe('analysis schema', () => {
       }
       return [];
     };
-    const expected = `strategy.steps[1].analysis.metrics[0].interval: ${interval} is too short: use 1s to 1d (measure at most once a second, e.g. interval: 10s)`;
+    const expected =
+      `strategy.steps[1].analysis.metrics[0].interval: ${interval} is too short: use 1s to 1d ` +
+      `(measure at most once a second, e.g. interval: 10s)`;
     expect(issues(validatePlan)).toEqual([expected]);
     expect(issues(validatePlanSchema)).toEqual([expected]); // the engine's own check of a run's input (checkPlan)
   });

@@ -116,13 +116,16 @@ it("where: a name that is no service or system exits 2 with what to type instead
   const bad = await glidepath(['where', 'deploy:shop-api/prod']);
   expect(bad.code).toBe(EXIT.invalidPlan);
   expect(bad.stderr).toContain(
-    `where: "deploy:shop-api/prod" is not a service or system name (a plan's metadata.service or a release's metadata.system: lowercase letters, digits and '-'); for the service: glidepath where shop-api; for that run: glidepath status deploy:shop-api/prod\nNothing was sent.`,
+    `where: "deploy:shop-api/prod" is not a service or system name (a plan's metadata.service or a release's ` +
+      `metadata.system: lowercase letters, digits and '-'); for the service: glidepath where shop-api; for that ` +
+      `run: glidepath status deploy:shop-api/prod\nNothing was sent.`,
   );
   const name = uniqueName('never-deployed');
   const none = await glidepath(['where', name]);
   expect(none.code).toBe(EXIT.ok);
   expect(none.stdout).toContain(
-    `nothing deployed under ${name} within the namespace's retention: where reads Temporal visibility, which forgets runs closed longer ago than the retention period`,
+    `nothing deployed under ${name} within the namespace's retention: where reads Temporal visibility, which ` +
+      `forgets runs closed longer ago than the retention period`,
   );
 });
 

@@ -78,7 +78,8 @@ describe('status views', () => {
     const running = { client, query: async () => stuck, result: () => new Promise(() => undefined) } as unknown as WorkflowHandle;
     expect(await follow(running, id, { print: (l) => lines.push(l), intervalMs: 1 })).toBe(EXIT.rollbackStuck);
     expect(lines.at(-1)).toBe(
-      `ROLLBACK STUCK at "roll back v2": access denied. fix it, then glidepath resume ${id} (the run keeps retrying: glidepath status ${id})`,
+      `ROLLBACK STUCK at "roll back v2": access denied. fix it, then glidepath resume ${id} (the run keeps ` +
+        `retrying: glidepath status ${id})`,
     );
 
     const promoted = { ...base, gate: undefined, phase: 'Promoted' as const, warnings: ['remove version 1 by hand: ECS conflict'] };
