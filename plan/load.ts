@@ -82,7 +82,9 @@ export function parsePlan(text: string, source = 'plan', assignments: string[] =
       throw new PlanError(source, [
         {
           path: '',
-          message: `a plan is a mapping of apiVersion, metadata, target and strategy, but the file holds ${kindOf(doc.value)}; start from one of examples/*.yaml`,
+          message:
+            'a plan is a mapping of apiVersion, metadata, target and strategy, ' +
+            `but the file holds ${kindOf(doc.value)}; start from one of examples/*.yaml`,
         },
       ]);
     }

@@ -85,7 +85,9 @@ function setAt(root: Record<string, unknown>, o: Override, value: unknown): Plan
       if (part > node.length || part >= MAX_STEPS) {
         return {
           path: `--set ${o.key}`,
-          message: `${where} has ${node.length} entries; an index goes from 0 to ${Math.min(node.length, MAX_STEPS - 1)} (${node.length} adds one)`,
+          message:
+            `${where} has ${node.length} entries; ` +
+            `an index goes from 0 to ${Math.min(node.length, MAX_STEPS - 1)} (${node.length} adds one)`,
         };
       }
     } else if (node === null || typeof node !== 'object' || Array.isArray(node)) {

@@ -8,7 +8,10 @@
  * The plan schema applies the same rule through plan/readable-text-schema.ts.
  */
 
-/** Control (C0, DEL, C1: ESC starts ANSI escapes), format (zero-width, bidi, soft hyphen, tags), line and paragraph separators, lone surrogates. */
+/**
+ * Control (C0, DEL, C1: ESC starts ANSI escapes), format (zero-width, bidi, soft hyphen, tags), line and paragraph
+ * separators, lone surrogates.
+ */
 const UNREADABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 
 const NAMES: Record<number, string> = {

@@ -106,7 +106,9 @@ function checkStage(release: ReleaseShape, index: number): RuleIssue[] {
     if (targetNames.has(targetName)) {
       issues.push({
         path: at('targets', j, 'name'),
-        message: `target "${targetName}" is already targets[${targetNames.get(targetName)}] of stage ${stage.name}; give each target its own name (and environment)`,
+        message:
+          `target "${targetName}" is already targets[${targetNames.get(targetName)}] of ` +
+          `stage ${stage.name}; give each target its own name (and environment)`,
       });
     } else targetNames.set(targetName, j);
   });
@@ -223,7 +225,8 @@ function checkUniqueness(release: ReleaseShape): RuleIssue[] {
           path: ['stages', i, 'targets', j],
           message:
             `the same target is already ` +
-            `deployed by ${other.where} (stage ${other.stage}) in environment ${stageEnvironment}; a target belongs to one stage per environment: remove one, or point this one at another target`,
+            `deployed by ${other.where} (stage ${other.stage}) in environment ${stageEnvironment}; a target ` +
+            `belongs to one stage per environment: remove one, or point this one at another target`,
         });
       } else if (other) {
         issues.push({

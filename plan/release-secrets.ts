@@ -37,6 +37,8 @@ function howToReference(path: (string | number)[], what: string): string {
   if (path.includes('payload'))
     return 'pass the name of a secret in the payload (e.g. "passwordSecretArn") and let the migration function read it';
   if (what === 'a URL with a password in it')
-    return 'remove the user and password from the URL: a release carries no credentials, so the worker must reach the endpoint without them';
+    return (
+      'remove the user and password from the URL: a release carries no credentials, ' + 'so the worker must reach the endpoint without them'
+    );
   return 'store it in a secret store and reference it by name (e.g. "secretName")';
 }

@@ -177,7 +177,9 @@ export const BlueGreenSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['postPromotion'],
-        message: `prePromotion and postPromotion have ${steps.length} steps together; at most ${MAX_STEPS}, so the history stays far from Temporal's limit`,
+        message:
+          `prePromotion and postPromotion have ${steps.length} steps together; ` +
+          `at most ${MAX_STEPS}, so the history stays far from Temporal's limit`,
       });
     }
     const pre = s.prePromotion.length;

@@ -41,6 +41,9 @@ const client = () => require('./client') as typeof import('./client');
 const actions = () => require('./actions') as typeof import('./actions');
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+/** The columns of `glidepath list` that releases and deployments share: ID, release, phase. */
+const listColumns = (workflowId: string, release: unknown, phase: unknown) =>
+  `${workflowId.padEnd(32)} ${String(release ?? '').padEnd(16)} ${String(phase).padEnd(18)}`;
 
 /** The plan with its requester: who runs the command (starters/requester.ts), never a name the file gives. */
 function readPlan(file: string, overrides: string[], by?: string) {
@@ -86,9 +89,8 @@ export function buildCli(): Command {
         return;
       }
       const plan = readPlan(file, opts.set, opts.by);
-      console.log(
-        `${file}: valid ${plan.strategy.type} plan for ${plan.metadata.service} → ${plan.metadata.environment} @ ${plan.metadata.release}`,
-      );
+      const { service, environment, release } = plan.metadata;
+      console.log(`${file}: valid ${plan.strategy.type} plan for ${service} → ${environment} @ ${release}`);
       for (const note of planNotes(plan)) console.log(note);
       for (const note of policyCheck().checkPolicy([{ plan }])) console.log(note);
     });
@@ -153,16 +155,14 @@ export function buildCli(): Command {
       const releases = `WorkflowType = "releaseWorkflow"${opts.all ? '' : ' AND ExecutionStatus = "Running"'}`;
       for await (const run of temporal.workflow.list({ query: releases, pageSize: 50 })) {
         const get = (name: string) => run.typedSearchAttributes.getAll().find((p) => p.key.name === name)?.value;
-        console.log(
-          `${run.workflowId.padEnd(32)} ${String(get('DeployRelease') ?? '').padEnd(16)} ${String(get('DeployPhase') ?? run.status.name).padEnd(18)} release`,
-        );
+        console.log(`${listColumns(run.workflowId, get('DeployRelease'), get('DeployPhase') ?? run.status.name)} release`);
       }
       const query = `WorkflowType = "deploymentWorkflow"${opts.all ? '' : ' AND ExecutionStatus = "Running"'}`;
       for await (const run of temporal.workflow.list({ query, pageSize: 50 })) {
         const sa = run.typedSearchAttributes;
         const get = (name: string) => sa.getAll().find((p) => p.key.name === name)?.value;
         console.log(
-          `${run.workflowId.padEnd(32)} ${String(get('DeployRelease') ?? '').padEnd(16)} ${String(get('DeployPhase') ?? run.status.name).padEnd(18)} ${get('DeployWeight') ?? 0}%`,
+          `${listColumns(run.workflowId, get('DeployRelease'), get('DeployPhase') ?? run.status.name)} ${get('DeployWeight') ?? 0}%`,
         );
       }
     });

@@ -38,9 +38,9 @@ export async function followRelease(
     if (!s && ++unanswered === UNANSWERED_BEFORE_WARNING && !closed) print(NO_WORKER);
     if (s) {
       unanswered = 0;
-      const lines = [
-        `${s.phase.padEnd(17)} ${s.message}${s.gate ? `  → waiting for ${s.gate.kind}${s.gate.approvers?.length ? ` by ${s.gate.approvers.join('/')}` : ''}: ${gateCommand(s.gate, handle.workflowId)}` : ''}`,
-      ];
+      const who = s.gate?.approvers?.length ? ` by ${s.gate.approvers.join('/')}` : '';
+      const waiting = s.gate ? `  → waiting for ${s.gate.kind}${who}: ${gateCommand(s.gate, handle.workflowId)}` : '';
+      const lines = [`${s.phase.padEnd(17)} ${s.message}${waiting}`];
       for (const stage of s.stages) {
         for (const t of stage.targets) lines.push(`  ${stage.name} ${t.workflowId}: ${t.state}`);
         if (stage.gateAnalysis) lines.push(`  ${stage.name} gate analysis "${stage.gateAnalysis.name}": ${stage.gateAnalysis.state}`);
@@ -81,17 +81,21 @@ export async function formatReleaseStatus(client: Client, workflowId: string): P
     ),
   );
   const lines = [
-    `${status.system} @ ${status.version}${status.commit ? `   (commit ${status.commit.sha})` : ''}${status.requestedBy ? `   requested by ${status.requestedBy}` : ''}`,
+    `${status.system} @ ${status.version}` +
+      `${status.commit ? `   (commit ${status.commit.sha})` : ''}${status.requestedBy ? `   requested by ${status.requestedBy}` : ''}`,
     `phase:    ${status.phase}${status.stage ? ` (stage ${status.stage})` : ''}`,
     `now:      ${status.message}`,
   ];
   if (status.gate)
     lines.push(
-      `waiting:  ${status.gate.kind} "${status.gate.name}"${status.gate.approvers?.length ? ` by ${status.gate.approvers.join(', ')}` : ''}${status.gate.deadline ? ` until ${status.gate.deadline}` : ''}`,
+      `waiting:  ${status.gate.kind} "${status.gate.name}"` +
+        `${status.gate.approvers?.length ? ` by ${status.gate.approvers.join(', ')}` : ''}` +
+        `${status.gate.deadline ? ` until ${status.gate.deadline}` : ''}`,
     );
   if (status.paused)
     lines.push(
-      `paused:   by ${status.paused.by} at ${status.paused.at}${status.paused.reason ? `: ${status.paused.reason}` : ''} (glidepath resume ${workflowId})`,
+      `paused:   by ${status.paused.by} at ${status.paused.at}` +
+        `${status.paused.reason ? `: ${status.paused.reason}` : ''} (glidepath resume ${workflowId})`,
     );
   if (status.outcome) lines.push(`outcome:  ${status.outcome.result}: ${status.outcome.reason}`);
   lines.push(...renderReleaseTree(status, live));
@@ -101,7 +105,8 @@ export async function formatReleaseStatus(client: Client, workflowId: string): P
       'actions:',
       ...actions.map(
         (a) =>
-          `  ${a.at}  ${a.action}${a.gate ? ` (${a.gate})` : ''} by ${a.by}${a.reason ? `: ${a.reason}` : ''}${a.note ? ` [${a.note}]` : ''}`,
+          `  ${a.at}  ${a.action}${a.gate ? ` (${a.gate})` : ''} by ${a.by}` +
+          `${a.reason ? `: ${a.reason}` : ''}${a.note ? ` [${a.note}]` : ''}`,
       ),
     );
   return { text: lines.join('\n'), status };

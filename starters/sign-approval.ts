@@ -20,7 +20,8 @@ export function loadSigningKey(flag: string | undefined, env: NodeJS.ProcessEnv 
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new UsageError(
-      `${field}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; give the path of your ed25519 private key, e.g. ~/.ssh/id_ed25519`,
+      `${field}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; give the ` +
+        `path of your ed25519 private key, e.g. ~/.ssh/id_ed25519`,
     );
   }
   try {

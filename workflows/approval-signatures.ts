@@ -74,7 +74,8 @@ export function signatureRefusal(answer: SignedAnswer, at: AnswerContext, gate: 
   if (signedAt - at.nowMs > SIGNATURE_CLOCK_SKEW_MS)
     return (
       `the signature is dated ${signature.signedAt}, ahead of the ` +
-      `run's time ${new Date(at.nowMs).toISOString()} by more than ${formatDuration(SIGNATURE_CLOCK_SKEW_MS)}; check the signing machine's clock`
+      `run's time ${new Date(at.nowMs).toISOString()} by more than ${formatDuration(SIGNATURE_CLOCK_SKEW_MS)}; ` +
+      `check the signing machine's clock`
     );
   const keys = gate.signers[by] ?? [];
   const named = keys.map((k) => k.fingerprint).join(', ');

@@ -202,7 +202,8 @@ export class ReleaseRun {
       if (remaining > 0) {
         this.setPhase(
           'Gated',
-          `${stage.name} soaks ${formatDuration(durationMs(gate.soak))} before ${next}: ${formatDuration(remaining)} left${analysis ? `; analysis "${analysis.name}" measures it` : ''}`,
+          `${stage.name} soaks ${formatDuration(durationMs(gate.soak))} ` +
+            `before ${next}: ${formatDuration(remaining)} left${analysis ? `; analysis "${analysis.name}" measures it` : ''}`,
         );
         this.soaking = stage.name;
         this.soakSkippedBy = undefined;

@@ -130,7 +130,8 @@ export function renderReleaseTree(s: ReleaseStatus, live: Record<string, string>
   const lines: string[] = [];
   for (const stage of s.stages) {
     lines.push(
-      `${stage.name} (${stage.environment}): ${stage.state}${stage.migration ? ` · migration ${stage.migration}` : ''}${stage.onFailure === 'halt' ? ' · on failure: halt' : ''}`,
+      `${stage.name} (${stage.environment}): ${stage.state}` +
+        `${stage.migration ? ` · migration ${stage.migration}` : ''}${stage.onFailure === 'halt' ? ' · on failure: halt' : ''}`,
     );
     for (const t of stage.targets) {
       const versions = t.candidateVersion ? ` ${t.stableVersion ?? '?'} → ${t.candidateVersion}` : '';
@@ -168,7 +169,8 @@ export function renderReleaseTreeMarkdown(s: ReleaseStatus): string[] {
 export function gateAnalysisText(a: GateAnalysisStatus): string {
   const latest = new Map(a.measurements.map((m) => [m.metric, m]));
   const measured = [...latest.values()].map((m) => `${m.metric} = ${measuredValue(m)} ${m.outcome}`).join(', ');
-  return `analysis "${a.name}": ${a.state}${a.message && a.state !== 'passed' ? ` (${a.message})` : ''}${measured ? ` · ${measured}` : ''}`;
+  const why = a.message && a.state !== 'passed' ? ` (${a.message})` : '';
+  return `analysis "${a.name}": ${a.state}${why}${measured ? ` · ${measured}` : ''}`;
 }
 
 /** Markdown for the release's Current Details in the Web UI. */
@@ -191,7 +193,8 @@ export function renderReleaseDetails(s: ReleaseStatus, workflowId: string): stri
   }
   if (s.paused)
     lines.push(
-      `**Paused** by ${s.paused.by} at ${s.paused.at}${s.paused.reason ? `: ${s.paused.reason}` : ''}. Send update \`resume\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`glidepath resume ${workflowId}\`.`,
+      `**Paused** by ${s.paused.by} at ${s.paused.at}${s.paused.reason ? `: ${s.paused.reason}` : ''}. Send update ` +
+        `\`resume\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`glidepath resume ${workflowId}\`.`,
     );
   if (s.outcome) lines.push(`**Outcome:** ${s.outcome.result} — ${s.outcome.reason}`);
   else if (s.committedAt)
@@ -206,8 +209,10 @@ export function renderReleaseDetails(s: ReleaseStatus, workflowId: string): stri
   const recent = s.actions.slice(-5);
   if (recent.length) {
     lines.push('', '| when | action | by | reason |', '|---|---|---|---|');
-    for (const a of recent)
-      lines.push(`| ${a.at} | ${a.action}${a.gate ? ` (${a.gate})` : ''} | ${a.by} | ${a.reason || '—'}${a.note ? ` (${a.note})` : ''} |`);
+    for (const a of recent) {
+      const gate = a.gate ? ` (${a.gate})` : '';
+      lines.push(`| ${a.at} | ${a.action}${gate} | ${a.by} | ${a.reason || '—'}${a.note ? ` (${a.note})` : ''} |`);
+    }
   }
   return lines.join('\n');
 }

@@ -46,7 +46,8 @@ export const outcomeText = (outcome: NonNullable<DeploymentStatus['outcome']>) =
 
 /** `approve (go) by alice: canary healthy [note]`, `[signed SHA256:…]` for a signed answer. */
 export const actionText = (a: ActionRecord) =>
-  `${a.action}${a.gate ? ` (${a.gate})` : ''} by ${a.by}${a.reason ? `: ${a.reason}` : ''}${a.note ? ` [${a.note}]` : ''}${a.signedWith ? ` [signed ${a.signedWith}]` : ''}`;
+  `${a.action}${a.gate ? ` (${a.gate})` : ''} ` +
+  `by ${a.by}${a.reason ? `: ${a.reason}` : ''}${a.note ? ` [${a.note}]` : ''}${a.signedWith ? ` [signed ${a.signedWith}]` : ''}`;
 
 export const measuredValue = (m: MeasurementRecord) => (m.value === undefined ? '—' : String(Number(m.value.toPrecision(4))));
 

@@ -105,7 +105,10 @@ export function tally(t: MetricTally, outcome: MeasurementOutcome, limits: Limit
   return next;
 }
 
-/** failed > failureLimit or consecutive errors > consecutiveErrorLimit: failed; inconclusive > limit: inconclusive; count reached: passed. */
+/**
+ * failed > failureLimit or consecutive errors > consecutiveErrorLimit: failed; inconclusive > limit: inconclusive;
+ * count reached: passed.
+ */
 export function decide(t: MetricTally, limits: Limits): AnalysisOutcome | undefined {
   if (t.failed > limits.failureLimit) return 'failed';
   if (t.consecutiveErrors > limits.consecutiveErrorLimit) return 'failed';

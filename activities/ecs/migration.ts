@@ -49,7 +49,8 @@ export async function runEcsMigration(
   if (result?.exitCode !== 0) {
     const why = [stopped.stoppedReason, result?.reason].filter(Boolean).join('; ');
     throw ApplicationFailure.nonRetryable(
-      `migration task ${taskId(stopped)} ${result?.exitCode === undefined ? 'never ran' : `exited with code ${result.exitCode}`}${why ? `: ${why}` : ''}`,
+      `migration task ${taskId(stopped)} ${result?.exitCode === undefined ? 'never ran' : `exited with code ${result.exitCode}`}` +
+        (why ? `: ${why}` : ''),
       'MigrationFailed',
     );
   }

@@ -112,7 +112,8 @@ async function podReport(cluster: ClusterClients, namespace: string, job: string
     const podName = pod.metadata?.name ?? '?';
     const terminated = pod.status?.containerStatuses?.find((status) => status.name === CONTAINER)?.state?.terminated;
     const exit = terminated
-      ? `exit code ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason}${terminated.message ? `: ${terminated.message}` : ''})` : ''}`
+      ? `exit code ${terminated.exitCode}` +
+        (terminated.reason ? ` (${terminated.reason}${terminated.message ? `: ${terminated.message}` : ''})` : '')
       : (pod.status?.reason ?? 'failed');
     parts.push(`Pod ${podName}: ${exit}; ${await podLog(cluster, namespace, podName)}`);
   }

@@ -142,7 +142,7 @@ describe('redirects', () => {
 });
 
 describe('names', () => {
-  it('a name is judged by the address the connection uses: a rebinding name is refused the moment it answers the metadata address', async () => {
+  it('a name is judged by the address the connection uses: a rebinding name is refused once it answers the metadata address', async () => {
     const r = await measure(`http://rebind.test:${port}/ok`, { count: 2 });
     expect(r.measurements.map((m) => m.outcome)).toEqual(['passed', 'error']);
     expect(r.measurements[1].message).toContain('rebind.test resolves to 169.254.169.254 is link-local');

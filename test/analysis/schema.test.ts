@@ -35,7 +35,8 @@ describe('analysis schema', () => {
     ]);
     const q = a.metrics[0].provider.type === 'prometheus' ? a.metrics[0].provider.query : '';
     expect(q).toBe(
-      '(sum(rate(http_requests_total{service="{{service}}",version="{{canaryVersion}}",code=~"5.."}[1m])) or vector(0)) / sum(rate(http_requests_total{service="{{service}}",version="{{canaryVersion}}"}[1m]))',
+      '(sum(rate(http_requests_total{service="{{service}}",version="{{canaryVersion}}",code=~"5.."}[1m])) or ' +
+        'vector(0)) / sum(rate(http_requests_total{service="{{service}}",version="{{canaryVersion}}"}[1m]))',
     );
   });
 

@@ -41,7 +41,8 @@ describe('secrets in a release file', () => {
 
   it("a URL with a password in a gate's analysis is refused", () => {
     expect(releaseProblems(edited((d) => (d.stages[0].gate.analysis = gateUrl('https://admin:hunter2@checks.internal/health'))))).toContain(
-      "stages[0].gate.analysis.metrics[0].provider.url: looks like a URL with a password in it written into the release, which is the release workflow's input and stays in its history: remove the user and password from the URL",
+      'stages[0].gate.analysis.metrics[0].provider.url: looks like a URL with a password in it written into the release, ' +
+        "which is the release workflow's input and stays in its history: remove the user and password from the URL",
     );
   });
 

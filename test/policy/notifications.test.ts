@@ -177,7 +177,7 @@ it('a rejected run: the webhook hears the rejection, then the rollback with its 
   await recordHistory(handle, 'canary-notifications-rejected');
 });
 
-it('a receiver that is down and one that hangs: the run promotes while the hung request is still open, and its status and the metric count the failed deliveries', async () => {
+it('a receiver down and one that hangs: the run promotes with the hung request open; status and metric count the failures', async () => {
   const name = uniqueName('unheard');
   const { handle, lambda } = await start(name, 'notify-dead', [{ setWeight: 50 }, { setWeight: 100 }]);
   const result = await handle.result();
