@@ -11,6 +11,7 @@ import { classifyErrors } from './errors';
 import { type NotificationActivities, type NotificationDependencies, createNotificationActivities } from './notify';
 import { type PolicyActivities, createPolicyActivities } from './policy';
 import { withHeartbeat } from './poll';
+import { releaseSinks } from './release-sinks';
 import type { AnalysisInput, AnalysisResult, DeploymentActivities, Platform } from './types';
 
 export type Platforms = Partial<Record<TargetType, Platform>>;
@@ -51,7 +52,11 @@ export function createActivities({
       const checked = checkedPlan(plan);
       return { plan: checked, policy: await policyActivities.loadPolicy({ plan: checked, system, nowMs }) };
     },
-    checkRelease: async (input) => checkRelease(input),
+    checkRelease: async (input) => {
+      const checked = checkRelease(input);
+      const notifications = releaseSinks(policyFile, checked.release, checked.stages);
+      return notifications ? { ...checked, notifications } : checked;
+    },
     deployCandidate: beating('deploy', (input) => on(input.target).deployCandidate(input)),
     waitCandidateReady: beating('wait ready', (input) => on(input.target).waitCandidateReady(input)),
     previewCandidate: beating('preview', (input) => on(input.target).previewCandidate(input)),

@@ -22,6 +22,8 @@ export interface LoadPolicyInput {
 
 export interface BroadcastInput extends FreezeBroadcast {
   environments: string[];
+  /** Only runs started at or after this time (ISO 8601): a follow-up for those a broadcast's query may have missed. */
+  startedSince?: string;
 }
 
 export interface PolicyActivities {
@@ -48,12 +50,14 @@ export function createPolicyActivities(policyFile?: string): PolicyActivities {
     async deployWindow({ window, nowMs }) {
       return windowState(window, nowMs);
     },
-    async broadcastFreezes({ environments, version, freezes }) {
+    async broadcastFreezes({ environments, version, freezes, startedSince }) {
       const { client, info } = Context.current();
+      // Names the freeze workflow's validator accepted (no quotes), and a time it wrote itself.
       const envs = environments.some((e) => e.includes('*'))
         ? ''
         : ` AND DeployEnvironment IN (${environments.map((e) => `'${e}'`).join(', ')})`;
-      const query = `WorkflowType = 'deploymentWorkflow' AND ExecutionStatus = 'Running' AND TaskQueue = '${info.taskQueue}'${envs}`;
+      const since = startedSince ? ` AND StartTime >= '${new Date(startedSince).toISOString()}'` : '';
+      const query = `WorkflowType = 'deploymentWorkflow' AND ExecutionStatus = 'Running' AND TaskQueue = '${info.taskQueue}'${envs}${since}`;
       let told = 0;
       for await (const run of client.workflow.list({ query })) {
         Context.current().heartbeat(run.workflowId);

@@ -7,6 +7,7 @@
  */
 import type { Analysis, AnalysisOutcome } from '../plan/analysis';
 import type { AnalysisProgress } from './analysis/progress';
+import type { NotificationSink } from '../plan/notifications';
 import type { PlannedStage } from '../plan/release-stages';
 import type { Release } from '../plan/release-schema';
 import type { AppliedPolicy } from '../plan/policy-types';
@@ -138,6 +139,8 @@ export const PLATFORM_METHODS = [
 export interface CheckedRelease {
   release: Release;
   stages: PlannedStage[];
+  /** The policy's sinks for the release's own events, by stage environment (activities/release-sinks.ts). */
+  notifications?: Record<string, NotificationSink[]>;
 }
 
 /** A run's start, checked in one call: the plan as it came, and what the policies need to know. */

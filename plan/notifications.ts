@@ -62,19 +62,29 @@ export interface Notification {
   service: string;
   environment: string;
   version: string;
-  /** The release's system, when a release runs this deployment. */
+  /** The release's system: of a release's own events, and of a deployment a release runs. */
   system?: string;
   commit?: { sha: string; url?: string };
   requestedBy?: string;
   workflowId: string;
   runId: string;
   phase: string;
-  /** Percent of traffic on the new version when the event happened. */
-  weight: number;
+  /** Percent of traffic on the new version when the event happened (absent where no one number tells it). */
+  weight?: number;
   gate?: NotifiedGate;
   /** Who acted (approved, rejected, froze). */
   by?: string;
   /** Why: a rejection's or a freeze's reason, an analysis failure, the cause of a rollback. */
   reason?: string;
-  outcome?: 'promoted' | 'rolled-back' | 'cancelled';
+  /** How the run ended; a release's `rolled-back` event also ends a release that `halted` or `stopped`. */
+  outcome?: 'promoted' | 'rolled-back' | 'cancelled' | 'halted' | 'stopped';
+}
+
+/** What a run's status says of its deliveries; a failed one never changes the outcome. */
+export interface NotificationTally {
+  delivered: number;
+  failed: number;
+  lastError?: string;
+  /** Still being tried when the run ended: each goes on in its own `notificationWorkflow` (workflows/notify-after-run.ts). */
+  afterRun?: number;
 }

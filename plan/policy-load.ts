@@ -30,6 +30,12 @@ export function loadPolicyFile(file: string): LoadedPolicy {
 
 /** The worker's and the CLI's policy, from GLIDEPATH_POLICY_FILE; undefined when none is configured. */
 export function configuredPolicy(env: NodeJS.ProcessEnv = process.env): LoadedPolicy | undefined {
-  const file = env.GLIDEPATH_POLICY_FILE;
+  const file = policyFilePath(env);
   return file ? loadPolicyFile(file) : undefined;
+}
+
+/** GLIDEPATH_POLICY_FILE, unless unset or `none` (no policy, on purpose: the worker then says nothing about it). */
+export function policyFilePath(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const file = env.GLIDEPATH_POLICY_FILE;
+  return file && file !== 'none' ? file : undefined;
 }

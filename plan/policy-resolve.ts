@@ -67,6 +67,7 @@ export function applicablePolicy(
   const windowRule = rules.find((r) => r.window);
   if (windowRule?.window) applied.window = { rule: windowRule.name, ...windowRule.window };
   applied.blocked = blockingRule(applied, plan, nowMs);
+  if (applied.blocked && !blockingRule({ ...applied, emergency: [], freezes: [] }, plan, nowMs)) applied.frozenOnly = true;
   return applied;
 }
 

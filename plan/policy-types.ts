@@ -97,6 +97,8 @@ export interface AppliedPolicy {
    * too) takes only answers signed with a key in `signers`, every signer's (absent in runs started before it).
    */
   signing?: { rule: string; signers: Record<string, SignerKey[]> };
+  /** Set with `blocked` when only a freeze (emergency or scheduled) refuses the run: a release's target holds instead. */
+  frozenOnly?: boolean;
   /** The webhook sinks whose `match` covers this run (absent in histories of runs started before notifications). */
   notifications?: NotificationSink[];
 }

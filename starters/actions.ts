@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { type Client, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { deploymentWorkflow } from '../workflows/deployment';
+import { deploymentWorkflowId } from '../plan/release-stages';
 import { describeEnd } from './follow';
-import type { SigningKey } from './openssh-key';
-import { signApproval } from './sign-approval';
+import { type SigningKey, signApproval } from './sign-approval';
 import {
   type ActionInput,
   abortSignal,
@@ -76,6 +76,11 @@ export async function sendUpdate(
   const status = await handle.query(statusQuery);
   const gate = input.gate ?? status.gate?.name ?? status.phase;
   const updateId = `${action}:${gate}:${input.by}:${randomUUID()}`;
+  // Signed before the update is sent: a key ssh-keygen cannot sign with stops the command with nothing sent.
+  const signature =
+    signing && runId && action !== 'promote'
+      ? await signApproval(signing, { workflowId, runId, gate, decision: action, by: input.by, signedAt: new Date().toISOString() })
+      : undefined;
   try {
     const receipt =
       action === 'promote'
@@ -86,18 +91,7 @@ export async function sendUpdate(
                 by: input.by,
                 reason: input.reason,
                 gate: input.gate,
-                ...(signing && runId
-                  ? {
-                      signature: signApproval(signing, {
-                        workflowId,
-                        runId,
-                        gate,
-                        decision: action,
-                        by: input.by,
-                        signedAt: new Date().toISOString(),
-                      }),
-                    }
-                  : {}),
+                ...(signature ? { signature } : {}),
               },
             ],
             updateId,
@@ -130,12 +124,12 @@ export async function getStatus(client: Client, workflowId: string): Promise<Dep
 
 /**
  * `glidepath status`: one fact a line, labelled, then the latest actions and measurements (every one with `full`).
- * `ref` names the run in the commands a fact may carry.
+ * `workflowId` names the run in the commands and queries a fact may carry.
  */
-export function formatStatus(s: DeploymentStatus, full = false, ref = `${s.service}/${s.environment}`): string {
+export function formatStatus(s: DeploymentStatus, full = false, workflowId = deploymentWorkflowId(s.service, s.environment)): string {
   const heading = statusHeading(s);
   const lines = [`${heading.title}   (${heading.detail})`];
-  for (const fact of statusFacts(s, ref)) {
+  for (const fact of statusFacts(s, workflowId)) {
     const label = `${fact.loud ? fact.label.toUpperCase() : fact.label}:`;
     if (fact.text) lines.push(`${label.padEnd(9)} ${fact.text}`);
   }

@@ -13,7 +13,7 @@
  *   glidepath schema                              the plan's JSON Schema, for editors
  */
 import './compile-cache'; // first: every module after it loads from the compile cache
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { PlanError } from '../plan/plan-error';
 import type { Plan } from '../plan/schema';
 import { ActionRefused } from './action-refused';
@@ -69,7 +69,8 @@ function planNotes(plan: Plan): string[] {
 export function buildCli(): Command {
   const program = new Command('glidepath')
     .description('Durable canary, blue-green and migration-then-deploy rollouts on Temporal')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .exitOverride(); // commander's own usage errors are thrown to main(), which exits 2 on them (inherited by every command)
 
   program
     .command('validate')
@@ -111,10 +112,12 @@ export function buildCli(): Command {
       for (const note of checkPolicy([{ plan }], await emergencyFreezes(temporal))) console.log(note);
       const started = await startDeployment(temporal, plan);
       if (started.kind === 'conflict') {
+        const target = `${plan.metadata.service}/${plan.metadata.environment}`;
+        // A release's target: the release is what to wait for or abort (aborting the target alone fails its stage).
+        const holder = started.heldByRelease ? `release:${started.heldByRelease.split('@')[0]}` : started.workflowId;
         console.error(
-          `${plan.metadata.service}/${plan.metadata.environment} is already deploying ` +
-            `release ${started.runningRelease} (phase ${started.phase}).\n` +
-            `Wait for it, or abort it: glidepath abort ${started.workflowId} --reason "..."\n${webUiLink(started.workflowId)}`,
+          `${target} is ${started.heldByRelease ? `held by release ${started.heldByRelease} (${holder}; its target ${started.workflowId} is ${started.phase})` : `already deploying release ${started.runningRelease} (phase ${started.phase})`}.\n` +
+            `Wait for it, or abort it: glidepath abort ${holder} --reason "..."\n${webUiLink(holder)}`,
         );
         process.exitCode = EXIT.conflict;
         return;
@@ -187,7 +190,7 @@ export function buildCli(): Command {
         .option('--gate <name>', 'the approval gate being answered')
         .option(
           '--sign-key <file>',
-          'sign the answer with this unencrypted ed25519 private key, e.g. ~/.ssh/id_ed25519 (default: $GLIDEPATH_SIGNING_KEY)',
+          'sign the answer with this ed25519 key through ssh-keygen -Y sign (ssh-agent, or its passphrase), e.g. ~/.ssh/id_ed25519 (default: $GLIDEPATH_SIGNING_KEY)',
         );
     if (action === 'promote') cmd.option('--full', 'skip all remaining steps and go to 100%');
     cmd.action(async (ref: string, opts: { by?: string; reason: string; gate?: string; full?: boolean; signKey?: string }) => {
@@ -271,7 +274,10 @@ export async function main(argv = process.argv): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof KeyConfigurationError) {
+    if (err instanceof CommanderError) {
+      // Commander printed it, with the command's help: a missing or unknown option or argument is bad input.
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.invalidPlan;
+    } else if (err instanceof UsageError || err instanceof KeyConfigurationError) {
       console.error(err.message);
       console.error('Nothing was sent.');
       process.exitCode = EXIT.invalidPlan;

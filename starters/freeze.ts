@@ -8,6 +8,7 @@ import type { EmergencyFreeze } from '../plan/policy-types';
 import type { freezeWorkflow } from '../workflows/freeze';
 import type { FreezeRequest } from '../workflows/freeze-messages';
 import { ActionRefused } from './action-refused';
+import { UsageError } from './usage-error';
 
 // Loaded when a command runs, not for every CLI start (`--help` among them): the messages load the workflow SDK.
 const client = () => require('./client') as typeof import('./client');
@@ -18,6 +19,20 @@ interface FreezeOptions {
   service?: string;
   reason: string;
   by?: string;
+}
+
+/** The flag each field of a request comes from, as a refusal names it. */
+const FLAGS: Record<string, string> = {
+  environment: '--env',
+  service: '--service',
+  by: '--by (or $GLIDEPATH_USER, $GITHUB_ACTOR, $USER)',
+  reason: '--reason',
+};
+
+/** Refuses, before anything is sent, a request the freeze workflow's validator would refuse (the same rules). */
+function checkRequest(request: FreezeRequest): void {
+  const found = messages().freezeRequestProblem(request);
+  if (found) throw new UsageError(`${FLAGS[found.field] ?? found.field}: ${found.problem}`);
 }
 
 const describeFreeze = (f: EmergencyFreeze) => `${messages().freezeScope(f).padEnd(24)} by ${f.by} since ${f.at}: ${f.reason}`;
@@ -45,6 +60,7 @@ export function addFreezeCommands(program: Command): void {
           by: opts.by ?? defaultActor(),
           reason: opts.reason,
         };
+        checkRequest(request);
         const temporal = await connectClient(`glidepath-cli:${request.by}`);
         const workflowId = freezeWorkflowId(TASK_QUEUE);
         try {

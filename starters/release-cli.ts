@@ -5,8 +5,8 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { statusQuery } from '../workflows/messages';
 import { releaseStatusQuery } from '../workflows/release-messages';
-import { type ReleaseStatus, renderReleaseTree } from '../workflows/release-status';
-import { gateCommand } from '../workflows/status-text';
+import { type ReleaseStatus, renderReleaseTree, targetGateText, waitingGate } from '../workflows/release-status';
+import { afterRunText, gateCommand, notificationsText } from '../workflows/status-text';
 import { getStatus } from './actions';
 import { EXIT } from './exit-codes';
 import { NO_WORKER, QUERY_PATIENCE_MS, UNANSWERED_BEFORE_WARNING, describeEnd, undecryptable } from './follow';
@@ -38,15 +38,23 @@ export async function followRelease(
     if (!s && ++unanswered === UNANSWERED_BEFORE_WARNING && !closed) print(NO_WORKER);
     if (s) {
       unanswered = 0;
-      const who = s.gate?.approvers?.length ? ` by ${s.gate.approvers.join('/')}` : '';
-      const waiting = s.gate ? `  → waiting for ${s.gate.kind}${who}: ${gateCommand(s.gate, handle.workflowId)}` : '';
-      const lines = [`${s.phase.padEnd(17)} ${s.message}${waiting}`];
+      // [what the line is about, the line]: a line is printed when it changed since the last one about the same.
+      const lines: [string, string][] = [
+        [
+          'release',
+          `${s.phase.padEnd(17)} ${s.message}${s.gate ? `  → waiting for ${s.gate.kind}${s.gate.approvers?.length ? ` by ${s.gate.approvers.join('/')}` : ''}: ${gateCommand(s.gate, handle.workflowId)}` : ''}`,
+        ],
+      ];
       for (const stage of s.stages) {
-        for (const t of stage.targets) lines.push(`  ${stage.name} ${t.workflowId}: ${t.state}`);
-        if (stage.gateAnalysis) lines.push(`  ${stage.name} gate analysis "${stage.gateAnalysis.name}": ${stage.gateAnalysis.state}`);
+        for (const t of stage.targets) {
+          const waiting = waitingGate(t);
+          const gate = waiting ? `  → ${targetGateText(waiting, t.workflowId)}` : '';
+          lines.push([t.workflowId, `  ${stage.name} ${t.workflowId}: ${t.state}${gate}`]);
+        }
+        if (stage.gateAnalysis)
+          lines.push([`${stage.name} gate`, `  ${stage.name} gate analysis "${stage.gateAnalysis.name}": ${stage.gateAnalysis.state}`]);
       }
-      for (const line of lines) {
-        const key = line.startsWith('  ') ? line.slice(0, line.lastIndexOf(':')) : 'release';
+      for (const [key, line] of lines) {
         if (seen.get(key) !== line) print(line);
         seen.set(key, line);
       }
@@ -76,7 +84,9 @@ export async function formatReleaseStatus(client: Client, workflowId: string): P
             .getHandle(t.workflowId)
             .query(statusQuery)
             .catch(() => undefined);
-          if (s) live[t.workflowId] = `${s.phase}, traffic ${s.weight}%${s.gate ? `, waiting for ${s.gate.kind} "${s.gate.name}"` : ''}`;
+          if (!s) return;
+          live[t.workflowId] = `${s.phase}, traffic ${s.weight}%`;
+          t.gate = s.gate; // the target's own word is fresher than its last report to the release
         }),
     ),
   );
@@ -98,6 +108,8 @@ export async function formatReleaseStatus(client: Client, workflowId: string): P
         `${status.paused.reason ? `: ${status.paused.reason}` : ''} (glidepath resume ${workflowId})`,
     );
   if (status.outcome) lines.push(`outcome:  ${status.outcome.result}: ${status.outcome.reason}`);
+  if (status.notifications?.failed) lines.push(`warning:  ${notificationsText(status.notifications)}`);
+  if (status.notifications?.afterRun) lines.push(`notify:   ${afterRunText(status.notifications.afterRun, workflowId)}`);
   lines.push(...renderReleaseTree(status, live));
   const actions = status.actions.slice(-5);
   if (actions.length)

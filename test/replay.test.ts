@@ -20,8 +20,19 @@
  * a local activity resolves before the next task's patch markers are in view, so a `patched()` asked right after
  * it answered "absent" for a run that had the marker; runs now ask before the check (workflows/policy-run.ts).
  *
+ * canary-policy-ssh-signed-approvals-promoted holds answers signed through `ssh-keygen -Y sign` (armored SSH
+ * signatures, one through ssh-agent); canary-policy-signed-approvals-promoted the bare ed25519 form before them.
+ *
  * canary-notifications-* are runs whose policy has notification sinks (test/policy/notifications.test.ts): the
- * `notifications` patch and a `notify` activity per event and sink.
+ * `notifications` patch and a `notify` activity per event and sink. canary-notifications-after-run ended with every
+ * delivery still being tried (its receivers down), a run of generation runs-2026-11-29b: the
+ * `notifications-after-run` patch, asked after the final wait's timer, and a `notificationWorkflow` child per
+ * delivery, abandoned; notification-after-run-delivered and -refused are two of those children (the receiver back up, and back refusing it). canary-notifications-abandoned ended
+ * the same way before that patch (recorded by the code before it): it abandoned them.
+ *
+ * release-notifications-* are releases with the `release-notifications` patch whose policy has sinks for them
+ * (test/release/release-notifications.test.ts): a `notify` activity per event and sink, promoted after its gate's
+ * approval, and stopped by a rejection at it.
  *
  * canary-frozen-unfrozen-promoted was held by an emergency freeze (the `freezes` signals of the freeze workflow)
  * across a worker kill, then unfrozen. canary-scheduled-freeze-in-soak-promoted has the
@@ -51,6 +62,19 @@
  *
  * canary-rollback-stuck-backoff-rolled-back has the `stuck-retry-backoff` patch (workflows/rollback.ts): its undo step,
  * stuck for a day, was tried again after 10, 20, 40... minutes, then every 4 hours, before a person resumed it.
+ *
+ * freeze-workflow-frozen-unfrozen is the freeze workflow's own history (test/policy/freeze-broadcast.test.ts):
+ * a freeze, two rebroadcasts half a minute apart while it held, an unfreeze. freeze-workflow-follow-up-frozen-unfrozen
+ * has the `freeze-follow-up` patch: each change told once, then once more to the runs started shortly before it.
+ *
+ * canary-release-target-refused-by-freeze is a release's target that started while an emergency freeze covered it
+ * and was refused (BlockedByPolicy), as targets were before the `release-target-holds-in-freeze` patch;
+ * canary-release-target-frozen-at-start-promoted has that patch: it held in phase Frozen before any change and went
+ * on when the freeze lifted (test/release/release-freeze.test.ts).
+ *
+ * canary-held-by-release-gate-reported-promoted has the `release-gate-reports` patch (workflows/release-hold.ts): a
+ * prod target of a release that told its release when its approval opened and closed (`targetGate`);
+ * release-target-gate-reported-promoted is that release (test/release/release-target-gates.test.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -86,6 +110,7 @@ it('has recorded histories for each strategy and ending', () => {
       'canary-cancelled-policies-from-start',
       'canary-cancelled-task-split-after-plan-check',
       'canary-policy-signed-approvals-promoted',
+      'canary-policy-ssh-signed-approvals-promoted',
       'release-paused-resumed-promoted',
       'canary-paused-by-release-promoted',
       'canary-notifications-promoted',
@@ -134,6 +159,18 @@ it('has recorded histories for each strategy and ending', () => {
       'canary-background-analysis-hourly-promoted',
       'analysis-child-waits-on-timer',
       'canary-rollback-stuck-backoff-rolled-back',
+      'canary-notifications-after-run',
+      'notification-after-run-delivered',
+      'notification-after-run-refused',
+      'canary-notifications-abandoned',
+      'release-notifications-promoted',
+      'release-notifications-rejected',
+      'freeze-workflow-frozen-unfrozen',
+      'freeze-workflow-follow-up-frozen-unfrozen',
+      'canary-release-target-refused-by-freeze',
+      'canary-release-target-frozen-at-start-promoted',
+      'canary-held-by-release-gate-reported-promoted',
+      'release-target-gate-reported-promoted',
     ]),
   );
 });

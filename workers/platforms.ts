@@ -6,6 +6,7 @@
 import type { ActivityDependencies } from '../activities';
 import { type AnalysisInput, type AnalysisResult, PLATFORM_METHODS, type Platform } from '../activities/types';
 import { webUiLink } from '../connection/temporal';
+import { policyFilePath } from '../plan/policy-load';
 
 function loadedOnFirstCall(load: () => Platform): Platform {
   let platform: Platform | undefined;
@@ -45,7 +46,7 @@ export function dependenciesFromEnvironment(): ActivityDependencies {
       }
       return analyze(input);
     },
-    policyFile: process.env.GLIDEPATH_POLICY_FILE || undefined,
+    policyFile: policyFilePath(),
     notifications: { env: process.env, webUiLink },
   };
 }

@@ -83,6 +83,12 @@ export async function runWorker(): Promise<void> {
   const missing = missingSinkSettings(policy?.policy.notifications ?? [], process.env);
   // Not fatal: runs go on, and each delivery to these sinks fails (and shows in the run's status).
   if (missing.length) console.error(`glidepath worker: notification sinks name variables this worker lacks: ${missing.join(', ')}`);
+  // Not fatal either (the sandbox and a team without rules run so), but never silent: runs get no rules at all.
+  if (!policy && process.env.GLIDEPATH_POLICY_FILE !== 'none')
+    console.error(
+      'glidepath worker: no policy: GLIDEPATH_POLICY_FILE is not set, so runs get no required approvals, deploy windows, ' +
+        "guardrails or scheduled freezes (emergency freezes still apply); set it to the platform team's policy file, or to none to say so",
+    );
   const { connectionOptions, namespace } = temporalConfig();
   const connection = await connectWhenReachable(connectionOptions);
   try {
@@ -95,7 +101,7 @@ export async function runWorker(): Promise<void> {
     console.error(
       `glidepath worker: task queue "${worker.options.taskQueue}" on ${connectionOptions.address} (namespace ${namespace})` +
         (metricsAddress ? `, metrics on http://${metricsAddress}/metrics` : '') +
-        (policy ? `; policy ${policy.file} version ${policy.version}` : '') +
+        (policy ? `; policy ${policy.file} version ${policy.version}` : '; no policy') +
         `; ${encryptionSummary(keyring)}`,
     );
     await worker.run(); // returns after SIGINT/SIGTERM once in-flight work drained

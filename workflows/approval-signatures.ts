@@ -1,14 +1,17 @@
 /**
  * Signed approvals: at every approval gate of a run a signing rule matches (the policy's own gates and the plan's),
- * an answer must carry an ed25519 signature of
- * approval-payload.ts's text by one of the approver's keys in the policy, made within SIGNATURE_VALID_MS of the
- * workflow's time and not used before in this run. Checked in the approve/reject update validator: synchronous,
- * deterministic (the workflow's own clock), pure JS (noble's ed25519 with its SHA-512; no WebCrypto, no Node).
+ * an answer must carry a signature of approval-payload.ts's text by one of the approver's keys in the policy, made
+ * within SIGNATURE_VALID_MS of the workflow's time and not used before in this run: an SSH signature as
+ * `ssh-keygen -Y sign` makes it (sshsig-verify.ts), or the bare ed25519 signature CLIs before it sent. Checked in
+ * the approve/reject update validator: synchronous, deterministic (the workflow's own clock), pure JS (ed25519.ts).
  */
 import { decodeBase64 } from '../plan/base64';
 import { formatDuration } from '../plan/duration';
 import type { SignerKey } from '../plan/policy-types';
 import { type ApprovalSignature, type Decision, SIGNATURE_CLOCK_SKEW_MS, SIGNATURE_VALID_MS, approvalPayload } from './approval-payload';
+import { verifyEd25519 } from './ed25519';
+import { sshSignatureId, sshSignatureRefusal } from './sshsig-verify';
+import { isArmoredSshSignature } from './sshsig';
 
 /** The keys that may sign answers at the gate being waited at, and the rule that requires them. */
 export interface SignedGate {
@@ -52,7 +55,7 @@ export class ApprovalSignatures {
   /** Update handler, after the validator took the answer: spends its signature; the key that signed, to record. */
   spend(answer: SignedAnswer): string | undefined {
     if (!this.required || !answer.signature) return undefined;
-    this.used.add(answer.signature.sig);
+    this.used.add(signatureId(answer.signature.sig));
     return answer.signature.key;
   }
 }
@@ -64,7 +67,7 @@ export function signatureRefusal(answer: SignedAnswer, at: AnswerContext, gate: 
       `approval needs a signature: policy rule "${gate.rule}" requires signed approvals (an answer from the Web UI carries none); ` +
       `sign it: glidepath ${at.decision} ${at.workflowId} --by ${by} --sign-key ~/.ssh/id_ed25519`
     );
-  if (used.has(signature.sig)) return 'this signature was already used in this run (a replayed approval); sign a new answer';
+  if (used.has(signatureId(signature.sig))) return 'this signature was already used in this run (a replayed approval); sign a new answer';
   const signedAt = Date.parse(signature.signedAt);
   if (at.nowMs - signedAt > SIGNATURE_VALID_MS)
     return (
@@ -87,6 +90,7 @@ export function signatureRefusal(answer: SignedAnswer, at: AnswerContext, gate: 
       `sign with one of those, or ask the policy owners to add yours under signers.${by}`
     );
   const payload = approvalPayload({ ...at, by, signedAt: signature.signedAt });
+  if (isArmoredSshSignature(signature.sig)) return sshSignatureRefusal(signature.sig, payload, key, by);
   if (!verifies(signature.sig, payload, key.key))
     return (
       `the signature does not verify against ${by}'s allowed key ${key.fingerprint}: it was made for another ` +
@@ -95,24 +99,12 @@ export function signatureRefusal(answer: SignedAnswer, at: AnswerContext, gate: 
   return undefined;
 }
 
-/** Whether `sig` (base64) is `publicKey`'s ed25519 signature of `text` (RFC 8032, strict: no ZIP-215 leniency). */
+/** What names a signature among those the run took (an SSH signature by its ed25519 bytes, whatever its line breaks). */
+const signatureId = (sig: string) => (isArmoredSshSignature(sig) ? sshSignatureId(sig) : sig);
+
+/** Whether `sig` (base64, the bare form of CLIs before SSH signatures) is `publicKey`'s ed25519 signature of `text`. */
 export function verifies(sig: string, text: string, publicKey: string): boolean {
   const signature = decodeBase64(sig);
   const key = decodeBase64(publicKey);
-  if (signature?.length !== 64 || key?.length !== 32) return false;
-  try {
-    return ed25519().verify(signature, new TextEncoder().encode(text), key, { zip215: false });
-  } catch {
-    return false; // a key that is not a curve point
-  }
-}
-
-/**
- * noble's ed25519, loaded at the first verification: each workflow evaluates the modules it loads, and most runs
- * never verify a signature. It verifies synchronously only with a synchronous SHA-512 (validators cannot await).
- */
-function ed25519(): typeof import('@noble/ed25519') {
-  const ed = require('@noble/ed25519') as typeof import('@noble/ed25519');
-  ed.hashes.sha512 ??= (require('@noble/hashes/sha2.js') as typeof import('@noble/hashes/sha2.js')).sha512;
-  return ed;
+  return signature !== undefined && key !== undefined && verifyEd25519(signature, new TextEncoder().encode(text), key);
 }

@@ -27,10 +27,17 @@ import { FreezeHold } from './freeze-hold';
 import { runMigration } from './migration';
 import { NOTIFICATIONS, Notifier } from './notify';
 import { assertPlanShape, checkedRun, validatedPlan } from './plan-input';
-import { POLICIES_FROM_START, WINDOW_LAST_GATE, applyRunPolicy, passPolicyGates, readRunPolicy } from './policy-run';
+import {
+  POLICIES_FROM_START,
+  RELEASE_TARGET_HOLDS_IN_FREEZE,
+  WINDOW_LAST_GATE,
+  applyRunPolicy,
+  passPolicyGates,
+  readRunPolicy,
+} from './policy-run';
 import { endPromoted } from './promoted-end';
 import type { ReleaseLink } from './release-messages';
-import { ReleaseHold } from './release-hold';
+import { RELEASE_GATE_REPORTS, ReleaseHold } from './release-hold';
 import { rollBack } from './rollback';
 import { Rollout } from './rollout';
 import { listenToMessages } from './rollout-messages';
@@ -51,11 +58,13 @@ export const PROMOTED_BY_IN_MEMO = 'promoted-by-in-memo';
 export async function deploymentWorkflow(input: Plan, release?: ReleaseLink): Promise<DeploymentResult> {
   assertPlanShape(input);
   const checkedInOne = startedSince('runs-2026-11'); // first: its marker leads the history (lean-history.ts)
-  const { rollout, plan, policy, promotedByInMemo, windowLast } = await start(input, checkedInOne, release);
+  const { rollout, plan, policy, promotedByInMemo, windowLast, holdInFreeze } = await start(input, checkedInOne, release);
   const undo = new Compensations();
 
   try {
     await rollout.forward.run(async () => {
+      // A release's target under a freeze holds here, before it changes anything; an abort rolls it back from here.
+      if (holdInFreeze && rollout.freezeHold?.frozen) await rollout.freezeHold.hold();
       if (policy) await passPolicyGates(plan, policy, rollout, windowLast);
       if (plan.migration) await runMigration(plan, plan.migration, rollout, undo);
       if (plan.strategy.type === 'canary') await runCanary(plan, plan.strategy, rollout, undo);
@@ -75,6 +84,8 @@ interface Started {
   promotedByInMemo: boolean;
   /** The deploy window is the last gate before traffic moves (policy-run.ts). */
   windowLast: boolean;
+  /** A release's target that only a freeze refuses holds until it lifts (RELEASE_TARGET_HOLDS_IN_FREEZE). */
+  holdInFreeze: boolean;
 }
 
 /**
@@ -95,7 +106,8 @@ async function start(input: Plan, checkedInOne: boolean, release: ReleaseLink | 
 async function prepare(input: Plan, rollout: Rollout, checkedInOne: boolean, release: ReleaseLink | undefined): Promise<Started> {
   listenToMessages(rollout);
   if (release && inForce('held-by-release')) {
-    rollout.releaseHold = new ReleaseHold(release, rollout);
+    // Its own patch, asked here in the first workflow task (not `inForce`: runs of today's generation are in flight).
+    rollout.releaseHold = new ReleaseHold(release, rollout, patched(RELEASE_GATE_REPORTS));
     rollout.releaseHold.listen();
   }
   // Freezes reach every run, those started before this code too: a broadcast is a new event in their history.
@@ -107,17 +119,20 @@ async function prepare(input: Plan, rollout: Rollout, checkedInOne: boolean, rel
   const promotedByInMemo = inForce(PROMOTED_BY_IN_MEMO);
   // Not `inForce`: runs of the first generations started before it still ask the window first.
   const windowLast = startedSince('runs-2026-11-29b') || patched(WINDOW_LAST_GATE);
+  // Asked by a release's targets only (plain runs get no marker); a patch of its own, not `inForce` nor a
+  // generation: targets started before it were refused.
+  const holdInFreeze = release !== undefined && patched(RELEASE_TARGET_HOLDS_IN_FREEZE);
   const system = release?.releaseId.split('@')[0];
   let plan: Plan;
   let policy: AppliedPolicy | undefined;
   if (checkedInOne) {
     const checked = await checkedRun(input, system); // one local activity: the plan and the policies that apply
     plan = checked.plan;
-    policy = applyRunPolicy(plan, checked.policy, rollout);
+    policy = applyRunPolicy(plan, checked.policy, rollout, holdInFreeze);
   } else {
     plan = await validatedPlan(input);
     const underPolicy = policiesFromStart || patched('policies');
-    policy = underPolicy ? applyRunPolicy(plan, await readRunPolicy(plan, system), rollout) : undefined;
+    policy = underPolicy ? applyRunPolicy(plan, await readRunPolicy(plan, system), rollout, holdInFreeze) : undefined;
   }
   // Older runs ask it after the policy's (normal) activity, and only when it gives sinks: others get no marker.
   if (policy?.notifications?.length && inForce(NOTIFICATIONS)) {
@@ -126,5 +141,5 @@ async function prepare(input: Plan, rollout: Rollout, checkedInOne: boolean, rel
     const by = plan.metadata.requestedBy ? `, requested by ${plan.metadata.requestedBy}` : '';
     rollout.notifier.send('started', `started: ${strategy} on ${target}${by}`);
   }
-  return { rollout, plan, policy, promotedByInMemo, windowLast };
+  return { rollout, plan, policy, promotedByInMemo, windowLast, holdInFreeze };
 }

@@ -67,16 +67,45 @@ const unreadable = (text: string) =>
     );
   });
 
+/** A field of a freeze request that cannot be used: which one, and why with the fix. */
+export interface FreezeRequestProblem {
+  field: 'input' | keyof FreezeRequest;
+  problem: string;
+}
+
+function nameProblem(value: unknown, kind: string, example: string): string | undefined {
+  if (typeof value !== 'string' || value.length === 0) return `missing: name the ${kind}, e.g. "${example}"`;
+  if (!NAME.test(value) || value.length > 63)
+    return `${JSON.stringify(value)} is not a${kind === 'environment' ? 'n' : ''} ${kind} name: use lowercase letters, digits and "-" ("*" matches any text), at most 63 characters, e.g. "${example}"`;
+  return undefined;
+}
+
+function textProblem(value: unknown, max: number, ask: string): string | undefined {
+  if (typeof value !== 'string' || value.trim().length === 0) return `empty: ${ask}`;
+  if (value.length > max) return `${value.length} characters: at most ${max}`;
+  if (unreadable(value)) return 'has a control, zero-width or text-direction character: write it in plain text';
+  return undefined;
+}
+
+/**
+ * What is wrong with a freeze request, if anything: the same rules for the freeze workflow's update validators
+ * and for `glidepath freeze` / `unfreeze`, which check before they send anything.
+ */
+export function freezeRequestProblem(input: unknown): FreezeRequestProblem | undefined {
+  const r = input as Partial<FreezeRequest> | undefined;
+  if (typeof r !== 'object' || r === null) return { field: 'input', problem: 'expected {"environment", "service"?, "by", "reason"}' };
+  const problems: Array<[FreezeRequestProblem['field'], string | undefined]> = [
+    ['environment', nameProblem(r.environment, 'environment', 'prod')],
+    ['service', r.service === undefined ? undefined : nameProblem(r.service, 'service', 'payments')],
+    ['by', textProblem(r.by, 128, 'say who you are')],
+    ['reason', textProblem(r.reason, 1000, 'say why, e.g. "incident 42"')],
+  ];
+  const [field, problem] = problems.find(([, p]) => p !== undefined) ?? [];
+  return field && problem ? { field, problem } : undefined;
+}
+
 /** Throws with the reason when a request is not one the freeze workflow accepts. */
 export function checkFreezeRequest(input: unknown): asserts input is FreezeRequest {
-  const r = input as Partial<FreezeRequest> | undefined;
-  if (typeof r !== 'object' || r === null) throw new Error('input: expected {"environment", "service"?, "by", "reason"}');
-  if (typeof r.environment !== 'string' || !NAME.test(r.environment) || r.environment.length > 63)
-    throw new Error('environment: a name such as "prod" (lowercase letters, digits, "-", "*" for any text)');
-  if (r.service !== undefined && (typeof r.service !== 'string' || !NAME.test(r.service) || r.service.length > 63))
-    throw new Error('service: a name such as "payments"');
-  if (typeof r.by !== 'string' || r.by.length === 0 || r.by.length > 128 || unreadable(r.by))
-    throw new Error('by: say who you are, in plain text (at most 128 characters)');
-  if (typeof r.reason !== 'string' || r.reason.trim().length === 0 || r.reason.length > 1000 || unreadable(r.reason))
-    throw new Error('reason: say why, in plain text (at most 1000 characters)');
+  const found = freezeRequestProblem(input);
+  if (found) throw new Error(`${found.field}: ${found.problem}`);
 }

@@ -7,6 +7,7 @@ import { joinIssues } from '../plan/issue-list';
 import { MAX_NAME_LENGTH, MAX_REASON_LENGTH } from '../plan/limits';
 import { readableTextProblem } from '../plan/readable-text';
 import type { ApprovalSignature } from './approval-payload';
+import { MAX_ARMORED_LENGTH, isArmoredSshSignature } from './sshsig';
 
 export interface ActionInput {
   by: string;
@@ -99,7 +100,8 @@ export function checkApproval(input: unknown): Checked<ApprovalAnswer> {
   };
 }
 
-const SIGNATURE_JSON = '{"sig": "<base64>", "key": "SHA256:…", "signedAt": "<ISO time>"} (glidepath approve --sign-key makes it)';
+const SIGNATURE_JSON =
+  '{"sig": "-----BEGIN SSH SIGNATURE-----…", "key": "SHA256:…", "signedAt": "<ISO time>"} (glidepath approve --sign-key makes it)';
 
 /** Shapes only: whether the signature verifies is the validator's question (approval-signatures.ts). */
 function signatureIssues(signature: unknown): InputIssue[] {
@@ -107,8 +109,13 @@ function signatureIssues(signature: unknown): InputIssue[] {
     return [{ path: ['signature'], message: `expected ${SIGNATURE_JSON}, received ${typeName(signature)}` }];
   const { sig, key, signedAt } = signature as Record<string, unknown>;
   const issues: InputIssue[] = [];
-  if (typeof sig !== 'string' || !/^[A-Za-z0-9+/]{86}==$/.test(sig))
-    issues.push({ path: ['signature', 'sig'], message: 'an ed25519 signature: 64 bytes, base64 (88 characters)' });
+  // Only the shape: an armored SSH signature is read and checked by the validator, which names what is wrong with it.
+  const armored = typeof sig === 'string' && isArmoredSshSignature(sig) && sig.length <= MAX_ARMORED_LENGTH;
+  if (typeof sig !== 'string' || !(armored || /^[A-Za-z0-9+/]{86}==$/.test(sig)))
+    issues.push({
+      path: ['signature', 'sig'],
+      message: `an SSH signature as ssh-keygen -Y sign -n glidepath-approval writes it ("-----BEGIN SSH SIGNATURE-----", at most ${MAX_ARMORED_LENGTH} characters), or a bare ed25519 signature: 64 bytes, base64 (88 characters)`,
+    });
   if (typeof key !== 'string' || !/^SHA256:[A-Za-z0-9+/]{43}$/.test(key))
     issues.push({
       path: ['signature', 'key'],

@@ -8,8 +8,9 @@
  *                                            `promote --full` past a guardrail (at="promote")
  *   glidepath_policy_held_duration{reason}   time a run was held by a freeze or waited for its deploy window (ms),
  *                                            recorded when the hold ends, by the freeze lifting or by an abort
- *   glidepath_notifications_failed_total{sink,event}  notifications not delivered (after their retries, or at the run's end)
- * Every series carries service and environment.
+ *   glidepath_notifications_failed_total{sink,event}  notifications not delivered after their retries (by the run, or by
+ *                                            the workflow that went on with them after it: notify-after-run.ts)
+ * Every series carries service and environment (a release's own notifications: its system and the stage's environment).
  */
 import { metricMeter } from '@temporalio/workflow';
 import type { Plan } from '../plan/schema';
@@ -29,8 +30,10 @@ export function recordPolicyHold(plan: Plan, reason: 'freeze' | 'window', durati
     .record(durationMs, { reason });
 }
 
-export function recordNotificationFailed(plan: Plan, sink: string, event: string): void {
-  meter(plan)
+/** `about`: the notification's service and environment. */
+export function recordNotificationFailed(about: { service: string; environment: string }, sink: string, event: string): void {
+  metricMeter
+    .withTags({ service: about.service, environment: about.environment })
     .createCounter(
       'glidepath_notifications_failed_total',
       '1',

@@ -38,6 +38,13 @@ export const WINDOW_WAIT_PAUSABLE = 'window-wait-pausable';
  */
 export const WINDOW_LAST_GATE = 'window-last-gate';
 
+/**
+ * The patch of a release's targets that a freeze (and nothing else) refuses at their start: they hold in phase
+ * Frozen before they change anything, and go on when it lifts, so a release reaching a frozen environment waits
+ * instead of rolling its stage back. Targets started before it were refused, as a plan started by `deploy` is.
+ */
+export const RELEASE_TARGET_HOLDS_IN_FREEZE = 'release-target-holds-in-freeze';
+
 /** Failure type of a run a policy rule refused; `glidepath deploy --follow` exits 4 on it. */
 export const BLOCKED_BY_POLICY = 'BlockedByPolicy';
 
@@ -57,8 +64,16 @@ export async function readRunPolicy(plan: Plan, system: string | undefined): Pro
   return policy.loadPolicy.executeWithOptions({ summary: 'read the policies that apply' }, [{ plan, system, nowMs: Date.now() }]);
 }
 
-/** Applies the policies read to the rollout; throws BlockedByPolicy (before anything changed) when a rule refuses the run. */
-export function applyRunPolicy(plan: Plan, applied: AppliedPolicy & { freezeVersion: number }, rollout: Rollout): AppliedPolicy {
+/**
+ * Applies the policies read to the rollout; throws BlockedByPolicy (before anything changed) when a rule refuses the
+ * run, except a freeze alone when `holdInFreeze` (a release's target: its freeze hold keeps it, see deployment.ts).
+ */
+export function applyRunPolicy(
+  plan: Plan,
+  applied: AppliedPolicy & { freezeVersion: number },
+  rollout: Rollout,
+  holdInFreeze = false,
+): AppliedPolicy {
   rollout.update({ policy: { version: applied.version, rules: applied.rules } });
   rollout.freezeHold?.receive({ version: applied.freezeVersion, freezes: applied.emergency });
   rollout.freezeHold?.setScheduled(applied.freezes);
@@ -66,7 +81,7 @@ export function applyRunPolicy(plan: Plan, applied: AppliedPolicy & { freezeVers
   rollout.policyGatesPending = applied.approvals.length > 0;
   rollout.guardrails = applied.guardrails;
   rollout.signatures.run = signingRule(applied);
-  if (applied.blocked) {
+  if (applied.blocked && !(holdInFreeze && applied.frozenOnly)) {
     rollout.update({ message: `blocked by policy rule "${applied.blocked.rule}": ${applied.blocked.reason}` });
     throw blocked(plan, applied.blocked);
   }

@@ -111,6 +111,7 @@ export class GateAnalysis {
       'AwaitingPromotion',
       `analysis "${this.name}" of ${this.stage.name} was inconclusive: promote to start ${next}, or abort to stop the release`,
     );
+    this.run.notifier?.gateWaiting(this.run.status.gate, this.run.notifier.environmentOf(next));
     const decided = await condition(() => this.run.judgedBy !== undefined, ms, { summary: `judge ${this.name}` });
     this.run.status.gate = undefined;
     this.run.publish();

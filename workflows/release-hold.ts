@@ -5,20 +5,46 @@
  * - blue-green: the keep-previous phase lasts until confirmed (and at least the scale-down delay).
  * Workflow code: deterministic.
  */
-import { ApplicationFailure, condition, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Candidate } from '../activities/types';
 import type { Plan } from '../plan/schema';
 import { platform } from './activities';
 import { checkAction } from './messages';
-import { type ReleaseLink, confirmSignal, releaseDescriptions, rollBackSignal, targetHeldSignal } from './release-messages';
+import {
+  type ReleaseLink,
+  type TargetGate,
+  confirmSignal,
+  releaseDescriptions,
+  rollBackSignal,
+  targetGateSignal,
+  targetHeldSignal,
+} from './release-messages';
 import type { Rollout } from './rollout';
+import type { Gate } from './status';
+
+/**
+ * The patch of targets that tell their release when one of their gates opens and closes (`targetGate`), so the
+ * release shows who may answer it. Asked in the target's first workflow task, only by targets a release runs.
+ */
+export const RELEASE_GATE_REPORTS = 'release-gate-reports';
 
 export class ReleaseHold {
   private confirmed = false;
+  /** A gate reported open that was not reported closed yet. */
+  private gateOpen = false;
 
+  /** `reportsGates`: the run has the `release-gate-reports` patch. */
   constructor(
     readonly link: ReleaseLink,
     private readonly rollout: Rollout,
+    private readonly reportsGates = false,
   ) {}
 
   /** Signal handlers never throw; a rollBack stops the rollout like an abort, before the point of no return. */
@@ -58,6 +84,31 @@ export class ReleaseHold {
       stableVersion: candidate.stableVersion,
       candidateVersion: candidate.candidateVersion,
     });
+  }
+
+  /** A gate opened: the release shows it on this target, with who may answer it. Returns at once. */
+  gateOpened(gate: Gate): void {
+    if (!this.reportsGates) return;
+    this.gateOpen = true;
+    const { kind, name, approvers, deadline, onTimeout, required, rule, signed } = gate;
+    this.tell({ workflowId: workflowInfo().workflowId, gate: { kind, name, approvers, deadline, onTimeout, required, rule, signed } });
+  }
+
+  /** The gate reported open closed (answered, skipped, timed out, or the run rolls back). Returns at once. */
+  gateClosed(): void {
+    if (!this.reportsGates || !this.gateOpen) return;
+    this.gateOpen = false;
+    this.tell({ workflowId: workflowInfo().workflowId });
+  }
+
+  /**
+   * Not awaited: the rollout never waits on its release's news. Outside the forward scope, so an abort does not
+   * cancel the signal; a release already closed is no failure of this run.
+   */
+  private tell(report: TargetGate): void {
+    void CancellationScope.nonCancellable(() => getExternalWorkflowHandle(this.link.workflowId).signal(targetGateSignal, report)).catch(
+      () => undefined,
+    );
   }
 
   async awaitConfirmation(candidate: Candidate): Promise<void> {

@@ -3,6 +3,8 @@
  * send a release besides abort, approve and reject. Workflow-safe.
  *
  * - targetHeld: child → release. The target moved and waits before its point of no return, previous version kept.
+ * - targetGate: child → release. A gate of the target opened (approval, promotion, inconclusive analysis: who may
+ *   answer it) or closed (no `gate`); sent only then, so a target sends two per gate.
  * - confirm: release → child. The stage is confirmed: pass the point of no return and end promoted.
  * - rollBack: release → child. Joint rollback: switch back to the previous version and end rolled back.
  * - pause, resume (updates, unlike a deployment's signals, so a refusal reaches the sender with its reason) and
@@ -11,11 +13,18 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActionInput, Receipt } from './messages';
 import type { ReleaseStatus } from './release-status';
+import type { Gate } from './status';
 
 export interface TargetHeld {
   workflowId: string;
   stableVersion?: string;
   candidateVersion?: string;
+}
+
+/** A gate of a target as the target reports it to its release; without `gate`, the gate it reported closed. */
+export interface TargetGate {
+  workflowId: string;
+  gate?: Pick<Gate, 'kind' | 'name' | 'approvers' | 'deadline' | 'onTimeout' | 'required' | 'rule' | 'signed'>;
 }
 
 /** What a deployment run by a release knows of it (its second argument). */
@@ -32,6 +41,7 @@ export interface ReleaseLink {
 }
 
 export const targetHeldSignal = defineSignal<[TargetHeld]>('targetHeld');
+export const targetGateSignal = defineSignal<[TargetGate]>('targetGate');
 export const confirmSignal = defineSignal<[ActionInput]>('confirm');
 export const rollBackSignal = defineSignal<[ActionInput]>('rollBack');
 /** People → release; the release's promote is the deployment's `promoteUpdate` (messages.ts), without `full`. */
@@ -42,6 +52,7 @@ export const releaseStatusQuery = defineQuery<ReleaseStatus>('status');
 
 export const releaseDescriptions = {
   targetHeld: 'A target of this release reports that it moved and waits, previous version kept (sent by Glidepath).',
+  targetGate: 'A target of this release reports that one of its gates opened (who may answer it) or closed (sent by Glidepath).',
   confirm:
     'Sent by the release that runs this deployment: its stage is confirmed; go past the point of no return. Input: ' +
     '{"by": "<name>", "reason": "<why>"}',

@@ -30,6 +30,8 @@ import {
 import type { deploymentWorkflow } from './deployment';
 import { listenToReleaseActions } from './release-actions';
 import { GateAnalysis, listenToGateAnalyses } from './release-gate-analysis';
+import type { ReleaseNotifier } from './release-notify';
+import { listenToTargetGates } from './release-target-gates';
 import { type TargetHeld, releaseDescriptions, releaseStatusQuery, targetHeldSignal } from './release-messages';
 import {
   type ReleasePhase,
@@ -68,6 +70,8 @@ export class ReleaseRun {
   gateAnalysis?: GateAnalysis;
   /** Who let each stage start (by stage name): its gate's approver, who promoted past its soak, or "automatic". */
   readonly admittedBy = new Map<string, string>();
+  /** Tells the policy's sinks about the release's own events; absent when it has none (see release-notify.ts). */
+  notifier?: ReleaseNotifier;
   /** What the release shows again when resumed. */
   private resumeTo?: { phase: ReleasePhase; message: string };
   private answer?: { approved: boolean; record: ActionRecord };
@@ -110,6 +114,7 @@ export class ReleaseRun {
             stableVersion: report.stableVersion,
             candidateVersion: report.candidateVersion,
             message: 'moved; previous version kept until the stage is confirmed',
+            gate: undefined,
           });
         this.publish();
       },
@@ -123,6 +128,7 @@ export class ReleaseRun {
       validator: (input) => this.validateAnswer(input),
       description: descriptions.reject,
     });
+    listenToTargetGates(this); // changes only the status: no patch
     if (this.actions) listenToReleaseActions(this);
     if (this.gateAnalyses) listenToGateAnalyses(this);
     this.publish();
@@ -230,6 +236,8 @@ export class ReleaseRun {
       onTimeout: approval.onTimeout,
     };
     this.setPhase('AwaitingApproval', `${stage.name} is promoted; waiting for approval "${name}" to start ${next}`);
+    const environment = this.notifier?.environmentOf(next);
+    this.notifier?.gateWaiting(this.status.gate, environment);
     const answered = await condition(() => this.answer !== undefined, ms, { summary: `approval ${name}` });
     this.status.gate = undefined;
     this.publish();
@@ -240,6 +248,7 @@ export class ReleaseRun {
       throw ApplicationFailure.nonRetryable(`approval "${name}" timed out after ${approval.timeout}`, 'ApprovalTimedOut');
     }
     const answer = this.answer as ReleaseRun['answer'];
+    if (answer) this.notifier?.gateAnswered(name, answer.approved, answer.record, undefined, environment);
     if (answer && !answer.approved) {
       throw ApplicationFailure.nonRetryable(
         `rejected at "${name}" by ${answer.record.by}${answer.record.reason ? `: ${answer.record.reason}` : ''}`,

@@ -136,10 +136,14 @@ export class StageRun {
       this.run.handles.set(target.workflowId, child.handle);
       if (this.run.pausedBy) await pauseTarget(this.run, target.workflowId); // the release was paused while it started
     }
-    child.handle?.result().then(
-      () => (child.closed = { ok: true, message: 'promoted' }),
-      (err) => (child.closed = { ok: false, message: describeFailure(err) }),
-    );
+    // Closed: it waits at no gate any more, whatever it last reported.
+    child.handle
+      ?.result()
+      .then(
+        () => (child.closed = { ok: true, message: 'promoted' }),
+        (err) => (child.closed = { ok: false, message: describeFailure(err) }),
+      )
+      .finally(() => (status.gate = undefined));
     await condition(() => this.run.held.has(target.workflowId) || child.closed !== undefined);
     if (this.run.held.has(target.workflowId)) return;
     if (this.run.stopsAtOnce && this.stopped) return; // the stage stopped first: its rollback says how this one ended
@@ -245,7 +249,7 @@ export class StageRun {
     const newestFirst = [...this.children].sort((a, b) => b.order - a.order).filter((c) => !c.closed);
     const switchBack = async (child: Child, waitForIt: boolean) => {
       const status = this.run.target(child.target.workflowId)!;
-      Object.assign(status, { state: 'rolling-back', message: 'switching back' });
+      Object.assign(status, { state: 'rolling-back', message: 'switching back', gate: undefined });
       this.run.publish();
       const signalled = child
         .handle!.signal(rollBackSignal, { by, reason: `joint rollback of ${this.stage.name}: ${reason}` })

@@ -2,10 +2,12 @@
  * What a release is doing, as its status query, the CLI and the UI's Current Details show it: the tree of
  * stage → target, and what the release waits for. Pure and workflow-safe.
  */
+import type { NotificationTally } from '../plan/notifications';
 import type { Release } from '../plan/release-schema';
 import type { PlannedStage } from '../plan/release-stages';
+import type { TargetGate } from './release-messages';
 import type { ActionRecord, Gate, MeasurementRecord } from './status';
-import { measuredValue, measurementText } from './status-text';
+import { afterRunText, gateCommand, measuredValue, measurementText, notificationsText } from './status-text';
 
 export type ReleasePhase =
   | 'Starting'
@@ -45,6 +47,8 @@ export interface ReleaseTargetStatus {
   stableVersion?: string;
   candidateVersion?: string;
   message?: string;
+  /** The gate the target waits at, as it reported it (release-target-gates.ts): who may answer it. */
+  gate?: TargetGate['gate'];
 }
 
 export interface ReleaseStageStatus {
@@ -91,6 +95,8 @@ export interface ReleaseStatus {
   committedAt?: string;
   startedAt: string;
   endedAt?: string;
+  /** Deliveries of the release's own notifications (workflows/release-notify.ts); a failed one never changes the outcome. */
+  notifications?: NotificationTally;
 }
 
 export function initialReleaseStatus(release: Release, stages: PlannedStage[], startedAt: Date): ReleaseStatus {
@@ -136,8 +142,9 @@ export function renderReleaseTree(s: ReleaseStatus, live: Record<string, string>
     for (const t of stage.targets) {
       const versions = t.candidateVersion ? ` ${t.stableVersion ?? '?'} → ${t.candidateVersion}` : '';
       const detail = live[t.workflowId] ?? t.message;
+      const waiting = waitingGate(t);
       lines.push(
-        `  wave ${t.wave}  ${t.component.padEnd(10)} ${t.workflowId.padEnd(32)} ${t.state}${versions}${detail ? `  ${detail}` : ''}`,
+        `  wave ${t.wave}  ${t.component.padEnd(10)} ${t.workflowId.padEnd(32)} ${t.state}${versions}${detail ? `  ${detail}` : ''}${waiting ? `  → ${targetGateText(waiting, t.workflowId)}` : ''}`,
       );
     }
     if (stage.gateAnalysis) lines.push(`  gate    ${gateAnalysisText(stage.gateAnalysis)}`);
@@ -157,12 +164,30 @@ export function renderReleaseTreeMarkdown(s: ReleaseStatus): string[] {
     for (const t of stage.targets) {
       const versions = t.candidateVersion ? `${t.stableVersion ?? '?'} → ${t.candidateVersion}` : undefined;
       const detail = t.message === t.state ? undefined : t.message;
-      const parts = [`wave ${t.wave}`, `**${t.component}**`, `\`${t.workflowId}\``, t.state, versions, detail].filter(Boolean);
+      const waiting = waitingGate(t);
+      const gate = waiting && `**${targetGateText(waiting, t.workflowId, (text) => `\`${text}\``)}**`;
+      const parts = [`wave ${t.wave}`, `**${t.component}**`, `\`${t.workflowId}\``, t.state, versions, detail, gate].filter(Boolean);
       lines.push(`- ${parts.join(' · ')}`);
     }
     if (stage.gateAnalysis) lines.push(`- gate: ${gateAnalysisText(stage.gateAnalysis)}`);
   }
   return lines;
+}
+
+/** The gate a target waits at: only while it runs (a target that moved, or ended, waits at none of its own). */
+export function waitingGate(t: ReleaseTargetStatus): TargetGate['gate'] {
+  return t.state === 'running' || t.state === 'starting' ? t.gate : undefined;
+}
+
+/**
+ * `waiting for approval "us-go" by alice/bob: glidepath approve deploy:shop-api/prod-us`: what a target waits for, who
+ * may answer it and the command that does; `code` marks the command up (markdown).
+ */
+export function targetGateText(gate: NonNullable<TargetGate['gate']>, workflowId: string, code = (text: string) => text): string {
+  const who = gate.approvers?.length
+    ? ` by ${gate.required && gate.required > 1 ? `${gate.required} of ` : ''}${gate.approvers.join('/')}`
+    : '';
+  return `waiting for ${gate.kind} "${gate.name}"${who}: ${code(gateCommand(gate, workflowId))}`;
 }
 
 /** `analysis "staging-gate": running · smoke = 200 passed, errors = 0 passed` (each metric's latest measurement). */
@@ -191,6 +216,10 @@ export function renderReleaseDetails(s: ReleaseStatus, workflowId: string): stri
           `stage, or \`glidepath promote ${workflowId}\`; abort stops the release.`,
       );
   }
+  for (const t of s.stages.flatMap((stage) => stage.targets)) {
+    const waiting = waitingGate(t);
+    if (waiting) lines.push(`**Target \`${t.workflowId}\`** ${targetGateText(waiting, t.workflowId, (text) => `\`${text} --by <you>\``)}`);
+  }
   if (s.paused)
     lines.push(
       `**Paused** by ${s.paused.by} at ${s.paused.at}${s.paused.reason ? `: ${s.paused.reason}` : ''}. Send update ` +
@@ -203,6 +232,8 @@ export function renderReleaseDetails(s: ReleaseStatus, workflowId: string): stri
     lines.push(
       `To stop: signal \`abort\` with \`{"by": "<you>", "reason": "<why>"}\`: the running stage rolls back; earlier stages stay promoted.`,
     );
+  if (s.notifications?.failed) lines.push(`**Warning:** ${notificationsText(s.notifications)}`);
+  if (s.notifications?.afterRun) lines.push(`**Notifications:** ${afterRunText(s.notifications.afterRun, workflowId)}`);
   lines.push(...renderReleaseTreeMarkdown(s));
   const measured = s.stages.flatMap((stage) => stage.gateAnalysis?.measurements ?? []).slice(-5);
   if (measured.length) lines.push('', '**Gate analyses, latest measurements:**', ...measured.map((m) => `- ${m.at} ${measurementText(m)}`));

@@ -25,6 +25,7 @@ import { describeFailure } from './failures';
 import { RELEASE_ACTIONS } from './release-actions';
 import { RELEASE_GATE_ANALYSIS } from './release-gate-analysis';
 import { checkedRelease } from './release-input';
+import { RELEASE_NOTIFICATIONS, ReleaseNotifier } from './release-notify';
 import { ReleaseRun } from './release-run';
 import { RELEASE_STOPS_AT_ONCE, StageRun } from './release-stage';
 import type { ReleaseStatus } from './release-status';
@@ -42,9 +43,16 @@ export async function releaseWorkflow(input: Release): Promise<ReleaseResult> {
   const gateAnalyses = hasGateAnalysis(input) && patched(RELEASE_GATE_ANALYSIS);
   // Decided before the check's activity too: a failed held target, an abort and a joint rollback act at once.
   const stopsAtOnce = patched(RELEASE_STOPS_AT_ONCE);
-  const { release, stages } = await checkedRelease(input);
+  // And whether it tells the policy's sinks about its own events (the sinks come with the check).
+  const notifies = patched(RELEASE_NOTIFICATIONS);
+  const { release, stages, notifications } = await checkedRelease(input);
   const run = new ReleaseRun(release, stages, actions, gateAnalyses, stopsAtOnce);
   run.listen();
+  if (notifies && notifications) {
+    run.notifier = new ReleaseNotifier(notifications, run);
+    const by = release.metadata.requestedBy ? `, requested by ${release.metadata.requestedBy}` : '';
+    run.notifier.send('started', `started: ${stages.map((s) => s.name).join(' → ')}${by}`);
+  }
 
   for (const [i, stage] of stages.entries()) {
     try {
@@ -58,7 +66,10 @@ export async function releaseWorkflow(input: Release): Promise<ReleaseResult> {
       const reason = run.abortedBy
         ? `aborted by ${run.abortedBy.by}${run.abortedBy.reason ? `: ${run.abortedBy.reason}` : ''}`
         : describeFailure(err);
-      return end(run, 'stopped', `before ${stage.name}: ${reason}; ${i > 0 ? `${stages[i - 1].name} stays promoted` : 'nothing moved'}`);
+      if (!run.abortedBy && err instanceof ApplicationFailure && err.type === 'AnalysisFailed')
+        run.notifier?.send('analysis-failed', `${err.message}; ${stage.name} does not start`, { reason: err.message }, stage.environment);
+      const stopped = `before ${stage.name}: ${reason}; ${i > 0 ? `${stages[i - 1].name} stays promoted` : 'nothing moved'}`;
+      return end(run, 'stopped', stopped, stage.environment);
     }
     const outcome = await new StageRun(run, stage).execute();
     if (outcome.result !== 'promoted') {
@@ -68,10 +79,11 @@ export async function releaseWorkflow(input: Release): Promise<ReleaseResult> {
         run,
         outcome.result,
         `${outcome.reason}${kept.length ? `; ${kept.join(', ')} stay${kept.length === 1 ? 's' : ''} promoted` : ''}`,
+        stage.environment,
       );
     }
   }
-  return end(run, 'promoted', `${run.release.metadata.version} is live on every stage`);
+  return end(run, 'promoted', `${run.release.metadata.version} is live on every stage`, stages[stages.length - 1].environment);
 }
 
 /** Read before the input is checked: it may be anything. */
@@ -80,7 +92,13 @@ function hasGateAnalysis(input: Release): boolean {
   return Array.isArray(stages) && stages.some((s) => s?.gate?.analysis !== undefined);
 }
 
-async function end(run: ReleaseRun, result: NonNullable<ReleaseStatus['outcome']>['result'], reason: string): Promise<ReleaseResult> {
+/** `environment`: of the stage the end concerns (the last one promoted, or the one that failed or did not start). */
+async function end(
+  run: ReleaseRun,
+  result: NonNullable<ReleaseStatus['outcome']>['result'],
+  reason: string,
+  environment: string,
+): Promise<ReleaseResult> {
   return CancellationScope.nonCancellable(async () => {
     const phase = ({ promoted: 'Promoted', 'rolled-back': 'RolledBack', halted: 'Halted', stopped: 'Stopped' } as const)[result];
     run.status.outcome = { result, reason };
@@ -88,12 +106,18 @@ async function end(run: ReleaseRun, result: NonNullable<ReleaseStatus['outcome']
     run.status.endedAt = new Date().toISOString();
     run.setPhase(phase, reason);
     upsertSearchAttributes([{ key: DeployPhase, value: phase }]);
+    const said = `${result === 'rolled-back' ? 'rolled back' : result}: ${reason}`;
+    if (run.notifier) {
+      if (result === 'promoted') run.notifier.send('promoted', said, { outcome: result }, environment);
+      else run.notifier.send('rolled-back', said, { outcome: result, reason }, environment);
+      await run.notifier.settle();
+    }
     await condition(allHandlersFinished);
     if (result === 'promoted') return { outcome: 'promoted' as const, status: run.status };
     const type = ({ 'rolled-back': 'RolledBack', halted: 'Halted', stopped: 'Stopped' } as const)[result];
     // BENIGN: the release worked as designed; the run still closes as Failed, carrying its status.
     throw ApplicationFailure.create({
-      message: `${type === 'RolledBack' ? 'rolled back' : result}: ${reason}`,
+      message: said,
       type,
       nonRetryable: true,
       category: 'BENIGN',

@@ -62,6 +62,8 @@ export async function rollBack(plan: Plan, rollout: Rollout, undo: Compensations
   await CancellationScope.nonCancellable(async () => {
     const rollbackStarted = Date.now();
     attempt(rollout, 'showing the phase RollingBack', () => rollout.setPhase('RollingBack', `rolling back: ${reason}`));
+    // A gate left open by the abort or failure: its release no longer shows the target waiting at it.
+    attempt(rollout, 'telling the release the gate closed', () => rollout.releaseHold?.gateClosed());
     await unwindAll(plan, rollout, undo);
     attempt(rollout, 'recording the outcome', () => {
       if (rollout.status.stuck) rollout.clearStuck();

@@ -193,11 +193,13 @@ export class Rollout extends RolloutView {
     this.status.gate = gate;
     this.setPhase(phase, message);
     this.notifier?.gateWaiting(gate);
+    this.releaseHold?.gateOpened(gate);
   }
 
   private closeGate(): void {
     this.status.gate = undefined;
     this.publish();
+    this.releaseHold?.gateClosed();
   }
 
   // ---- the end -------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
  */
 import type { DeploymentStatus } from './status';
 import {
+  afterRunText,
   committedText,
   frozenText,
   gateCommand,
@@ -36,7 +37,10 @@ export interface StatusFact {
 const code = (text: string) => `\`${text}\``;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** `ref`: how the views name the run in the commands they print (the workflow ID, or what the person typed). */
+/**
+ * `ref`: how the views name the run in the commands they print: its workflow ID (the visibility query of the
+ * notifications still being delivered needs it), or what the person typed for `--follow`.
+ */
 export function statusFacts(s: DeploymentStatus, ref: string): StatusFact[] {
   const facts: StatusFact[] = [
     { label: 'phase', title: 'Phase', text: phaseText(s), brief: phaseText(s).padEnd(17) },
@@ -86,6 +90,15 @@ export function statusFacts(s: DeploymentStatus, ref: string): StatusFact[] {
   warnings.forEach((w, i) => {
     facts.push({ label: 'warning', title: 'Warning', text: w, brief: i === 0 ? `⚠ ${plural(warnings.length, 'warning')}` : undefined });
   });
+  const afterRun = s.notifications?.afterRun;
+  if (afterRun) {
+    facts.push({
+      label: 'notify',
+      title: 'Notifications',
+      text: afterRunText(afterRun, ref),
+      brief: `${plural(afterRun, 'notification')} still being delivered`,
+    });
+  }
   return facts;
 }
 

@@ -42,6 +42,11 @@ export const stuckText = (stuck: NonNullable<DeploymentStatus['stuck']>) =>
 export const notificationsText = (n: NonNullable<DeploymentStatus['notifications']>) =>
   `${n.failed} of ${n.delivered + n.failed} notifications failed to deliver${n.lastError ? `; last: ${n.lastError}` : ''}`;
 
+/** `2 still being delivered when the run ended, each by a workflow of its own: <the visibility query that lists them>` */
+export const afterRunText = (n: number, workflowId: string) =>
+  `${n} still being delivered when the run ended, each by a workflow of its own: ` +
+  `WorkflowType = "notificationWorkflow" AND ParentWorkflowId = "${workflowId}"`;
+
 export const outcomeText = (outcome: NonNullable<DeploymentStatus['outcome']>) => `${outcome.result}: ${outcome.reason}`;
 
 /** `approve (go) by alice: canary healthy [note]`, `[signed SHA256:…]` for a signed answer. */

@@ -3,6 +3,7 @@
  * Workflow-safe and pure.
  */
 import type { MeasurementRecord } from '../activities/types';
+import type { NotificationTally } from '../plan/notifications';
 import type { Plan } from '../plan/schema';
 import { describeTarget, strategyLabel } from './describe';
 
@@ -108,8 +109,8 @@ export interface DeploymentStatus {
   frozen?: { scope: string; by: string; reason: string; since: string; until?: string };
   /** Things a person should finish by hand that do not change the outcome (e.g. a cleanup after promotion). */
   warnings?: string[];
-  /** Deliveries to the policy's notification sinks (workflows/notify.ts); a failed one never changes the outcome. */
-  notifications?: { delivered: number; failed: number; lastError?: string };
+  /** Deliveries to the policy's notification sinks (workflows/notify-events.ts); a failed one never changes the outcome. */
+  notifications?: NotificationTally;
 }
 
 export function initialStatus(plan: Plan, startedAt: Date): DeploymentStatus {

@@ -122,7 +122,7 @@ describe('glidepath worker', () => {
     await new Promise<void>((r) => gate.listen(0, '127.0.0.1', r));
     const gateAddress = `127.0.0.1:${(gate.address() as net.AddressInfo).port}`;
     const child = spawn(bin, ['worker'], {
-      env: { ...process.env, TEMPORAL_ADDRESS: gateAddress, GLIDEPATH_TASK_QUEUE: uniqueName('waits') },
+      env: { ...process.env, TEMPORAL_ADDRESS: gateAddress, GLIDEPATH_TASK_QUEUE: uniqueName('waits'), GLIDEPATH_POLICY_FILE: '' },
     });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
@@ -136,6 +136,8 @@ describe('glidepath worker', () => {
     try {
       await until(/waiting for Temporal at 127\.0\.0\.1:\d+ \(attempt 2, next in/);
       expect(output).not.toContain('tonic::transport::Error');
+      // Started without GLIDEPATH_POLICY_FILE: it says runs get no policy rules, before waiting for Temporal.
+      expect(output).toContain('glidepath worker: no policy: GLIDEPATH_POLICY_FILE is not set');
       expect(child.exitCode).toBeNull();
       up = true;
       await until(/glidepath worker: task queue/);

@@ -9,9 +9,6 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { startDeployment } from '../../starters/deploy';
 import type { Plan } from '../../plan/schema';
-import { readFileSync } from 'node:fs';
-import { readOpenSshPrivateKey } from '../../starters/openssh-key';
-import { signApproval } from '../../starters/sign-approval';
 import { abortSignal, approveUpdate, pauseSignal, promoteUpdate, resumeSignal } from '../../workflows/messages';
 import { runCli } from '../support/cli';
 import { type HttpCheck, startHttpCheck } from '../support/http-check';
@@ -19,6 +16,7 @@ import { createLambdaService } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
 import { scrape, sampleValue } from '../support/prometheus-scrape';
 import { writeYaml } from '../policy/support';
+import { signBare } from '../support/bare-signature';
 import { makeSshKey } from '../support/ssh-keys';
 import { rolledBack, uniqueName, waitForStatus } from '../support/temporal';
 import { type WorkerProcess, spawnWorkerWithMetrics, workerEnv } from '../support/worker-process';
@@ -150,7 +148,7 @@ it('approvals refused for their signature (unsigned, wrong key, forged, expired,
   const { runId } = await handle.describe();
   const signed = (by: string, key: keyof typeof keys, signedAt = new Date().toISOString(), gate = 'policy:signed-sre') => {
     const fields = { workflowId: handle.workflowId, runId, gate, decision: 'approve' as const, by, signedAt };
-    return { by, reason: 'metrics test', signature: signApproval(readOpenSshPrivateKey(readFileSync(keys[key].file, 'utf8')), fields) };
+    return { by, reason: 'metrics test', signature: signBare(keys[key], fields) };
   };
   const approve = (input: ReturnType<typeof signed> | { by: string; reason: string }) =>
     handle.executeUpdate(approveUpdate, { args: [input] });

@@ -2,16 +2,18 @@
  * Notifications on real servers: a `glidepath worker` process with a policy whose sinks are local HTTP receivers,
  * the URLs and the HMAC key in the worker's environment, Lambda canaries on moto. A receiver that checks the
  * signature gets every event of a run once (a retried delivery carries the same ID and is dropped), a Slack
- * receiver gets the end; a receiver that is down and one that hangs do not delay the promotion, and the run's
- * status and the worker's metric count the deliveries that failed.
+ * receiver gets the end; a receiver that is down and one that hangs do not delay the promotion. What is still
+ * being delivered when the run ends goes on in a workflow per delivery: a receiver that comes back gets the final
+ * event once, and one that comes back refusing it is counted in the worker's metric and fails that workflow.
  */
 import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import type { WebhookBody } from '../../activities/notify-message';
 import { startDeployment } from '../../starters/deploy';
 import { rejectUpdate } from '../../workflows/messages';
 import { runCli } from '../support/cli';
+import { eventually } from '../support/eventually';
 import { createLambdaService } from '../support/lambda-fixture';
 import { freePort } from '../support/moto';
 import { canary, lambdaPlan } from '../support/plans';
@@ -34,6 +36,11 @@ let metricsPort: number;
 let ops: Receiver;
 let chat: Receiver;
 let hung: Receiver;
+/** Down when a run ends, up later: their ports, free until then. */
+let latePort: number;
+let gonePort: number;
+let late: Receiver | undefined;
+let gone: Receiver | undefined;
 
 beforeAll(async () => {
   // The receiver keeps the first delivery of each run's `started` and answers 503: the retry is a duplicate.
@@ -41,6 +48,8 @@ beforeAll(async () => {
   chat = await startReceiver();
   hung = await startReceiver({ hang: true });
   const down = `http://127.0.0.1:${await freePort()}/hooks`; // nothing listens there
+  latePort = await freePort();
+  gonePort = await freePort();
   const policy = writeYaml('notifications.yaml', {
     apiVersion: 'glidepath/v1',
     kind: 'Policy',
@@ -51,6 +60,8 @@ beforeAll(async () => {
       { name: 'chat', type: 'slack', urlFrom: 'TEST_CHAT_URL', events: ['promoted', 'rolled-back'], match: { environment: 'notify' } },
       { name: 'dead', type: 'webhook', urlFrom: 'TEST_DEAD_URL', secretFrom: 'TEST_OPS_KEY', match: { environment: 'notify-dead' } },
       { name: 'hung', type: 'webhook', urlFrom: 'TEST_HUNG_URL', secretFrom: 'TEST_OPS_KEY', match: { environment: 'notify-dead' } },
+      { name: 'late', type: 'webhook', urlFrom: 'TEST_LATE_URL', secretFrom: 'TEST_OPS_KEY', match: { environment: 'notify-late' } },
+      { name: 'gone', type: 'webhook', urlFrom: 'TEST_GONE_URL', secretFrom: 'TEST_OPS_KEY', match: { environment: 'notify-late' } },
     ],
   });
   const env = workerEnv(taskQueue, endpoint, {
@@ -61,6 +72,8 @@ beforeAll(async () => {
     TEST_CHAT_URL: chat.url,
     TEST_DEAD_URL: down,
     TEST_HUNG_URL: hung.url,
+    TEST_LATE_URL: `http://127.0.0.1:${latePort}/hooks/glidepath`,
+    TEST_GONE_URL: `http://127.0.0.1:${gonePort}/hooks/glidepath`,
   });
   // A worker serving metrics on a free port; another port is tried if something took this one first.
   for (let attempt = 1; !worker; attempt++) {
@@ -76,7 +89,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([ops, chat, hung].map((r) => r?.close()));
+  await Promise.all([ops, chat, hung, late, gone].map((r) => r?.close()));
   await worker?.kill('SIGTERM');
   await connection?.close();
 });
@@ -177,7 +190,25 @@ it('a rejected run: the webhook hears the rejection, then the rollback with its 
   await recordHistory(handle, 'canary-notifications-rejected');
 });
 
-it('a receiver down and one that hangs: the run promotes with the hung request open; status and metric count the failures', async () => {
+/** The worker's glidepath_notifications_failed_total for one service and sink, summed over events. */
+async function failedDeliveries(service: string, sink: string): Promise<number> {
+  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  return metrics
+    .split('\n')
+    .filter((line) => line.startsWith('glidepath_notifications_failed_total{') && line.includes(`service="${service}"`))
+    .filter((line) => line.includes(`sink="${sink}"`))
+    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+}
+
+/** The workflows that go on with a run's deliveries after it ended, by visibility, as its status says to list them. */
+async function deliveriesAfter(handle: WorkflowHandle): Promise<string[]> {
+  const ids: string[] = [];
+  const query = `WorkflowType = "notificationWorkflow" AND ParentWorkflowId = "${handle.workflowId}"`;
+  for await (const w of client.workflow.list({ query })) ids.push(w.workflowId);
+  return ids.sort();
+}
+
+it('a receiver that is down and one that hangs: the run promotes while the hung request is still open, and its status says the deliveries go on after it', async () => {
   const name = uniqueName('unheard');
   const { handle, lambda } = await start(name, 'notify-dead', [{ setWeight: 50 }, { setWeight: 100 }]);
   const result = await handle.result();
@@ -187,16 +218,70 @@ it('a receiver down and one that hangs: the run promotes with the hung request o
   const alias = await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }));
   expect(alias.FunctionVersion).toBe(result.status.candidateVersion);
 
-  // started and promoted, to both sinks: none delivered, each counted once.
-  expect(result.status.notifications).toMatchObject({ delivered: 0, failed: 4 });
-  expect(result.status.notifications?.lastError).toMatch(/^still undelivered when the run ended \(abandoned\): .*promoted → (dead|hung)/);
+  // started and promoted, to both sinks: none delivered yet, none failed: each goes on in a workflow of its own.
+  expect(result.status.notifications).toEqual({ delivered: 0, failed: 0, afterRun: 4 });
   const status = await runCli(['status', handle.workflowId], { TEMPORAL_ADDRESS: address, GLIDEPATH_TASK_QUEUE: taskQueue });
-  expect(status.stdout).toMatch(/warning: {2}4 of 4 notifications failed to deliver; last: still undelivered/);
+  expect(status.stdout).toContain(
+    `notify:   4 still being delivered when the run ended, each by a workflow of its own: WorkflowType = "notificationWorkflow" AND ParentWorkflowId = "${handle.workflowId}"`,
+  );
+  const { runId } = await handle.describe();
+  const ids = ['1/dead', '1/hung', '2/dead', '2/hung'].map((d) => `notify:${handle.workflowId}/${runId}/${d}`);
+  expect(
+    await eventually(
+      () => deliveriesAfter(handle),
+      (listed) => listed.length === 4,
+      'four deliveries listed',
+    ),
+  ).toEqual(ids);
+  for (const id of ids) expect((await client.workflow.getHandle(id).describe()).status.name).toBe('RUNNING');
+  expect(await failedDeliveries(name, 'dead')).toBe(0);
+});
 
-  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  const failed = metrics
-    .split('\n')
-    .filter((line) => line.startsWith('glidepath_notifications_failed_total{') && line.includes(`service="${name}"`))
-    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
-  expect(failed).toBe(4);
+it('a receiver down when the run ends gets the final event once it is back; one back refusing it fails that delivery, counted in the metric', async () => {
+  const name = uniqueName('late');
+  const { handle } = await start(name, 'notify-late', [{ setWeight: 50 }, { setWeight: 100 }]);
+  const result = await handle.result();
+  expect(result.outcome).toBe('promoted');
+  expect(result.status.notifications).toEqual({ delivered: 0, failed: 0, afterRun: 4 });
+  const { runId } = await handle.describe();
+  const after = (seq: number, sink: string) => client.workflow.getHandle(`notify:${handle.workflowId}/${runId}/${seq}/${sink}`);
+  expect((await after(2, 'late').describe()).status.name).toBe('RUNNING');
+
+  // Both receivers come up after the run closed: `late` takes every delivery, `gone` answers 410 (gone for good).
+  late = await startReceiver({ secret: SECRET, port: latePort });
+  gone = await startReceiver({ secret: SECRET, port: gonePort, answer: () => 410 });
+  await after(1, 'late').result();
+  await after(2, 'late').result();
+  const events = deliveriesOf(late, handle);
+  expect(events.map((e) => [e.event, e.seq])).toEqual([
+    ['started', 1],
+    ['promoted', 2],
+  ]);
+  expect(events[1]).toMatchObject({
+    id: `${handle.workflowId}/${runId}/2`,
+    outcome: 'promoted',
+    phase: 'Promoted',
+    weight: 100,
+    commit: COMMIT,
+    links: { webUi: `${UI}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}`, commit: COMMIT.url },
+  });
+  expect(late.duplicates).toEqual([]);
+  expect(late.badSignatures).toBe(0);
+
+  for (const seq of [1, 2]) {
+    const refused = await after(seq, 'gone')
+      .result()
+      .then(
+        () => undefined,
+        (err) => err,
+      );
+    expect(refused).toBeInstanceOf(WorkflowFailedError);
+    expect(refused.cause.message).toMatch(new RegExp(`^${seq === 1 ? 'started' : 'promoted'} → gone: .* answered HTTP 410$`));
+  }
+  expect(gone.kept.filter((k) => k.body.workflowId === handle.workflowId)).toHaveLength(2);
+  expect(await failedDeliveries(name, 'gone')).toBe(2);
+  expect(await failedDeliveries(name, 'late')).toBe(0);
+  await recordHistory(handle, 'canary-notifications-after-run');
+  await recordHistory(after(2, 'late'), 'notification-after-run-delivered');
+  await recordHistory(after(2, 'gone'), 'notification-after-run-refused');
 });

@@ -62,10 +62,13 @@ it('rules apply by glob; a guardrail, a scheduled freeze and a refusing window b
     rule: 'payments',
     reason: expect.stringContaining('analysis step'),
   });
-  expect(at('orders', 'prod', '2026-12-24T10:00:00Z').blocked).toMatchObject({
-    rule: 'year-end',
-    reason: expect.stringContaining('year end'),
-  });
+  const yearEnd = at('orders', 'prod', '2026-12-24T10:00:00Z');
+  expect(yearEnd.blocked).toMatchObject({ rule: 'year-end', reason: expect.stringContaining('year end') });
+  expect(yearEnd.frozenOnly).toBe(true); // a release's target holds instead
+  const yearEndPayments = at('payments', 'prod', '2026-12-24T10:00:00Z'); // a guardrail broken too
+  expect(yearEndPayments.blocked).toMatchObject({ rule: 'year-end' });
+  expect(yearEndPayments.frozenOnly).toBeUndefined();
+  expect(orders.frozenOnly).toBeUndefined();
   expect(at('orders', 'staging', '2026-06-06T10:00:00Z').blocked).toMatchObject({
     rule: 'staging-hours',
     reason: expect.stringContaining('opens Mon 09:00 CEST'),
@@ -75,6 +78,13 @@ it('rules apply by glob; a guardrail, a scheduled freeze and a refusing window b
       { environment: 'prod', service: 'orders', by: 'oncall', reason: 'incident', at: 'now' },
     ]).blocked,
   ).toMatchObject({ rule: 'freeze prod/orders' });
+  const emergency = [{ environment: 'prod', by: 'oncall', reason: 'incident', at: 'now' }];
+  const frozenAt = (service: string) =>
+    applicablePolicy(loaded, { service, environment: 'prod' }, plan(service, 'prod'), Date.parse('2026-06-01T10:00:00Z'), emergency);
+  expect(frozenAt('orders')).toMatchObject({ blocked: { rule: 'freeze prod' }, frozenOnly: true });
+  // Frozen, and a guardrail broken too: a release's target is refused all the same.
+  expect(frozenAt('payments').blocked).toMatchObject({ rule: 'freeze prod' });
+  expect(frozenAt('payments').frozenOnly).toBeUndefined();
 });
 
 it('a policy file with an unknown group or a bad window is refused, naming the field', () => {

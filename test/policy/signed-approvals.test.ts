@@ -1,24 +1,27 @@
 /**
  * A prod gate whose policy rule requires signed approvals, on the real Temporal server with Lambda on moto: 2
- * approvals from `sre`, each signed with the approver's ed25519 key from the policy's signers. Unsigned (as the
- * Web UI sends), wrong-key, forged, expired and replayed answers are refused by the update validator with their
- * reason and the run stays at its gate; signed answers, one through the real `glidepath approve --sign-key`, pass.
- * The plan's own approval gates of a run the signing rule matches take only signed answers too.
+ * approvals from `sre`, each signed with the approver's ed25519 key from the policy's signers, as git signs commits
+ * (`ssh-keygen -Y sign`). Unsigned (as the Web UI sends), wrong-key, forged, expired and replayed answers are
+ * refused by the update validator with their reason and the run stays at its gate; signed answers pass: one in the
+ * bare form of older CLIs, one through the real `glidepath approve --sign-key`. The plan's own approval gates of a
+ * run the signing rule matches take only signed answers too: there, an approver whose key has a passphrase signs
+ * through an ssh-agent the test starts (without it, ssh-keygen cannot sign and nothing is sent).
  */
-import { readFileSync } from 'node:fs';
-import { GetAliasCommand } from '@aws-sdk/client-lambda';
 import type { WorkflowHandle } from '@temporalio/client';
+import { GetAliasCommand } from '@aws-sdk/client-lambda';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { startDeployment } from '../../starters/deploy';
 import { EXIT } from '../../starters/exit-codes';
-import { readOpenSshPrivateKey } from '../../starters/openssh-key';
-import { signApproval } from '../../starters/sign-approval';
+import { loadSigningKey, signApproval } from '../../starters/sign-approval';
+import type { SignedFields } from '../../workflows/approval-payload';
 import type { ApprovalInput } from '../../workflows/messages';
 import { approveUpdate, statusQuery } from '../../workflows/messages';
+import { signBare } from '../support/bare-signature';
 import { runCli } from '../support/cli';
 import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
+import { type SshAgent, askpassEnv, makeKeygenKey, startSshAgent } from '../support/ssh-agent';
 import { makeSshKey } from '../support/ssh-keys';
 import { type Harness, recordHistory, startHarness, uniqueName, waitForStatus } from '../support/temporal';
 import { writeYaml } from './support';
@@ -29,11 +32,14 @@ const keys = {
   bob: makeSshKey('bob'),
   carol: makeSshKey('carol'),
   alice: makeSshKey('alice'),
-  erin: makeSshKey('erin'),
   mallory: makeSshKey('mallory'),
 };
+/** Erin's key has a passphrase (made by ssh-keygen): she signs through ssh-agent. */
+const ERIN_PASSPHRASE = 'erin signs with care';
+const erin = makeKeygenKey('erin-locked', { passphrase: ERIN_PASSPHRASE });
 const GATE = 'policy:prod-signed';
 let harness: Harness;
+let agent: SshAgent;
 
 beforeAll(async () => {
   const policy = writeYaml('signed-approvals.yaml', {
@@ -44,7 +50,7 @@ beforeAll(async () => {
       bob: [keys.bob.publicLine],
       carol: [keys.carol.publicLine],
       alice: [keys.alice.publicLine],
-      erin: [keys.erin.publicLine],
+      erin: [erin.publicLine],
     },
     rules: [
       {
@@ -60,23 +66,29 @@ beforeAll(async () => {
     ],
   });
   harness = await startHarness({ platforms: { lambda: lambdaPlatformAt(endpoint) }, policyFile: policy });
+  agent = startSshAgent('signed-approvals');
 });
-afterAll(async () => harness?.close());
+afterAll(async () => {
+  agent?.stop();
+  await harness?.close();
+});
 
-/** `by`'s answer signed with `key` for this run and gate (what `glidepath approve --sign-key` sends), at `signedAt`. */
-async function signed(handle: WorkflowHandle, by: string, key: keyof typeof keys, change: { gate?: string; signedAt?: string } = {}) {
+/** The fields `by` signs for this run's gate (what `glidepath approve` signs), with `change`. */
+async function fieldsFor(handle: WorkflowHandle, by: string, change: { gate?: string; signedAt?: string }): Promise<SignedFields> {
   const { runId } = await handle.describe();
-  const signingKey = readOpenSshPrivateKey(readFileSync(keys[key].file, 'utf8'));
-  const fields = {
-    workflowId: handle.workflowId,
-    runId,
-    gate: GATE,
-    decision: 'approve' as const,
-    by,
-    signedAt: new Date().toISOString(),
-    ...change,
-  };
-  return { by, reason: 'checked', signature: signApproval(signingKey, fields) };
+  return { workflowId: handle.workflowId, runId, gate: GATE, decision: 'approve', by, signedAt: new Date().toISOString(), ...change };
+}
+
+/** `by`'s answer signed with `key` through ssh-keygen, as `glidepath approve --sign-key` signs it. */
+async function signed(handle: WorkflowHandle, by: string, key: keyof typeof keys, change: { gate?: string; signedAt?: string } = {}) {
+  const signingKey = loadSigningKey(keys[key].file, {});
+  if (!signingKey) throw new Error('no key');
+  return { by, reason: 'checked', signature: await signApproval(signingKey, await fieldsFor(handle, by, change)) };
+}
+
+/** The same, in the bare form CLIs before SSH signatures sent (runs take it still). */
+async function signedBare(handle: WorkflowHandle, by: string, key: keyof typeof keys) {
+  return { by, reason: 'checked', signature: signBare(keys[key], await fieldsFor(handle, by, {})) };
 }
 
 const send = (handle: WorkflowHandle, input: ApprovalInput) => handle.executeUpdate(approveUpdate, { args: [input] });
@@ -135,8 +147,9 @@ it('signed approvals pass; unsigned, wrong-key, forged, expired and replayed one
     );
     await stillAtGate([]);
 
-    // Bob's signed answer passes; the same answer sent again (read from the history, say) is a replay.
-    const bobs = await signed(handle, 'bob', 'bob');
+    // Bob's answer, signed as CLIs before SSH signatures did, passes; the same answer sent again (read from the
+    // history, say) is a replay.
+    const bobs = await signedBare(handle, 'bob', 'bob');
     expect((await send(handle, bobs)).accepted).toBe(`approved ${GATE} (1 of 2)`);
     expect(await refusal(handle, bobs)).toMatch(/already used in this run \(a replayed approval\)/);
     await stillAtGate(['bob']);
@@ -189,17 +202,49 @@ it("the plan's own approval gate of a run a signing rule matches takes only sign
       ),
     );
     expect(await refusal(handle, await signed(handle, 'erin', 'mallory', { gate: 'go' }))).toMatch(/^erin signed with key SHA256:/);
-    expect(await handle.query(statusQuery)).toMatchObject({ phase: 'AwaitingApproval', weight: 20, gate: { name: 'go' } });
-    expect((await send(handle, await signed(handle, 'erin', 'erin', { gate: 'go' }))).accepted).toBe('approved go');
+    const stillAtGo = async () =>
+      expect(await handle.query(statusQuery)).toMatchObject({ phase: 'AwaitingApproval', weight: 20, gate: { name: 'go' } });
+    await stillAtGo();
+
+    // Erin's key has a passphrase. With no agent holding it and no passphrase typed, ssh-keygen cannot sign: the
+    // command stops with exit 2 and sends nothing.
+    const erinApproves = (keyFile: string, env: Record<string, string>) =>
+      runCli(['approve', handle.workflowId, '--by', 'erin', '--reason', 'smoke tests green', '--sign-key', keyFile], {
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        GLIDEPATH_TASK_QUEUE: harness.taskQueue,
+        SSH_AUTH_SOCK: '',
+        ...askpassEnv(),
+        ...env,
+      });
+    const locked = await erinApproves(erin.file, {});
+    expect(locked.code, locked.stderr).toBe(EXIT.invalidPlan);
+    expect(locked.stderr).toContain(`--sign-key: ssh-keygen could not sign with ${erin.file} (`);
+    expect(locked.stderr).toContain('Nothing was sent.');
+    await stillAtGo();
+
+    // Her key loaded into ssh-agent (ssh-add asked for the passphrase once), the real CLI signs through the agent,
+    // given only the .pub file, as git does with user.signingKey.
+    agent.add(erin.file, ERIN_PASSPHRASE);
+    const viaAgent = await erinApproves(`${erin.file}.pub`, agent.env);
+    expect(viaAgent.code, viaAgent.stderr).toBe(EXIT.ok);
+    expect(viaAgent.stdout).toContain('approved go');
 
     const result = await handle.result();
     expect(result.outcome).toBe('promoted');
     const approvals = result.status.actions.filter((a) => a.action === 'approve').map((a) => [a.gate, a.by, a.signedWith]);
     expect(approvals).toEqual([
       ['policy:staging-signed', 'bob', keys.bob.fingerprint],
-      ['go', 'erin', keys.erin.fingerprint],
+      ['go', 'erin', erin.fingerprint],
     ]);
+    // What the history holds of each answer taken: the armored SSH signature ssh-keygen wrote (public, no secret).
+    const answers = ((await handle.fetchHistory()).events ?? []).flatMap((e) => {
+      const data = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.args?.payloads?.[0]?.data;
+      return data ? [Buffer.from(data).toString()] : [];
+    });
+    expect(answers).toHaveLength(2);
+    for (const answer of answers) expect(answer).toMatch(/-----BEGIN SSH SIGNATURE-----.*-----END SSH SIGNATURE-----/s);
     const alias = await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }));
     expect(alias.FunctionVersion).toBe(result.status.candidateVersion);
+    await recordHistory(handle, 'canary-policy-ssh-signed-approvals-promoted');
   });
 });

@@ -3,7 +3,7 @@
  * .pub line, made in Node so the tests need no ssh-keygen (test/unit/openssh-key.test.ts checks the files against
  * ssh-keygen where it exists).
  */
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { type KeyObject, createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,8 @@ export interface TestSshKey {
   /** The .pub line, "ssh-ed25519 AAAA… comment". */
   publicLine: string;
   fingerprint: string;
+  /** The private key in Node, for the bare signatures of CLIs before SSH signatures (bare-signature.ts). */
+  privateKey: KeyObject;
 }
 
 const uint32 = (n: number) => {
@@ -58,5 +60,5 @@ export function makeSshKey(name: string, options: { encrypted?: boolean; type?: 
   const publicLine = `${type} ${publicBlob.toString('base64')} ${name}@test`;
   writeFileSync(`${file}.pub`, `${publicLine}\n`);
   const fingerprint = `SHA256:${createHash('sha256').update(publicBlob).digest('base64').replace(/=+$/, '')}`;
-  return { file, publicLine, fingerprint };
+  return { file, publicLine, fingerprint, privateKey };
 }

@@ -2,7 +2,8 @@
  * A webhook receiver as a team would write one, on a real local HTTP server: it checks the HMAC-SHA256 of the raw
  * body against `X-Glidepath-Signature` (401 when it does not match) and keeps each delivery once by its
  * `X-Glidepath-Delivery` ID. `answer` can fail a delivery after keeping it (the sender retries: a duplicate), and
- * `hang` holds every request open without answering, as a stuck receiver does.
+ * `hang` holds every request open without answering, as a stuck receiver does. `port` starts it where deliveries
+ * already fail to connect: a receiver that comes up after being down.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
@@ -29,6 +30,8 @@ export interface ReceiverOptions {
   hang?: boolean;
   /** The status to answer a delivery with after keeping it (default 200). */
   answer?: (body: WebhookBody, firstTime: boolean) => number;
+  /** Default: any free port. */
+  port?: number;
 }
 
 function signed(secret: string, raw: Buffer, header: string | string[] | undefined): boolean {
@@ -65,7 +68,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
       res.writeHead(options.answer?.(body, firstTime) ?? 200).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return Object.assign(receiver, {
     url: `http://127.0.0.1:${port}/hooks/glidepath`,

@@ -6,11 +6,14 @@ import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { missingSinkSettings, sinkUrl } from '../../activities/notify';
+import { releaseSinks } from '../../activities/release-sinks';
 import { slackMessage, webhookBody, webhookRequest } from '../../activities/notify-message';
-import type { Notification } from '../../plan/notifications';
+import type { Notification, NotificationSink } from '../../plan/notifications';
 import { PlanError } from '../../plan/plan-error';
 import { loadPolicyFile } from '../../plan/policy-load';
 import { applicablePolicy } from '../../plan/policy-resolve';
+import type { Release } from '../../plan/release-schema';
+import type { PlannedStage } from '../../plan/release-stages';
 import { writeYaml } from '../policy/support';
 
 const policy = (notifications: unknown[]) => ({ apiVersion: 'glidepath/v1', kind: 'Policy', notifications });
@@ -67,6 +70,26 @@ describe('sinks in the policy', () => {
       events: ['started', 'gate-waiting', 'approved', 'rejected', 'analysis-failed', 'frozen', 'held', 'promoted', 'rolled-back'],
     });
     expect(chat.events).toEqual(['promoted', 'rolled-back']);
+  });
+
+  it("a release's own events get, per stage environment, the sinks that match its system as service and system", () => {
+    const file = writeYaml(
+      'release-sinks.yaml',
+      policy([
+        { name: 'ops', type: 'webhook', urlFrom: 'OPS_URL', secretFrom: 'OPS_KEY' },
+        { name: 'prod-chat', type: 'slack', urlFrom: 'SLACK_URL', match: { environment: 'prod*', system: 'shop' } },
+        { name: 'api-team', type: 'slack', urlFrom: 'API_URL', match: { service: 'shop-api' } },
+        { name: 'other', type: 'slack', urlFrom: 'OTHER_URL', match: { system: 'bank' } },
+      ]),
+    );
+    const release = { metadata: { system: 'shop', version: 'v2' } } as Release;
+    const stages = [{ environment: 'staging' }, { environment: 'prod' }] as PlannedStage[];
+    const names = (sinks: Record<string, NotificationSink[]> | undefined) =>
+      Object.fromEntries(Object.entries(sinks ?? {}).map(([env, s]) => [env, s.map((sink) => sink.name)]));
+    expect(names(releaseSinks(file, release, stages))).toEqual({ staging: ['ops'], prod: ['ops', 'prod-chat'] });
+    expect(releaseSinks(undefined, release, stages)).toBeUndefined();
+    const quiet = writeYaml('release-no-sinks.yaml', policy([{ name: 'other', type: 'slack', urlFrom: 'U', match: { system: 'bank' } }]));
+    expect(releaseSinks(quiet, release, stages)).toBeUndefined();
   });
 
   it('refuses a Slack URL in the file, an unsigned webhook, two addresses, an unknown event and a sink named twice', () => {

@@ -1,17 +1,18 @@
 /**
- * Signed approvals without a server: the text an approver signs, the CLI's signature (Node's ed25519) checked by
- * the workflow's pure-JS verifier, and each refusal the update validator gives, with its reason.
+ * Signed approvals without a server: the text an approver signs, the bare ed25519 signature CLIs before SSH
+ * signatures sent (Node's ed25519) checked by the workflow's pure-JS verifier, and each refusal the update validator
+ * gives, with its reason, whatever the signature's form (test/unit/sshsig.test.ts: SSH signatures from ssh-keygen).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeBase64 } from '../../plan/base64';
-import { readOpenSshPrivateKey } from '../../starters/openssh-key';
-import { signApproval } from '../../starters/sign-approval';
+import { readKeyFingerprint } from '../../starters/openssh-key';
 import { type SignedFields, approvalPayload } from '../../workflows/approval-payload';
 import { type SignedGate, signatureRefusal, verifies } from '../../workflows/approval-signatures';
 import { checkApproval } from '../../workflows/message-input';
-import { makeSshKey } from '../support/ssh-keys';
 import { parseSshPublicKey } from '../../plan/ssh-public-key';
+import { signBare } from '../support/bare-signature';
+import { makeSshKey } from '../support/ssh-keys';
 
 const fields: SignedFields = {
   workflowId: 'deploy:payments/prod',
@@ -60,11 +61,9 @@ describe('base64 as the workflow reads it', () => {
   });
 });
 
-describe('signing in the CLI, verifying in the workflow', () => {
+describe('bare signatures of older CLIs, verified in the workflow', () => {
   const alice = makeSshKey('alice');
   const mallory = makeSshKey('mallory');
-  const aliceKey = readOpenSshPrivateKey(readFileSync(alice.file, 'utf8'));
-  const malloryKey = readOpenSshPrivateKey(readFileSync(mallory.file, 'utf8'));
   const allowed = parseSshPublicKey(alice.publicLine);
   if ('problem' in allowed) throw new Error(allowed.problem);
   const gate: SignedGate = { rule: 'prod', signers: { alice: [allowed], bob: [] } };
@@ -74,12 +73,12 @@ describe('signing in the CLI, verifying in the workflow', () => {
     signatureRefusal(answer, at, gate, used);
 
   it("reads the key's fingerprint as ssh-keygen names it", () => {
-    expect(aliceKey.fingerprint).toBe(alice.fingerprint);
+    expect(readKeyFingerprint(readFileSync(alice.file, 'utf8'))).toBe(alice.fingerprint);
     expect(allowed.fingerprint).toBe(alice.fingerprint);
   });
 
-  it('a signature made by the CLI verifies in workflow code, and only for its own text and key', () => {
-    const signature = signApproval(aliceKey, fields);
+  it('a bare signature verifies in workflow code, and only for its own text and key', () => {
+    const signature = signBare(alice, fields);
     expect(signature).toMatchObject({
       key: alice.fingerprint,
       signedAt: fields.signedAt,
@@ -94,13 +93,13 @@ describe('signing in the CLI, verifying in the workflow', () => {
   });
 
   it('a fresh signature by an allowed key is taken', () => {
-    expect(refusal({ by: 'alice', signature: signApproval(aliceKey, fields) })).toBeUndefined();
+    expect(refusal({ by: 'alice', signature: signBare(alice, fields) })).toBeUndefined();
     const rejecting = { ...fields, decision: 'reject' as const };
-    expect(refusal({ by: 'alice', signature: signApproval(aliceKey, rejecting) }, { ...context, decision: 'reject' })).toBeUndefined();
+    expect(refusal({ by: 'alice', signature: signBare(alice, rejecting) }, { ...context, decision: 'reject' })).toBeUndefined();
   });
 
-  const forged = (change: Partial<SignedFields>) => ({ by: 'alice', signature: signApproval(aliceKey, { ...fields, ...change }) });
-  const signedNow = signApproval(aliceKey, fields);
+  const forged = (change: Partial<SignedFields>) => ({ by: 'alice', signature: signBare(alice, { ...fields, ...change }) });
+  const signedNow = signBare(alice, fields);
   it.each([
     [
       'unsigned (as from the Web UI)',
@@ -114,7 +113,7 @@ describe('signing in the CLI, verifying in the workflow', () => {
     ],
     ['made for another run', forged({ runId: 'run-0' }), /does not verify against alice's allowed key/],
     ['a reject sent as an approval', forged({ decision: 'reject' }), /does not verify/],
-    ['by someone else, sent as alice', { by: 'alice', signature: signApproval(aliceKey, { ...fields, by: 'bob' }) }, /does not verify/],
+    ['by someone else, sent as alice', { by: 'alice', signature: signBare(alice, { ...fields, by: 'bob' }) }, /does not verify/],
     ['with its time changed', { by: 'alice', signature: { ...signedNow, signedAt: '2026-11-28T10:00:04.000Z' } }, /does not verify/],
     [
       'with its bytes changed',
@@ -123,7 +122,7 @@ describe('signing in the CLI, verifying in the workflow', () => {
     ],
     [
       'by a key the policy does not list',
-      { by: 'alice', signature: signApproval(malloryKey, fields) },
+      { by: 'alice', signature: signBare(mallory, fields) },
       /alice signed with key SHA256:\S+, which is not one of alice's allowed keys \(SHA256:/,
     ],
     [
@@ -141,16 +140,14 @@ describe('signing in the CLI, verifying in the workflow', () => {
   });
 
   it('refused: a signature already used in this run (replayed), before anything else', () => {
-    const signature = signApproval(aliceKey, fields);
+    const signature = signBare(alice, fields);
     expect(refusal({ by: 'alice', signature }, context, new Set([signature.sig]))).toMatch(
       /already used in this run \(a replayed approval\)/,
     );
   });
 
   it('refused: an approver with no key', () => {
-    expect(refusal({ by: 'bob', signature: signApproval(aliceKey, { ...fields, by: 'bob' }) })).toMatch(
-      /bob has no key in the policy's signers/,
-    );
+    expect(refusal({ by: 'bob', signature: signBare(alice, { ...fields, by: 'bob' }) })).toMatch(/bob has no key in the policy's signers/);
   });
 
   it('still good just inside the limits: 10 minutes old, or 1 minute ahead', () => {

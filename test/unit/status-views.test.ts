@@ -170,6 +170,7 @@ describe('status views', () => {
       frozen: { scope: 'environment prod', by: 'sre', reason: 'incident', since: 'T1' },
       policy: { version: 'p7', rules: [] },
       warnings: ['w1'],
+      notifications: { delivered: 2, failed: 1, afterRun: 1 },
     };
     const facts = statusFacts(everything, id);
     // Every fact a view says is in it, in the model's order.
@@ -181,5 +182,16 @@ describe('status views', () => {
     inOrder(formatStatus(everything, false, id), (f) => f.text);
     inOrder(renderDetails(everything, id), (f) => f.markdown ?? f.text);
     inOrder(progressLine(everything, id), (f) => f.brief);
+  });
+
+  it('say in the UI and the CLI how to list the deliveries that went on after the run, with no warning', () => {
+    const after = { ...base, notifications: { delivered: 2, failed: 0, afterRun: 2 } };
+    const text =
+      '2 still being delivered when the run ended, each by a workflow of its own: ' +
+      'WorkflowType = "notificationWorkflow" AND ParentWorkflowId = "deploy:payments/prod"';
+    expect(renderDetails(after, 'deploy:payments/prod')).toContain(`**Notifications:** ${text}`);
+    expect(formatStatus(after)).toContain(`notify:   ${text}`);
+    expect(formatStatus(after)).not.toContain('warning');
+    expect(progressLine(after, id).endsWith('  2 notifications still being delivered')).toBe(true);
   });
 });
