@@ -115,10 +115,10 @@ export function buildCli(): Command {
         const target = `${plan.metadata.service}/${plan.metadata.environment}`;
         // A release's target: the release is what to wait for or abort (aborting the target alone fails its stage).
         const holder = started.heldByRelease ? `release:${started.heldByRelease.split('@')[0]}` : started.workflowId;
-        console.error(
-          `${target} is ${started.heldByRelease ? `held by release ${started.heldByRelease} (${holder}; its target ${started.workflowId} is ${started.phase})` : `already deploying release ${started.runningRelease} (phase ${started.phase})`}.\n` +
-            `Wait for it, or abort it: glidepath abort ${holder} --reason "..."\n${webUiLink(holder)}`,
-        );
+        const state = started.heldByRelease
+          ? `held by release ${started.heldByRelease} (${holder}; its target ${started.workflowId} is ${started.phase})`
+          : `already deploying release ${started.runningRelease} (phase ${started.phase})`;
+        console.error(`${target} is ${state}.\nWait for it, or abort it: glidepath abort ${holder} --reason "..."\n${webUiLink(holder)}`);
         process.exitCode = EXIT.conflict;
         return;
       }
@@ -190,7 +190,8 @@ export function buildCli(): Command {
         .option('--gate <name>', 'the approval gate being answered')
         .option(
           '--sign-key <file>',
-          'sign the answer with this ed25519 key through ssh-keygen -Y sign (ssh-agent, or its passphrase), e.g. ~/.ssh/id_ed25519 (default: $GLIDEPATH_SIGNING_KEY)',
+          'sign the answer with this ed25519 key through ssh-keygen -Y sign (ssh-agent, or its passphrase), e.g. ' +
+            '~/.ssh/id_ed25519 (default: $GLIDEPATH_SIGNING_KEY)',
         );
     if (action === 'promote') cmd.option('--full', 'skip all remaining steps and go to 100%');
     cmd.action(async (ref: string, opts: { by?: string; reason: string; gate?: string; full?: boolean; signKey?: string }) => {

@@ -39,12 +39,9 @@ export async function followRelease(
     if (s) {
       unanswered = 0;
       // [what the line is about, the line]: a line is printed when it changed since the last one about the same.
-      const lines: [string, string][] = [
-        [
-          'release',
-          `${s.phase.padEnd(17)} ${s.message}${s.gate ? `  → waiting for ${s.gate.kind}${s.gate.approvers?.length ? ` by ${s.gate.approvers.join('/')}` : ''}: ${gateCommand(s.gate, handle.workflowId)}` : ''}`,
-        ],
-      ];
+      const who = s.gate?.approvers?.length ? ` by ${s.gate.approvers.join('/')}` : '';
+      const waiting = s.gate ? `  → waiting for ${s.gate.kind}${who}: ${gateCommand(s.gate, handle.workflowId)}` : '';
+      const lines: [string, string][] = [['release', `${s.phase.padEnd(17)} ${s.message}${waiting}`]];
       for (const stage of s.stages) {
         for (const t of stage.targets) {
           const waiting = waitingGate(t);

@@ -76,7 +76,10 @@ export interface FreezeRequestProblem {
 function nameProblem(value: unknown, kind: string, example: string): string | undefined {
   if (typeof value !== 'string' || value.length === 0) return `missing: name the ${kind}, e.g. "${example}"`;
   if (!NAME.test(value) || value.length > 63)
-    return `${JSON.stringify(value)} is not a${kind === 'environment' ? 'n' : ''} ${kind} name: use lowercase letters, digits and "-" ("*" matches any text), at most 63 characters, e.g. "${example}"`;
+    return (
+      `${JSON.stringify(value)} is not a${kind === 'environment' ? 'n' : ''} ${kind} name: use lowercase ` +
+      `letters, digits and "-" ("*" matches any text), at most 63 characters, e.g. "${example}"`
+    );
   return undefined;
 }
 

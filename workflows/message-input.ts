@@ -114,7 +114,10 @@ function signatureIssues(signature: unknown): InputIssue[] {
   if (typeof sig !== 'string' || !(armored || /^[A-Za-z0-9+/]{86}==$/.test(sig)))
     issues.push({
       path: ['signature', 'sig'],
-      message: `an SSH signature as ssh-keygen -Y sign -n glidepath-approval writes it ("-----BEGIN SSH SIGNATURE-----", at most ${MAX_ARMORED_LENGTH} characters), or a bare ed25519 signature: 64 bytes, base64 (88 characters)`,
+      message:
+        'an SSH signature as ssh-keygen -Y sign -n glidepath-approval writes it ' +
+        `("-----BEGIN SSH SIGNATURE-----", at most ${MAX_ARMORED_LENGTH} characters), ` +
+        'or a bare ed25519 signature: 64 bytes, base64 (88 characters)',
     });
   if (typeof key !== 'string' || !/^SHA256:[A-Za-z0-9+/]{43}$/.test(key))
     issues.push({

@@ -144,7 +144,8 @@ export function renderReleaseTree(s: ReleaseStatus, live: Record<string, string>
       const detail = live[t.workflowId] ?? t.message;
       const waiting = waitingGate(t);
       lines.push(
-        `  wave ${t.wave}  ${t.component.padEnd(10)} ${t.workflowId.padEnd(32)} ${t.state}${versions}${detail ? `  ${detail}` : ''}${waiting ? `  → ${targetGateText(waiting, t.workflowId)}` : ''}`,
+        `  wave ${t.wave}  ${t.component.padEnd(10)} ${t.workflowId.padEnd(32)} ${t.state}${versions}` +
+          `${detail ? `  ${detail}` : ''}${waiting ? `  → ${targetGateText(waiting, t.workflowId)}` : ''}`,
       );
     }
     if (stage.gateAnalysis) lines.push(`  gate    ${gateAnalysisText(stage.gateAnalysis)}`);
