@@ -3,6 +3,8 @@
  * plan against the plan schema, outside workflow code (where zod would cost memory and CPU in every cached run).
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { joinIssues } from '../plan/issue-list';
+import { describeIssue } from '../plan/issue-text';
 import { expandRelease } from '../plan/release-expand';
 import { ReleaseSchema } from '../plan/release-schema';
 import type { CheckedRelease } from './types';
@@ -11,16 +13,13 @@ export function checkRelease(input: unknown): CheckedRelease {
   const parsed = ReleaseSchema.safeParse(input);
   if (!parsed.success) {
     throw ApplicationFailure.nonRetryable(
-      `invalid release: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      `invalid release: ${joinIssues(parsed.error.issues.flatMap((issue) => describeIssue(issue)))}`,
       'InvalidRelease',
     );
   }
   const { stages, issues } = expandRelease(parsed.data);
   if (issues.length > 0) {
-    throw ApplicationFailure.nonRetryable(
-      `invalid release: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      'InvalidRelease',
-    );
+    throw ApplicationFailure.nonRetryable(`invalid release: ${joinIssues(issues)}`, 'InvalidRelease');
   }
   return { release: parsed.data, stages };
 }

@@ -57,7 +57,8 @@ export function createPolicyActivities(policyFile?: string): PolicyActivities {
         ? ''
         : ` AND DeployEnvironment IN (${environments.map((e) => `'${e}'`).join(', ')})`;
       const since = startedSince ? ` AND StartTime >= '${new Date(startedSince).toISOString()}'` : '';
-      const query = `WorkflowType = 'deploymentWorkflow' AND ExecutionStatus = 'Running' AND TaskQueue = '${info.taskQueue}'${envs}${since}`;
+      const running = `WorkflowType = 'deploymentWorkflow' AND ExecutionStatus = 'Running'`;
+      const query = `${running} AND TaskQueue = '${info.taskQueue}'${envs}${since}`;
       let told = 0;
       for await (const run of client.workflow.list({ query })) {
         Context.current().heartbeat(run.workflowId);

@@ -2,7 +2,6 @@
  * The marks a release or a migration leaves on the platform's own objects (tags, annotations, names), shared by
  * the platforms. Runs in flight and live objects carry them: changing one orphans what they mark.
  */
-import { createHash } from 'node:crypto';
 import type { Metadata } from '../plan/schema';
 
 /** Which release made an object: ECS task definition tags, Kubernetes annotations. */
@@ -10,6 +9,3 @@ export const releaseMarker = (m: Metadata) => `${m.service}/${m.environment}/${m
 
 /** The tag key that records a migration done (its value is the key's digest): Lambda function and ECS task definition tags. */
 export const migrationDoneTag = (m: Metadata) => `glidepath:migration:${m.service}.${m.environment}`;
-
-/** The first `length` hex digits of the SHA-256 of `text`. */
-export const sha256Hex = (text: string, length = 64) => createHash('sha256').update(text).digest('hex').slice(0, length);

@@ -68,7 +68,8 @@ async function main(): Promise<void> {
   const command = `npm run bench${quick ? ' -- --quick' : ''}`;
   const minutes = (Date.now() - startedAt) / 60_000;
   console.log(
-    `\n${command} · ${machine.cpus} CPUs (${machine.cpuModel}), load ${machine.loadAverage1mBefore} → ${machine.loadAverage1mAfter} · ${minutes.toFixed(1)} min\n`,
+    `\n${command} · ${machine.cpus} CPUs (${machine.cpuModel}), load ${machine.loadAverage1mBefore} ` +
+      `→ ${machine.loadAverage1mAfter} · ${minutes.toFixed(1)} min\n`,
   );
   console.log(table(figures));
   const notes = figures.filter((f) => f.note).map((f) => `- ${f.name}: ${f.note}`);

@@ -225,7 +225,9 @@ export async function failover(bench: Bench): Promise<Figure[]> {
         value: worst,
         goal: '< 5 s',
         met: worst < 5,
-        note: `plan with a call in flight ${callS.toFixed(1)} s (heartbeat timeout 10 s + retry 1 s); plan in a soak ${soakS.toFixed(1)} s after its timer fired (sticky queue timeout 3 s)`,
+        note:
+          `plan with a call in flight ${callS.toFixed(1)} s (heartbeat timeout 10 s + retry 1 s); plan ` +
+          `in a soak ${soakS.toFixed(1)} s after its timer fired (sticky queue timeout 3 s)`,
       },
     ];
   } finally {

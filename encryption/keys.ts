@@ -100,7 +100,8 @@ export function keyringFromEnvironment(env: NodeJS.ProcessEnv = process.env): Ke
 function withSomeKey(keyring: Keyring, field: string): Keyring {
   if (!keyring.newest) {
     throw new KeyConfigurationError(
-      `${field}: holds no key, so nothing would be encrypted; add one as id=<base64 key> (${MAKE_KEY}), or unset it to run without encryption`,
+      `${field}: holds no key, so nothing would be encrypted; add one as ` +
+        `id=<base64 key> (${MAKE_KEY}), or unset it to run without encryption`,
     );
   }
   return keyring;

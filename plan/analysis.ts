@@ -12,6 +12,7 @@
  * Pure zod: imported by workflow code, so no Node built-ins here.
  */
 import { z } from 'zod';
+import { AwsRegion } from './aws-region';
 import { DurationRanges } from './duration-schema';
 import { MAX_MEASUREMENTS, MAX_METRICS } from './limits';
 import { expandPreset } from './analysis-presets';
@@ -50,7 +51,10 @@ export const CONDITION_OPERATOR = /&&|\|\|/;
 export function conditionProblem(text: string): string | undefined {
   const bad = text.split(CONDITION_OPERATOR).find((clause) => !CONDITION_CLAUSE.test(clause));
   if (bad === undefined) return undefined;
-  return `"${bad.trim()}" is not a comparison; write "result <op> <number>" with <, <=, >, >=, == or !=, joined by && or ||, e.g. "result < 0.01" or "result >= 200 && result < 300"`;
+  return (
+    `"${bad.trim()}" is not a comparison; write "result <op> <number>" with <, <=, >, >=, == or !=, joined by ` +
+    `&& or ||, e.g. "result < 0.01" or "result >= 200 && result < 300"`
+  );
 }
 
 export const Condition = z.string().superRefine((text, ctx) => {
@@ -63,7 +67,6 @@ export const Condition = z.string().superRefine((text, ctx) => {
 export const HttpUrl = Templated.refine((s) => /^https?:\/\/\S+$/.test(s), {
   message: 'must be an http:// or https:// URL, e.g. "http://prometheus.monitoring:9090"',
 });
-export const AwsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like "us-east-1"');
 
 /** A PromQL instant query whose result is one number (aggregate it with sum(), max()... to one series). */
 export const PrometheusProviderSchema = z.strictObject({
@@ -71,7 +74,8 @@ export const PrometheusProviderSchema = z.strictObject({
   /** Base URL of the Prometheus HTTP API, e.g. `http://prometheus.monitoring:9090`. */
   address: HttpUrl,
   query: templated(
-    'an empty query measures nothing; write a PromQL query that returns one number, e.g. sum(rate(http_requests_total{service="{{service}}",code=~"5.."}[1m]))',
+    'an empty query measures nothing; write a PromQL query that returns one number, e.g. ' +
+      'sum(rate(http_requests_total{service="{{service}}",code=~"5.."}[1m]))',
   ),
   /** 100ms... at most 5m. */
   timeout: DurationRanges.requestTimeout.default('10s'),

@@ -9,7 +9,7 @@
  * judge addresses by their own setting, when they make the request.
  */
 import type { Analysis } from './analysis';
-import { formatPath } from './issue-text';
+import { formatPath } from './issue-list';
 import { MAX_WORKFLOW_INPUT_BYTES, kib } from './limits';
 import { ALLOW_LINK_LOCAL_ENV, linkLocalAllowed, linkLocalUrlProblem } from './link-local';
 import type { PlanIssue } from './plan-error';
@@ -43,7 +43,9 @@ export function analysisIssues(analysis: Analysis, at: (string | number)[], env:
     return [
       {
         path: [...at, 'metrics', j, 'provider', p.type === 'http' ? 'url' : 'address'],
-        message: `${problem}; a check there would read the worker's own cloud credentials. Point it at the service, or set ${ALLOW_LINK_LOCAL_ENV}=true on the workers and here if this is intended`,
+        message:
+          `${problem}; a check there would read the worker's own cloud credentials. Point it at the ` +
+          `service, or set ${ALLOW_LINK_LOCAL_ENV}=true on the workers and here if this is intended`,
       },
     ];
   });
@@ -56,7 +58,10 @@ export function inputSizeIssues(input: unknown, what = 'plan'): BeforeStartIssue
   return [
     {
       path: [],
-      message: `the ${what} is ${kib(bytes)} as workflow input, over the ${kib(MAX_WORKFLOW_INPUT_BYTES)} limit: Temporal refuses payloads over 2 MB and the ${what} is stored twice when the run starts; shorten it (long queries, payloads, aliases expanded many times)`,
+      message:
+        `the ${what} is ${kib(bytes)} as workflow input, ` +
+        `over the ${kib(MAX_WORKFLOW_INPUT_BYTES)} limit: Temporal refuses payloads over 2 MB ` +
+        `and the ${what} is stored twice when the run starts; shorten it (long queries, payloads, aliases expanded many times)`,
     },
   ];
 }

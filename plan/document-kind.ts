@@ -18,7 +18,8 @@ export function releaseReadAsPlan(doc: unknown, source: string): PlanIssue | und
     ? {
         path: 'kind',
         message:
-          'is missing: the file has components and stages, so it reads like a release file, and without kind: Release it is read as a plan; add kind: Release at the top',
+          'is missing: the file has components and stages, so it reads like a release file, and without kind: ' +
+          'Release it is read as a plan; add kind: Release at the top',
       }
     : { path: 'kind', message: `kind must be "Release" for a release file (components and stages), not ${JSON.stringify(d.kind)}` };
 }
@@ -30,6 +31,8 @@ export function planReadAsRelease(doc: unknown, source: string): PlanIssue | und
   if (d.kind !== undefined || has(d, 'components', 'stages') || !has(d, 'target', 'strategy')) return undefined;
   return {
     path: 'kind',
-    message: `is missing, and the file has target and strategy: it is a plan, not a release file; start it with glidepath deploy ${source} (a release file says kind: Release and has components and stages)`,
+    message:
+      `is missing, and the file has target and strategy: it is a plan, not a release file; start it with ` +
+      `glidepath deploy ${source} (a release file says kind: Release and has components and stages)`,
   };
 }

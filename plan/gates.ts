@@ -34,7 +34,9 @@ export function refuseDuplicateGateNames(steps: NamedStep[], pathOf: (index: num
     ctx.addIssue({
       code: 'custom',
       path: [...pathOf(index), kind, 'name'],
-      message: `gate name "${name}" is already step ${first + 1}'s; give each approval and analysis its own name (approve --gate and the UI tell them apart by it)`,
+      message:
+        `gate name "${name}" is already step ${first + 1}'s; give each approval and analysis its own name ` +
+        `(approve --gate and the UI tell them apart by it)`,
     });
   });
 }

@@ -4,16 +4,10 @@
  * required but missing.
  */
 import type { z } from 'zod';
+import { formatPath } from './issue-list';
 import type { PlanIssue } from './plan-error';
 import { BlueGreenSchema, CanarySchema } from './schema';
 import { TargetSchema } from './targets';
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
-    '',
-  );
-}
 
 const shapeOf = (schema: { shape: object }) => Object.keys(schema.shape);
 
@@ -55,7 +49,10 @@ function wrongType(issue: z.core.$ZodIssueInvalidType, source: string | undefine
   const received = issue.input;
   const field = issue.path[issue.path.length - 1];
   if (issue.expected === 'string' && typeof received === 'number' && typeof field === 'string' && DURATION_FIELDS.has(field)) {
-    return `expected a duration, got the number ${source ?? received}: a duration is text with a unit, e.g. ${field}: ${received}s (or 5m, 1h30m, 2d)`;
+    return (
+      `expected a duration, got the number ${source ?? received}: a duration is text with a ` +
+      `unit, e.g. ${field}: ${received}s (or 5m, 1h30m, 2d)`
+    );
   }
   if (issue.expected === 'string' && (typeof received === 'number' || typeof received === 'boolean')) {
     const written = source ?? String(received);

@@ -6,7 +6,8 @@
  */
 import { checksBeforeStart } from './checks-before-start';
 import { releaseReadAsPlan } from './document-kind';
-import { describeIssue, formatPath } from './issue-text';
+import { formatPath } from './issue-list';
+import { describeIssue } from './issue-text';
 import { type Override, applyOverrides, parseOverride, typedValue } from './overrides';
 import { PlanError, type PlanIssue } from './plan-error';
 import { decodePlanText, readPlanBytes } from './plan-text';
@@ -14,7 +15,7 @@ import { type Plan, PlanSchema } from './schema';
 import { parsePlanDocument } from './yaml-document';
 
 export { PlanError, type PlanIssue } from './plan-error';
-export { formatPath } from './issue-text';
+export { formatPath } from './issue-list';
 
 type SourceAt = (path: readonly PropertyKey[]) => string | undefined;
 
@@ -81,7 +82,9 @@ export function parsePlan(text: string, source = 'plan', assignments: string[] =
       throw new PlanError(source, [
         {
           path: '',
-          message: `a plan is a mapping of apiVersion, metadata, target and strategy, but the file holds ${kindOf(doc.value)}; start from one of examples/*.yaml`,
+          message:
+            'a plan is a mapping of apiVersion, metadata, target and strategy, ' +
+            `but the file holds ${kindOf(doc.value)}; start from one of examples/*.yaml`,
         },
       ]);
     }

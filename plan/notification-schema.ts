@@ -42,7 +42,8 @@ export const NotificationSinkSchema = z
         code: 'custom',
         path: ['secretFrom'],
         message:
-          'a webhook is signed: name the environment variable of the worker that holds the HMAC key, e.g. secretFrom: GLIDEPATH_WEBHOOK_SECRET',
+          'a webhook is signed: name the environment variable of the worker that holds the HMAC key, e.g. ' +
+          'secretFrom: GLIDEPATH_WEBHOOK_SECRET',
       });
     if (sink.type === 'slack' && sink.secretFrom !== undefined)
       ctx.addIssue({ code: 'custom', path: ['secretFrom'], message: 'Slack messages are not signed; remove secretFrom' });

@@ -36,7 +36,9 @@ function parseKey(assignment: string, key: string): (string | number)[] | PlanIs
     if (!m || (path.length === 0 && rest.startsWith('.'))) {
       return {
         path: `--set ${assignment}`,
-        message: `"${key}" is not a field path; write names joined by "." and list positions as [0], e.g. --set strategy.steps[0].setWeight=5`,
+        message:
+          `"${key}" is not a field path; write names joined by "." and list positions as [0], e.g. --set ` +
+          `strategy.steps[0].setWeight=5`,
       };
     }
     if (m[1] !== undefined && FORBIDDEN_SEGMENTS.has(m[1])) {
@@ -83,7 +85,9 @@ function setAt(root: Record<string, unknown>, o: Override, value: unknown): Plan
       if (part > node.length || part >= MAX_STEPS) {
         return {
           path: `--set ${o.key}`,
-          message: `${where} has ${node.length} entries; an index goes from 0 to ${Math.min(node.length, MAX_STEPS - 1)} (${node.length} adds one)`,
+          message:
+            `${where} has ${node.length} entries; ` +
+            `an index goes from 0 to ${Math.min(node.length, MAX_STEPS - 1)} (${node.length} adds one)`,
         };
       }
     } else if (node === null || typeof node !== 'object' || Array.isArray(node)) {

@@ -78,14 +78,18 @@ function checkLambda(plan: PlanShape, ctx: z.RefinementCtx): void {
     ctx.addIssue({
       code: 'custom',
       path: ['target', 'previewAlias'],
-      message: `previewAlias must differ from alias "${t.alias}": the preview would take live traffic; use e.g. "${t.alias}${PREVIEW_SUFFIX}"`,
+      message:
+        `previewAlias must differ from alias "${t.alias}": the preview would take live traffic; ` +
+        `use e.g. "${t.alias}${PREVIEW_SUFFIX}"`,
     });
   }
   if (plan.strategy.type === 'blueGreen' && t.previewAlias === undefined && t.alias.length + PREVIEW_SUFFIX.length > MAX_AWS_NAME) {
     ctx.addIssue({
       code: 'custom',
       path: ['target', 'previewAlias'],
-      message: `the default preview alias "${t.alias}${PREVIEW_SUFFIX}" is longer than ${MAX_AWS_NAME} characters; set previewAlias to a shorter name`,
+      message:
+        `the default preview alias "${t.alias}${PREVIEW_SUFFIX}" is longer than ${MAX_AWS_NAME} characters; ` +
+        `set previewAlias to a shorter name`,
     });
   }
 }

@@ -1,3 +1,5 @@
+import { listIssues } from './issue-list';
+
 /** A plan that cannot start: every issue names where (a field, or a line of the file) and what to write instead. */
 export interface PlanIssue {
   path: string;
@@ -8,8 +10,10 @@ export class PlanError extends Error {
   constructor(
     readonly source: string,
     readonly issues: PlanIssue[],
+    /** What the file is: `plan`, `release`. */
+    kind = 'plan',
   ) {
-    super(`${source}: invalid plan\n${issues.map((i) => `  - ${i.path || '(plan)'}: ${i.message}`).join('\n')}`);
+    super(listIssues(`${source}: invalid ${kind}`, issues, `(${kind})`));
     this.name = 'PlanError';
   }
 }

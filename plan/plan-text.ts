@@ -29,7 +29,9 @@ export function readPlanBytes(file: string): Buffer {
       throw new PlanError(file, [
         {
           path: '',
-          message: `the plan file is larger than ${kib(MAX_PLAN_FILE_BYTES)}; a plan is a short description of one rollout: split it, or remove what is not needed`,
+          message:
+            `the plan file is larger than ${kib(MAX_PLAN_FILE_BYTES)}; a plan is a short description of one ` +
+            `rollout: split it, or remove what is not needed`,
         },
       ]);
     }

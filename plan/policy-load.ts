@@ -2,11 +2,11 @@
  * Reading the policy file: YAML (the plans' reader and limits) → zod → a Policy with its version, the first
  * 12 hex digits of the file's sha256. Errors are a PlanError naming the field. Worker and CLI only.
  */
-import { createHash } from 'node:crypto';
 import { describeIssue } from './issue-text';
 import { PlanError } from './plan-error';
 import { decodePlanText, readPlanBytes } from './plan-text';
 import { type Policy, PolicySchema } from './policy-schema';
+import { sha256Hex } from './sha256-hex';
 import { parsePlanDocument } from './yaml-document';
 
 export interface LoadedPolicy {
@@ -25,7 +25,7 @@ export function loadPolicyFile(file: string): LoadedPolicy {
       `${file} (policy)`,
       result.error.issues.flatMap((issue) => describeIssue(issue)),
     );
-  return { policy: result.data, version: createHash('sha256').update(bytes).digest('hex').slice(0, 12), file };
+  return { policy: result.data, version: sha256Hex(bytes, 12), file };
 }
 
 /** The worker's and the CLI's policy, from GLIDEPATH_POLICY_FILE; undefined when none is configured. */

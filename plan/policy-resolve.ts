@@ -109,7 +109,8 @@ export function blockingRule(applied: AppliedPolicy, plan: Plan | undefined, now
         rule: fourEyes.rule,
         reason:
           'the requester is unknown (the plan has no metadata.requestedBy, as a start from the Web UI or a raw client), and four-eyes ' +
-          'must know whose approval to refuse; start it with glidepath deploy or release (the requester is who runs it), or set metadata.requestedBy',
+          'must know whose approval to refuse; start it with glidepath deploy or release (the requester is who ' +
+          'runs it), or set metadata.requestedBy',
       };
   }
   if (applied.window?.outside === 'refuse') {

@@ -105,7 +105,10 @@ export const PolicySchema = z
           ctx.addIssue({
             code: 'custom',
             path: ['rules', i, 'approvals', 'requireSignature'],
-            message: `rule "${rule.name}" requires signed approvals, but ${keyless.join(', ')} ha${keyless.length === 1 ? 's' : 've'} no key in signers; add their ssh-ed25519 public keys (a line of ~/.ssh/id_ed25519.pub) under signers`,
+            message:
+              `rule "${rule.name}" requires signed ` +
+              `approvals, but ${keyless.join(', ')} ha${keyless.length === 1 ? 's' : 've'} no key in signers; add ` +
+              `their ssh-ed25519 public keys (a line of ~/.ssh/id_ed25519.pub) under signers`,
           });
       }
     });

@@ -8,7 +8,10 @@
  * The plan schema applies the same rule through plan/readable-text-schema.ts.
  */
 
-/** Control (C0, DEL, C1: ESC starts ANSI escapes), format (zero-width, bidi, soft hyphen, tags), line and paragraph separators, lone surrogates. */
+/**
+ * Control (C0, DEL, C1: ESC starts ANSI escapes), format (zero-width, bidi, soft hyphen, tags), line and paragraph
+ * separators, lone surrogates.
+ */
 const UNREADABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 
 const NAMES: Record<number, string> = {
@@ -43,7 +46,10 @@ export function unreadableCharacter(text: string): string | undefined {
   const match = UNREADABLE.exec(text);
   if (!match) return undefined;
   const code = match[0].codePointAt(0)!;
-  return `contains ${describeCharacter(code)} at character ${match.index + 1}; names and reasons are shown in status lines and the UI, so control, escape, zero-width and text-direction characters are refused: retype it as plain text`;
+  return (
+    `contains ${describeCharacter(code)} at character ${match.index + 1}; names and reasons are shown in ` +
+    `status lines and the UI, so control, escape, zero-width and text-direction characters are refused: retype it as plain text`
+  );
 }
 
 /** Why `text`, shown as `what`, cannot be accepted (too long, or disguised), or undefined when it can. */

@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { analysisIssues, inputSizeIssues, planIssues } from './checks-before-start';
-import { formatPath } from './issue-text';
+import { formatPath } from './issue-list';
 import type { RuleIssue } from './release-rules';
 import type { Release } from './release-schema';
 import { type PlannedStage, type TargetDocument, planStages } from './release-stages';
@@ -109,7 +109,9 @@ function migrationMessage(
     const keys = issue.keys.map((k) => `"${k}"`).join(', ');
     const inherited = baseTask && issue.keys.every((k) => k in baseTask && !(override && k in override));
     return inherited
-      ? `${keys} ${issue.keys.length > 1 ? 'are' : 'is'} components.${component}.migration.${task}'s and ${issue.keys.length > 1 ? 'do' : 'does'} not belong to a task of type ${String(override?.type)}; set ${issue.keys.length > 1 ? 'them' : 'it'} to null here`
+      ? `${keys} ${issue.keys.length > 1 ? 'are' : 'is'} components.${component}.migration.${task}'s ` +
+          `and ${issue.keys.length > 1 ? 'do' : 'does'} not belong to a task of type ${String(override?.type)}; ` +
+          `set ${issue.keys.length > 1 ? 'them' : 'it'} to null here`
       : `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys}; remove or check the spelling`;
   }
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return 'is required';

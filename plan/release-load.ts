@@ -6,7 +6,9 @@
 import { planReadAsRelease } from './document-kind';
 import { type PlannedStage, expandRelease } from './release-expand';
 import { RELEASE_KIND, type Release, ReleaseSchema } from './release-schema';
-import { type PlanIssue, PlanError, formatPath } from './load';
+import { formatPath } from './issue-list';
+import { describeIssue } from './issue-text';
+import { type PlanIssue, PlanError } from './load';
 import { type Override, applyOverrides, parseOverride } from './overrides';
 import { decodePlanText, readPlanBytes } from './plan-text';
 import { parsePlanDocument } from './yaml-document';
@@ -43,8 +45,7 @@ function fillVersion(value: unknown, version: unknown): unknown {
 
 export class ReleaseError extends PlanError {
   constructor(source: string, issues: PlanIssue[]) {
-    super(source, issues);
-    this.message = `${source}: invalid release\n${issues.map((i) => `  - ${i.path || '(release)'}: ${i.message}`).join('\n')}`;
+    super(source, issues, 'release');
   }
 }
 
@@ -55,19 +56,7 @@ export function validateRelease(doc: unknown, source = 'release'): { release: Re
   if (!parsed.success) {
     throw new ReleaseError(
       source,
-      parsed.error.issues.flatMap((issue) =>
-        issue.code === 'unrecognized_keys'
-          ? issue.keys.map((key) => ({
-              path: formatPath([...issue.path, key]),
-              message: `unknown field "${key}"; remove it or check its spelling`,
-            }))
-          : [
-              {
-                path: formatPath(issue.path),
-                message: /received undefined/.test(issue.message) ? 'is required' : issue.message.replace(/^Invalid input: /, ''),
-              },
-            ],
-      ),
+      parsed.error.issues.flatMap((issue) => describeIssue(issue)),
     );
   }
   // The checks before start too, as `validate` runs them on a plan file: judged by this side's settings.

@@ -27,7 +27,11 @@ export function checkMigrations(release: ReleaseShape): RuleIssue[] {
     if (distinct.size > 1) {
       issues.push({
         path: ['stages', i, 'targets'],
-        message: `more than one migration in stage ${stage.name} (${[...distinct.values()].join(', ')}); at most one runs before the stage's traffic: combine them into one migration task, set migration: null on the targets that should not migrate, or deploy one component in another stage`,
+        message:
+          `more than one migration ` +
+          `in stage ${stage.name} (${[...distinct.values()].join(', ')}); at most one runs before the stage's ` +
+          `traffic: combine them into one migration task, set migration: null on the targets that should not ` +
+          `migrate, or deploy one component in another stage`,
       });
       return;
     }
@@ -46,7 +50,8 @@ export function checkMigrations(release: ReleaseShape): RuleIssue[] {
       message:
         `stage ${stage.name} would run the same migration task as stage ${before} (${describeTask(task)}): a task is not told its stage, ` +
         `so it would migrate ${before}'s database again and ${stage.name}'s never; give this target ${stage.name}'s own migration ` +
-        `(its fields replace the component's, e.g. migration: { run: { ${field}: … } }), or migration: null if stage ${before} migrates the database ${stage.name} uses`,
+        `(its fields replace the component's, e.g. migration: { run: { ${field}: … } }), or migration: null ` +
+        `if stage ${before} migrates the database ${stage.name} uses`,
     });
   });
   return issues;

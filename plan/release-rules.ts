@@ -106,7 +106,9 @@ function checkStage(release: ReleaseShape, index: number): RuleIssue[] {
     if (targetNames.has(targetName)) {
       issues.push({
         path: at('targets', j, 'name'),
-        message: `target "${targetName}" is already targets[${targetNames.get(targetName)}] of stage ${stage.name}; give each target its own name (and environment)`,
+        message:
+          `target "${targetName}" is already targets[${targetNames.get(targetName)}] of ` +
+          `stage ${stage.name}; give each target its own name (and environment)`,
       });
     } else targetNames.set(targetName, j);
   });
@@ -170,7 +172,8 @@ function checkGateAnalysis(release: ReleaseShape, index: number): RuleIssue[] {
     const why = [
       ...(versions.length
         ? [
-            `${versions.map((v) => `{{${v}}}`).join(', ')} ${versions.length > 1 ? 'have' : 'has'} no value at a gate: the stage is promoted and runs one version (presets compare the canary with the stable version: write the metric out)`,
+            `${versions.map((v) => `{{${v}}}`).join(', ')} ${versions.length > 1 ? 'have' : 'has'} no value at a ` +
+              `gate: the stage is promoted and runs one version (presets compare the canary with the stable version: write the metric out)`,
           ]
         : []),
       ...(used.includes('service') && !usable.includes('service')
@@ -210,7 +213,9 @@ function checkUniqueness(release: ReleaseShape): RuleIssue[] {
       if (seen) {
         issues.push({
           path: ['stages', i, 'targets', j, 'environment'],
-          message: `${id} is already deployed by ${seen}; one deployment per service and environment: give this target its own environment, e.g. environment: ${environment}-2`,
+          message:
+            `${id} is already deployed by ${seen}; one deployment per service and environment: give this ` +
+            `target its own environment, e.g. environment: ${environment}-2`,
         });
       } else deployments.set(id, where);
       const key = `${stageEnvironment} ${physicalTarget({ ...component.target, ...(t.target ?? {}) })}`;
@@ -218,12 +223,18 @@ function checkUniqueness(release: ReleaseShape): RuleIssue[] {
       if (other && other.stage !== stage.name) {
         issues.push({
           path: ['stages', i, 'targets', j],
-          message: `the same target is already deployed by ${other.where} (stage ${other.stage}) in environment ${stageEnvironment}; a target belongs to one stage per environment: remove one, or point this one at another target`,
+          message:
+            `the same target is already ` +
+            `deployed by ${other.where} (stage ${other.stage}) in environment ${stageEnvironment}; a target ` +
+            `belongs to one stage per environment: remove one, or point this one at another target`,
         });
       } else if (other) {
         issues.push({
           path: ['stages', i, 'targets', j],
-          message: `the same target is already deployed by ${other.where} in this stage: two deployments, each with its own lock, would change one ${changes(component.target.type)} at once; remove one, or point this one at another target (its target: fields)`,
+          message:
+            `the same target is already deployed by ${other.where} in this stage: two deployments, each ` +
+            `with its own lock, would change one ${changes(component.target.type)} at once; remove one, or point ` +
+            `this one at another target (its target: fields)`,
         });
       } else places.set(key, { stage: stage.name, where });
     });

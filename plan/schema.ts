@@ -43,14 +43,16 @@ const Weight = z
   .number({
     error: (issue) =>
       typeof issue.input === 'string'
-        ? `expected number, got the text ${JSON.stringify(issue.input)}: write a whole percent without quotes or "%", e.g. setWeight: ${/^\s*\d+\s*%?\s*$/.test(issue.input) ? parseInt(issue.input, 10) : 10}`
+        ? `expected number, got the text ${JSON.stringify(issue.input)}: write a whole percent without quotes or ` +
+          `"%", e.g. setWeight: ${/^\s*\d+\s*%?\s*$/.test(issue.input) ? parseInt(issue.input, 10) : 10}`
         : typeof issue.input === 'number'
           ? `setWeight is a whole percent from 1 to 100, not ${issue.input}`
           : undefined,
   })
   .int({
     error: (issue) =>
-      `setWeight must be a whole percentage (whole percent): write ${Math.floor(Number(issue.input))} or ${Math.ceil(Number(issue.input))}, not ${String(issue.input)}`,
+      `setWeight must be a whole percentage (whole ` +
+      `percent): write ${Math.floor(Number(issue.input))} or ${Math.ceil(Number(issue.input))}, not ${String(issue.input)}`,
   })
   .min(1, 'setWeight must be at least 1')
   .max(100, 'setWeight cannot exceed 100');
@@ -63,7 +65,8 @@ export const PauseSchema = z.strictObject(
   {
     error: (issue) =>
       issue.code === 'invalid_type' && (typeof issue.input === 'string' || typeof issue.input === 'number')
-        ? `a pause is a mapping: write pause: { duration: ${typeof issue.input === 'number' ? `${issue.input}s` : issue.input} } to soak, or pause: {} to wait for promote`
+        ? `a pause is a mapping: write pause: { ` +
+          `duration: ${typeof issue.input === 'number' ? `${issue.input}s` : issue.input} } to soak, or pause: {} to wait for promote`
         : undefined,
   },
 );
@@ -174,7 +177,9 @@ export const BlueGreenSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['postPromotion'],
-        message: `prePromotion and postPromotion have ${steps.length} steps together; at most ${MAX_STEPS}, so the history stays far from Temporal's limit`,
+        message:
+          `prePromotion and postPromotion have ${steps.length} steps together; ` +
+          `at most ${MAX_STEPS}, so the history stays far from Temporal's limit`,
       });
     }
     const pre = s.prePromotion.length;

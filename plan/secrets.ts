@@ -43,6 +43,9 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY_PARTS.some((p) => joined.includes(p)) || parts.some((w) => SECRET_KEY_WORDS.includes(w));
 }
 
+/** `\b(?:a|b|c)\b`: tokens of GitHub, Slack, Stripe and Google, one pattern each. */
+const anyToken = (...tokens: RegExp[]) => new RegExp(`\\b(?:${tokens.map((t) => t.source).join('|')})\\b`);
+
 const SECRET_VALUES: Array<[RegExp, string]> = [
   [/-----BEGIN [A-Z0-9 ]*-----/, 'a PEM block (a key or certificate)'],
   [/\b(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/, 'an AWS access key id'],
@@ -54,7 +57,13 @@ const SECRET_VALUES: Array<[RegExp, string]> = [
   ],
   [/\b(?:client-key-data|client-certificate-data|certificate-authority-data)\s*:|\bkind\s*:\s*Config\b/, 'kubeconfig content'],
   [
-    /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}|xox[abprs]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35})\b/,
+    anyToken(
+      /gh[pousr]_[A-Za-z0-9]{36,}/,
+      /github_pat_[A-Za-z0-9_]{22,}/,
+      /xox[abprs]-[A-Za-z0-9-]{10,}/,
+      /sk_live_[A-Za-z0-9]{16,}/,
+      /AIza[0-9A-Za-z_-]{35}/,
+    ),
     'an API token',
   ],
 ];

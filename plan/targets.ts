@@ -3,14 +3,12 @@
  * lives in `activities/<platform>/`.
  */
 import { z } from 'zod';
+import { AwsRegion } from './aws-region';
 import { DurationRanges } from './duration-schema';
 import { ImageReference } from './image-reference';
 
 const awsName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "-" or "_"');
-const region = z
-  .string()
-  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like "us-east-1"')
-  .optional();
+const region = AwsRegion.optional();
 
 const LambdaCodeSchema = z
   .strictObject({
@@ -156,7 +154,8 @@ const KubeconfigPath = z
   .max(4096)
   .refine((p) => !/[\r\n]/.test(p) && !/^\s*[{[]/.test(p) && !/:\s/.test(p), {
     message:
-      "kubeconfig is the path of a kubeconfig file on the worker, e.g. /etc/glidepath/kubeconfig, never the file's content (the plan is stored in the workflow history)",
+      "kubeconfig is the path of a kubeconfig file on the worker, e.g. /etc/glidepath/kubeconfig, never the file's " +
+      'content (the plan is stored in the workflow history)',
   });
 const k8sConnection = {
   /** A kubeconfig file on the worker (default: the worker's KUBECONFIG, ~/.kube/config, or its in-cluster service account). */

@@ -34,7 +34,9 @@ function yamlIssue(e: { code: string; message: string; linePos?: [{ line: number
   if (e.code === 'TAG_RESOLVE_FAILED') {
     return {
       path: lineOf(e),
-      message: `YAML: ${first.replace('tag:yaml.org,2002:', '!!')}; plans use plain YAML (strings, numbers, true/false, lists, mappings): remove the tag`,
+      message:
+        `YAML: ${first.replace('tag:yaml.org,2002:', '!!')}; plans use plain YAML (strings, numbers, ` +
+        `true/false, lists, mappings): remove the tag`,
     };
   }
   if (/Maximum call stack/.test(e.message))
@@ -72,7 +74,8 @@ export function parsePlanDocument(text: string, source: string): PlanDocument {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
   } catch (err) {
     const message = /Excessive alias count/.test((err as Error).message)
-      ? `YAML: aliases (*name) expand to more than ${MAX_ALIAS_EXPANSIONS} copies, which would make the plan far larger than its file; write the repeated parts out, or use fewer aliases`
+      ? `YAML: aliases (*name) expand to more than ${MAX_ALIAS_EXPANSIONS} copies, which would make the plan far ` +
+        `larger than its file; write the repeated parts out, or use fewer aliases`
       : `YAML: ${(err as Error).message}`;
     throw new PlanError(source, [{ path: '', message }]);
   }

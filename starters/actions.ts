@@ -18,21 +18,8 @@ import {
 } from '../workflows/messages';
 import type { ReleaseStatus } from '../workflows/release-status';
 import type { DeploymentStatus } from '../workflows/status';
-import {
-  actionText,
-  committedText,
-  frozenText,
-  gateText,
-  measurementText,
-  afterRunText,
-  notificationsText,
-  outcomeText,
-  phaseText,
-  policyText,
-  stepText,
-  stuckText,
-  trafficText,
-} from '../workflows/status-text';
+import { statusFacts, statusHeading } from '../workflows/status-facts';
+import { actionText, measurementText } from '../workflows/status-text';
 
 export type SignalAction = 'abort' | 'pause' | 'resume';
 export type UpdateAction = 'approve' | 'reject' | 'promote';
@@ -63,7 +50,8 @@ export async function sendSignal(client: Client, workflowId: string, action: Sig
     if (status?.committedAt) {
       const live = 'kind' in status ? `${status.system}@${status.version}` : status.release;
       throw new ActionRefused(
-        `${action} too late: ${workflowId} is past its point of no return (since ${status.committedAt}); ${live} is being promoted (only a failing promote call rolls it back)`,
+        `${action} too late: ${workflowId} is past its point of no ` +
+          `return (since ${status.committedAt}); ${live} is being promoted (only a failing promote call rolls it back)`,
       );
     }
   }
@@ -134,25 +122,17 @@ export async function getStatus(client: Client, workflowId: string): Promise<Dep
   }
 }
 
-export function formatStatus(s: DeploymentStatus, full = false): string {
-  const lines = [
-    `${s.service} → ${s.environment} @ ${s.release}   (${s.strategy}, ${s.target})`,
-    `phase:    ${phaseText(s)}`,
-    `traffic:  ${trafficText(s)}`,
-  ];
-  if (s.step) lines.push(`step:     ${stepText(s.step)}`);
-  if (s.gate) lines.push(`waiting:  ${gateText(s.gate)}`);
-  if (s.migration) lines.push(`migration: ${s.migration}`);
-  lines.push(`now:      ${s.message}`);
-  if (s.frozen) lines.push(`FROZEN:   ${frozenText(s.frozen)}`);
-  if (s.policy) lines.push(`policy:   ${policyText(s.policy)}`);
-  if (s.committedAt && !s.outcome) lines.push(`committed: ${committedText(s)}`);
-  if (s.stuck) lines.push(`STUCK:    ${stuckText(s.stuck)}`, `to do:    ${s.stuck.remedy}`);
-  if (s.outcome) lines.push(`outcome:  ${outcomeText(s.outcome)}`);
-  for (const w of s.warnings ?? []) lines.push(`warning:  ${w}`);
-  if (s.notifications?.failed) lines.push(`warning:  ${notificationsText(s.notifications)}`);
-  if (s.notifications?.afterRun)
-    lines.push(`notify:   ${afterRunText(s.notifications.afterRun, deploymentWorkflowId(s.service, s.environment))}`);
+/**
+ * `glidepath status`: one fact a line, labelled, then the latest actions and measurements (every one with `full`).
+ * `workflowId` names the run in the commands and queries a fact may carry.
+ */
+export function formatStatus(s: DeploymentStatus, full = false, workflowId = deploymentWorkflowId(s.service, s.environment)): string {
+  const heading = statusHeading(s);
+  const lines = [`${heading.title}   (${heading.detail})`];
+  for (const fact of statusFacts(s, workflowId)) {
+    const label = `${fact.loud ? fact.label.toUpperCase() : fact.label}:`;
+    if (fact.text) lines.push(`${label.padEnd(9)} ${fact.text}`);
+  }
   const actions = full ? s.actions : s.actions.slice(-5);
   if (actions.length) lines.push('actions:', ...actions.map((a) => `  ${a.at}  ${actionText(a)}`));
   const measurements = full ? s.measurements : s.measurements.slice(-5);

@@ -27,7 +27,8 @@ export function formatRun(format: AuditFormat, run: RunRef, audit: RunAudit, dec
   for (const d of decisions) {
     const where = [d.gate && `gate ${d.gate}`, d.rule && `rule ${d.rule}`].filter(Boolean).join(', ');
     lines.push(
-      `  ${d.time}  ${d.action.padEnd(9)} ${d.by.padEnd(16)} ${d.result}${where ? `  [${where}]` : ''}${d.reason ? `  — ${oneLine(d.reason)}` : ''}`,
+      `  ${d.time}  ${d.action.padEnd(9)} ${d.by.padEnd(16)} ${d.result}` +
+        `${where ? `  [${where}]` : ''}${d.reason ? `  — ${oneLine(d.reason)}` : ''}`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -20,7 +20,8 @@ export function auditScope(ref: string, since?: Date): AuditScope {
   // The reference goes into a visibility query between double quotes: nothing may end the string early.
   if (!ref || /["\\\p{Cc}]/u.test(ref))
     throw new UsageError(
-      `<deployment> "${ref}": not a workflow ID; give service/environment, deploy:<service>/<environment>, release:<system> or <system>@<version>`,
+      `<deployment> "${ref}": not a workflow ID; give service/environment, deploy:<service>/<environment>, ` +
+        `release:<system> or <system>@<version>`,
     );
   const id = resolveDeploymentId(ref);
   const base = /^[a-z0-9][-a-z0-9]*@[^\s@]+$/.test(id) ? `DeployReleaseId = "${id}"` : `WorkflowId = "${id}"`;

@@ -41,6 +41,9 @@ const client = () => require('./client') as typeof import('./client');
 const actions = () => require('./actions') as typeof import('./actions');
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+/** The columns of `glidepath list` that releases and deployments share: ID, release, phase. */
+const listColumns = (workflowId: string, release: unknown, phase: unknown) =>
+  `${workflowId.padEnd(32)} ${String(release ?? '').padEnd(16)} ${String(phase).padEnd(18)}`;
 
 /** The plan with its requester: who runs the command (starters/requester.ts), never a name the file gives. */
 function readPlan(file: string, overrides: string[], by?: string) {
@@ -54,8 +57,10 @@ function planNotes(plan: Plan): string[] {
   if (plan.strategy.type === 'canary' && !plan.strategy.steps.some((s) => s.setWeight !== undefined)) {
     return [
       plan.target.type === 'ecs' && plan.target.deployment === 'rolling'
-        ? 'note: no step sets a weight: the rolling update moves all traffic as ECS replaces the tasks; the steps then run before the release is final'
-        : 'note: no step sets a weight: the new version runs beside the current one with no traffic while the steps run, then takes all traffic at once when they pass',
+        ? 'note: no step sets a weight: the rolling update moves all traffic as ECS replaces the tasks; the steps ' +
+          'then run before the release is final'
+        : 'note: no step sets a weight: the new version runs beside the current one with no traffic while the ' +
+          'steps run, then takes all traffic at once when they pass',
     ];
   }
   return [];
@@ -85,9 +90,8 @@ export function buildCli(): Command {
         return;
       }
       const plan = readPlan(file, opts.set, opts.by);
-      console.log(
-        `${file}: valid ${plan.strategy.type} plan for ${plan.metadata.service} → ${plan.metadata.environment} @ ${plan.metadata.release}`,
-      );
+      const { service, environment, release } = plan.metadata;
+      console.log(`${file}: valid ${plan.strategy.type} plan for ${service} → ${environment} @ ${release}`);
       for (const note of planNotes(plan)) console.log(note);
       for (const note of policyCheck().checkPolicy([{ plan }])) console.log(note);
     });
@@ -111,10 +115,10 @@ export function buildCli(): Command {
         const target = `${plan.metadata.service}/${plan.metadata.environment}`;
         // A release's target: the release is what to wait for or abort (aborting the target alone fails its stage).
         const holder = started.heldByRelease ? `release:${started.heldByRelease.split('@')[0]}` : started.workflowId;
-        console.error(
-          `${target} is ${started.heldByRelease ? `held by release ${started.heldByRelease} (${holder}; its target ${started.workflowId} is ${started.phase})` : `already deploying release ${started.runningRelease} (phase ${started.phase})`}.\n` +
-            `Wait for it, or abort it: glidepath abort ${holder} --reason "..."\n${webUiLink(holder)}`,
-        );
+        const state = started.heldByRelease
+          ? `held by release ${started.heldByRelease} (${holder}; its target ${started.workflowId} is ${started.phase})`
+          : `already deploying release ${started.runningRelease} (phase ${started.phase})`;
+        console.error(`${target} is ${state}.\nWait for it, or abort it: glidepath abort ${holder} --reason "..."\n${webUiLink(holder)}`);
         process.exitCode = EXIT.conflict;
         return;
       }
@@ -142,7 +146,7 @@ export function buildCli(): Command {
       }
       const { formatStatus, getStatus } = actions();
       const status = await getStatus(await connectClient(), id);
-      console.log(opts.json ? JSON.stringify(status, null, 2) : `${formatStatus(status, opts.full)}\n${webUiLink(id)}`);
+      console.log(opts.json ? JSON.stringify(status, null, 2) : `${formatStatus(status, opts.full, id)}\n${webUiLink(id)}`);
     });
 
   program
@@ -154,16 +158,14 @@ export function buildCli(): Command {
       const releases = `WorkflowType = "releaseWorkflow"${opts.all ? '' : ' AND ExecutionStatus = "Running"'}`;
       for await (const run of temporal.workflow.list({ query: releases, pageSize: 50 })) {
         const get = (name: string) => run.typedSearchAttributes.getAll().find((p) => p.key.name === name)?.value;
-        console.log(
-          `${run.workflowId.padEnd(32)} ${String(get('DeployRelease') ?? '').padEnd(16)} ${String(get('DeployPhase') ?? run.status.name).padEnd(18)} release`,
-        );
+        console.log(`${listColumns(run.workflowId, get('DeployRelease'), get('DeployPhase') ?? run.status.name)} release`);
       }
       const query = `WorkflowType = "deploymentWorkflow"${opts.all ? '' : ' AND ExecutionStatus = "Running"'}`;
       for await (const run of temporal.workflow.list({ query, pageSize: 50 })) {
         const sa = run.typedSearchAttributes;
         const get = (name: string) => sa.getAll().find((p) => p.key.name === name)?.value;
         console.log(
-          `${run.workflowId.padEnd(32)} ${String(get('DeployRelease') ?? '').padEnd(16)} ${String(get('DeployPhase') ?? run.status.name).padEnd(18)} ${get('DeployWeight') ?? 0}%`,
+          `${listColumns(run.workflowId, get('DeployRelease'), get('DeployPhase') ?? run.status.name)} ${get('DeployWeight') ?? 0}%`,
         );
       }
     });
@@ -188,7 +190,8 @@ export function buildCli(): Command {
         .option('--gate <name>', 'the approval gate being answered')
         .option(
           '--sign-key <file>',
-          'sign the answer with this ed25519 key through ssh-keygen -Y sign (ssh-agent, or its passphrase), e.g. ~/.ssh/id_ed25519 (default: $GLIDEPATH_SIGNING_KEY)',
+          'sign the answer with this ed25519 key through ssh-keygen -Y sign (ssh-agent, or its passphrase), e.g. ' +
+            '~/.ssh/id_ed25519 (default: $GLIDEPATH_SIGNING_KEY)',
         );
     if (action === 'promote') cmd.option('--full', 'skip all remaining steps and go to 100%');
     cmd.action(async (ref: string, opts: { by?: string; reason: string; gate?: string; full?: boolean; signKey?: string }) => {
@@ -237,7 +240,8 @@ export function buildCli(): Command {
   program
     .command('codec-server')
     .description(
-      'serve /encode and /decode for the Web UI and the Temporal CLI (keys: GLIDEPATH_ENCRYPTION_KEYS or GLIDEPATH_ENCRYPTION_KEY_FILE; access token: GLIDEPATH_CODEC_TOKEN)',
+      'serve /encode and /decode for the Web UI and the Temporal CLI (keys: GLIDEPATH_ENCRYPTION_KEYS or ' +
+        'GLIDEPATH_ENCRYPTION_KEY_FILE; access token: GLIDEPATH_CODEC_TOKEN)',
     )
     .option('--port <port>', 'port to listen on', '8081')
     .option('--host <address>', 'address to listen on', '127.0.0.1')

@@ -17,7 +17,8 @@ function defaultUiOrigin(env: NodeJS.ProcessEnv): string {
   const url = parseUrl(value);
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw new UsageError(
-      `TEMPORAL_UI_URL "${value}": not an http:// or https:// URL; set it to the Web UI address, e.g. http://localhost:8233, or pass --allowed-origin`,
+      `TEMPORAL_UI_URL "${value}": not an http:// or https:// URL; set it to the Web UI address, e.g. ` +
+        `http://localhost:8233, or pass --allowed-origin`,
     );
   }
   return url.origin;
@@ -31,7 +32,8 @@ function allowedOrigin(value: string): string {
   const url = parseUrl(value);
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw new UsageError(
-      `--allowed-origin "${value}": not an http:// or https:// origin; give the Web UI address as the browser sees it, e.g. --allowed-origin http://localhost:8080`,
+      `--allowed-origin "${value}": not an http:// or https:// origin; give the Web UI address as the browser sees ` +
+        `it, e.g. --allowed-origin http://localhost:8080`,
     );
   }
   if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
@@ -68,7 +70,8 @@ export function codecServerSettings(flags: CodecServerFlags, env: NodeJS.Process
   const token = env[TOKEN_VARIABLE]?.trim();
   if (!token) {
     throw new UsageError(
-      `${TOKEN_VARIABLE}: not set, and the codec server refuses to decrypt for anyone without a token; set it, e.g. to \`openssl rand -hex 32\``,
+      `${TOKEN_VARIABLE}: not set, and the codec server refuses to decrypt for anyone without a token; set it, ` +
+        `e.g. to \`openssl rand -hex 32\``,
     );
   }
   const allowedOrigins = flags.allowedOrigin.length ? flags.allowedOrigin.map(allowedOrigin) : [defaultUiOrigin(env)];

@@ -7,15 +7,14 @@ import { ApplicationFailure, CancelledFailure, TerminatedFailure } from '@tempor
 import { UndecryptablePayloadError } from '../encryption/codec';
 import { statusQuery } from '../workflows/messages';
 import type { DeploymentStatus } from '../workflows/status';
-import { gateCommand, gateText, phaseText } from '../workflows/status-text';
+import { statusFacts } from '../workflows/status-facts';
 import { EXIT } from './exit-codes';
 
-/** One log line for a status: phase, step, traffic, and the gate with the command that answers it. */
+/** One log line for a status: each fact in a few words (phase, step, traffic, the gate with its command, ...). */
 export function progressLine(s: DeploymentStatus, ref: string): string {
-  const parts = [phaseText(s).padEnd(17), s.step ? `step ${s.step.index}/${s.step.total}` : 'step -', `traffic ${s.weight}%`, s.message];
-  if (s.stuck) parts.push(`→ ${s.stuck.remedy}`);
-  if (s.gate) parts.push(`→ waiting for ${gateText(s.gate)}: ${gateCommand(s.gate, ref)}`);
-  return parts.join('  ');
+  return statusFacts(s, ref)
+    .flatMap((fact) => (fact.brief ? [fact.brief] : []))
+    .join('  ');
 }
 
 /** How long a query may wait for a worker's answer, and how many go unanswered before `NO_WORKER` is printed. */

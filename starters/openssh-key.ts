@@ -37,7 +37,8 @@ export function readKeyFingerprint(text: string): string {
   const body = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(text)?.[1];
   if (body === undefined)
     throw new KeyFileProblem(
-      'not an OpenSSH private key ("-----BEGIN OPENSSH PRIVATE KEY-----") or public key ("ssh-ed25519 AAAA…"); give ~/.ssh/id_ed25519 or its .pub with the key in ssh-agent',
+      'not an OpenSSH private key ("-----BEGIN OPENSSH PRIVATE KEY-----") or public key ("ssh-ed25519 AAAA…"); ' +
+        'give ~/.ssh/id_ed25519 or its .pub with the key in ssh-agent',
     );
   const bytes = Buffer.from(body.replace(/\s+/g, ''), 'base64');
   if (bytes.subarray(0, MAGIC.length).toString('latin1') !== MAGIC) throw new KeyFileProblem('not an OpenSSH private key (bad header)');

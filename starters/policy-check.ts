@@ -42,7 +42,8 @@ function policyNotes(ref: string, applied: AppliedPolicy): string[] {
   notes.push(`policy ${applied.version}: ${ref} under rules ${applied.rules.join(', ')}`, ...notified);
   for (const a of applied.approvals)
     notes.push(
-      `  before traffic moves: ${a.count} approval${a.count === 1 ? '' : 's'} from ${a.groups.join(', ')}${a.fourEyes ? ' (not the requester)' : ''} (rule ${a.rule})`,
+      `  before traffic moves: ${a.count} approval${a.count === 1 ? '' : 's'} from ${a.groups.join(', ')}` +
+        `${a.fourEyes ? ' (not the requester)' : ''} (rule ${a.rule})`,
     );
   if (applied.window)
     notes.push(

@@ -39,7 +39,8 @@ export async function sendReleaseAction(client: Client, workflowId: string, acti
       const cause = err.cause?.message ?? err.message;
       // Releases started before these updates existed have no handler for them.
       const old = /handler/i.test(cause)
-        ? `; ${workflowId} started before releases took ${action}: ${action} its targets one by one (glidepath ${action} deploy:<service>/<environment>)`
+        ? `; ${workflowId} started before releases took ${action}: ${action} its targets one by one ` +
+          `(glidepath ${action} deploy:<service>/<environment>)`
         : '';
       throw new ActionRefused(`${action} refused: ${cause}${old}`);
     }

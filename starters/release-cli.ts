@@ -39,12 +39,9 @@ export async function followRelease(
     if (s) {
       unanswered = 0;
       // [what the line is about, the line]: a line is printed when it changed since the last one about the same.
-      const lines: [string, string][] = [
-        [
-          'release',
-          `${s.phase.padEnd(17)} ${s.message}${s.gate ? `  → waiting for ${s.gate.kind}${s.gate.approvers?.length ? ` by ${s.gate.approvers.join('/')}` : ''}: ${gateCommand(s.gate, handle.workflowId)}` : ''}`,
-        ],
-      ];
+      const who = s.gate?.approvers?.length ? ` by ${s.gate.approvers.join('/')}` : '';
+      const waiting = s.gate ? `  → waiting for ${s.gate.kind}${who}: ${gateCommand(s.gate, handle.workflowId)}` : '';
+      const lines: [string, string][] = [['release', `${s.phase.padEnd(17)} ${s.message}${waiting}`]];
       for (const stage of s.stages) {
         for (const t of stage.targets) {
           const waiting = waitingGate(t);
@@ -91,17 +88,21 @@ export async function formatReleaseStatus(client: Client, workflowId: string): P
     ),
   );
   const lines = [
-    `${status.system} @ ${status.version}${status.commit ? `   (commit ${status.commit.sha})` : ''}${status.requestedBy ? `   requested by ${status.requestedBy}` : ''}`,
+    `${status.system} @ ${status.version}` +
+      `${status.commit ? `   (commit ${status.commit.sha})` : ''}${status.requestedBy ? `   requested by ${status.requestedBy}` : ''}`,
     `phase:    ${status.phase}${status.stage ? ` (stage ${status.stage})` : ''}`,
     `now:      ${status.message}`,
   ];
   if (status.gate)
     lines.push(
-      `waiting:  ${status.gate.kind} "${status.gate.name}"${status.gate.approvers?.length ? ` by ${status.gate.approvers.join(', ')}` : ''}${status.gate.deadline ? ` until ${status.gate.deadline}` : ''}`,
+      `waiting:  ${status.gate.kind} "${status.gate.name}"` +
+        `${status.gate.approvers?.length ? ` by ${status.gate.approvers.join(', ')}` : ''}` +
+        `${status.gate.deadline ? ` until ${status.gate.deadline}` : ''}`,
     );
   if (status.paused)
     lines.push(
-      `paused:   by ${status.paused.by} at ${status.paused.at}${status.paused.reason ? `: ${status.paused.reason}` : ''} (glidepath resume ${workflowId})`,
+      `paused:   by ${status.paused.by} at ${status.paused.at}` +
+        `${status.paused.reason ? `: ${status.paused.reason}` : ''} (glidepath resume ${workflowId})`,
     );
   if (status.outcome) lines.push(`outcome:  ${status.outcome.result}: ${status.outcome.reason}`);
   if (status.notifications?.failed) lines.push(`warning:  ${notificationsText(status.notifications)}`);
@@ -113,7 +114,8 @@ export async function formatReleaseStatus(client: Client, workflowId: string): P
       'actions:',
       ...actions.map(
         (a) =>
-          `  ${a.at}  ${a.action}${a.gate ? ` (${a.gate})` : ''} by ${a.by}${a.reason ? `: ${a.reason}` : ''}${a.note ? ` [${a.note}]` : ''}`,
+          `  ${a.at}  ${a.action}${a.gate ? ` (${a.gate})` : ''} by ${a.by}` +
+          `${a.reason ? `: ${a.reason}` : ''}${a.note ? ` [${a.note}]` : ''}`,
       ),
     );
   return { text: lines.join('\n'), status };

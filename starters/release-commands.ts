@@ -46,7 +46,8 @@ export function addReleaseCommands(program: Command): void {
     .command('where')
     .argument('<name>', 'a service or a system')
     .description(
-      "what version is live on each environment and target, since when, who promoted and who asked, from Temporal visibility (the namespace's retention)",
+      'what version is live on each environment and target, since when, who promoted and who asked, ' +
+        "from Temporal visibility (the namespace's retention)",
     )
     .action(async (name: string) => {
       const { connectClient } = require('./client') as typeof import('./client');

@@ -4,7 +4,7 @@
  */
 import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { describeStages, expandRelease } from '../plan/release-expand';
-import type { Release } from '../plan/release-schema';
+import type { Release, StageGate } from '../plan/release-schema';
 import type { releaseWorkflow } from '../workflows/release';
 import { DeployPhase, DeployRelease, DeployReleaseId, DeploySystem } from '../workflows/search-attributes';
 import { TASK_QUEUE } from '../connection/temporal';
@@ -12,6 +12,10 @@ import { TASK_QUEUE } from '../connection/temporal';
 export type ReleaseStartOutcome =
   | { kind: 'started' | 'attached'; handle: WorkflowHandle<typeof releaseWorkflow> }
   | { kind: 'conflict'; workflowId: string; runningVersion: string; phase: string };
+
+/** What a stage's gate waits for, as the run's details list it: `soak 10m`, `approval by alice/bob`. */
+const gateParts = (gate: StageGate) =>
+  [gate.soak && `soak ${gate.soak}`, gate.approval && `approval by ${gate.approval.approvers?.join('/') ?? 'anyone'}`].filter(Boolean);
 
 /** The release's workflow ID, its lock. */
 export const releaseWorkflowId = (system: string) => `release:${system}`;
@@ -40,11 +44,10 @@ export async function startRelease(client: Client, release: Release, taskQueue =
         ...(commit ? [`**Commit:** ${commit.url ? `[${commit.sha}](${commit.url})` : commit.sha}`] : []),
         ...stages.map(
           (s) =>
-            `**${s.name}** (${s.environment}, on failure: ${s.onFailure === 'halt' ? 'halt' : 'roll back every moved target'})${s.migration ? `, migration of ${s.migration.component} first` : ''}: ` +
+            `**${s.name}** (${s.environment}, on failure: ${s.onFailure === 'halt' ? 'halt' : 'roll back every moved target'})` +
+            `${s.migration ? `, migration of ${s.migration.component} first` : ''}: ` +
             s.waves.map((w, i) => `wave ${i + 1}: ${w.map((t) => `${t.name} → \`${t.workflowId}\``).join(', ')}`).join('; ') +
-            (s.gate
-              ? ` · then gate: ${[s.gate.soak && `soak ${s.gate.soak}`, s.gate.approval && `approval by ${s.gate.approval.approvers?.join('/') ?? 'anyone'}`].filter(Boolean).join(', ')}`
-              : ''),
+            (s.gate ? ` · then gate: ${gateParts(s.gate).join(', ')}` : ''),
         ),
       ].join('\n\n'),
     });

@@ -33,7 +33,8 @@ export function loadSigningKey(flag: string | undefined, env: NodeJS.ProcessEnv 
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new UsageError(
-      `${field}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; give the path of your ed25519 key, e.g. ~/.ssh/id_ed25519 (or its .pub with the key in ssh-agent)`,
+      `${field}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; give the ` +
+        `path of your ed25519 key, e.g. ~/.ssh/id_ed25519 (or its .pub with the key in ssh-agent)`,
     );
   }
   try {
@@ -71,7 +72,8 @@ function sshKeygenSign(key: SigningKey, message: string, env: NodeJS.ProcessEnv)
     child.on('error', (err: NodeJS.ErrnoException) =>
       reject(
         new UsageError(
-          `${key.field}: cannot run ssh-keygen (${err.code ?? err.message}); signing needs OpenSSH 8.2 or later (ssh-keygen -Y sign): install openssh-client`,
+          `${key.field}: cannot run ssh-keygen (${err.code ?? err.message}); signing needs OpenSSH 8.2 or later ` +
+            `(ssh-keygen -Y sign): install openssh-client`,
         ),
       ),
     );

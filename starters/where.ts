@@ -1,9 +1,9 @@
 /**
  * `glidepath where <service | system>`: what version is live on each environment and target, since when, who
  * promoted it and who asked for it, answered from Temporal visibility (the runs' search attributes and memos; no
- * side database), so from the runs within the namespace's retention. Who promoted is the `promotedBy` a run notes in its memo as it ends promoted (workflows/deployment.ts):
- * the approver of its last gate (a release's too) or the person who promoted it, else "automatic"; runs that ended
- * before runs noted it leave it unknown.
+ * side database), so from the runs within the namespace's retention. Who promoted is the `promotedBy` a run notes
+ * in its memo as it ends promoted (workflows/deployment.ts): the approver of its last gate (a release's too) or the
+ * person who promoted it, else "automatic"; runs that ended before runs noted it leave it unknown.
  */
 import type { Client } from '@temporalio/client';
 import {
@@ -38,7 +38,8 @@ export function checkWhereName(name: string): void {
       ? `for the ${name.startsWith('release:') ? 'system' : 'service'}: glidepath where ${bare}; for that run: glidepath status ${name}`
       : 'e.g. glidepath where shop-api';
   throw new UsageError(
-    `where: "${name}" is not a service or system name (a plan's metadata.service or a release's metadata.system: lowercase letters, digits and '-'); ${instead}`,
+    `where: "${name}" is not a service or system name (a plan's metadata.service or a release's metadata.system: ` +
+      `lowercase letters, digits and '-'); ${instead}`,
   );
 }
 
@@ -66,11 +67,13 @@ export async function where(client: Client, name: string): Promise<WhereRow[]> {
 export function formatWhere(rows: WhereRow[], name = 'that name'): string[] {
   if (rows.length === 0)
     return [
-      `nothing deployed under ${name} within the namespace's retention: where reads Temporal visibility, which forgets runs closed longer ago than the retention period; check the name and TEMPORAL_NAMESPACE`,
+      `nothing deployed under ${name} within the namespace's retention: where reads Temporal visibility, which ` +
+        `forgets runs closed longer ago than the retention period; check the name and TEMPORAL_NAMESPACE`,
     ];
   return rows.map((r) => {
     const live = r.live
-      ? `${r.live.version.padEnd(12)} since ${r.live.since?.toISOString() ?? '?'} promoted by ${r.live.promotedBy ?? '?'} (requested by ${r.live.by ?? '?'}${r.live.releaseId ? `, release ${r.live.releaseId}` : ''})`
+      ? `${r.live.version.padEnd(12)} since ${r.live.since?.toISOString() ?? '?'} promoted ` +
+        `by ${r.live.promotedBy ?? '?'} (requested by ${r.live.by ?? '?'}${r.live.releaseId ? `, release ${r.live.releaseId}` : ''})`
       : 'no promoted run on record'.padEnd(12);
     const moving = r.moving ? `  → ${r.moving.version} in progress (${r.moving.phase})` : '';
     return `${`${r.service}/${r.environment}`.padEnd(28)} ${live}${moving}  [${r.target ?? '?'}]`;

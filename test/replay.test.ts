@@ -27,8 +27,9 @@
  * `notifications` patch and a `notify` activity per event and sink. canary-notifications-after-run ended with every
  * delivery still being tried (its receivers down), a run of generation runs-2026-11-29b: the
  * `notifications-after-run` patch, asked after the final wait's timer, and a `notificationWorkflow` child per
- * delivery, abandoned; notification-after-run-delivered and -refused are two of those children (the receiver back up, and back refusing it). canary-notifications-abandoned ended
- * the same way before that patch (recorded by the code before it): it abandoned them.
+ * delivery, abandoned; notification-after-run-delivered and -refused are two of those children (the receiver back
+ * up, and back refusing it). canary-notifications-abandoned ended the same way before that patch (recorded by the
+ * code before it): it abandoned them.
  *
  * release-notifications-* are releases with the `release-notifications` patch whose policy has sinks for them
  * (test/release/release-notifications.test.ts): a `notify` activity per event and sink, promoted after its gate's

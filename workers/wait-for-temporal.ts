@@ -28,7 +28,8 @@ export async function connectWhenReachable(options: NativeConnectionOptions, wai
         throw new Error(`Temporal at ${options.address} unreachable for ${Math.round((Date.now() - started) / 1000)}s: ${firstLine(err)}`);
       }
       say(
-        `glidepath worker: waiting for Temporal at ${options.address} (attempt ${attempt}, next in ${(delay / 1000).toFixed(1)}s): ${firstLine(err)}`,
+        `glidepath worker: waiting for ` +
+          `Temporal at ${options.address} (attempt ${attempt}, next in ${(delay / 1000).toFixed(1)}s): ${firstLine(err)}`,
       );
       await sleep(delay);
     }

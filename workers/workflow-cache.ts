@@ -21,7 +21,9 @@ export const RESERVED_HEAP_MIB = 192;
 export function workflowHeapMiB(setting = process.env.GLIDEPATH_WORKFLOW_HEAP_MIB): number {
   if (setting === undefined || setting === '') return DEFAULT_WORKFLOW_HEAP_MIB;
   const mib = Number(setting);
-  if (!Number.isInteger(mib) || mib < 256) throw new Error(`GLIDEPATH_WORKFLOW_HEAP_MIB must be an integer ≥ 256 (MiB), not "${setting}"`);
+  if (!Number.isInteger(mib) || mib < 256) {
+    throw new Error(`GLIDEPATH_WORKFLOW_HEAP_MIB must be an integer ≥ 256 (MiB), not "${setting}"`);
+  }
   return mib;
 }
 

@@ -70,9 +70,16 @@ export function signatureRefusal(answer: SignedAnswer, at: AnswerContext, gate: 
   if (used.has(signatureId(signature.sig))) return 'this signature was already used in this run (a replayed approval); sign a new answer';
   const signedAt = Date.parse(signature.signedAt);
   if (at.nowMs - signedAt > SIGNATURE_VALID_MS)
-    return `the signature expired: made at ${signature.signedAt}, a signature is good for ${formatDuration(SIGNATURE_VALID_MS)} (the run's time is ${new Date(at.nowMs).toISOString()}); sign again`;
+    return (
+      `the signature expired: made at ${signature.signedAt}, a signature is ` +
+      `good for ${formatDuration(SIGNATURE_VALID_MS)} (the run's time is ${new Date(at.nowMs).toISOString()}); sign again`
+    );
   if (signedAt - at.nowMs > SIGNATURE_CLOCK_SKEW_MS)
-    return `the signature is dated ${signature.signedAt}, ahead of the run's time ${new Date(at.nowMs).toISOString()} by more than ${formatDuration(SIGNATURE_CLOCK_SKEW_MS)}; check the signing machine's clock`;
+    return (
+      `the signature is dated ${signature.signedAt}, ahead of the ` +
+      `run's time ${new Date(at.nowMs).toISOString()} by more than ${formatDuration(SIGNATURE_CLOCK_SKEW_MS)}; ` +
+      `check the signing machine's clock`
+    );
   const keys = gate.signers[by] ?? [];
   const named = keys.map((k) => k.fingerprint).join(', ');
   if (keys.length === 0) return `${by} has no key in the policy's signers; ask the policy owners to add yours under signers.${by}`;
@@ -85,7 +92,10 @@ export function signatureRefusal(answer: SignedAnswer, at: AnswerContext, gate: 
   const payload = approvalPayload({ ...at, by, signedAt: signature.signedAt });
   if (isArmoredSshSignature(signature.sig)) return sshSignatureRefusal(signature.sig, payload, key, by);
   if (!verifies(signature.sig, payload, key.key))
-    return `the signature does not verify against ${by}'s allowed key ${key.fingerprint}: it was made for another run, gate or decision, or altered`;
+    return (
+      `the signature does not verify against ${by}'s allowed key ${key.fingerprint}: it was made for another ` +
+      `run, gate or decision, or altered`
+    );
   return undefined;
 }
 

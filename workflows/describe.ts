@@ -62,12 +62,14 @@ export function planSummary(plan: Plan): string {
 export function planDetails(plan: Plan): string {
   const m = plan.metadata;
   const lines = [
-    `**Service:** ${m.service} · **Environment:** ${m.environment} · **Release:** ${m.release}${m.requestedBy ? ` · **Requested by:** ${m.requestedBy}` : ''}`,
+    `**Service:** ${m.service} · **Environment:** ${m.environment} · ` +
+      `**Release:** ${m.release}${m.requestedBy ? ` · **Requested by:** ${m.requestedBy}` : ''}`,
     `**Target:** ${describeTarget(plan.target)}`,
   ];
   if (plan.migration) {
     lines.push(
-      `**Migration:** ${describeMigrationTask(plan.migration.run)}${plan.migration.down ? ' (with down-migration)' : ' (no down-migration: a rollback keeps it applied)'}`,
+      `**Migration:** ${describeMigrationTask(plan.migration.run)}` +
+        (plan.migration.down ? ' (with down-migration)' : ' (no down-migration: a rollback keeps it applied)'),
     );
   }
   if (plan.strategy.type === 'canary') {

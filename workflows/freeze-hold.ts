@@ -98,7 +98,8 @@ export class FreezeHold {
         rollout.update({ frozen: { scope, by: emergency.by, reason: emergency.reason, since: emergency.at } });
         rollout.setPhase(
           'Frozen',
-          `held by the freeze of ${scope}: ${emergency.reason}; traffic stays at ${rollout.status.weight}% until \`glidepath unfreeze --env ${emergency.environment}${emergency.service ? ` --service ${emergency.service}` : ''}\``,
+          `held by the freeze of ${scope}: ${emergency.reason}; traffic stays at ${rollout.status.weight}% until ` +
+            `\`glidepath unfreeze --env ${emergency.environment}${emergency.service ? ` --service ${emergency.service}` : ''}\``,
         );
         this.notify(
           `${scope} ${emergency.at}`,
@@ -118,7 +119,8 @@ export class FreezeHold {
         });
         rollout.setPhase(
           'Frozen',
-          `frozen until ${scheduled.to} by the scheduled freeze of rule ${scheduled.rule}: ${scheduled.reason}; traffic stays at ${rollout.status.weight}%`,
+          `frozen until ${scheduled.to} by the scheduled freeze ` +
+            `of rule ${scheduled.rule}: ${scheduled.reason}; traffic stays at ${rollout.status.weight}%`,
         );
         this.notify(
           `${scheduled.rule} ${scheduled.from}`,

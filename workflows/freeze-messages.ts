@@ -40,9 +40,11 @@ export const freezeWorkflowId = (taskQueue: string) => `freezes:${taskQueue}`;
 
 export const freezeDescriptions = {
   freeze:
-    'Freeze an environment (or one service in it): new deployments are refused, running ones hold at their next step. Input: {"environment": "prod", "service": "<optional>", "by": "<you>", "reason": "<why>"}',
+    'Freeze an environment (or one service in it): new deployments are refused, running ones hold at their next ' +
+    'step. Input: {"environment": "prod", "service": "<optional>", "by": "<you>", "reason": "<why>"}',
   unfreeze:
-    'Lift a freeze set with "freeze" (same environment and service). Input: {"environment": "prod", "service": "<optional>", "by": "<you>", "reason": "<why>"}',
+    'Lift a freeze set with "freeze" (same environment and service). Input: {"environment": "prod", "service": ' +
+    '"<optional>", "by": "<you>", "reason": "<why>"}',
   freezes: 'The emergency freezes in force.',
   broadcast: "The emergency freezes in force (sent by Glidepath's freeze workflow, not by people).",
 } as const;
@@ -74,7 +76,10 @@ export interface FreezeRequestProblem {
 function nameProblem(value: unknown, kind: string, example: string): string | undefined {
   if (typeof value !== 'string' || value.length === 0) return `missing: name the ${kind}, e.g. "${example}"`;
   if (!NAME.test(value) || value.length > 63)
-    return `${JSON.stringify(value)} is not a${kind === 'environment' ? 'n' : ''} ${kind} name: use lowercase letters, digits and "-" ("*" matches any text), at most 63 characters, e.g. "${example}"`;
+    return (
+      `${JSON.stringify(value)} is not a${kind === 'environment' ? 'n' : ''} ${kind} name: use lowercase ` +
+      `letters, digits and "-" ("*" matches any text), at most 63 characters, e.g. "${example}"`
+    );
   return undefined;
 }
 

@@ -129,7 +129,8 @@ export async function freezeWorkflow(previous?: FreezeState, carried?: FreezeCar
       environments,
       ...(startedSince ? { startedSince } : {}),
     };
-    const summary = `freezes v${input.version} → ${environments.join(', ')}${startedSince ? ` (runs started since ${startedSince})` : ''}`;
+    const since = startedSince ? ` (runs started since ${startedSince})` : '';
+    const summary = `freezes v${input.version} → ${environments.join(', ')}${since}`;
     await broadcast.broadcastFreezes.executeWithOptions({ summary }, [input]);
     return input.version;
   };

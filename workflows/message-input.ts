@@ -3,6 +3,7 @@
  * update validators and signal handlers of every workflow, so they must stay small (no schema library in workflow
  * code) and synchronous. `by` and `reason` follow the readable-text rule of plan/readable-text.ts.
  */
+import { joinIssues } from '../plan/issue-list';
 import { MAX_NAME_LENGTH, MAX_REASON_LENGTH } from '../plan/limits';
 import { readableTextProblem } from '../plan/readable-text';
 import type { ApprovalSignature } from './approval-payload';
@@ -113,7 +114,10 @@ function signatureIssues(signature: unknown): InputIssue[] {
   if (typeof sig !== 'string' || !(armored || /^[A-Za-z0-9+/]{86}==$/.test(sig)))
     issues.push({
       path: ['signature', 'sig'],
-      message: `an SSH signature as ssh-keygen -Y sign -n glidepath-approval writes it ("-----BEGIN SSH SIGNATURE-----", at most ${MAX_ARMORED_LENGTH} characters), or a bare ed25519 signature: 64 bytes, base64 (88 characters)`,
+      message:
+        'an SSH signature as ssh-keygen -Y sign -n glidepath-approval writes it ' +
+        `("-----BEGIN SSH SIGNATURE-----", at most ${MAX_ARMORED_LENGTH} characters), ` +
+        'or a bare ed25519 signature: 64 bytes, base64 (88 characters)',
     });
   if (typeof key !== 'string' || !/^SHA256:[A-Za-z0-9+/]{43}$/.test(key))
     issues.push({
@@ -140,5 +144,5 @@ export function checkPromote(input: unknown): Checked<PromoteRequest> {
 /** The checked input, or an Error naming each field to fix (an update validator throws it to refuse the update). */
 export function checkedOrThrow<T>(checked: Checked<T>): T {
   if (checked.success) return checked.data;
-  throw new Error(checked.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '));
+  throw new Error(joinIssues(checked.error.issues));
 }

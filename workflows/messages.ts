@@ -45,8 +45,14 @@ export const descriptions = {
   abort: `Abort the rollout and roll back: traffic returns 100% to the previous version and the new one is removed. Input: ${ACTION_JSON}`,
   pause: `Hold the rollout at the current step (traffic stays where it is; a soak timer stops counting). Input: ${ACTION_JSON}`,
   resume: `Continue a paused rollout. Input: ${ACTION_JSON}`,
-  approve: `Approve the approval gate the plan is waiting at. Input: {"by": "<approver>", "reason": "<why>", "gate": "<gate name, optional>"}. ${SIGNED}`,
-  reject: `Reject the approval gate the plan is waiting at; the plan rolls back. Input: {"by": "<approver>", "reason": "<why>", "gate": "<gate name, optional>"}. ${SIGNED}`,
-  promote: `Continue past a pause that waits for promotion or an inconclusive analysis; with "full": true skip all remaining steps to 100%. Input: {"by": "<name>", "reason": "<why>", "full": false}`,
+  approve:
+    `Approve the approval gate the plan is waiting at. Input: {"by": "<approver>", "reason": "<why>", ` +
+    `"gate": "<gate name, optional>"}. ${SIGNED}`,
+  reject:
+    `Reject the approval gate the plan is waiting at; the plan rolls back. Input: {"by": "<approver>", ` +
+    `"reason": "<why>", "gate": "<gate name, optional>"}. ${SIGNED}`,
+  promote:
+    `Continue past a pause that waits for promotion or an inconclusive analysis; with "full": true skip all ` +
+    `remaining steps to 100%. Input: {"by": "<name>", "reason": "<why>", "full": false}`,
   status: 'Phase, step, traffic weight, the gate being waited at, and every action taken with who and why.',
 } as const;

@@ -25,7 +25,8 @@ export function policyRefusal(
     return {
       rule: policy.fourEyesRule,
       message:
-        `the requester of this run is unknown (it started without metadata.requestedBy), so four-eyes (policy rule "${policy.fourEyesRule}") ` +
+        `the requester of this run is unknown (it started without metadata.requestedBy), so four-eyes ` +
+        `(policy rule "${policy.fourEyesRule}") ` +
         `cannot tell whether ${by} requested it: no approval is taken; abort it and start it with glidepath deploy`,
     };
   if (policy?.fourEyesRule && policy.requestedBy !== undefined && by === policy.requestedBy)
@@ -37,7 +38,9 @@ export function policyRefusal(
     const missing = gate.required - gate.approvedBy.length;
     return {
       rule: gate.rule ?? gate.name,
-      message: `${by} already approved "${gate.name}"; it needs ${missing} more distinct approver${missing === 1 ? '' : 's'}${gate.approvers?.length ? ` of ${gate.approvers.join(', ')}` : ''}`,
+      message:
+        `${by} already approved "${gate.name}"; it needs ${missing} more distinct ` +
+        `approver${missing === 1 ? '' : 's'}${gate.approvers?.length ? ` of ${gate.approvers.join(', ')}` : ''}`,
     };
   }
   return undefined;

@@ -20,14 +20,16 @@ export function fullPromotionRefusal(guardrails: Guardrails[], run: PromotionSta
       return {
         rule: g.rule,
         message:
-          `promote --full would skip the analysis policy rule "${g.rule}" requires (guardrails.requireAnalysis), and none has passed yet; ` +
+          `promote --full would skip the analysis policy rule "${g.rule}" requires (guardrails.requireAnalysis), ` +
+          `and none has passed yet; ` +
           'promote past each pause instead (glidepath promote), or --full once an analysis has passed',
       };
     if (g.maxFirstWeight !== undefined && run.strategy === 'canary' && run.weight === 0)
       return {
         rule: g.rule,
         message:
-          `promote --full would move all traffic at once, and policy rule "${g.rule}" caps the first canary weight at ${g.maxFirstWeight}% ` +
+          `promote --full would move all traffic at once, and policy rule "${g.rule}" caps the first canary ` +
+          `weight at ${g.maxFirstWeight}% ` +
           '(guardrails.maxFirstWeight); promote past each pause instead (glidepath promote), or --full once traffic has moved',
       };
   }

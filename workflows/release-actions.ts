@@ -93,7 +93,8 @@ function validatePromote(run: ReleaseRun, input: unknown): void {
   const p = checkedOrThrow(checkPromote(input));
   if (p.full)
     throw new Error(
-      'full: a release has no steps to skip; promote without full skips the soak before the next stage, and promote --full acts on one target (deploy:<service>/<environment>)',
+      'full: a release has no steps to skip; promote without full skips the soak before the next stage, and ' +
+        'promote --full acts on one target (deploy:<service>/<environment>)',
     );
   if (run.finished) throw new Error(`nothing to promote: ${ended(run)}`);
   if (run.soaking) return;
@@ -105,7 +106,8 @@ function validatePromote(run: ReleaseRun, input: unknown): void {
       `nothing to promote: the gate's analysis measures ${run.status.stage}; the next stage starts once it passed (nothing skips it)`,
     );
   throw new Error(
-    `nothing to promote: the release is not soaking at a gate (phase: ${run.status.phase}); a target waiting for promotion is promoted on its own (glidepath promote deploy:<service>/<environment>)`,
+    `nothing to promote: the release is not soaking at a gate (phase: ${run.status.phase}); a target waiting for ` +
+      `promotion is promoted on its own (glidepath promote deploy:<service>/<environment>)`,
   );
 }
 

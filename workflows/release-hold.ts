@@ -116,7 +116,8 @@ export class ReleaseHold {
     await this.rollout.holdWhilePaused();
     this.rollout.setPhase(
       'AwaitingConfirmation',
-      `${candidate.candidateVersion} takes all traffic, ${candidate.stableVersion} kept: waiting for ${this.link.releaseId} to confirm the stage`,
+      `${candidate.candidateVersion} takes all traffic, ${candidate.stableVersion} kept: waiting ` +
+        `for ${this.link.releaseId} to confirm the stage`,
     );
     await condition(() => this.confirmed);
   }

@@ -54,12 +54,16 @@ export const releaseDescriptions = {
   targetHeld: 'A target of this release reports that it moved and waits, previous version kept (sent by Glidepath).',
   targetGate: 'A target of this release reports that one of its gates opened (who may answer it) or closed (sent by Glidepath).',
   confirm:
-    'Sent by the release that runs this deployment: its stage is confirmed; go past the point of no return. Input: {"by": "<name>", "reason": "<why>"}',
+    'Sent by the release that runs this deployment: its stage is confirmed; go past the point of no return. Input: ' +
+    '{"by": "<name>", "reason": "<why>"}',
   rollBack:
-    'Sent by the release that runs this deployment: joint rollback of its stage; switch back to the previous version. Input: {"by": "<name>", "reason": "<why>"}',
+    'Sent by the release that runs this deployment: joint rollback of its stage; switch back to the previous ' +
+    'version. Input: {"by": "<name>", "reason": "<why>"}',
   pause:
-    'Pause the release: nothing new starts (no target, wave, stage, nor confirmation) and every target still moving pauses at its next step. Input: {"by": "<your name>", "reason": "<why>"}',
+    'Pause the release: nothing new starts (no target, wave, stage, nor confirmation) and every target still ' +
+    'moving pauses at its next step. Input: {"by": "<your name>", "reason": "<why>"}',
   resume: 'Resume a paused release, and the targets its pause paused. Input: {"by": "<your name>", "reason": "<why>"}',
   promote:
-    'Skip the rest of the soak the release waits out before the next stage (the gate\'s analysis and approval still apply), or go on past an inconclusive gate analysis. Input: {"by": "<your name>", "reason": "<why>"}',
+    "Skip the rest of the soak the release waits out before the next stage (the gate's analysis and approval " +
+    'still apply), or go on past an inconclusive gate analysis. Input: {"by": "<your name>", "reason": "<why>"}',
 } as const;

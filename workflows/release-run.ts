@@ -98,7 +98,9 @@ export class ReleaseRun {
       description: 'Stages and targets of this release, what each does, and what the release waits for.',
     });
     setHandler(abortSignal, (input) => this.onAbort(input), {
-      description: `Abort the release: every target of the running stage that moved switches back; earlier stages stay promoted. Input: {"by": "<your name>", "reason": "<why>"}`,
+      description:
+        `Abort the release: every target of the running stage that moved switches back; earlier stages ` +
+        `stay promoted. Input: {"by": "<your name>", "reason": "<why>"}`,
     });
     setHandler(
       targetHeldSignal,
@@ -206,7 +208,8 @@ export class ReleaseRun {
       if (remaining > 0) {
         this.setPhase(
           'Gated',
-          `${stage.name} soaks ${formatDuration(durationMs(gate.soak))} before ${next}: ${formatDuration(remaining)} left${analysis ? `; analysis "${analysis.name}" measures it` : ''}`,
+          `${stage.name} soaks ${formatDuration(durationMs(gate.soak))} ` +
+            `before ${next}: ${formatDuration(remaining)} left${analysis ? `; analysis "${analysis.name}" measures it` : ''}`,
         );
         this.soaking = stage.name;
         this.soakSkippedBy = undefined;

@@ -176,7 +176,8 @@ export class StageRun {
     const { target, closed } = child;
     Object.assign(this.run.target(target.workflowId)!, { state: closed!.ok ? 'promoted' : 'failed', message: closed!.message });
     this.run.publish();
-    const reason = `${target.name} (${target.workflowId}) ${closed!.ok ? 'ended without waiting for the stage' : `failed: ${closed!.message}`}`;
+    const how = closed!.ok ? 'ended without waiting for the stage' : `failed: ${closed!.message}`;
+    const reason = `${target.name} (${target.workflowId}) ${how}`;
     this.stopped ??= reason;
     return ApplicationFailure.nonRetryable(reason, 'TargetFailed');
   }

@@ -136,14 +136,16 @@ export function renderReleaseTree(s: ReleaseStatus, live: Record<string, string>
   const lines: string[] = [];
   for (const stage of s.stages) {
     lines.push(
-      `${stage.name} (${stage.environment}): ${stage.state}${stage.migration ? ` · migration ${stage.migration}` : ''}${stage.onFailure === 'halt' ? ' · on failure: halt' : ''}`,
+      `${stage.name} (${stage.environment}): ${stage.state}` +
+        `${stage.migration ? ` · migration ${stage.migration}` : ''}${stage.onFailure === 'halt' ? ' · on failure: halt' : ''}`,
     );
     for (const t of stage.targets) {
       const versions = t.candidateVersion ? ` ${t.stableVersion ?? '?'} → ${t.candidateVersion}` : '';
       const detail = live[t.workflowId] ?? t.message;
       const waiting = waitingGate(t);
       lines.push(
-        `  wave ${t.wave}  ${t.component.padEnd(10)} ${t.workflowId.padEnd(32)} ${t.state}${versions}${detail ? `  ${detail}` : ''}${waiting ? `  → ${targetGateText(waiting, t.workflowId)}` : ''}`,
+        `  wave ${t.wave}  ${t.component.padEnd(10)} ${t.workflowId.padEnd(32)} ${t.state}${versions}` +
+          `${detail ? `  ${detail}` : ''}${waiting ? `  → ${targetGateText(waiting, t.workflowId)}` : ''}`,
       );
     }
     if (stage.gateAnalysis) lines.push(`  gate    ${gateAnalysisText(stage.gateAnalysis)}`);
@@ -193,7 +195,8 @@ export function targetGateText(gate: NonNullable<TargetGate['gate']>, workflowId
 export function gateAnalysisText(a: GateAnalysisStatus): string {
   const latest = new Map(a.measurements.map((m) => [m.metric, m]));
   const measured = [...latest.values()].map((m) => `${m.metric} = ${measuredValue(m)} ${m.outcome}`).join(', ');
-  return `analysis "${a.name}": ${a.state}${a.message && a.state !== 'passed' ? ` (${a.message})` : ''}${measured ? ` · ${measured}` : ''}`;
+  const why = a.message && a.state !== 'passed' ? ` (${a.message})` : '';
+  return `analysis "${a.name}": ${a.state}${why}${measured ? ` · ${measured}` : ''}`;
 }
 
 /** Markdown for the release's Current Details in the Web UI. */
@@ -210,7 +213,8 @@ export function renderReleaseDetails(s: ReleaseStatus, workflowId: string): stri
       lines.push(`Send update \`approve\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`glidepath approve ${workflowId} --by <you>\`.`);
     else
       lines.push(
-        `Send update \`promote\` with \`{"by": "<you>", "reason": "<why>"}\` to start the next stage, or \`glidepath promote ${workflowId}\`; abort stops the release.`,
+        `Send update \`promote\` with \`{"by": "<you>", "reason": "<why>"}\` to start the next ` +
+          `stage, or \`glidepath promote ${workflowId}\`; abort stops the release.`,
       );
   }
   for (const t of s.stages.flatMap((stage) => stage.targets)) {
@@ -219,7 +223,8 @@ export function renderReleaseDetails(s: ReleaseStatus, workflowId: string): stri
   }
   if (s.paused)
     lines.push(
-      `**Paused** by ${s.paused.by} at ${s.paused.at}${s.paused.reason ? `: ${s.paused.reason}` : ''}. Send update \`resume\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`glidepath resume ${workflowId}\`.`,
+      `**Paused** by ${s.paused.by} at ${s.paused.at}${s.paused.reason ? `: ${s.paused.reason}` : ''}. Send update ` +
+        `\`resume\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`glidepath resume ${workflowId}\`.`,
     );
   if (s.outcome) lines.push(`**Outcome:** ${s.outcome.result} — ${s.outcome.reason}`);
   else if (s.committedAt)
@@ -236,8 +241,10 @@ export function renderReleaseDetails(s: ReleaseStatus, workflowId: string): stri
   const recent = s.actions.slice(-5);
   if (recent.length) {
     lines.push('', '| when | action | by | reason |', '|---|---|---|---|');
-    for (const a of recent)
-      lines.push(`| ${a.at} | ${a.action}${a.gate ? ` (${a.gate})` : ''} | ${a.by} | ${a.reason || '—'}${a.note ? ` (${a.note})` : ''} |`);
+    for (const a of recent) {
+      const gate = a.gate ? ` (${a.gate})` : '';
+      lines.push(`| ${a.at} | ${a.action}${gate} | ${a.by} | ${a.reason || '—'}${a.note ? ` (${a.note})` : ''} |`);
+    }
   }
   return lines.join('\n');
 }

@@ -10,7 +10,8 @@ import { AttributeUpserts } from './attribute-upserts';
 import { recordAction } from './metrics';
 import { startedSince } from './lean-history';
 import { DeployPhase, DeployWeight } from './search-attributes';
-import { type ActionRecord, type DeploymentStatus, type Phase, actionRecord, initialStatus, renderDetails } from './status';
+import { type ActionRecord, type DeploymentStatus, type Phase, actionRecord, initialStatus } from './status';
+import { renderDetails } from './status-details';
 
 const MAX_MEASUREMENTS = 50;
 const MAX_ACTIONS = 100;

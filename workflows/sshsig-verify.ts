@@ -30,7 +30,10 @@ export function sshSignatureRefusal(text: string, payload: string, key: SignerKe
   const hash = sshHash(sig.hashAlgorithm, new TextEncoder().encode(payload));
   if (!hash) return `the SSH signature's hash algorithm "${sig.hashAlgorithm}" is not sha512 or sha256`;
   if (!verifyEd25519(sig.signature, sshSignedData(sig, hash), allowed))
-    return `the signature does not verify against ${by}'s allowed key ${key.fingerprint}: it was made for another run, gate or decision, or altered`;
+    return (
+      `the signature does not verify against ${by}'s allowed key ${key.fingerprint}: it was made for another ` +
+      `run, gate or decision, or altered`
+    );
   return undefined;
 }
 

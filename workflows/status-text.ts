@@ -32,7 +32,8 @@ export const policyText = (p: NonNullable<DeploymentStatus['policy']>) =>
   `${p.version}${p.rules.length ? ` · rules ${p.rules.join(', ')}` : ''}`;
 
 export const committedText = (s: DeploymentStatus) =>
-  `past the point of no return since ${s.committedAt}: the promotion goes on (only a failing promote call rolls back); an abort now is too late`;
+  `past the point of no return since ${s.committedAt}: the promotion goes on (only a failing promote call rolls ` +
+  `back); an abort now is too late`;
 
 export const stuckText = (stuck: NonNullable<DeploymentStatus['stuck']>) =>
   `rollback step "${stuck.step}" failing since ${stuck.since}: ${stuck.reason}`;
@@ -43,13 +44,15 @@ export const notificationsText = (n: NonNullable<DeploymentStatus['notifications
 
 /** `2 still being delivered when the run ended, each by a workflow of its own: <the visibility query that lists them>` */
 export const afterRunText = (n: number, workflowId: string) =>
-  `${n} still being delivered when the run ended, each by a workflow of its own: WorkflowType = "notificationWorkflow" AND ParentWorkflowId = "${workflowId}"`;
+  `${n} still being delivered when the run ended, each by a workflow of its own: ` +
+  `WorkflowType = "notificationWorkflow" AND ParentWorkflowId = "${workflowId}"`;
 
 export const outcomeText = (outcome: NonNullable<DeploymentStatus['outcome']>) => `${outcome.result}: ${outcome.reason}`;
 
 /** `approve (go) by alice: canary healthy [note]`, `[signed SHA256:…]` for a signed answer. */
 export const actionText = (a: ActionRecord) =>
-  `${a.action}${a.gate ? ` (${a.gate})` : ''} by ${a.by}${a.reason ? `: ${a.reason}` : ''}${a.note ? ` [${a.note}]` : ''}${a.signedWith ? ` [signed ${a.signedWith}]` : ''}`;
+  `${a.action}${a.gate ? ` (${a.gate})` : ''} ` +
+  `by ${a.by}${a.reason ? `: ${a.reason}` : ''}${a.note ? ` [${a.note}]` : ''}${a.signedWith ? ` [signed ${a.signedWith}]` : ''}`;
 
 export const measuredValue = (m: MeasurementRecord) => (m.value === undefined ? '—' : String(Number(m.value.toPrecision(4))));
 

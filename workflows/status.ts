@@ -6,21 +6,6 @@ import type { MeasurementRecord } from '../activities/types';
 import type { NotificationTally } from '../plan/notifications';
 import type { Plan } from '../plan/schema';
 import { describeTarget, strategyLabel } from './describe';
-import {
-  actionText,
-  afterRunText,
-  committedText,
-  frozenText,
-  policyText,
-  gateCommand,
-  gateText,
-  measuredValue,
-  notificationsText,
-  outcomeText,
-  phaseText,
-  stepText,
-  stuckText,
-} from './status-text';
 
 export type { MeasurementRecord };
 
@@ -143,54 +128,4 @@ export function initialStatus(plan: Plan, startedAt: Date): DeploymentStatus {
     message: 'starting',
     startedAt: startedAt.toISOString(),
   };
-}
-
-/** Markdown for the Web UI's "Current Details" panel: where the run is, and what a person can do now. */
-export function renderDetails(s: DeploymentStatus, workflowId: string): string {
-  const lines = [
-    `### ${s.service} → ${s.environment} @ ${s.release}`,
-    `**Phase:** ${phaseText(s)} · **Traffic on new version:** ${s.weight}%`,
-    `**Strategy:** ${s.strategy} · **Target:** ${s.target}`,
-  ];
-  if (s.stableVersion || s.candidateVersion)
-    lines.push(`**Versions:** stable \`${s.stableVersion ?? '?'}\` → new \`${s.candidateVersion ?? '?'}\``);
-  if (s.step) lines.push(`**Step:** ${stepText(s.step)}`);
-  if (s.migration) lines.push(`**Migration:** ${s.migration}`);
-  lines.push(`**Now:** ${s.message}`);
-  if (s.gate) {
-    const verb = s.gate.kind === 'approval' ? 'approve' : 'promote';
-    lines.push(`**Waiting for:** ${gateText(s.gate, (name) => `\`${name}\``)}`);
-    lines.push(
-      s.gate.signed
-        ? `Answers must be signed: \`${gateCommand(s.gate, workflowId)} --by <you> --reason "..."\` (the Web UI cannot sign).`
-        : `Send update \`${verb}\` with \`{"by": "<you>", "reason": "<why>"}\`, or \`${gateCommand(s.gate, workflowId)} --by <you> --reason "..."\`.`,
-    );
-  }
-  if (s.committedAt && !s.outcome) lines.push(`**Committed:** ${committedText(s)}`);
-  else if (!s.outcome && s.phase !== 'RollingBack' && s.phase !== 'RollbackStuck')
-    lines.push('To stop: signal `abort` with `{"by": "<you>", "reason": "<why>"}` (or Cancel): traffic returns to the stable version.');
-  if (s.frozen) lines.push(`**Frozen:** ${frozenText(s.frozen)}`);
-  if (s.policy) lines.push(`**Policy:** ${policyText(s.policy)}`);
-  if (s.stuck) lines.push(`**Rollback stuck:** ${stuckText(s.stuck)}`, `**To do:** ${s.stuck.remedy}`);
-  if (s.outcome) lines.push(`**Outcome:** ${outcomeText(s.outcome)}`);
-  for (const w of s.warnings ?? []) lines.push(`**Warning:** ${w}`);
-  if (s.notifications?.failed) lines.push(`**Warning:** ${notificationsText(s.notifications)}`);
-  if (s.notifications?.afterRun) lines.push(`**Notifications:** ${afterRunText(s.notifications.afterRun, workflowId)}`);
-  const measured = s.measurements.slice(-5);
-  if (measured.length) {
-    lines.push('', '| measured | analysis / metric | value | outcome |', '|---|---|---|---|');
-    for (const m of measured) {
-      lines.push(
-        `| ${m.at} | ${m.analysis} / ${m.metric} | ${measuredValue(m)} | ${m.outcome}${m.message && m.outcome !== 'passed' ? `: ${m.message}` : ''} |`,
-      );
-    }
-    // Analyses report here at most every 10 minutes (workflows/analysis-reports.ts); their own runs have every one.
-    lines.push('', `The latest reported; every measurement is on the analysis's own run, \`${workflowId}/analysis/<name>\`.`);
-  }
-  const recent = s.actions.slice(-5);
-  if (recent.length) {
-    lines.push('', '| when | action |', '|---|---|');
-    for (const a of recent) lines.push(`| ${a.at} | ${actionText(a)} |`);
-  }
-  return lines.join('\n');
 }

@@ -64,7 +64,8 @@ export async function measureCloudWatch(
   if (values.length === 0) {
     const why = problems.length ? `; CloudWatch said ${problems.join('; ')}` : '';
     throw new Error(
-      `no data: "${returned.id}" has no datapoints in the last ${provider.lookback} (is the metric published, are the dimensions right?)${why}`,
+      `no data: "${returned.id}" has no datapoints in the last ${provider.lookback} (is the metric published, are ` +
+        `the dimensions right?)${why}`,
     );
   }
   return { value: values[0] };

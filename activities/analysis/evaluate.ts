@@ -105,7 +105,10 @@ export function tally(t: MetricTally, outcome: MeasurementOutcome, limits: Limit
   return next;
 }
 
-/** failed > failureLimit or consecutive errors > consecutiveErrorLimit: failed; inconclusive > limit: inconclusive; count reached: passed. */
+/**
+ * failed > failureLimit or consecutive errors > consecutiveErrorLimit: failed; inconclusive > limit: inconclusive;
+ * count reached: passed.
+ */
 export function decide(t: MetricTally, limits: Limits): AnalysisOutcome | undefined {
   if (t.failed > limits.failureLimit) return 'failed';
   if (t.consecutiveErrors > limits.consecutiveErrorLimit) return 'failed';
@@ -126,12 +129,18 @@ export function limitsOf(metric: Metric, count: number): Limits {
 /** Why a decided metric ended as it did, for the result message and the rollback reason. */
 export function explain(name: string, t: MetricTally, limits: Limits): string {
   if (t.consecutiveErrors > limits.consecutiveErrorLimit) {
-    return `${name} failed: ${t.consecutiveErrors} measurements in a row could not be taken (consecutiveErrorLimit ${limits.consecutiveErrorLimit})`;
+    return (
+      `${name} failed: ${t.consecutiveErrors} measurements in a row could not be taken ` +
+      `(consecutiveErrorLimit ${limits.consecutiveErrorLimit})`
+    );
   }
   if (t.outcome === 'failed')
     return `${name} failed: ${t.failed} of ${t.measured} measurements failed (failureLimit ${limits.failureLimit})`;
   if (t.outcome === 'inconclusive') {
-    return `${name} inconclusive: ${t.inconclusive} of ${t.measured} measurements were inconclusive (inconclusiveLimit ${limits.inconclusiveLimit})`;
+    return (
+      `${name} inconclusive: ${t.inconclusive} of ${t.measured} measurements were inconclusive ` +
+      `(inconclusiveLimit ${limits.inconclusiveLimit})`
+    );
   }
   if (t.outcome === 'passed') return `${name} passed: ${t.passed} of ${t.measured} passed`;
   return `${name}: ${t.measured} measured so far (${t.failed} failed, ${t.errors} errors)`;

@@ -43,7 +43,12 @@ function refusal(method: string, url: string, problem: string, planUrl: string, 
   const fix = `Point the check at the service, or set ${ALLOW_LINK_LOCAL_ENV}=true on every worker if this is intended`;
   if (redirectedFrom) return `${refused}. ${redirectedFrom} redirected here, which no plan check can see. ${fix}`;
   if (linkLocalUrlProblem(planUrl))
-    return `${refused}, while the glidepath CLI accepts this plan only where ${ALLOW_LINK_LOCAL_ENV}=true is set: the CLI that started this run and this worker disagree. Set ${ALLOW_LINK_LOCAL_ENV}=true on every worker if this check is intended, or point it at the service and unset it where the CLI runs`;
+    return (
+      `${refused}, while the glidepath CLI accepts this plan ` +
+      `only where ${ALLOW_LINK_LOCAL_ENV}=true is set: the CLI that started this run and this worker ` +
+      `disagree. Set ${ALLOW_LINK_LOCAL_ENV}=true on every worker if this check is intended, or point it at the ` +
+      `service and unset it where the CLI runs`
+    );
   return `${refused}. The CLI judges only the addresses written in the plan, not what its templates and names turn into. ${fix}`;
 }
 

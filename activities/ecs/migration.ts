@@ -18,7 +18,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { durationMs } from '../../plan/duration';
 import type { Metadata } from '../../plan/schema';
 import type { EcsMigration } from '../../plan/targets';
-import { migrationDoneTag, sha256Hex } from '../release-marks';
+import { sha256Hex } from '../../plan/sha256-hex';
+import { migrationDoneTag } from '../release-marks';
 import type { MigrationResult } from '../types';
 import { pollUntil } from '../poll';
 import { describeTaskDefinition, registerDerived, tagValue } from './task-definitions';
@@ -48,7 +49,8 @@ export async function runEcsMigration(
   if (result?.exitCode !== 0) {
     const why = [stopped.stoppedReason, result?.reason].filter(Boolean).join('; ');
     throw ApplicationFailure.nonRetryable(
-      `migration task ${taskId(stopped)} ${result?.exitCode === undefined ? 'never ran' : `exited with code ${result.exitCode}`}${why ? `: ${why}` : ''}`,
+      `migration task ${taskId(stopped)} ${result?.exitCode === undefined ? 'never ran' : `exited with code ${result.exitCode}`}` +
+        (why ? `: ${why}` : ''),
       'MigrationFailed',
     );
   }

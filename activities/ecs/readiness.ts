@@ -78,13 +78,15 @@ export function rollingDone(service: Service, taskDefinitionArn: string): Check 
   const deployment = service.deployments?.find((d) => d.taskDefinition === taskDefinitionArn);
   if (deployment?.rolloutState === 'FAILED') {
     throw ApplicationFailure.nonRetryable(
-      `deployment of ${shortTaskDefinition(taskDefinitionArn)} failed: ${deployment.rolloutStateReason ?? latestEvent(service) ?? 'no reason given'}`,
+      `deployment of ${shortTaskDefinition(taskDefinitionArn)} ` +
+        `failed: ${deployment.rolloutStateReason ?? latestEvent(service) ?? 'no reason given'}`,
       'NotReady',
     );
   }
   if (!deployment || service.taskDefinition !== taskDefinitionArn) {
     throw ApplicationFailure.nonRetryable(
-      `${service.serviceName} no longer runs ${shortTaskDefinition(taskDefinitionArn)} (now ${shortTaskDefinition(service.taskDefinition ?? '?')})` +
+      `${service.serviceName} no longer runs ${shortTaskDefinition(taskDefinitionArn)} ` +
+        `(now ${shortTaskDefinition(service.taskDefinition ?? '?')})` +
         `${latestEvent(service) ? `: ${latestEvent(service)}` : ''}`,
       'NotReady',
     );

@@ -66,7 +66,8 @@ export function rollingUpdate(clients: EcsClients, intervalMs: number): Workload
     async deploy(target, { metadata, strategy }) {
       if (strategy === 'blueGreen') {
         throw ApplicationFailure.nonRetryable(
-          'blue-green needs two services to switch between; use deployment: servicePair, or a canary strategy without setWeight for a rolling update',
+          'blue-green needs two services to switch between; use deployment: servicePair, or a canary strategy ' +
+            'without setWeight for a rolling update',
           'InvalidPlan',
         );
       }

@@ -9,7 +9,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { ApplicationFailure } from '@temporalio/common';
-import { sha256Hex } from '../release-marks';
+import { sha256Hex } from '../../plan/sha256-hex';
 
 /** `payments-api` + `v1.4.2` → `payments-api-v1-4-2` (ECS names allow letters, digits, "-" and "_"). */
 export function releaseServiceName(service: string, release: string): string {
@@ -52,7 +52,8 @@ export function liveService(services: Service[], prefix: string, liveTg: string,
   if (found.length === 1) return found[0];
   if (found.length === 0) {
     throw ApplicationFailure.nonRetryable(
-      `no active service "${prefix}" (or "${prefix}-<release>") is registered to target group ${liveTg}, which receives ${Math.round(weight)}% of traffic`,
+      `no active service "${prefix}" (or "${prefix}-<release>") is registered to ` +
+        `target group ${liveTg}, which receives ${Math.round(weight)}% of traffic`,
       'NotFound',
     );
   }

@@ -15,7 +15,7 @@ import {
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { ApplicationFailure } from '@temporalio/common';
-import { sha256Hex } from '../release-marks';
+import { sha256Hex } from '../../plan/sha256-hex';
 
 export const TAG_RELEASE = 'glidepath:release';
 export const TAG_PREVIOUS = 'glidepath:previous-task-definition';

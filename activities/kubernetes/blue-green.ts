@@ -64,7 +64,8 @@ export function blueGreenDeployments(contextOf: (target: KubernetesTarget) => Ku
         };
       }
       const existing = candidateDataOf(await read<V1Deployment>(cluster, deploymentRef(target.namespace, name)), release);
-      if (existing) return { stableVersion: existing.stableDeployment, candidateVersion: name, data: existing }; // an earlier attempt made it
+      // An earlier attempt made it.
+      if (existing) return { stableVersion: existing.stableDeployment, candidateVersion: name, data: existing };
 
       const stable = await readDeployment(cluster, target.namespace, stableName);
       containerOf(stable, target.container);
@@ -136,7 +137,8 @@ export function blueGreenDeployments(contextOf: (target: KubernetesTarget) => Ku
       const active = await readService(cluster, data.namespace, data.activeService);
       if (active.metadata?.annotations?.[ANNOTATION_ACTIVE] !== data.candidateDeployment) {
         throw ApplicationFailure.nonRetryable(
-          `refusing to remove ${data.stableDeployment}: Service ${data.activeService} serves ${active.metadata?.annotations?.[ANNOTATION_ACTIVE] ?? data.stableDeployment}, not ${data.candidateDeployment}`,
+          `refusing to remove ${data.stableDeployment}: Service ${data.activeService} ` +
+            `serves ${active.metadata?.annotations?.[ANNOTATION_ACTIVE] ?? data.stableDeployment}, not ${data.candidateDeployment}`,
           'Conflict',
         );
       }

@@ -169,7 +169,8 @@ async function deployCanary(
     const mine = candidateDataOf(existing, release);
     if (!mine) {
       throw ApplicationFailure.nonRetryable(
-        `canary Deployment ${target.namespace}/${canaryName} belongs to release ${existing.metadata?.labels?.[LABEL_RELEASE] ?? '(unknown)'}; roll it back or finish it first`,
+        `canary Deployment ${target.namespace}/${canaryName} belongs to ` +
+          `release ${existing.metadata?.labels?.[LABEL_RELEASE] ?? '(unknown)'}; roll it back or finish it first`,
         'Conflict',
       );
     }

@@ -23,7 +23,8 @@ export function containerOf(deployment: V1Deployment, name: string): V1Container
   const found = containers.find((c) => c.name === name);
   if (!found) {
     throw ApplicationFailure.nonRetryable(
-      `Deployment ${deployment.metadata?.namespace}/${deployment.metadata?.name} has no container "${name}"; its containers: ${containers.map((c) => c.name).join(', ')}`,
+      `Deployment ${deployment.metadata?.namespace}/${deployment.metadata?.name} has no container "${name}"; its ` +
+        `containers: ${containers.map((c) => c.name).join(', ')}`,
       'InvalidPlan',
     );
   }

@@ -10,7 +10,8 @@ import { durationMs } from '../../plan/duration';
 import type { Metadata } from '../../plan/schema';
 import type { KubernetesMigration } from '../../plan/targets';
 import { pollUntil } from '../poll';
-import { releaseMarker, sha256Hex } from '../release-marks';
+import { sha256Hex } from '../../plan/sha256-hex';
+import { releaseMarker } from '../release-marks';
 import type { MigrationResult } from '../types';
 import type { ClusterClients } from './clients';
 import { ANNOTATION_RELEASE, LABEL_MANAGED_BY, apply, jobRef, list, read } from './objects';
@@ -111,7 +112,8 @@ async function podReport(cluster: ClusterClients, namespace: string, job: string
     const podName = pod.metadata?.name ?? '?';
     const terminated = pod.status?.containerStatuses?.find((status) => status.name === CONTAINER)?.state?.terminated;
     const exit = terminated
-      ? `exit code ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason}${terminated.message ? `: ${terminated.message}` : ''})` : ''}`
+      ? `exit code ${terminated.exitCode}` +
+        (terminated.reason ? ` (${terminated.reason}${terminated.message ? `: ${terminated.message}` : ''})` : '')
       : (pod.status?.reason ?? 'failed');
     parts.push(`Pod ${podName}: ${exit}; ${await podLog(cluster, namespace, podName)}`);
   }

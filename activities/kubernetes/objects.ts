@@ -4,8 +4,8 @@
  * (the stable Deployment, Services, HTTPRoutes) by patches of only the fields that change, so running a step
  * again leaves the same state. Names and labels derived from a release live here too.
  */
-import { createHash } from 'node:crypto';
 import { type KubernetesObject, PatchStrategy } from '@kubernetes/client-node';
+import { sha256Hex } from '../../plan/sha256-hex';
 import type { ClusterClients } from './clients';
 
 export const FIELD_MANAGER = 'glidepath';
@@ -96,7 +96,7 @@ export const routeRef = (namespace: string, name: string): Ref => ({
   name,
 });
 
-const shortHash = (text: string, length = 10) => createHash('sha256').update(text).digest('hex').slice(0, length);
+const shortHash = (text: string) => sha256Hex(text, 10);
 
 /** A release as a label value (at most 63 of [A-Za-z0-9._-], alphanumeric at both ends). */
 export function releaseLabel(release: string): string {

@@ -35,7 +35,8 @@ export function assertSelects(selector: Selector, deployment: V1Deployment, serv
   const labels = deployment.spec?.template?.metadata?.labels ?? {};
   if (!selects(selector, labels)) {
     throw ApplicationFailure.nonRetryable(
-      `Service ${service} selects ${JSON.stringify(selector)}, but the Pods of Deployment ${deployment.metadata?.name} are labelled ${JSON.stringify(labels)}`,
+      `Service ${service} selects ${JSON.stringify(selector)}, but the Pods of ` +
+        `Deployment ${deployment.metadata?.name} are labelled ${JSON.stringify(labels)}`,
       'InvalidPlan',
     );
   }

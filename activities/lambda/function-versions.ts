@@ -41,7 +41,8 @@ export function functionVersions(clients: (region?: string) => LambdaClient, rea
       if (split.length > 0) {
         const [[version, weight]] = split;
         throw ApplicationFailure.nonRetryable(
-          `alias "${target.alias}" of "${target.functionName}" already sends ${Math.round(weight * 100)}% to version ${version}: another rollout is half-way; ` +
+          `alias "${target.alias}" of "${target.functionName}" already sends ${Math.round(weight * 100)}% to ` +
+            `version ${version}: another rollout is half-way; ` +
             'finish or roll it back first (point the alias at one version)',
           'Conflict',
         );

@@ -13,7 +13,8 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { Metadata } from '../../plan/schema';
 import type { LambdaMigration } from '../../plan/targets';
-import { migrationDoneTag, sha256Hex } from '../release-marks';
+import { sha256Hex } from '../../plan/sha256-hex';
+import { migrationDoneTag } from '../release-marks';
 import type { MigrationResult } from '../types';
 
 export async function runLambdaMigration(

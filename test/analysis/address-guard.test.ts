@@ -142,7 +142,7 @@ describe('redirects', () => {
 });
 
 describe('names', () => {
-  it('a name is judged by the address the connection uses: a rebinding name is refused the moment it answers the metadata address', async () => {
+  it('a name is judged by the address the connection uses: a rebinding name is refused once it answers the metadata address', async () => {
     const r = await measure(`http://rebind.test:${port}/ok`, { count: 2 });
     expect(r.measurements.map((m) => m.outcome)).toEqual(['passed', 'error']);
     expect(r.measurements[1].message).toContain('rebind.test resolves to 169.254.169.254 is link-local');
@@ -186,7 +186,8 @@ describe('when the CLI and the worker disagree', () => {
       `refused to GET ${url}: metadata is a cloud metadata service; ${ALLOW_LINK_LOCAL_ENV} is ${shown} on this worker`,
     );
     expect(r.message).toContain(
-      `while the glidepath CLI accepts this plan only where ${ALLOW_LINK_LOCAL_ENV}=true is set: the CLI that started this run and this worker disagree. Set ${ALLOW_LINK_LOCAL_ENV}=true on every worker`,
+      `while the glidepath CLI accepts this plan only where ${ALLOW_LINK_LOCAL_ENV}=true is set: the CLI that ` +
+        `started this run and this worker disagree. Set ${ALLOW_LINK_LOCAL_ENV}=true on every worker`,
     );
     expect(seen).toEqual([]);
   });
@@ -207,7 +208,8 @@ describe('prometheus addresses', () => {
     );
     const redirected = await runAnalysis({ resolve }, { analysis: query(`${base}/to-metadata-prom`) });
     expect(redirected.measurements[0].message).toContain(
-      `refused to POST http://169.254.169.254:9090/api/v1/query: 169.254.169.254 is link-local (169.254.0.0/16, where cloud metadata services answer); ${ALLOW_LINK_LOCAL_ENV} is not set on this worker`,
+      `refused to POST http://169.254.169.254:9090/api/v1/query: 169.254.169.254 is link-local (169.254.0.0/16, ` +
+        `where cloud metadata services answer); ${ALLOW_LINK_LOCAL_ENV} is not set on this worker`,
     );
     expect(seen).toEqual([`POST 127.0.0.1:${port} /to-metadata-prom/api/v1/query`]);
   });

@@ -35,7 +35,8 @@ describe('analysis schema', () => {
     ]);
     const q = a.metrics[0].provider.type === 'prometheus' ? a.metrics[0].provider.query : '';
     expect(q).toBe(
-      '(sum(rate(http_requests_total{service="{{service}}",version="{{canaryVersion}}",code=~"5.."}[1m])) or vector(0)) / sum(rate(http_requests_total{service="{{service}}",version="{{canaryVersion}}"}[1m]))',
+      '(sum(rate(http_requests_total{service="{{service}}",version="{{canaryVersion}}",code=~"5.."}[1m])) or ' +
+        'vector(0)) / sum(rate(http_requests_total{service="{{service}}",version="{{canaryVersion}}"}[1m]))',
     );
   });
 
@@ -100,7 +101,9 @@ describe('analysis schema', () => {
       }
       return [];
     };
-    const expected = `strategy.steps[1].analysis.metrics[0].interval: ${interval} is too short: use 1s to 1d (measure at most once a second, e.g. interval: 10s)`;
+    const expected =
+      `strategy.steps[1].analysis.metrics[0].interval: ${interval} is too short: use 1s to 1d ` +
+      `(measure at most once a second, e.g. interval: 10s)`;
     expect(issues(validatePlan)).toEqual([expected]);
     expect(issues(validatePlanSchema)).toEqual([expected]); // the engine's own check of a run's input (checkPlan)
   });

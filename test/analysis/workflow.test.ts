@@ -117,7 +117,8 @@ describe('analysis steps in a canary', () => {
         type: 'prometheus',
         address: prom.address,
         query:
-          'sum(rate(http_requests_total{service="{{service}}",version="{{canaryVersion}}",code="500"}[5s])) / sum(rate(http_requests_total{service="{{service}}",version="{{canaryVersion}}"}[5s]))',
+          'sum(rate(http_requests_total{service="{{service}}",version="{{canaryVersion}}",code="500"}[5s])) / ' +
+          'sum(rate(http_requests_total{service="{{service}}",version="{{canaryVersion}}"}[5s]))',
       },
       successCondition: 'result < 0.01',
       failureCondition: 'result > 0.05',

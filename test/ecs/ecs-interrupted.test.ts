@@ -41,7 +41,7 @@ async function expectBackOnPrevious(f: EcsFixture): Promise<void> {
   expect(await activeServices(f)).toEqual([f.service]);
 }
 
-it('blue-green: an abort during the scale-down delay switches the listeners back, removes the new service and keeps the previous one', async () => {
+it('blue-green: an abort during the scale-down delay switches listeners back, removes the new service, keeps the old', async () => {
   const f = await createEcsService(sim.endpoint, uniqueEcsName('bgdelay'));
   await harness.run(async () => {
     const handle = await start(ecsPlan(f, { type: 'blueGreen', prePromotion: [], scaleDownDelay: '1h' }));
@@ -75,7 +75,7 @@ it('blue-green: an HTTP analysis failing after the switch rolls back to the prev
   }
 });
 
-it('a Temporal cancel mid-canary rolls back: listener on the stable group, new service removed; the run closes Canceled and says so', async () => {
+it('a Temporal cancel mid-canary rolls back: listener on the stable group, new service gone; run ends Canceled', async () => {
   const f = await createEcsService(sim.endpoint, uniqueEcsName('cancel'));
   await harness.run(async () => {
     const handle = await start(

@@ -66,7 +66,8 @@ describe('ECS plans', () => {
         plan({ loadBalancer: lb, taskDefinition: { containerName: 'app', image: 'web:v2', environment: { DB_PASSWORD: 'hunter2' } } }),
       ),
     ).toEqual([
-      'target.taskDefinition.environment.DB_PASSWORD: looks like a secret written into the plan; store it in a secret store and reference it by name (e.g. "secretName")',
+      'target.taskDefinition.environment.DB_PASSWORD: looks like a secret written into the plan; store it in a ' +
+        'secret store and reference it by name (e.g. "secretName")',
     ]);
     const ref = { name: 'DB_PASSWORD', valueFrom: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db' };
     expect(issues(plan({ loadBalancer: lb, taskDefinition: { containerName: 'app', image: 'web:v2', secrets: [ref] } }))).toEqual([]);

@@ -73,7 +73,7 @@ describe('ECS rolling update', () => {
     expect((await serviceOf(f)).taskDefinition).toBe(candidate.data.previousTaskDefinitionArn);
   });
 
-  it('a deployment the circuit breaker fails (ECS rolls back by itself) fails readiness with the reason; rollback has nothing left to do', async () => {
+  it('a deployment the circuit breaker fails (ECS rolls it back) fails readiness with the reason; nothing left to undo', async () => {
     const { f, call } = await rollingService('cbroll', true);
     await sim.failingImage(imageOf(f, 'v2'), 'tasks failed to start.');
     const target = rolling(f, 'v2');

@@ -46,7 +46,8 @@ it('deploy --follow without the key the worker answers with: the key error and e
   expect(run.stdout).toContain(`started deploy:${service}/test`);
   expect(run.stdout).not.toContain('no worker is answering');
   expect(run.stderr).toContain(
-    'glidepath: payload encrypted with key "k2", which is not configured (configured: k1); add key "k2" to GLIDEPATH_ENCRYPTION_KEYS to read it',
+    'glidepath: payload encrypted with key "k2", which is not configured (configured: k1); add key "k2" to ' +
+      'GLIDEPATH_ENCRYPTION_KEYS to read it',
   );
   expect(run.code).toBe(EXIT.failed);
   // The run itself is fine: the worker reads it, and a CLI with both keys reads its status.

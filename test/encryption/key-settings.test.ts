@@ -52,7 +52,8 @@ describe('codec-server input', () => {
       'no keys',
       [],
       { GLIDEPATH_ENCRYPTION_KEYS: '' },
-      "GLIDEPATH_ENCRYPTION_KEYS: not set, and the codec server has no keys to decrypt with; set it (or GLIDEPATH_ENCRYPTION_KEY_FILE) to the worker's keys",
+      'GLIDEPATH_ENCRYPTION_KEYS: not set, and the codec server has no keys to decrypt with; set it (or ' +
+        "GLIDEPATH_ENCRYPTION_KEY_FILE) to the worker's keys",
     ],
     [
       'no token',
@@ -66,13 +67,15 @@ describe('codec-server input', () => {
       'an origin without a scheme',
       ['--allowed-origin', 'localhost:8080'],
       {},
-      '--allowed-origin "localhost:8080": not an http:// or https:// origin; give the Web UI address as the browser sees it, e.g. --allowed-origin http://localhost:8080',
+      '--allowed-origin "localhost:8080": not an http:// or https:// origin; give the Web UI address as the ' +
+        'browser sees it, e.g. --allowed-origin http://localhost:8080',
     ],
     [
       'an origin with a path',
       ['--allowed-origin', 'http://localhost:8080/namespaces'],
       {},
-      '--allowed-origin "http://localhost:8080/namespaces": an origin is a scheme, host and port only; use --allowed-origin http://localhost:8080',
+      '--allowed-origin "http://localhost:8080/namespaces": an origin is a scheme, host and port only; use ' +
+        '--allowed-origin http://localhost:8080',
     ],
     [
       'a TEMPORAL_UI_URL that is no URL, as the default origin',

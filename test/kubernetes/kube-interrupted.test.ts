@@ -47,7 +47,7 @@ async function expectBlueGreenBack(ns: string): Promise<void> {
   await servedBy(ns, 'web-preview', { [imageOf('v1')]: 2 });
 }
 
-it('blue-green: an abort during the scale-down delay switches the active Service back, removes the new Deployment and keeps the previous one', async () => {
+it('blue-green: an abort during the scale-down delay switches the active Service back, removes the new Deployment', async () => {
   const ns = await cluster.namespace('bg-delay');
   await createApp(cluster.k, ns, { replicas: 2, services: ['web-active', 'web-preview'] });
   await harness.run(async () => {
@@ -83,7 +83,7 @@ it('blue-green: an HTTP analysis failing after the switch rolls back to the prev
   }
 });
 
-it('a Temporal cancel mid-canary rolls back: route all on the stable Service, canary removed; the run closes Canceled and says so', async () => {
+it('a Temporal cancel mid-canary rolls back: route all on the stable Service, canary removed; the run ends Canceled, says so', async () => {
   const ns = await cluster.namespace('cancel');
   await createApp(cluster.k, ns, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
   await harness.run(async () => {

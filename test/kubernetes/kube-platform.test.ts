@@ -28,6 +28,7 @@ import {
   waitForBackends,
 } from '../support/kube';
 import { blueGreenServices as blueGreen, gatewayTraffic as gateway, kubeTargetInput } from '../support/kube-plans';
+import { joinedPattern } from '../support/joined-pattern';
 import { caller, failureOf, retrying } from '../support/platform-calls';
 import { expectVerifies, routerOf } from '../support/router-checks';
 
@@ -62,7 +63,7 @@ async function deployReady(t: KubernetesTarget, release: string, strategy: 'cana
 }
 
 describe('Kubernetes canary', () => {
-  it('by replica ratio: the canary grows and the stable shrinks behind the shared Service, then the stable rolls to the release', async () => {
+  it('by replica ratio: the canary grows and the stable shrinks behind the shared Service, then stable rolls to the release', async () => {
     const ns = await cluster.namespace('ratio');
     await createApp(cluster.k, ns, { replicas: 4, services: ['web'] });
     const t = target(ns, 'v2', { traffic: { replicaRatio: { service: 'web' } } });
@@ -195,7 +196,7 @@ describe('Kubernetes canary', () => {
     expect(await routeBackends(cluster.k, ns)).toEqual({ 'web-stable': 100, 'web-canary': 0 });
   });
 
-  it('by replica ratio, a canary scaled up whose Pods never turn Ready fails at the progress deadline (Kubernetes applies none to scaling)', async () => {
+  it('by replica ratio, a canary scaled up whose Pods never turn Ready fail at the progress deadline', async () => {
     const ns = await cluster.namespace('sickratio');
     await createApp(cluster.k, ns, { replicas: 2 });
     const t = target(ns, 'v2-never-ready', { progressDeadline: '3s' });
@@ -204,7 +205,10 @@ describe('Kubernetes canary', () => {
     const failure = await failureOf(call((p) => p.setTrafficWeight({ target: t, metadata, candidate, weight: 50 })));
     expect(failure).toMatchObject({ type: 'NotReady', nonRetryable: true });
     expect(failure.message).toMatch(
-      /web-canary at 1 Pods: not available 3s after scaling to 1 Pods \(Deployment does not have minimum availability.\).*; Pod web-canary-[a-z0-9-]+: containers with unready status: readiness probe failed/,
+      joinedPattern(
+        /web-canary at 1 Pods: not available 3s after scaling to 1 Pods \(Deployment does not have minimum availability.\).*; /,
+        /Pod web-canary-[a-z0-9-]+: containers with unready status: readiness probe failed/,
+      ),
     );
     expect(await deployment(cluster.k, ns, 'web')).toMatchObject({ replicas: 2 }); // the stable side was not shrunk
     await call((p) => p.rollBack({ target: t, metadata, candidate }));
@@ -318,7 +322,10 @@ describe('Kubernetes migration Jobs', () => {
       /migration Job .*web-migrate-[0-9a-f]{12} failed \(BackoffLimitExceeded: Job has reached the specified backoff limit\)/,
     );
     expect(failure.message).toMatch(
-      /Pod web-migrate-[0-9a-f]{12}-[a-z0-9]+: exit code 1 \(Error: simulated by KWOK stage glidepath-image-job-exit-1\); log unavailable \(no logs found/,
+      joinedPattern(
+        /Pod web-migrate-[0-9a-f]{12}-[a-z0-9]+: exit code 1 \(Error: simulated by KWOK stage glidepath-image-job-exit-1\); /,
+        /log unavailable \(no logs found/,
+      ),
     );
     // backoffLimit 1: the Job controller ran a second Pod before giving up.
     const pods = JSON.parse(await cluster.kubectl('-n', ns, 'get', 'pods', '-o', 'json')).items;
@@ -327,7 +334,7 @@ describe('Kubernetes migration Jobs', () => {
 });
 
 describe('Kubernetes access', () => {
-  it('the Role of docs/kubernetes-rbac.yaml is enough: a canary and a failing migration as its ServiceAccount, by plan kubeconfig and context', async () => {
+  it('the Role of docs/kubernetes-rbac.yaml is enough: a canary and a failing migration as its ServiceAccount', async () => {
     const ns = await cluster.namespace('rbac');
     await createApp(cluster.k, ns, { replicas: 2, services: ['web-stable', 'web-canary'], route: true });
     // The documented manifests, with the ServiceAccount in the app's namespace.

@@ -62,7 +62,8 @@ it('workers killed during the switch and during the rollback: rolled back as wit
   await servedBy(ns, 'web-preview', { [imageOf('v1')]: 2 });
   expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);
   const after = (await read<V1Deployment>(cluster.k, deploymentRef(ns, 'web')))!.metadata!;
-  expect({ uid: after.uid, generation: after.generation }).toEqual({ uid: before.uid, generation: before.generation }); // never recreated or changed
+  // Never recreated or changed.
+  expect({ uid: after.uid, generation: after.generation }).toEqual({ uid: before.uid, generation: before.generation });
   expect(await replicaSetImages(cluster.k, ns)).toEqual([imageOf('v1')]);
 
   const { scheduled, attempts } = await activityLog(handle);

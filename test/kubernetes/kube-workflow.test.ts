@@ -20,6 +20,7 @@ import {
 import { gatewayTraffic as gateway, kubeMigrationInput, kubePlan } from '../support/kube-plans';
 import { canary } from '../support/plans';
 import { inPhase, rolledBack, startPlan, useHarness, waitForStatus } from '../support/temporal';
+import { joinedPattern } from '../support/joined-pattern';
 
 const cluster = useKubeCluster();
 const harness = useHarness(() => ({ platforms: { kubernetes: kubePlatformOn(cluster) } }));
@@ -33,7 +34,7 @@ const start = (p: Plan) => startPlan(harness.client, p, harness.taskQueue);
 const servedBy = (ns: string, service: string, want: Record<string, number>) => waitForBackends(cluster.k, ns, service, want);
 
 describe('Kubernetes deployments end to end', () => {
-  it('canary by Gateway API weights: 20% → promote gate → 60% → soak → promoted, route and endpoints checked at each step', async () => {
+  it('canary by Gateway API weights: 20% → promote gate → 60% → soak → promoted, route and endpoints checked', async () => {
     const ns = await cluster.namespace('wf-gw');
     await createApp(cluster.k, ns, { replicas: 3, services: ['web-stable', 'web-canary'], route: true });
     await harness.run(async () => {
@@ -83,7 +84,7 @@ describe('Kubernetes deployments end to end', () => {
     });
   });
 
-  it('blue-green: preview Service on the new Deployment, switch of the active Service, old Deployment removed after the delay', async () => {
+  it('blue-green: preview Service on the new Deployment, switch of the active Service, old Deployment gone after the delay', async () => {
     const ns = await cluster.namespace('wf-bg');
     await createApp(cluster.k, ns, { replicas: 2, services: ['web-active', 'web-preview'] });
     const p = plan(
@@ -167,7 +168,10 @@ describe('Kubernetes deployments end to end', () => {
       const handle = await start(p);
       const { message, status } = await rolledBack(handle);
       expect(message).toMatch(
-        /canary web-canary ready: ProgressDeadlineExceeded: ReplicaSet "web-canary-[a-z0-9]+" has timed out progressing.*; Pod web-canary-[a-z0-9-]+: containers with unready status: readiness probe failed/,
+        joinedPattern(
+          /canary web-canary ready: ProgressDeadlineExceeded: ReplicaSet "web-canary-[a-z0-9]+" has timed out progressing.*; /,
+          /Pod web-canary-[a-z0-9-]+: containers with unready status: readiness probe failed/,
+        ),
       );
       expect(status).toMatchObject({ weight: 0, phase: 'RolledBack' });
       expect(await routeBackends(cluster.k, ns)).toEqual({ 'web-stable': 100, 'web-canary': 0 });
@@ -188,7 +192,10 @@ describe('Kubernetes deployments end to end', () => {
       const handle = await start(p);
       const { message, status } = await rolledBack(handle);
       expect(message).toMatch(
-        /migration Job .* failed \(BackoffLimitExceeded: .*\); Pod .*: exit code 1 \(Error: simulated by KWOK stage glidepath-image-job-exit-1\); log unavailable/,
+        joinedPattern(
+          /migration Job .* failed \(BackoffLimitExceeded: .*\); /,
+          /Pod .*: exit code 1 \(Error: simulated by KWOK stage glidepath-image-job-exit-1\); log unavailable/,
+        ),
       );
       expect(status.migration).toBe('failed');
       expect(await deploymentNames(cluster.k, ns)).toEqual(['web']);

@@ -137,7 +137,7 @@ it("the requester's own approval, refused by the policy's four-eyes rule, is cou
   expect(sampleValue(samples, 'glidepath_promotions', { service, how: 'manual' })).toBe(1);
 });
 
-it('approvals refused for their signature (unsigned, wrong key, forged, expired, replayed) are counted with the rule, at="signature"', async () => {
+it('approvals refused for their signature (unsigned, wrong key, forged, expired, replayed): counted by rule, at="signature"', async () => {
   const service = uniqueName('m-unsigned');
   await createLambdaService(endpoint, service);
   const plan = lambdaPlan(service, canary({ setWeight: 20 }, { setWeight: 100 }));

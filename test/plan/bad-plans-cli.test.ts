@@ -59,8 +59,9 @@ describe('glidepath validate and deploy on bad plans', { timeout: 60_000 }, () =
     const rolling = path.join(__dirname, '..', 'fixtures', 'plans', 'canary-without-weights.yaml');
     const note = await glidepath(['validate', rolling]);
     expect(note.code).toBe(EXIT.ok);
-    expect(note.stdout).toMatch(
-      /no step sets a weight: the new version runs beside the current one with no traffic while the steps run, then takes all traffic at once/,
+    expect(note.stdout).toContain(
+      'no step sets a weight: the new version runs beside the current one with no traffic while the steps run, ' +
+        'then takes all traffic at once',
     );
   });
 

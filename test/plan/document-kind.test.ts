@@ -29,7 +29,8 @@ describe('a file of the other kind', () => {
       const run = await runCli([command, file], env);
       expect(run.code).toBe(EXIT.invalidPlan);
       expect(run.stderr).toContain(
-        `${file}: invalid plan\n  - kind: is missing: the file has components and stages, so it reads like a release file, and without kind: Release it is read as a plan; add kind: Release at the top\nNothing was started.`,
+        `${file}: invalid plan\n  - kind: is missing: the file has components and stages, so it reads like a ` +
+          `release file, and without kind: Release it is read as a plan; add kind: Release at the top\nNothing was started.`,
       );
     }
     const release = await runCli(['release', file], env);

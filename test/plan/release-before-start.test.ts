@@ -17,7 +17,10 @@ import { releaseProblems } from '../support/release-problems';
 const example = () => parse(readFileSync(path.join(__dirname, '..', '..', 'examples', 'lambda-release.yaml'), 'utf8'));
 
 const METADATA = 'http://169.254.169.254/latest/meta-data/';
-const LINK_LOCAL = `169.254.169.254 is link-local (169.254.0.0/16, where cloud metadata services answer); a check there would read the worker's own cloud credentials. Point it at the service, or set ${ALLOW_LINK_LOCAL_ENV}=true on the workers and here if this is intended`;
+const LINK_LOCAL =
+  `169.254.169.254 is link-local (169.254.0.0/16, where cloud metadata services answer); a check ` +
+  `there would read the worker's own cloud credentials. Point it at the ` +
+  `service, or set ${ALLOW_LINK_LOCAL_ENV}=true on the workers and here if this is intended`;
 
 const smoke = (url: string, over: Record<string, unknown> = {}) => ({
   analysis: { metrics: [{ name: 'smoke', provider: { type: 'http', url }, interval: '10s', ...over }] },
@@ -67,7 +70,8 @@ describe("a release's plans get the checks before start", () => {
 
   it('a sub-second interval is refused with the field and the 1s floor', () => {
     expect(releaseProblems(withComponentAnalysis(smoke('http://shop-api.internal/health', { interval: '100ms' })))).toContain(
-      'components.api.strategy.steps[1].analysis.metrics[0].interval: 100ms is too short: use 1s to 1d (measure at most once a second, e.g. interval: 10s)',
+      'components.api.strategy.steps[1].analysis.metrics[0].interval: 100ms is too short: use 1s to 1d (measure at ' +
+        'most once a second, e.g. interval: 10s)',
     );
   });
 

@@ -58,13 +58,15 @@ describe('gate.analysis of a release stage', () => {
         .map((t) => t.workflowId),
     ).toEqual(['deploy:shop-api/staging']);
     expect(releaseProblems(withGateAnalysis(smoke('http://{{service}}.internal/health')))).toContain(
-      'stages[0].gate.analysis.metrics[0]: metric "smoke": stage staging deploys shop-api and shop-worker, so {{service}} has no value at its gate',
+      'stages[0].gate.analysis.metrics[0]: metric "smoke": stage staging deploys shop-api and shop-worker, so ' +
+        '{{service}} has no value at its gate',
     );
   });
 
   it('a canary or stable version, and presets (which compare them), are refused with the variables a gate has', () => {
     expect(releaseProblems(withGateAnalysis(smoke('http://checks.internal/{{canaryVersion}}')))).toContain(
-      'stages[0].gate.analysis.metrics[0]: metric "smoke": {{canaryVersion}} has no value at a gate: the stage is promoted and runs one version',
+      'stages[0].gate.analysis.metrics[0]: metric "smoke": {{canaryVersion}} has no value at a gate: the stage is ' +
+        'promoted and runs one version',
     );
     const preset = { metrics: [{ preset: 'error-rate', provider: { type: 'prometheus', address: 'http://prometheus:9090' } }] };
     const message = releaseProblems(withGateAnalysis(preset));
@@ -77,7 +79,8 @@ describe('gate.analysis of a release stage', () => {
 
   it('background is refused: the analysis already measures beside the soak', () => {
     expect(releaseProblems(withGateAnalysis(smoke('http://checks.internal/health', { background: true })))).toContain(
-      "stages[0].gate.analysis.background: a gate's analysis already measures beside the soak and holds the next stage until it passes; remove background",
+      "stages[0].gate.analysis.background: a gate's analysis already measures beside the soak and holds the next " +
+        'stage until it passes; remove background',
     );
   });
 

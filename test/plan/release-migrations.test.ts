@@ -35,7 +35,10 @@ describe("a stage's migration", () => {
   it('a component in two stages with one migration task is refused: staging would be migrated twice, prod never', () => {
     const message = releaseProblems(withMigration());
     expect(message).toContain(
-      "stages[1].targets[0]: stage prod would run the same migration task as stage staging (lambda shop-migrate-staging): a task is not told its stage, so it would migrate staging's database again and prod's never; give this target prod's own migration (its fields replace the component's, e.g. migration: { run: { functionName: … } }), or migration: null if stage staging migrates the database prod uses",
+      'stages[1].targets[0]: stage prod would run the same migration task as stage staging (lambda ' +
+        "shop-migrate-staging): a task is not told its stage, so it would migrate staging's database again and " +
+        "prod's never; give this target prod's own migration (its fields replace the component's, e.g. migration: " +
+        '{ run: { functionName: … } }), or migration: null if stage staging migrates the database prod uses',
     );
   });
 
@@ -97,7 +100,8 @@ describe("a stage's migration", () => {
       }),
     );
     expect(message).toContain(
-      "stages[1].targets: more than one migration in stage prod (api-eu, api-us); at most one runs before the stage's traffic: combine them into one migration task, set migration: null on the targets that should not migrate",
+      'stages[1].targets: more than one migration in stage prod (api-eu, api-us); at most one runs before the ' +
+        "stage's traffic: combine them into one migration task, set migration: null on the targets that should not migrate",
     );
   });
 
@@ -127,7 +131,8 @@ describe("a stage's migration", () => {
     );
     expect(retyped).toContain('stages[1].targets[0].migration.run.taskDefinition: is required');
     expect(retyped).toContain(
-      'stages[1].targets[0].migration.run: "functionName", "payload" are components.api.migration.run\'s and do not belong to a task of type ecs; set them to null here',
+      'stages[1].targets[0].migration.run: "functionName", "payload" are components.api.migration.run\'s and do ' +
+        'not belong to a task of type ecs; set them to null here',
     );
     const misspelt = releaseProblems(
       withMigration((d) => {

@@ -31,7 +31,9 @@ describe('secrets in a release file', () => {
   it("a password in a migration's env is refused, with secretEnv as the fix", () => {
     const message = releaseProblems(edited((d) => (d.components.api.migration = kubeMigration({ DB_PASSWORD: 'hunter2', LOG: 'debug' }))));
     expect(message).toContain(
-      "components.api.migration.run.env.DB_PASSWORD: looks like a secret written into the release, which is the release workflow's input and stays in its history: move it to secretEnv, e.g. - { name: DB_PASSWORD, secretName: <Secret>, key: <key> }",
+      'components.api.migration.run.env.DB_PASSWORD: looks like a secret written into the release, which is the ' +
+        "release workflow's input and stays in its history: move it to secretEnv, e.g. - { name: DB_PASSWORD, " +
+        'secretName: <Secret>, key: <key> }',
     );
     expect(message).not.toContain('hunter2');
     expect(message).not.toContain('env.LOG');
@@ -39,7 +41,8 @@ describe('secrets in a release file', () => {
 
   it("a URL with a password in a gate's analysis is refused", () => {
     expect(releaseProblems(edited((d) => (d.stages[0].gate.analysis = gateUrl('https://admin:hunter2@checks.internal/health'))))).toContain(
-      "stages[0].gate.analysis.metrics[0].provider.url: looks like a URL with a password in it written into the release, which is the release workflow's input and stays in its history: remove the user and password from the URL",
+      'stages[0].gate.analysis.metrics[0].provider.url: looks like a URL with a password in it written into the release, ' +
+        "which is the release workflow's input and stays in its history: remove the user and password from the URL",
     );
   });
 
@@ -48,14 +51,17 @@ describe('secrets in a release file', () => {
       run: { type: 'ecs', cluster: 'prod', taskDefinition: 'shop-migrate', overrides: { environment: { API_TOKEN: 'abc123' } } },
     };
     expect(releaseProblems(edited((d) => (d.components.worker.migration = ecs)))).toContain(
-      "components.worker.migration.run.overrides.environment.API_TOKEN: looks like a secret written into the release, which is the release workflow's input and stays in its history: move it to overrides.secrets, e.g. - { name: API_TOKEN, valueFrom:",
+      'components.worker.migration.run.overrides.environment.API_TOKEN: looks like a secret written into the ' +
+        "release, which is the release workflow's input and stays in its history: move it to overrides.secrets, " +
+        'e.g. - { name: API_TOKEN, valueFrom:',
     );
     const lambda = {
       run: { type: 'lambda', functionName: 'shop-migrate' },
       down: { type: 'lambda', functionName: 'shop-migrate', payload: { dsn: 'postgres://app:pw@db/shop' } },
     };
     expect(releaseProblems(edited((d) => (d.components.worker.migration = lambda)))).toContain(
-      "components.worker.migration.down.payload.dsn: looks like a URL with a password in it written into the release, which is the release workflow's input and stays in its history: pass the name of a secret in the payload",
+      'components.worker.migration.down.payload.dsn: looks like a URL with a password in it written into the ' +
+        "release, which is the release workflow's input and stays in its history: pass the name of a secret in the payload",
     );
   });
 

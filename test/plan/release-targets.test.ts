@@ -41,7 +41,8 @@ function kubeWorkers(a: Record<string, unknown>, b: Record<string, unknown>) {
 describe('one platform target, one deployment', () => {
   it('the same alias twice in one stage is refused', () => {
     expect(releaseProblems(edited((d) => (d.stages[1].targets[1].target = d.stages[1].targets[0].target)))).toContain(
-      'stages[1].targets[1]: the same target is already deployed by stages[1].targets[0] in this stage: two deployments, each with its own lock, would change one alias at once; remove one, or point this one at another target',
+      'stages[1].targets[1]: the same target is already deployed by stages[1].targets[0] in this stage: two ' +
+        'deployments, each with its own lock, would change one alias at once; remove one, or point this one at another target',
     );
   });
 
@@ -50,7 +51,8 @@ describe('one platform target, one deployment', () => {
     expect(twoClusters.stages[1].waves.flat().map((t) => t.name)).toEqual(['api-eu', 'api-us', 'worker-a', 'worker-b']);
     expect(validateRelease(kubeWorkers({ context: 'eu' }, { context: 'us' })).stages[1].waves.flat()).toHaveLength(4);
     expect(releaseProblems(kubeWorkers({ kubeconfig: '/etc/glidepath/a' }, { kubeconfig: '/etc/glidepath/a' }))).toContain(
-      'stages[1].targets[3]: the same target is already deployed by stages[1].targets[2] in this stage: two deployments, each with its own lock, would change one Deployment at once',
+      'stages[1].targets[3]: the same target is already deployed by stages[1].targets[2] in this stage: two ' +
+        'deployments, each with its own lock, would change one Deployment at once',
     );
   });
 

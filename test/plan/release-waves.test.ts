@@ -27,7 +27,9 @@ const waveNames = (doc: any, stage: number) => validateRelease(doc).stages[stage
 describe('waves and after:', () => {
   it('the worker in a wave before the API it comes after is refused', () => {
     expect(releaseProblems(edited((d) => (d.stages[0].waves = [{ targets: ['worker'] }, { targets: ['api'] }])))).toContain(
-      'stages[0].waves[0].targets[0]: worker runs in wave 1, before api (wave 2), but worker comes after api, and a target waits only for those of its own wave: move worker to wave 2 or later, or api to wave 1 or earlier, or remove api from components.worker.after',
+      'stages[0].waves[0].targets[0]: worker runs in wave 1, before api (wave 2), but worker comes after api, ' +
+        'and a target waits only for those of its own wave: move worker to wave 2 or later, or api to wave 1 or earlier, ' +
+        'or remove api from components.worker.after',
     );
   });
 

@@ -59,7 +59,7 @@ const soakingInProd = (service: string): Plan => {
   return plan;
 };
 
-it('a change is told once, then once more to runs started shortly before it; nothing more while nothing changes; a new freeze workflow still reaches every run', async () => {
+it('a change is told once, once more to runs started shortly before it, then nothing; a new freeze workflow reaches all', async () => {
   const env = {
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_NAMESPACE: 'default',

@@ -15,6 +15,7 @@ import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture
 import { canary, lambdaPlan } from '../support/plans';
 import { type Harness, startHarness, uniqueName, waitForStatus } from '../support/temporal';
 import { policyFile } from './support';
+import { joinedPattern } from '../support/joined-pattern';
 
 const endpoint = inject('motoEndpoint');
 let harness: Harness;
@@ -70,7 +71,10 @@ it('promote --full is refused while it would defeat a guardrail, naming the rule
     // 10% moved, no analysis yet: a full promotion would skip the one the rule requires.
     await atPause(3);
     expect(await promote(handle, true)).toMatch(
-      /^promote --full would skip the analysis policy rule "needs-analysis" requires \(guardrails.requireAnalysis\), and none has passed yet/,
+      joinedPattern(
+        /^promote --full would skip the analysis policy rule "needs-analysis" requires /,
+        /\(guardrails.requireAnalysis\), and none has passed yet/,
+      ),
     );
     expect(await handle.query(statusQuery)).toMatchObject({ phase: 'AwaitingPromotion', weight: 10, step: { index: 3 } });
     expect(await promote(handle, false)).toBe('accepted: promotion');

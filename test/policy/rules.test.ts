@@ -18,7 +18,8 @@ const berlin: DeployWindow = {
 };
 
 it('a window in Europe/Berlin: open inside, the next opening outside, across the switch to summer time', () => {
-  expect(windowState(berlin, Date.parse('2026-03-26T08:30:00Z'))).toEqual({ open: true, closesAt: '2026-03-26T15:00:00.000Z' }); // Thu 09:30 CET, closes 16:00 CET
+  // Thu 09:30 CET, closes 16:00 CET.
+  expect(windowState(berlin, Date.parse('2026-03-26T08:30:00Z'))).toEqual({ open: true, closesAt: '2026-03-26T15:00:00.000Z' });
   expect(windowState(berlin, Date.parse('2026-03-27T10:00:00Z'))).toEqual({
     open: false,
     opensAt: '2026-03-30T07:00:00.000Z', // Mon 09:00 CEST, after the DST change of Sunday

@@ -25,6 +25,7 @@ import { type SshAgent, askpassEnv, makeKeygenKey, startSshAgent } from '../supp
 import { makeSshKey } from '../support/ssh-keys';
 import { type Harness, recordHistory, startHarness, uniqueName, waitForStatus } from '../support/temporal';
 import { writeYaml } from './support';
+import { joinedPattern } from '../support/joined-pattern';
 
 const endpoint = inject('motoEndpoint');
 const keys = {
@@ -195,7 +196,10 @@ it("the plan's own approval gate of a run a signing rule matches takes only sign
       gate: { approvers: ['erin'], signed: true },
     });
     expect(await refusal(handle, { by: 'erin', reason: 'from the UI' })).toMatch(
-      /^approval needs a signature: policy rule "staging-signed" requires signed approvals .*glidepath approve deploy:\S+ --by erin --sign-key/,
+      joinedPattern(
+        /^approval needs a signature: policy rule "staging-signed" requires signed approvals /,
+        /.*glidepath approve deploy:\S+ --by erin --sign-key/,
+      ),
     );
     expect(await refusal(handle, await signed(handle, 'erin', 'mallory', { gate: 'go' }))).toMatch(/^erin signed with key SHA256:/);
     const stillAtGo = async () =>

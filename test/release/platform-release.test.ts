@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 describe('release across Lambda, ECS and Kubernetes', () => {
-  it('staging (Lambda + ECS rolling) → prod (ECS pair in two clusters as two waves, Kubernetes worker after the API, migration first) promotes; where and the platforms agree', {
+  it('staging (Lambda, ECS rolling) → prod (ECS pair in two clusters as waves, Kubernetes worker after the API, migration) promotes', {
     timeout: 240_000,
   }, async () => {
     const f = await createPlatformRelease(lambdaEndpoint, sim.endpoint, cluster);

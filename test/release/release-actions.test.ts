@@ -29,7 +29,7 @@ async function refusal(send: Promise<unknown>): Promise<string> {
 
 const SOAK_MS = 4_000;
 
-it('pause holds the moving target and starts no new wave; resume goes on; promote skips the stage soak; where names who promoted', async () => {
+it('pause holds the moving target and starts no new wave; resume goes on; promote skips the soak; where names who promoted', async () => {
   const f = await createReleaseFixture(endpoint);
   // Staging: the API soaks at 50% in a first wave, the worker comes in a second; an hour's soak before prod.
   const release = lambdaRelease(f, (d) => {

@@ -34,7 +34,7 @@ function glidepath(args: string[], onOutput?: (text: string) => void): Promise<C
   return runCli(args, env, onOutput);
 }
 
-it('release --follow waits at the gate, refuses a second version (3), a wrong approver and a promote (1), holds while paused, promotes (0); status and where show it', async () => {
+it('release --follow waits at the gate, refuses a 2nd version (3), a wrong approver, a promote (1), pauses, promotes (0)', async () => {
   const f = await createReleaseFixture(endpoint);
   const file = path.join(dir, `${f.system}.yaml`);
   const release = lambdaRelease(f, (d) => {
@@ -112,17 +112,20 @@ it('release --follow waits at the gate, refuses a second version (3), a wrong ap
   expect((out.match(/ v2 /g) ?? []).length).toBe(5);
 });
 
-it("where: a name that is no service or system exits 2 with what to type instead; an unknown one says visibility answers within the namespace's retention", async () => {
+it("where: not a service or system name exits 2 saying what to type; an unknown one names the namespace's retention", async () => {
   const bad = await glidepath(['where', 'deploy:shop-api/prod']);
   expect(bad.code).toBe(EXIT.invalidPlan);
   expect(bad.stderr).toContain(
-    `where: "deploy:shop-api/prod" is not a service or system name (a plan's metadata.service or a release's metadata.system: lowercase letters, digits and '-'); for the service: glidepath where shop-api; for that run: glidepath status deploy:shop-api/prod\nNothing was sent.`,
+    `where: "deploy:shop-api/prod" is not a service or system name (a plan's metadata.service or a release's ` +
+      `metadata.system: lowercase letters, digits and '-'); for the service: glidepath where shop-api; for that ` +
+      `run: glidepath status deploy:shop-api/prod\nNothing was sent.`,
   );
   const name = uniqueName('never-deployed');
   const none = await glidepath(['where', name]);
   expect(none.code).toBe(EXIT.ok);
   expect(none.stdout).toContain(
-    `nothing deployed under ${name} within the namespace's retention: where reads Temporal visibility, which forgets runs closed longer ago than the retention period`,
+    `nothing deployed under ${name} within the namespace's retention: where reads Temporal visibility, which ` +
+      `forgets runs closed longer ago than the retention period`,
   );
 });
 

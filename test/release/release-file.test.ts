@@ -81,7 +81,8 @@ describe('release file', () => {
 
   it('two targets of one service in one environment are refused: they would share a lock', () => {
     expect(problems((d) => (d.stages[1].targets[1].environment = 'prod-eu'))).toContain(
-      'stages[1].targets[1].environment: shop-api/prod-eu is already deployed by stages[1].targets[0]; one deployment per service and environment',
+      'stages[1].targets[1].environment: shop-api/prod-eu is already deployed by stages[1].targets[0]; one ' +
+        'deployment per service and environment',
     );
   });
 

@@ -203,7 +203,7 @@ it("a gate's analysis that fails: the sinks hear it, then that the release stopp
   });
 });
 
-it("a gate's analysis that is inconclusive: the sinks hear that the release waits for promote, then the abort that stopped it", async () => {
+it("a gate's analysis that is inconclusive: the sinks hear the release waits for promote, then the abort that stopped it", async () => {
   await harness.run(async () => {
     const { handle } = await startAnalysed({
       provider: { type: 'http', url: healthy.url, jsonPath: 'status' },

@@ -164,7 +164,8 @@ describe('an abort while a stage is being confirmed', () => {
       const refused = await sendSignal(harness.client, handle.workflowId, 'abort', { by: 'oncall', reason: 'pager storm' }).catch((e) => e);
       expect(refused).toBeInstanceOf(ActionRefused);
       expect(refused.message).toBe(
-        `abort too late: ${handle.workflowId} is past its point of no return (since ${confirming.committedAt}); ${f.system}@v2 is being promoted (only a failing promote call rolls it back)`,
+        `abort too late: ${handle.workflowId} is past its point of no ` +
+          `return (since ${confirming.committedAt}); ${f.system}@v2 is being promoted (only a failing promote call rolls it back)`,
       );
       await waitForRelease(handle, (s) => s.actions.some((a) => a.action === 'abort'));
       await harness.client.workflow.getHandle(prodWorker).executeUpdate(promoteUpdate, { args: [{ by: 'alice', reason: 'done' }] });

@@ -61,7 +61,7 @@ const signalsNamed = async (handle: { fetchHistory: () => Promise<temporal.api.h
       e.workflowExecutionSignaledEventAttributes?.signalName === name,
   ).length;
 
-it('a prod target waiting at its own approval shows on the release (status, Current Details, release --follow); a plan for it exits 3 naming the release', async () => {
+it('a prod target at its own approval shows on the release (status, Current Details, --follow); a plan for it exits 3', async () => {
   const f = await createReleaseFixture(endpoint);
   const release = lambdaRelease(f, (d) => {
     d.stages[1].targets[1].strategy = {
@@ -96,7 +96,8 @@ it('a prod target waiting at its own approval shows on the release (status, Curr
     const status = await glidepath(['status', id]);
     expect(status.stdout).toMatch(
       new RegExp(
-        `wave 2  api +${us} +running +AwaitingApproval, traffic 50% +→ waiting for approval "us-go" by alice/bob: glidepath approve ${us}\\n`,
+        `wave 2  api +${us} +running +AwaitingApproval, traffic 50% +→ waiting for approval "us-go" by alice/bob: ` +
+          `glidepath approve ${us}\\n`,
       ),
     );
 
@@ -104,7 +105,8 @@ it('a prod target waiting at its own approval shows on the release (status, Curr
     const plan = await glidepath(['deploy', planFile(f, 'prod-us', f.fns.us, [{ setWeight: 10 }])]);
     expect(plan.code).toBe(EXIT.conflict);
     expect(plan.stderr).toContain(
-      `${f.system}-api/prod-us is held by release ${f.system}@v2 (${id}; its target ${us} is AwaitingApproval).\nWait for it, or abort it: glidepath abort ${id} --reason "..."`,
+      `${f.system}-api/prod-us is held by release ${f.system}@v2 (${id}; its target ${us} is ` +
+        `AwaitingApproval).\nWait for it, or abort it: glidepath abort ${id} --reason "..."`,
     );
     expect(await aliasOf(f.lambda, f.fns.us)).toEqual({ version: '1', weights: { '2': 0.5 } });
 

@@ -134,7 +134,7 @@ describe('glidepath audit reads a run from its history', () => {
     );
   });
 
-  it('an abort of a release: while a stage before the last is confirmed it stops the release; once the last is, it is too late', async () => {
+  it('an abort of a release: while a stage before the last is confirmed it stops the release; once the last is, too late', async () => {
     const stopped = await decisions('release-aborted-while-confirming');
     expect(stopped.outcome).toBe('stopped');
     expect(stopped.decisions.find((d) => d.action === 'abort')).toMatchObject({

@@ -87,7 +87,8 @@ describe('glidepath approve with a key that cannot sign', { timeout: 60_000 }, (
     const r = await runCli(['approve', 'payments/prod', '--sign-key', '/nonexistent/id_ed25519'], env);
     expect(r.code, r.stderr).toBe(EXIT.invalidPlan);
     expect(r.stderr).toContain(
-      '--sign-key: cannot read /nonexistent/id_ed25519: ENOENT; give the path of your ed25519 key, e.g. ~/.ssh/id_ed25519 (or its .pub with the key in ssh-agent)',
+      '--sign-key: cannot read /nonexistent/id_ed25519: ENOENT; give the path of your ed25519 key, e.g. ' +
+        '~/.ssh/id_ed25519 (or its .pub with the key in ssh-agent)',
     );
     expect(r.stderr).toContain('Nothing was sent.');
   });

@@ -58,7 +58,8 @@ describe("a gate's analysis in the release views", () => {
     const details = renderReleaseDetails(s, 'release:shop').split('\n');
     expect(details).not.toContain('```');
     expect(details).toContain(`**${s.stages[1].name}** (${s.stages[1].environment}): ${s.stages[1].state}`);
-    expect(details).toContain(`- wave ${target.wave} · **${target.component}** · \`${target.workflowId}\` · running · v1 → v2 · deploying`);
+    const row = `- wave ${target.wave} · **${target.component}** · \`${target.workflowId}\``;
+    expect(details).toContain(`${row} · running · v1 → v2 · deploying`);
     expect(details).toContain('- gate: analysis "staging-gate": pending');
   });
 });

@@ -4,7 +4,9 @@ import { formatStatus } from '../../starters/actions';
 import type { WorkflowHandle } from '@temporalio/client';
 import { EXIT } from '../../starters/exit-codes';
 import { follow, progressLine } from '../../starters/follow';
-import { type DeploymentStatus, renderDetails } from '../../workflows/status';
+import type { DeploymentStatus } from '../../workflows/status';
+import { renderDetails } from '../../workflows/status-details';
+import { type StatusFact, statusFacts } from '../../workflows/status-facts';
 
 const base: DeploymentStatus = {
   service: 'payments',
@@ -76,7 +78,8 @@ describe('status views', () => {
     const running = { client, query: async () => stuck, result: () => new Promise(() => undefined) } as unknown as WorkflowHandle;
     expect(await follow(running, id, { print: (l) => lines.push(l), intervalMs: 1 })).toBe(EXIT.rollbackStuck);
     expect(lines.at(-1)).toBe(
-      `ROLLBACK STUCK at "roll back v2": access denied. fix it, then glidepath resume ${id} (the run keeps retrying: glidepath status ${id})`,
+      `ROLLBACK STUCK at "roll back v2": access denied. fix it, then glidepath resume ${id} (the run keeps ` +
+        `retrying: glidepath status ${id})`,
     );
 
     const promoted = { ...base, gate: undefined, phase: 'Promoted' as const, warnings: ['remove version 1 by hand: ECS conflict'] };
@@ -132,12 +135,63 @@ describe('status views', () => {
     expect(formatStatus(delivered)).not.toContain('notifications');
   });
 
+  it('show a freeze, the policy and warnings in every view, and on the --follow line in a few words', () => {
+    const held: DeploymentStatus = {
+      ...base,
+      gate: undefined,
+      phase: 'Frozen',
+      frozen: { scope: 'policy rule quarter-close', by: 'policy', reason: 'quarter close', since: 'T1', until: 'T2' },
+      policy: { version: 'p7', rules: ['prod', 'quarter-close'] },
+      warnings: ['remove version 1 by hand: ECS conflict'],
+      notifications: { delivered: 3, failed: 1 },
+    };
+    const frozen = 'policy rule quarter-close by policy since T1 until T2: quarter close (abort still rolls back)';
+    expect(renderDetails(held, id)).toContain(`**Frozen:** ${frozen}`);
+    expect(formatStatus(held)).toContain(`FROZEN:   ${frozen}`);
+    expect(renderDetails(held, id)).toContain('**Policy:** p7 · rules prod, quarter-close');
+    expect(formatStatus(held)).toContain('policy:   p7 · rules prod, quarter-close');
+    expect(formatStatus(held)).toContain('warning:  remove version 1 by hand: ECS conflict');
+    expect(progressLine(held, id)).toBe(
+      `${'Frozen'.padEnd(17)}  step 2/4  traffic 10%  waiting for approval "go"  ` +
+        'frozen by policy rule quarter-close until T2  policy p7  ⚠ 2 warnings',
+    );
+  });
+
+  it('keep the --follow line as it was for a run with nothing more to say', () => {
+    const starting: DeploymentStatus = { ...base, gate: undefined, step: undefined, phase: 'Starting', weight: 0, message: 'starting' };
+    expect(progressLine(starting, id)).toBe(`${'Starting'.padEnd(17)}  step -  traffic 0%  starting`);
+    expect(progressLine({ ...starting, paused: true }, id)).toMatch(/^Starting \(paused\) +step -/);
+  });
+
+  it("render every fact of the model: each view shows what the model gives it, in the model's order", () => {
+    const everything: DeploymentStatus = {
+      ...base,
+      migration: 'applied',
+      frozen: { scope: 'environment prod', by: 'sre', reason: 'incident', since: 'T1' },
+      policy: { version: 'p7', rules: [] },
+      warnings: ['w1'],
+      notifications: { delivered: 2, failed: 1, afterRun: 1 },
+    };
+    const facts = statusFacts(everything, id);
+    // Every fact a view says is in it, in the model's order.
+    const inOrder = (view: string, say: (f: StatusFact) => string | undefined) => {
+      const at = facts.flatMap((f) => say(f) ?? []).map((said) => view.indexOf(said));
+      expect(at.every((i) => i >= 0)).toBe(true);
+      expect(at).toEqual([...at].sort((a, b) => a - b));
+    };
+    inOrder(formatStatus(everything, false, id), (f) => f.text);
+    inOrder(renderDetails(everything, id), (f) => f.markdown ?? f.text);
+    inOrder(progressLine(everything, id), (f) => f.brief);
+  });
+
   it('say in the UI and the CLI how to list the deliveries that went on after the run, with no warning', () => {
     const after = { ...base, notifications: { delivered: 2, failed: 0, afterRun: 2 } };
     const text =
-      '2 still being delivered when the run ended, each by a workflow of its own: WorkflowType = "notificationWorkflow" AND ParentWorkflowId = "deploy:payments/prod"';
+      '2 still being delivered when the run ended, each by a workflow of its own: ' +
+      'WorkflowType = "notificationWorkflow" AND ParentWorkflowId = "deploy:payments/prod"';
     expect(renderDetails(after, 'deploy:payments/prod')).toContain(`**Notifications:** ${text}`);
     expect(formatStatus(after)).toContain(`notify:   ${text}`);
     expect(formatStatus(after)).not.toContain('warning');
+    expect(progressLine(after, id).endsWith('  2 notifications still being delivered')).toBe(true);
   });
 });

@@ -22,7 +22,7 @@ const receiver: Receiver = useForFile(
   (r) => r.close(),
 );
 
-it('held outside the window, frozen by a scheduled freeze, then an analysis fails: each is told, and the rollback with its reason', async () => {
+it('held outside the window, frozen by a scheduled freeze, then an analysis fails: each is told, and the rollback', async () => {
   // The window opens at the top of the hour after next (UTC); the freeze starts a minute after it opens.
   const now = Date.now();
   const opens = new Date(Math.floor(now / HOUR) * HOUR + 2 * HOUR);

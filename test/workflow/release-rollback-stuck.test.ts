@@ -25,7 +25,7 @@ const denied = () =>
 const notFound = () =>
   Object.assign(new Error('no such function'), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } });
 
-it('a target stuck in its rollback holds no other on the new version: the others switch back, the release waits for the stuck one', async () => {
+it('a target stuck in its rollback holds no other on the new version: the others switch back; the release waits for it', async () => {
   const system = uniqueName('shop');
   const fns = {
     stagingApi: `${system}-api-stg`,

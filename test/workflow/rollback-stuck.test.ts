@@ -69,7 +69,7 @@ describe('rollback under errors', () => {
     expect(status.stuck).toBeUndefined();
   });
 
-  it('an undo step that never succeeds shows RollbackStuck, never RolledBack, tried again ever less often until a person resumes', async () => {
+  it('an undo step that never succeeds shows RollbackStuck, never RolledBack, retried ever less often until a person resumes', async () => {
     let fixed = false;
     const { platform, calls } = platformWithFailingUndo(() => !fixed);
     await withWorker(platform, async (taskQueue) => {
