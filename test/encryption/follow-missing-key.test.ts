@@ -40,6 +40,7 @@ it('deploy --follow without the key the worker answers with: the key error and e
       TEMPORAL_NAMESPACE: 'default',
       GLIDEPATH_TASK_QUEUE: harness.taskQueue,
       GLIDEPATH_ENCRYPTION_KEYS: keys.k1,
+      GLIDEPATH_USER: 'ci', // the plan's requestedBy: who runs the CLI must be who the plan names
     }),
   );
 
