@@ -80,9 +80,11 @@ describe('a target aborted after it moved', () => {
   it('with onFailure: halt, the other moved target is kept and the moving one switches back', async () => {
     const f = await createReleaseFixture(endpoint);
     const { eu, us, prodWorker } = ids(f);
-    // Prod: eu and the worker (after the API) first, then us, which waits at 50%.
+    // Prod: eu and the worker first, then us, which waits at 50%. (The worker no longer comes after the API: a
+    // worker in an earlier wave than one of the API's targets is refused, since it would not wait for that one.)
     const release = lambdaRelease(f, (d) => {
       usWaitsAtHalf(d);
+      delete d.components.worker.after;
       d.stages[1].onFailure = 'halt';
       d.stages[1].waves = [{ targets: ['eu', 'worker'] }, { targets: ['us'] }];
     });
@@ -116,12 +118,16 @@ describe('an abort while a stage is being confirmed', () => {
     const f = await createReleaseFixture(endpoint);
     const { eu, stagingWorker } = ids(f);
     const migrate = uniqueName('migrate');
+    const migrateProd = uniqueName('migrate-prod');
     await createLambdaService(endpoint, migrate);
+    await createLambdaService(endpoint, migrateProd);
     const release = lambdaRelease(f, (d) => {
       d.components.worker.migration = {
         run: { type: 'lambda', functionName: migrate, payload: { to: 2 } },
         down: { type: 'lambda', functionName: migrate, payload: { to: 1 } },
       };
+      // Prod migrates its own database (the same task in two stages is refused).
+      d.stages[1].targets[2].migration = { run: { functionName: migrateProd }, down: { functionName: migrateProd } };
       d.stages[0].targets[1].strategy = holdOneHour; // staging's confirmation lasts until the worker is promoted
     });
     await harness.run(async () => {
@@ -148,6 +154,10 @@ describe('an abort while a stage is being confirmed', () => {
       const arn = (await f.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: migrate }))).FunctionArn!;
       const tags = Object.keys((await f.lambda.send(new ListTagsCommand({ Resource: arn }))).Tags ?? {});
       expect(tags.filter((t) => t.startsWith('glidepath:migration:'))).toEqual([`glidepath:migration:${f.system}-worker.staging`]);
+      const prodArn = (await f.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: migrateProd }))).FunctionArn!;
+      expect(Object.keys((await f.lambda.send(new ListTagsCommand({ Resource: prodArn }))).Tags ?? {})).not.toContainEqual(
+        expect.stringMatching(/^glidepath:migration:/),
+      );
       await recordHistory(handle, 'release-aborted-while-confirming');
     });
   });
