@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EXIT } from '../../starters/exit-codes';
 import { createLambdaService, BUCKET, lambdaPlatformAt } from '../support/lambda-fixture';
 import { type Harness, inPhase, startHarness, uniqueName, waitForStatus } from '../support/temporal';
-import { type CliRun, runCli } from '../support/cli';
+import { type CliRun, harnessCli } from '../support/cli';
 
 const endpoint = inject('motoEndpoint');
 const address = inject('temporalAddress');
@@ -23,18 +23,8 @@ beforeAll(async () => {
 });
 afterAll(async () => harness?.close());
 
-type Run = CliRun;
-
 /** Runs `glidepath <args>`; `onOutput` sees stdout as it arrives (to act while --follow runs). */
-function glidepath(args: string[], onOutput?: (text: string) => void): Promise<Run> {
-  const env = {
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_NAMESPACE: 'default',
-    GLIDEPATH_TASK_QUEUE: harness.taskQueue,
-    GLIDEPATH_USER: 'ci-bot',
-  };
-  return runCli(args, env, onOutput);
-}
+const glidepath = harnessCli(() => harness.taskQueue);
 
 function planFile(service: string, steps: unknown[], release = 'v2', extra: Record<string, unknown> = {}): string {
   const file = path.join(dir, `${service}-${release}.yaml`);
@@ -72,7 +62,7 @@ describe('glidepath CLI', () => {
     const service = uniqueName('cli');
     await createLambdaService(endpoint, service);
     const file = planFile(service, [{ setWeight: 25 }, { approval: { name: 'go', approvers: ['alice'] } }, { setWeight: 100 }]);
-    let approved: Promise<Run> | undefined;
+    let approved: Promise<CliRun> | undefined;
     const result = await harness.run(() =>
       glidepath(['deploy', file, '--follow'], (out) => {
         if (!approved && out.includes('waiting for approval')) {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { EXIT } from '../../starters/exit-codes';
 import { createReleaseFixture, lambdaRelease } from '../support/releases';
 import { type Harness, startHarness, uniqueName } from '../support/temporal';
-import { type CliRun, runCli } from '../support/cli';
+import { harnessCli } from '../support/cli';
 import { lambdaPlatformAt } from '../support/lambda-fixture';
 
 const endpoint = inject('motoEndpoint');
@@ -24,15 +24,7 @@ beforeAll(async () => {
 });
 afterAll(async () => harness?.close());
 
-function glidepath(args: string[], onOutput?: (text: string) => void): Promise<CliRun> {
-  const env = {
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_NAMESPACE: 'default',
-    GLIDEPATH_TASK_QUEUE: harness.taskQueue,
-    GLIDEPATH_USER: 'ci-bot',
-  };
-  return runCli(args, env, onOutput);
-}
+const glidepath = harnessCli(() => harness.taskQueue);
 
 it('release --follow waits at the gate, refuses a 2nd version (3), a wrong approver, a promote (1), pauses, promotes (0)', async () => {
   const f = await createReleaseFixture(endpoint);

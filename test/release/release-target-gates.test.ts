@@ -13,13 +13,12 @@ import { EXIT } from '../../starters/exit-codes';
 import { startRelease } from '../../starters/release';
 import { abortSignal } from '../../workflows/messages';
 import type { releaseWorkflow } from '../../workflows/release';
-import { type CliRun, runCli } from '../support/cli';
+import { harnessCli } from '../support/cli';
 import { BUCKET, lambdaPlatformAt } from '../support/lambda-fixture';
 import { type ReleaseFixture, aliasOf, createReleaseFixture, lambdaRelease, releaseFailure, waitForRelease } from '../support/releases';
 import { type Harness, inPhase, recordHistory, rolledBack, startHarness, waitForStatus } from '../support/temporal';
 
 const endpoint = inject('motoEndpoint');
-const address = inject('temporalAddress');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'glidepath-target-gates-'));
 let harness: Harness;
 
@@ -28,15 +27,7 @@ beforeAll(async () => {
 });
 afterAll(async () => harness?.close());
 
-function glidepath(args: string[], onOutput?: (text: string) => void): Promise<CliRun> {
-  const env = {
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_NAMESPACE: 'default',
-    GLIDEPATH_TASK_QUEUE: harness.taskQueue,
-    GLIDEPATH_USER: 'ci-bot',
-  };
-  return runCli(args, env, onOutput);
-}
+const glidepath = harnessCli(() => harness.taskQueue);
 
 /** A plan of its own for one target of the fixture's system (same service and environment as the release's). */
 function planFile(f: ReleaseFixture, environment: string, fn: string, steps: unknown[]): string {

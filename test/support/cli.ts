@@ -1,6 +1,7 @@
 /** The real `glidepath` binary, run as CI and on-call run it: exit code, stdout and stderr. */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { inject } from 'vitest';
 
 export interface CliRun {
   code: number;
@@ -29,4 +30,22 @@ export function runCli(
   });
   child.stderr.on('data', (d) => (stderr += d));
   return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+}
+
+/**
+ * `glidepath <args>` as CI runs it against the tests' Temporal server, on the task queue of `taskQueue()` (read at each
+ * call: a harness started in a beforeAll), as user ci-bot.
+ */
+export function harnessCli(taskQueue: () => string): (args: string[], onOutput?: (stdout: string) => void) => Promise<CliRun> {
+  return (args, onOutput) =>
+    runCli(
+      args,
+      {
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        TEMPORAL_NAMESPACE: 'default',
+        GLIDEPATH_TASK_QUEUE: taskQueue(),
+        GLIDEPATH_USER: 'ci-bot',
+      },
+      onOutput,
+    );
 }
