@@ -4,13 +4,13 @@
  * opening the run passed in has ended (a long wait at the plan's own gate), and never passed while closed, however
  * often the run asks.
  */
-import { GetAliasCommand, type LambdaClient, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { WorkflowHandle } from '@temporalio/client';
 import { expect, inject, it } from 'vitest';
 import { startDeployment } from '../../starters/deploy';
 import { approveUpdate, pauseSignal, resumeSignal } from '../../workflows/messages';
 import { historyEvents } from '../support/history-events';
-import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
+import { createLambdaService, lambdaPlatformAt, lambdaState } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
 import { recordHistory, uniqueName, waitForStatus } from '../support/temporal';
 import { createEnvWorker, useTimeSkippingEnv } from '../support/time-skipping';
@@ -62,16 +62,6 @@ async function windowedRun(steps: unknown[], options: { inside: boolean; extraRu
     if (started.kind === 'conflict') throw new Error('conflict');
     await fn({ handle: started.handle, lambda, name, opens });
   });
-}
-
-/** The alias and the published versions: what a user of the function sees. */
-async function lambdaState(lambda: LambdaClient, name: string) {
-  const alias = await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }));
-  const versions = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: name }));
-  return {
-    alias: { version: alias.FunctionVersion, weights: alias.RoutingConfig?.AdditionalVersionWeights ?? {} },
-    versions: (versions.Versions ?? []).map((v) => v.Version).filter((v) => v !== '$LATEST'),
-  };
 }
 
 const approve = (handle: WorkflowHandle, by: string) => handle.executeUpdate(approveUpdate, { args: [{ by, reason: 'checked' }] });

@@ -4,13 +4,13 @@
  * opening until resume; aborted while it waits, it ends rolled back at once, nothing changed. Lambda calls
  * still go to the real moto server.
  */
-import { GetAliasCommand, type LambdaClient, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { WorkflowHandle } from '@temporalio/client';
 import { expect, inject, it } from 'vitest';
 import { startDeployment } from '../../starters/deploy';
 import { abortSignal, pauseSignal, resumeSignal } from '../../workflows/messages';
 import { historyEvents } from '../support/history-events';
-import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
+import { createLambdaService, lambdaPlatformAt, lambdaState } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
 import { recordHistory, rolledBack, uniqueName, waitForStatus } from '../support/temporal';
 import { createEnvWorker, useTimeSkippingEnv } from '../support/time-skipping';
@@ -51,15 +51,6 @@ async function outsideTheWindow(
   });
 }
 
-/** The alias and the published versions: what a user of the function sees. */
-async function lambdaState(lambda: LambdaClient, name: string) {
-  const alias = await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }));
-  const versions = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: name }));
-  return {
-    alias: { version: alias.FunctionVersion, weights: alias.RoutingConfig?.AdditionalVersionWeights ?? {} },
-    versions: (versions.Versions ?? []).map((v) => v.Version).filter((v) => v !== '$LATEST'),
-  };
-}
 const UNTOUCHED = { alias: { version: '1', weights: {} }, versions: ['1'] };
 
 it('a run outside its deploy window waits for it, then starts when it opens', async () => {

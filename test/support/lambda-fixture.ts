@@ -1,6 +1,13 @@
 /** A Lambda function with a live alias on moto, as a team would have before its first Glidepath release. */
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { CreateAliasCommand, CreateFunctionCommand, LambdaClient, PublishVersionCommand } from '@aws-sdk/client-lambda';
+import {
+  CreateAliasCommand,
+  CreateFunctionCommand,
+  GetAliasCommand,
+  LambdaClient,
+  ListVersionsByFunctionCommand,
+  PublishVersionCommand,
+} from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { lambdaPlatform } from '../../activities/lambda/lambda-platform';
 import type { Platform } from '../../activities/types';
@@ -46,4 +53,14 @@ export async function createLambdaService(endpoint: string, name: string): Promi
 /** Bytes that differ per release, so each release publishes its own version. */
 function fakeZip(content: string): Buffer {
   return Buffer.from(`PK\u0003\u0004${content}`);
+}
+
+/** The alias and the published versions: what a user of the function sees. */
+export async function lambdaState(lambda: LambdaClient, name: string) {
+  const alias = await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }));
+  const versions = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: name }));
+  return {
+    alias: { version: alias.FunctionVersion, weights: alias.RoutingConfig?.AdditionalVersionWeights ?? {} },
+    versions: (versions.Versions ?? []).map((v) => v.Version).filter((v) => v !== '$LATEST'),
+  };
 }
