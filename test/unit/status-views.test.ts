@@ -31,6 +31,18 @@ const base: DeploymentStatus = {
   startedAt: '2026-11-28T09:00:00.000Z',
 };
 const id = 'deploy:payments/prod';
+/** A rollback stuck on a step that keeps failing. */
+const stuck: DeploymentStatus = {
+  ...base,
+  gate: undefined,
+  phase: 'RollbackStuck',
+  stuck: {
+    step: 'roll back v2',
+    reason: 'access denied',
+    since: '2026-11-28T10:02:00.000Z',
+    remedy: `fix it, then glidepath resume ${id}`,
+  },
+};
 
 describe('status views', () => {
   it('show the gate, who may answer it, until when, and the command that answers it', () => {
@@ -41,17 +53,6 @@ describe('status views', () => {
   });
 
   it('show a stuck rollback with what a person must do, and never an outcome for it', () => {
-    const stuck: DeploymentStatus = {
-      ...base,
-      gate: undefined,
-      phase: 'RollbackStuck',
-      stuck: {
-        step: 'roll back v2',
-        reason: 'access denied',
-        since: '2026-11-28T10:02:00.000Z',
-        remedy: `fix it, then glidepath resume ${id}`,
-      },
-    };
     for (const view of [renderDetails(stuck, id), formatStatus(stuck), progressLine(stuck, id)]) {
       expect(view).toContain(`glidepath resume ${id}`);
       expect(view).not.toMatch(/\*\*Outcome:\*\*|^outcome:|rolled back/m);
@@ -61,17 +62,6 @@ describe('status views', () => {
   });
 
   it('--follow exits 5 on a stuck rollback with what to do, and prints the warnings of a promotion', async () => {
-    const stuck: DeploymentStatus = {
-      ...base,
-      gate: undefined,
-      phase: 'RollbackStuck',
-      stuck: {
-        step: 'roll back v2',
-        reason: 'access denied',
-        since: '2026-11-28T10:02:00.000Z',
-        remedy: `fix it, then glidepath resume ${id}`,
-      },
-    };
     const lines: string[] = [];
     // The client gives up waiting for the result when following stops early (follow.ts).
     const client = { withAbortSignal: (_: AbortSignal, fn: () => Promise<unknown>) => fn() };
