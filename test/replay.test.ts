@@ -13,7 +13,8 @@
  * The *-current-runs files were recorded with the `runs-2026-11` patch (one marker for every change before it, the
  * policy read by a local activity: workflows/lean-history.ts), the *-runs-2026-11-29 files with the generation after
  * it (a step's weight upserted with the next phase change), the *-runs-2026-11-29b files with the one after that
- * (the deploy window the last gate).
+ * (the deploy window the last gate), and canary-cancelled-before-plan-check-runs-2026-11-29c with the next one (a
+ * run cancelled in its first task ends rolled back with its status in its memo).
  *
  * canary-cancelled-task-split-after-plan-check is canary-cancelled-policies-from-start with its first workflow task
  * split right after the plan check's local-activity marker, the shape a slow first task wrote in CI. On replay
@@ -134,6 +135,7 @@ it('has recorded histories for each strategy and ending', () => {
       'canary-aborted-in-soak-runs-2026-11-29b',
       'canary-rejected-runs-2026-11-29b',
       'canary-cancelled-runs-2026-11-29b',
+      'canary-cancelled-before-plan-check-runs-2026-11-29c',
       'canary-notifications-rejected',
       'canary-frozen-unfrozen-promoted',
       'canary-scheduled-freeze-in-soak-promoted',

@@ -8,13 +8,14 @@
  *   "RolledBack" (or closes as Canceled when it was cancelled from the UI or client). An undo step that keeps
  *   failing holds the run in RollbackStuck until it succeeds; it is never reported rolled back half-way.
  * Any error, including an unexpected one in workflow code, takes one of these two paths, by where it happens:
- * - before anything changed (`start`): the run fails, and its status says there is nothing to undo;
+ * - before anything changed (`start`): the run fails, and its status says there is nothing to undo (a cancel there
+ *   ends rolled back, with nothing to undo);
  * - on the way forward: the run rolls back (rollback.ts);
  * - after the promotion: the run ends Promoted with a warning (promoted-end.ts);
  * - inside the rollback: the unwind goes on, or shows RollbackStuck until it can (rollback.ts).
  * Terminate skips all of them.
  */
-import { patched } from '@temporalio/workflow';
+import { isCancellation, patched } from '@temporalio/workflow';
 import type { AppliedPolicy } from '../plan/policy-types';
 import type { Plan } from '../plan/schema';
 import { runBlueGreen } from './blue-green';
@@ -99,6 +100,8 @@ async function start(input: Plan, checkedInOne: boolean, release: ReleaseLink | 
     rollout = new Rollout(input);
     return await prepare(input, rollout, checkedInOne, release);
   } catch (err) {
+    // A cancel before anything changed ends like one later: rolled back (nothing to undo), its status in the memo.
+    if (rollout && isCancellation(err) && startedSince('runs-2026-11-29c')) return rollBack(input, rollout, new Compensations(), err);
     throw failedBeforeChange(err, rollout);
   }
 }

@@ -18,9 +18,11 @@ export const LEAN_HISTORY = 'lean-history';
  *   an analysis, the promotion), not on its own at every step.
  * - `runs-2026-11-29b`: the deploy window is the last policy gate before traffic moves (`window-last-gate`, which
  *   runs started between the two generations ask).
+ * - `runs-2026-11-29c`: a run cancelled before anything changed (during its plan check) ends like one cancelled later:
+ *   rolled back with nothing to undo, its final status in its memo, where it closed Canceled without one.
  * A later change that alters the commands of a run needs a patch of its own or a new generation here.
  */
-const GENERATIONS = ['runs-2026-11', 'runs-2026-11-29', 'runs-2026-11-29b'] as const;
+const GENERATIONS = ['runs-2026-11', 'runs-2026-11-29', 'runs-2026-11-29b', 'runs-2026-11-29c'] as const;
 export type Generation = (typeof GENERATIONS)[number];
 
 /**

@@ -52,6 +52,8 @@ export class ReleaseRun {
   readonly status: ReleaseStatus;
   /** Everything that moves the release forward runs in this scope; abort cancels it. */
   readonly forward = new CancellationScope();
+  /** The run's own scope: cancelled by a Temporal cancel (the Web UI's Cancel), which `forward` hears too. */
+  private readonly root = CancellationScope.current();
   abortedBy?: ActionRecord;
   /** Targets that reported they moved and wait for their stage to be confirmed, by workflow ID. */
   readonly held = new Map<string, TargetHeld>();
@@ -266,6 +268,11 @@ export class ReleaseRun {
 
   get finished(): boolean {
     return this.status.outcome !== undefined || this.status.phase === 'RollingBack';
+  }
+
+  /** Cancelled through Temporal rather than aborted. */
+  get cancelled(): boolean {
+    return this.root.consideredCancelled && this.abortedBy === undefined;
   }
 
   /** Aborted, or cancelled through Temporal: nothing new may start (no stage, migration or target). */

@@ -101,6 +101,8 @@ async function end(
 ): Promise<ReleaseResult> {
   return CancellationScope.nonCancellable(async () => {
     const phase = ({ promoted: 'Promoted', 'rolled-back': 'RolledBack', halted: 'Halted', stopped: 'Stopped' } as const)[result];
+    // Who stopped it, as an abort is: a Temporal cancel has no sender of its own.
+    if (result !== 'promoted' && run.cancelled) run.record('cancel', { by: 'temporal', reason: 'cancel requested' });
     run.status.outcome = { result, reason };
     run.status.gate = undefined;
     run.status.endedAt = new Date().toISOString();

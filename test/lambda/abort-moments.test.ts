@@ -14,7 +14,16 @@ import { expectRollbackAfter, useHeldRuns } from '../support/held-runs';
 import { createLambdaService, lambdaPlatformAt } from '../support/lambda-fixture';
 import { awsConfig } from '../support/moto';
 import { canary, lambdaPlan } from '../support/plans';
-import { inPhase, rolledBack, startHarness, startPlan, uniqueName, waitForStatus } from '../support/temporal';
+import {
+  expectClosedCancelled,
+  inPhase,
+  recordHistory,
+  rolledBack,
+  startHarness,
+  startPlan,
+  uniqueName,
+  waitForStatus,
+} from '../support/temporal';
 
 const endpoint = inject('motoEndpoint');
 const lambda = new LambdaClient(awsConfig(endpoint));
@@ -98,6 +107,22 @@ describe('canary: from the promote call on, an abort is too late and the run end
     expect(status.phase).toBe('Promoted');
     expect(status.actions.find((a) => a.action === 'cancel')?.note).toContain('too late');
     expect(await alias(run.name)).toEqual({ version: status.candidateVersion, weights: {} });
+  });
+
+  it('a Temporal cancel before the first step (the plan check) closes Canceled, with nothing touched', async () => {
+    const name = uniqueName('moment');
+    await createLambdaService(endpoint, name);
+    const h = await startHarness({ platforms: { lambda: lambdaPlatformAt(endpoint) } });
+    onTestFinished(() => h.close());
+    const handle = await startPlan(h.client, lambdaPlan(name, CANARY), h.taskQueue);
+    await handle.cancel(); // before a worker polls: the run's first task holds its start and the cancel
+    await h.run(() => expectClosedCancelled(handle));
+    const status = await getStatus(h.client, handle.workflowId);
+    expect(status).toMatchObject({ phase: 'RolledBack', weight: 0, outcome: { result: 'cancelled', reason: 'workflow cancelled' } });
+    expect(status.actions.at(-1)).toMatchObject({ action: 'cancel', by: 'temporal' });
+    expect(await alias(name)).toEqual({ version: '1', weights: {} });
+    expect(await versions(name)).toEqual(['1']);
+    await recordHistory(handle, 'canary-cancelled-before-plan-check-runs-2026-11-29c');
   });
 
   it('a Temporal cancel before it rolls back, closes Canceled, and its status stays readable', async () => {
