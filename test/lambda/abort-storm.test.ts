@@ -2,14 +2,14 @@
  * Many Lambda canaries at once on the real Temporal dev server and moto, each met by an action at a moment drawn
  * from a seeded random sequence: an abort through the CLI's path or straight through the Temporal client (as the
  * Web UI sends it), a Temporal cancel, a pause then an abort, a `promote --full`, a second plan for the same
- * service, or nothing. Whatever the moment, every run ends promoted or rolled back, and the function's alias
+ * service, or nothing; then again on worker processes, two of them SIGKILLed at drawn moments. Whatever the moment, every run ends promoted or rolled back, and the function's alias
  * says the same as the status. The moments abort-moments.test.ts pins one by one are sampled here in between.
  *
  * GLIDEPATH_STORM_SEED and GLIDEPATH_STORM_RUNS replay or widen a run (the seed is printed when a run disagrees);
  * GLIDEPATH_STORM_PRINT=1 prints each run's action, moment and end.
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { describe, expect, inject, it } from 'vitest';
 import { ActionRefused, getStatus, sendSignal, sendUpdate } from '../../starters/actions';
 import { startDeployment } from '../../starters/deploy';
@@ -17,6 +17,7 @@ import { abortSignal } from '../../workflows/messages';
 import { createLambdaService, lambdaPlatformAt, lambdaState } from '../support/lambda-fixture';
 import { canary, lambdaPlan } from '../support/plans';
 import { startPlan, uniqueName, useHarness } from '../support/temporal';
+import { useWorkerProcesses, workerEnv } from '../support/worker-process';
 
 const endpoint = inject('motoEndpoint');
 const SEED = Number(process.env.GLIDEPATH_STORM_SEED ?? 20261129);
@@ -43,8 +44,15 @@ function seeded(seed: number): () => number {
 }
 
 const h = useHarness(() => ({ platforms: { lambda: lambdaPlatformAt(endpoint) } }));
+const workers = useWorkerProcesses('SIGKILL');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const who = { by: 'oncall', reason: 'storm' };
+
+/** Where the storm's plans run: a client, and the task queue of the worker (or workers) that run them. */
+interface Queue {
+  client: Client;
+  taskQueue: string;
+}
 
 /** An action that lands after the run ended, or past its point of no return, is refused: that is an answer too. */
 async function refusedIsFine(send: () => Promise<unknown>): Promise<void> {
@@ -53,27 +61,27 @@ async function refusedIsFine(send: () => Promise<unknown>): Promise<void> {
   });
 }
 
-async function act(action: Action, handle: WorkflowHandle, name: string, delayMs: number): Promise<void> {
+async function act({ client, taskQueue }: Queue, action: Action, handle: WorkflowHandle, name: string, delayMs: number): Promise<void> {
   await sleep(delayMs);
   const id = handle.workflowId;
   switch (action) {
     case 'none':
       return;
     case 'abort':
-      return refusedIsFine(() => sendSignal(h.client, id, 'abort', who));
+      return refusedIsFine(() => sendSignal(client, id, 'abort', who));
     case 'abortFromUi':
       return refusedIsFine(() => handle.signal(abortSignal, who));
     case 'cancel':
       return refusedIsFine(() => handle.cancel());
     case 'pauseThenAbort':
-      await refusedIsFine(() => sendSignal(h.client, id, 'pause', who));
+      await refusedIsFine(() => sendSignal(client, id, 'pause', who));
       await sleep(300);
-      return refusedIsFine(() => sendSignal(h.client, id, 'abort', who));
+      return refusedIsFine(() => sendSignal(client, id, 'abort', who));
     case 'promoteFull':
-      return refusedIsFine(() => sendUpdate(h.client, id, 'promote', { ...who, full: true }));
+      return refusedIsFine(() => sendUpdate(client, id, 'promote', { ...who, full: true }));
     case 'secondPlan': {
       // Another release of the same service while this one runs: refused, and this run goes on untouched.
-      const second = await startDeployment(h.client, lambdaPlan(name, STRATEGY, {}, 'v3'), h.taskQueue);
+      const second = await startDeployment(client, lambdaPlan(name, STRATEGY, {}, 'v3'), taskQueue);
       if (second.kind === 'started') throw new Error(`a second plan for ${name} started beside the first`);
       return;
     }
@@ -89,37 +97,69 @@ interface Outcome {
   candidateVersion?: string;
 }
 
-describe(`an abort storm: ${RUNS} canaries, seed ${SEED}`, () => {
-  it('every run ends promoted or rolled back, and the alias agrees with the status', { timeout: 240_000 }, async () => {
-    const random = seeded(SEED);
-    const draws = Array.from({ length: RUNS }, (_, i) => ({
-      // The first runs of the sequence pin both ends: one left alone promotes, one aborted at once rolls back.
-      action: i === 0 ? 'none' : i === 1 ? 'abort' : ACTIONS[Math.floor(random() * ACTIONS.length)]!,
-      delayMs: i === 1 ? 0 : Math.floor(random() * LATEST_MOMENT_MS),
-    })).map((d) => (d.action === 'secondPlan' ? { ...d, delayMs: d.delayMs % SURELY_RUNNING_MS } : d));
-    const services = await Promise.all(
-      draws.map(async () => {
-        const name = uniqueName('storm');
-        return { name, lambda: await createLambdaService(endpoint, name) };
-      }),
-    );
-    const outcomes = await h.run(() =>
-      Promise.all(draws.map((draw, i) => runOne(draw.action, draw.delayMs, services[i]!.name, services[i]!.lambda))),
-    );
+/** The storm's draws: the first two pin both ends (one left alone promotes, one aborted at once rolls back). */
+function draw(random: () => number, runs: number): Array<{ action: Action; delayMs: number }> {
+  return Array.from({ length: runs }, (_, i) => {
+    const action = i === 0 ? 'none' : i === 1 ? 'abort' : ACTIONS[Math.floor(random() * ACTIONS.length)]!;
+    const delayMs = i === 1 ? 0 : Math.floor(random() * LATEST_MOMENT_MS);
+    return { action, delayMs: action === 'secondPlan' ? delayMs % SURELY_RUNNING_MS : delayMs };
+  });
+}
 
-    if (process.env.GLIDEPATH_STORM_PRINT) console.log(outcomes.map((o) => `${o.action}@${o.delayMs}:${o.phase}`).join('\n'));
-    const disagreements = outcomes.filter((o) => !agrees(o));
-    expect(disagreements, `seed ${SEED}: runs whose end disagrees with the alias`).toEqual([]);
-    expect(outcomes.filter((o) => o.action === 'none').every((o) => o.phase === 'Promoted')).toBe(true);
-    expect(outcomes[1]!.phase).toBe('RolledBack');
+/** Starts `runs` plans on `queue`, each met by its drawn action, and follows every one to its end. */
+async function storm(queue: Queue, random: () => number, runs: number): Promise<Outcome[]> {
+  const draws = draw(random, runs);
+  const services = await Promise.all(
+    draws.map(async () => {
+      const name = uniqueName('storm');
+      return { name, lambda: await createLambdaService(endpoint, name) };
+    }),
+  );
+  const outcomes = await Promise.all(draws.map((d, i) => runOne(queue, d.action, d.delayMs, services[i]!.name, services[i]!.lambda)));
+  if (process.env.GLIDEPATH_STORM_PRINT) console.log(outcomes.map((o) => `${o.action}@${o.delayMs}:${o.phase}`).join('\n'));
+  return outcomes;
+}
+
+function expectAgreement(outcomes: Outcome[]): void {
+  expect(
+    outcomes.filter((o) => !agrees(o)),
+    `seed ${SEED}: runs whose end disagrees with the alias`,
+  ).toEqual([]);
+  expect(outcomes.filter((o) => o.action === 'none').every((o) => o.phase === 'Promoted')).toBe(true);
+  expect(outcomes[1]!.phase).toBe('RolledBack');
+}
+
+describe(`an abort storm, seed ${SEED}`, () => {
+  it(`${RUNS} canaries: every run ends promoted or rolled back, and the alias agrees with the status`, { timeout: 240_000 }, async () => {
+    expectAgreement(await h.run(() => storm(h, seeded(SEED), RUNS)));
+  });
+
+  it('half as many, with the worker process SIGKILLed twice at drawn moments and another started', { timeout: 300_000 }, async () => {
+    const random = seeded(SEED + 1);
+    const taskQueue = uniqueName('storm-tq');
+    const env = workerEnv(taskQueue, endpoint);
+    let worker = await workers.spawn(env);
+    const kills = [Math.floor(random() * LATEST_MOMENT_MS), Math.floor(random() * LATEST_MOMENT_MS)].sort((a, b) => a - b);
+    const killing = (async () => {
+      let at = 0;
+      for (const moment of kills) {
+        await sleep(moment - at);
+        at = moment;
+        await worker.kill('SIGKILL');
+        worker = await workers.spawn(env);
+      }
+    })();
+    const outcomes = await storm({ client: workers.client(), taskQueue }, random, Math.ceil(RUNS / 2));
+    await killing;
+    expectAgreement(outcomes);
   });
 });
 
-async function runOne(action: Action, delayMs: number, name: string, lambda: LambdaClient): Promise<Outcome> {
-  const handle = await startPlan(h.client, lambdaPlan(name, STRATEGY), h.taskQueue);
-  await act(action, handle, name, delayMs);
+async function runOne(queue: Queue, action: Action, delayMs: number, name: string, lambda: LambdaClient): Promise<Outcome> {
+  const handle = await startPlan(queue.client, lambdaPlan(name, STRATEGY), queue.taskQueue);
+  await act(queue, action, handle, name, delayMs);
   await handle.result().catch(() => undefined); // promoted, rolled back or cancelled: the status says which
-  const status = await getStatus(h.client, handle.workflowId);
+  const status = await getStatus(queue.client, handle.workflowId);
   const { alias, versions } = await lambdaState(lambda, name);
   return { action, delayMs, phase: status.phase, alias, versions, candidateVersion: status.candidateVersion };
 }
