@@ -1,14 +1,15 @@
 /**
- * Many Lambda canaries at once on the real Temporal dev server and moto, each met by an action at a moment drawn
- * from a seeded random sequence: an abort through the CLI's path or straight through the Temporal client (as the
- * Web UI sends it), a Temporal cancel, a pause then an abort, a `promote --full`, a second plan for the same
- * service, or nothing; then again on worker processes, two of them SIGKILLed at drawn moments. Whatever the moment, every run ends promoted or rolled back, and the function's alias
- * says the same as the status. The moments abort-moments.test.ts pins one by one are sampled here in between.
+ * Many Lambda canaries and blue-greens at once on the real Temporal dev server and moto, each met by an action at a
+ * moment drawn from a seeded random sequence: an abort through the CLI's path or straight through the Temporal client
+ * (as the Web UI sends it), a Temporal cancel, a pause then an abort, a `promote --full`, a second plan for the same
+ * service, or nothing; then again on worker processes, two of them SIGKILLed at drawn moments. Whatever the moment,
+ * every run ends promoted or rolled back, and the function's aliases say the same as the status. The moments
+ * abort-moments.test.ts pins one by one are sampled here in between.
  *
  * GLIDEPATH_STORM_SEED and GLIDEPATH_STORM_RUNS replay or widen a run (the seed is printed when a run disagrees);
- * GLIDEPATH_STORM_PRINT=1 prints each run's action, moment and end.
+ * GLIDEPATH_STORM_PRINT=1 prints each run's strategy, action, moment and end.
  */
-import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { type Client, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { describe, expect, inject, it } from 'vitest';
 import { ActionRefused, getStatus, sendSignal, sendUpdate } from '../../starters/actions';
@@ -24,12 +25,15 @@ const SEED = Number(process.env.GLIDEPATH_STORM_SEED ?? 20261129);
 const RUNS = Number(process.env.GLIDEPATH_STORM_RUNS ?? 24);
 /** Moments are drawn over about a run's length: deploy, 10%, a 1 s soak, 50%, a 1 s soak, promote. */
 const LATEST_MOMENT_MS = 4_000;
-/** Its two soaks keep every run going at least this long: a second plan sent before then must find it running. */
+/** Each strategy's pauses keep a run going at least this long: a second plan sent before then must find it running. */
 const SURELY_RUNNING_MS = 1_000;
-const STRATEGY = canary({ setWeight: 10 }, { pause: { duration: '1s' } }, { setWeight: 50 }, { pause: { duration: '1s' } });
+const CANARY = canary({ setWeight: 10 }, { pause: { duration: '1s' } }, { setWeight: 50 }, { pause: { duration: '1s' } });
+/** Blue-green whose point of no return, the end of the scale-down delay, falls inside the drawn moments. */
+const BLUE_GREEN = { type: 'blueGreen', prePromotion: [{ pause: { duration: '1s' } }], scaleDownDelay: '1s' };
 
 const ACTIONS = ['none', 'abort', 'abortFromUi', 'cancel', 'pauseThenAbort', 'promoteFull', 'secondPlan'] as const;
 type Action = (typeof ACTIONS)[number];
+type Strategy = 'canary' | 'blueGreen';
 
 /** mulberry32: a small seeded generator, so a run that disagrees can be replayed with its seed. */
 function seeded(seed: number): () => number {
@@ -81,7 +85,7 @@ async function act({ client, taskQueue }: Queue, action: Action, handle: Workflo
       return refusedIsFine(() => sendUpdate(client, id, 'promote', { ...who, full: true }));
     case 'secondPlan': {
       // Another release of the same service while this one runs: refused, and this run goes on untouched.
-      const second = await startDeployment(client, lambdaPlan(name, STRATEGY, {}, 'v3'), taskQueue);
+      const second = await startDeployment(client, lambdaPlan(name, CANARY, {}, 'v3'), taskQueue);
       if (second.kind === 'started') throw new Error(`a second plan for ${name} started beside the first`);
       return;
     }
@@ -89,20 +93,24 @@ async function act({ client, taskQueue }: Queue, action: Action, handle: Workflo
 }
 
 interface Outcome {
+  strategy: Strategy;
   action: Action;
   delayMs: number;
   phase: string;
   alias: Awaited<ReturnType<typeof lambdaState>>['alias'];
   versions: Array<string | undefined>;
+  /** Blue-green's preview alias, which every end removes. */
+  preview: boolean;
   candidateVersion?: string;
 }
 
 /** The storm's draws: the first two pin both ends (one left alone promotes, one aborted at once rolls back). */
-function draw(random: () => number, runs: number): Array<{ action: Action; delayMs: number }> {
+function draw(random: () => number, runs: number): Array<{ strategy: Strategy; action: Action; delayMs: number }> {
   return Array.from({ length: runs }, (_, i) => {
+    const strategy = random() < 1 / 3 ? 'blueGreen' : 'canary';
     const action = i === 0 ? 'none' : i === 1 ? 'abort' : ACTIONS[Math.floor(random() * ACTIONS.length)]!;
     const delayMs = i === 1 ? 0 : Math.floor(random() * LATEST_MOMENT_MS);
-    return { action, delayMs: action === 'secondPlan' ? delayMs % SURELY_RUNNING_MS : delayMs };
+    return { strategy, action, delayMs: action === 'secondPlan' ? delayMs % SURELY_RUNNING_MS : delayMs };
   });
 }
 
@@ -115,8 +123,8 @@ async function storm(queue: Queue, random: () => number, runs: number): Promise<
       return { name, lambda: await createLambdaService(endpoint, name) };
     }),
   );
-  const outcomes = await Promise.all(draws.map((d, i) => runOne(queue, d.action, d.delayMs, services[i]!.name, services[i]!.lambda)));
-  if (process.env.GLIDEPATH_STORM_PRINT) console.log(outcomes.map((o) => `${o.action}@${o.delayMs}:${o.phase}`).join('\n'));
+  const outcomes = await Promise.all(draws.map((d, i) => runOne(queue, d, services[i]!.name, services[i]!.lambda)));
+  if (process.env.GLIDEPATH_STORM_PRINT) console.log(outcomes.map((o) => `${o.strategy} ${o.action}@${o.delayMs}:${o.phase}`).join('\n'));
   return outcomes;
 }
 
@@ -130,7 +138,7 @@ function expectAgreement(outcomes: Outcome[]): void {
 }
 
 describe(`an abort storm, seed ${SEED}`, () => {
-  it(`${RUNS} canaries: every run ends promoted or rolled back, and the alias agrees with the status`, { timeout: 240_000 }, async () => {
+  it(`${RUNS} rollouts: every run ends promoted or rolled back, and the alias agrees with the status`, { timeout: 240_000 }, async () => {
     expectAgreement(await h.run(() => storm(h, seeded(SEED), RUNS)));
   });
 
@@ -155,17 +163,22 @@ describe(`an abort storm, seed ${SEED}`, () => {
   });
 });
 
-async function runOne(queue: Queue, action: Action, delayMs: number, name: string, lambda: LambdaClient): Promise<Outcome> {
-  const handle = await startPlan(queue.client, lambdaPlan(name, STRATEGY), queue.taskQueue);
-  await act(queue, action, handle, name, delayMs);
+async function runOne(queue: Queue, drawn: ReturnType<typeof draw>[number], name: string, lambda: LambdaClient): Promise<Outcome> {
+  const handle = await startPlan(queue.client, lambdaPlan(name, drawn.strategy === 'canary' ? CANARY : BLUE_GREEN), queue.taskQueue);
+  await act(queue, drawn.action, handle, name, drawn.delayMs);
   await handle.result().catch(() => undefined); // promoted, rolled back or cancelled: the status says which
   const status = await getStatus(queue.client, handle.workflowId);
   const { alias, versions } = await lambdaState(lambda, name);
-  return { action, delayMs, phase: status.phase, alias, versions, candidateVersion: status.candidateVersion };
+  const preview = await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live-preview' })).then(
+    () => true,
+    () => false,
+  );
+  return { ...drawn, phase: status.phase, alias, versions, preview, candidateVersion: status.candidateVersion };
 }
 
 /** Promoted: the alias is wholly on the new version. Rolled back: wholly on version 1, the new one deleted. */
 function agrees(o: Outcome): boolean {
+  if (o.preview) return false;
   if (o.phase === 'Promoted') return o.alias.version === o.candidateVersion && Object.keys(o.alias.weights).length === 0;
   if (o.phase === 'RolledBack') return o.alias.version === '1' && Object.keys(o.alias.weights).length === 0 && o.versions.join() === '1';
   return false;
