@@ -108,8 +108,10 @@ describe('canary: from the promote call on, an abort is too late and the run end
     expect(status.actions.find((a) => a.action === 'cancel')?.note).toContain('too late');
     expect(await alias(run.name)).toEqual({ version: status.candidateVersion, weights: {} });
   });
+});
 
-  it('a Temporal cancel before the first step (the plan check) closes Canceled, with nothing touched', async () => {
+describe('canary: a Temporal cancel (the Web UI button) before the point of no return rolls back, its status readable', () => {
+  it('before the first step (the plan check): closes Canceled, with nothing touched', async () => {
     const name = uniqueName('moment');
     await createLambdaService(endpoint, name);
     const h = await startHarness({ platforms: { lambda: lambdaPlatformAt(endpoint) } });
@@ -125,7 +127,7 @@ describe('canary: from the promote call on, an abort is too late and the run end
     await recordHistory(handle, 'canary-cancelled-before-plan-check-runs-2026-11-29c');
   });
 
-  it('a Temporal cancel before it rolls back, closes Canceled, and its status stays readable', async () => {
+  it('during a traffic step: rolls back, closes Canceled, and its status stays readable', async () => {
     const run = await runHeld(CANARY, { call: 'setTrafficWeight', weight: 50, when: 'after' }, async (handle) => {
       await handle.cancel();
     });
