@@ -1,10 +1,16 @@
 /** What on-call and approvers do to a running plan: every action records who and why. */
 import { randomUUID } from 'node:crypto';
-import { type Client, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  type Client,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  isGrpcDeadlineError,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { deploymentWorkflow } from '../workflows/deployment';
 import { deploymentWorkflowId } from '../plan/release-stages';
-import { describeEnd } from './follow';
+import { NO_WORKER, describeEnd } from './follow';
 import { type SigningKey, signApproval } from './sign-approval';
 import {
   type ActionInput,
@@ -73,7 +79,10 @@ export async function sendUpdate(
   const signing = input.signingKey && action !== 'promote' ? input.signingKey : undefined;
   const runId = signing ? (await client.workflow.getHandle(workflowId).describe()).runId : undefined;
   const handle = client.workflow.getHandle(workflowId, runId);
-  const status = await handle.query(statusQuery);
+  // The gate is read from the run first: with no worker to answer, nothing is sent rather than a blind update.
+  const status = await askPatiently(client, () => handle.query(statusQuery)).catch((err) => {
+    throw isGrpcDeadlineError(err) ? new ActionRefused(`${action} not sent to ${workflowId}: ${NO_WORKER}`) : err;
+  });
   const gate = input.gate ?? status.gate?.name ?? status.phase;
   const updateId = `${action}:${gate}:${input.by}:${randomUUID()}`;
   // Signed before the update is sent: a key ssh-keygen cannot sign with stops the command with nothing sent.
@@ -104,13 +113,26 @@ export async function sendUpdate(
 }
 
 /**
+ * How long `status`, approve, reject and promote wait for a worker to answer the run's status query before saying
+ * none does (the server's own limit is about 30 s). A worker answers in milliseconds, or a few seconds when it
+ * first replays a long history.
+ */
+const QUERY_PATIENCE_MS = 10_000;
+
+/** A query with a deadline of QUERY_PATIENCE_MS: past it, the call fails as a gRPC deadline. */
+const askPatiently = <T>(client: Client, query: () => Promise<T>): Promise<T> => client.withDeadline(Date.now() + QUERY_PATIENCE_MS, query);
+
+/**
  * A running plan answers the status query; a finished one carries its final status in its result (or in
  * its RolledBack failure), so no worker is needed to read it.
  */
 export async function getStatus(client: Client, workflowId: string): Promise<DeploymentStatus> {
   const handle = client.workflow.getHandle<typeof deploymentWorkflow>(workflowId);
   const { status, memo } = await handle.describe();
-  if (status.name === 'RUNNING') return handle.query(statusQuery);
+  if (status.name === 'RUNNING')
+    return askPatiently(client, () => handle.query(statusQuery)).catch((err) => {
+      throw isGrpcDeadlineError(err) ? new Error(`${workflowId} is running, but ${NO_WORKER}`) : err;
+    });
   // A cancelled run carries its final status in its memo (a Canceled close has no result to hold it).
   if (memo?.status) return memo.status as DeploymentStatus;
   try {

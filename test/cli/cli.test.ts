@@ -132,4 +132,23 @@ describe('glidepath deploy --follow without a worker', () => {
     expect(stdout).toContain('no worker is answering yet: is `glidepath worker` running on this task queue?');
     await harness.client.workflow.getHandle(`deploy:${service}/test`).terminate('test cleanup: no worker ever ran it');
   });
+
+  it('status and approve say no worker answers, and send nothing', async () => {
+    const service = uniqueName('idle');
+    // The harness's worker runs only inside harness.run: nothing polls its task queue now.
+    expect((await glidepath(['deploy', planFile(service, [{ setWeight: 10 }, { approval: { approvers: ['alice'] } }])])).code).toBe(
+      EXIT.ok,
+    );
+    const status = await glidepath(['status', `${service}/test`]);
+    expect(status.code).toBe(EXIT.failed);
+    expect(status.stderr).toContain(`deploy:${service}/test is running, but no worker is answering yet`);
+    const approve = await glidepath(['approve', `${service}/test`, '--by', 'alice']);
+    expect(approve.code).toBe(EXIT.failed);
+    expect(approve.stderr).toContain(`approve not sent to deploy:${service}/test: no worker is answering yet`);
+    const { events } = await harness.client.workflow.getHandle(`deploy:${service}/test`).fetchHistory();
+    expect(events?.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateAdmittedEventAttributes)).toBe(
+      false,
+    );
+    await harness.client.workflow.getHandle(`deploy:${service}/test`).terminate('test cleanup: no worker ever ran it');
+  });
 });
