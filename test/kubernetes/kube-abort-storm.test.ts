@@ -38,7 +38,7 @@ const kubeStorm: StormPlatform<ClusterState> = {
   strategies: ['canary', 'blueGreen'],
   // A run: the canary Deployment (or the new one) ready, 10%, a 1 s soak, 50%, a 1 s soak, promote (the stable
   // Deployment rolled to the release), the canary removed.
-  latestMomentMs: 10_000,
+  latestMomentMs: 5_000,
   surelyRunningMs: 1_000,
   async createService() {
     const ns = await cluster.namespace('storm');
