@@ -51,8 +51,14 @@ export async function sendSignal(client: Client, workflowId: string, action: Sig
     );
   }
   if (action !== 'resume') {
-    // No worker: the signal waits, unanswered. A release (release:<system>) answers the same query with its own status.
-    const status = (await handle.query(statusQuery).catch(() => undefined)) as DeploymentStatus | ReleaseStatus | undefined;
+    // No worker: the signal waits, unanswered, and acts when one runs. A release (release:<system>) answers the same
+    // query with its own status.
+    let unanswered: string | undefined;
+    const status = (await askPatiently(client, () => handle.query(statusQuery), SIGNAL_QUERY_PATIENCE_MS).catch((err) => {
+      unanswered = isGrpcDeadlineError(err) ? NO_WORKER : `the run did not answer: ${err instanceof Error ? err.message : err}`;
+      return undefined;
+    })) as DeploymentStatus | ReleaseStatus | undefined;
+    if (unanswered) return `${action} sent to ${workflowId}; it acts when a worker runs (${unanswered})`;
     if (status?.committedAt) {
       const live = 'kind' in status ? `${status.system}@${status.version}` : status.release;
       throw new ActionRefused(
@@ -119,8 +125,12 @@ export async function sendUpdate(
  */
 const QUERY_PATIENCE_MS = 10_000;
 
-/** A query with a deadline of QUERY_PATIENCE_MS: past it, the call fails as a gRPC deadline. */
-const askPatiently = <T>(client: Client, query: () => Promise<T>): Promise<T> => client.withDeadline(Date.now() + QUERY_PATIENCE_MS, query);
+/** After an abort or pause is sent: how long to wait for the run to say whether it came too late. */
+const SIGNAL_QUERY_PATIENCE_MS = 3_000;
+
+/** A query with a deadline (QUERY_PATIENCE_MS unless given): past it, the call fails as a gRPC deadline. */
+const askPatiently = <T>(client: Client, query: () => Promise<T>, patienceMs = QUERY_PATIENCE_MS): Promise<T> =>
+  client.withDeadline(Date.now() + patienceMs, query);
 
 /**
  * A running plan answers the status query; a finished one carries its final status in its result (or in

@@ -133,7 +133,7 @@ describe('glidepath deploy --follow without a worker', () => {
     await harness.client.workflow.getHandle(`deploy:${service}/test`).terminate('test cleanup: no worker ever ran it');
   });
 
-  it('status and approve say no worker answers, and send nothing', async () => {
+  it('status and approve say no worker answers and send nothing; abort is sent and says it waits for one', async () => {
     const service = uniqueName('idle');
     // The harness's worker runs only inside harness.run: nothing polls its task queue now.
     expect((await glidepath(['deploy', planFile(service, [{ setWeight: 10 }, { approval: { approvers: ['alice'] } }])])).code).toBe(
@@ -142,6 +142,10 @@ describe('glidepath deploy --follow without a worker', () => {
     const status = await glidepath(['status', `${service}/test`]);
     expect(status.code).toBe(EXIT.failed);
     expect(status.stderr).toContain(`deploy:${service}/test is running, but no worker is answering yet`);
+    // An abort is a signal: it waits in the run's history and acts when a worker runs; the CLI says so in seconds.
+    const abort = await glidepath(['abort', `${service}/test`, '--reason', 'wrong build']);
+    expect(abort.code).toBe(EXIT.ok);
+    expect(abort.stdout).toContain(`abort sent to deploy:${service}/test; it acts when a worker runs (`);
     const approve = await glidepath(['approve', `${service}/test`, '--by', 'alice']);
     expect(approve.code).toBe(EXIT.failed);
     expect(approve.stderr).toContain(`approve not sent to deploy:${service}/test: no worker is answering yet`);
