@@ -54,7 +54,7 @@ export async function sendSignal(client: Client, workflowId: string, action: Sig
     // No worker: the signal waits, unanswered, and acts when one runs. A release (release:<system>) answers the same
     // query with its own status.
     let unanswered: string | undefined;
-    const status = (await askPatiently(client, () => handle.query(statusQuery), SIGNAL_QUERY_PATIENCE_MS).catch((err) => {
+    const status = (await askPatiently(client, () => handle.query(statusQuery)).catch((err) => {
       unanswered = isGrpcDeadlineError(err) ? NO_WORKER : `the run did not answer: ${err instanceof Error ? err.message : err}`;
       return undefined;
     })) as DeploymentStatus | ReleaseStatus | undefined;
@@ -119,18 +119,14 @@ export async function sendUpdate(
 }
 
 /**
- * How long `status`, approve, reject and promote wait for a worker to answer the run's status query before saying
- * none does (the server's own limit is about 30 s). A worker answers in milliseconds, or a few seconds when it
- * first replays a long history.
+ * How long a command waits for a worker to answer the run's status query before saying none does (the server's own
+ * limit is about 30 s): `status`, approve, reject and promote, and abort and pause asking whether they came too
+ * late. A worker answers in milliseconds, or a few seconds when it first replays a long history.
  */
 const QUERY_PATIENCE_MS = 10_000;
 
-/** After an abort or pause is sent: how long to wait for the run to say whether it came too late. */
-const SIGNAL_QUERY_PATIENCE_MS = 3_000;
-
-/** A query with a deadline (QUERY_PATIENCE_MS unless given): past it, the call fails as a gRPC deadline. */
-const askPatiently = <T>(client: Client, query: () => Promise<T>, patienceMs = QUERY_PATIENCE_MS): Promise<T> =>
-  client.withDeadline(Date.now() + patienceMs, query);
+/** A query with a deadline of QUERY_PATIENCE_MS: past it, the call fails as a gRPC deadline. */
+const askPatiently = <T>(client: Client, query: () => Promise<T>): Promise<T> => client.withDeadline(Date.now() + QUERY_PATIENCE_MS, query);
 
 /**
  * A running plan answers the status query; a finished one carries its final status in its result (or in
