@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type Client,
   WorkflowFailedError,
+  type WorkflowHandle,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   isGrpcDeadlineError,
@@ -53,13 +54,13 @@ export async function sendSignal(client: Client, workflowId: string, action: Sig
   if (action !== 'resume') {
     // No worker: the signal waits, unanswered, and acts when one runs. A release (release:<system>) answers the same
     // query with its own status.
-    let unanswered: string | undefined;
-    const status = (await askPatiently(client, () => handle.query(statusQuery)).catch((err) => {
-      unanswered = isGrpcDeadlineError(err) ? NO_WORKER : `the run did not answer: ${err instanceof Error ? err.message : err}`;
+    let unanswered = NO_WORKER;
+    const status = (await askStatus(client, handle).catch((err) => {
+      unanswered = `the run did not answer: ${err instanceof Error ? err.message : err}`;
       return undefined;
     })) as DeploymentStatus | ReleaseStatus | undefined;
-    if (unanswered) return `${action} sent to ${workflowId}; it acts when a worker runs (${unanswered})`;
-    if (status?.committedAt) {
+    if (!status) return `${action} sent to ${workflowId}; it acts when a worker runs (${unanswered})`;
+    if (status.committedAt) {
       const live = 'kind' in status ? `${status.system}@${status.version}` : status.release;
       throw new ActionRefused(
         `${action} too late: ${workflowId} is past its point of no ` +
@@ -86,9 +87,8 @@ export async function sendUpdate(
   const runId = signing ? (await client.workflow.getHandle(workflowId).describe()).runId : undefined;
   const handle = client.workflow.getHandle(workflowId, runId);
   // The gate is read from the run first: with no worker to answer, nothing is sent rather than a blind update.
-  const status = await askPatiently(client, () => handle.query(statusQuery)).catch((err) => {
-    throw isGrpcDeadlineError(err) ? new ActionRefused(`${action} not sent to ${workflowId}: ${NO_WORKER}`) : err;
-  });
+  const status = await askStatus(client, handle);
+  if (!status) throw new ActionRefused(`${action} not sent to ${workflowId}: ${NO_WORKER}`);
   const gate = input.gate ?? status.gate?.name ?? status.phase;
   const updateId = `${action}:${gate}:${input.by}:${randomUUID()}`;
   // Signed before the update is sent: a key ssh-keygen cannot sign with stops the command with nothing sent.
@@ -125,8 +125,15 @@ export async function sendUpdate(
  */
 const QUERY_PATIENCE_MS = 10_000;
 
-/** A query with a deadline of QUERY_PATIENCE_MS: past it, the call fails as a gRPC deadline. */
-const askPatiently = <T>(client: Client, query: () => Promise<T>): Promise<T> => client.withDeadline(Date.now() + QUERY_PATIENCE_MS, query);
+/** The run's status query, or undefined when no worker answered it within QUERY_PATIENCE_MS. */
+async function askStatus(client: Client, handle: WorkflowHandle): Promise<DeploymentStatus | undefined> {
+  try {
+    return await client.withDeadline(Date.now() + QUERY_PATIENCE_MS, () => handle.query(statusQuery));
+  } catch (err) {
+    if (isGrpcDeadlineError(err)) return undefined;
+    throw err;
+  }
+}
 
 /**
  * A running plan answers the status query; a finished one carries its final status in its result (or in
@@ -135,10 +142,11 @@ const askPatiently = <T>(client: Client, query: () => Promise<T>): Promise<T> =>
 export async function getStatus(client: Client, workflowId: string): Promise<DeploymentStatus> {
   const handle = client.workflow.getHandle<typeof deploymentWorkflow>(workflowId);
   const { status, memo } = await handle.describe();
-  if (status.name === 'RUNNING')
-    return askPatiently(client, () => handle.query(statusQuery)).catch((err) => {
-      throw isGrpcDeadlineError(err) ? new Error(`${workflowId} is running, but ${NO_WORKER}`) : err;
-    });
+  if (status.name === 'RUNNING') {
+    const answer = await askStatus(client, handle);
+    if (!answer) throw new Error(`${workflowId} is running, but ${NO_WORKER}`);
+    return answer;
+  }
   // A cancelled run carries its final status in its memo (a Canceled close has no result to hold it).
   if (memo?.status) return memo.status as DeploymentStatus;
   try {
