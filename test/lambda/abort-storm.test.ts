@@ -4,6 +4,7 @@
  * SIGKILLed at drawn moments. Every run ends promoted or rolled back, and the function's aliases say the same as
  * the status. The moments abort-moments.test.ts pins one by one are sampled here in between.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { describe, inject, it } from 'vitest';
 import { createLambdaService, lambdaPlatformAt, lambdaState } from '../support/lambda-fixture';
@@ -48,7 +49,6 @@ const lambdaStorm: StormPlatform<AliasState> = {
 
 const h = useHarness(() => ({ platforms: { lambda: lambdaPlatformAt(endpoint) } }));
 const workers = useWorkerProcesses('SIGKILL');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe(`an abort storm on Lambda, seed ${STORM_SEED}`, () => {
   it(`${STORM_RUNS} rollouts: every run ends promoted or rolled back, and the alias agrees`, { timeout: 240_000 }, async () => {

@@ -8,6 +8,7 @@
  * GLIDEPATH_STORM_SEED and GLIDEPATH_STORM_RUNS replay or widen a storm (the seed is in the test's name);
  * GLIDEPATH_STORM_PRINT=1 prints each run's strategy, action, moment and end.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Client, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { expect } from 'vitest';
 import type { Plan } from '../../plan/schema';
@@ -73,7 +74,6 @@ export function seeded(seed: number): () => number {
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const who = { by: 'oncall', reason: 'storm' };
 
 /** An action that lands after the run ended, or past its point of no return, is refused: that is an answer too. */

@@ -13,15 +13,9 @@ import { checkApproval } from '../../workflows/message-input';
 import { parseSshPublicKey } from '../../plan/ssh-public-key';
 import { signBare } from '../support/bare-signature';
 import { makeSshKey } from '../support/ssh-keys';
+import { ALICE_APPROVES } from '../support/approval-fields';
 
-const fields: SignedFields = {
-  workflowId: 'deploy:payments/prod',
-  runId: 'run-1',
-  gate: 'policy:prod',
-  decision: 'approve',
-  by: 'alice',
-  signedAt: '2026-11-28T10:00:00.000Z',
-};
+const fields = ALICE_APPROVES;
 
 describe('the signed text', () => {
   it('names every field, in one spelling, so no two answers share it', () => {

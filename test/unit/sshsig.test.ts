@@ -15,15 +15,9 @@ import { checkApproval } from '../../workflows/message-input';
 import { readArmoredSshSignature } from '../../workflows/sshsig';
 import { type SshAgent, askpassEnv, hasOpenSsh, makeKeygenKey, startSshAgent } from '../support/ssh-agent';
 import { makeSshKey } from '../support/ssh-keys';
+import { ALICE_APPROVES } from '../support/approval-fields';
 
-const fields: SignedFields = {
-  workflowId: 'deploy:payments/prod',
-  runId: 'run-1',
-  gate: 'policy:prod',
-  decision: 'approve',
-  by: 'alice',
-  signedAt: '2026-11-28T10:00:00.000Z',
-};
+const fields = ALICE_APPROVES;
 const context = {
   workflowId: fields.workflowId,
   runId: fields.runId,
